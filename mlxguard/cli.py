@@ -1,0 +1,209 @@
+"""The command line. Each command imports its machinery lazily, so `--help` never loads MLX."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from mlxguard import __version__
+from mlxguard.errors import UsageError
+
+app = typer.Typer(
+    help="mlxguard: a performance regression guard for MLX LLM inference.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(func: F) -> F:
+    """Bad input becomes `error: ...` on stderr and exit code 2, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UsageError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(2) from None
+        except OSError as e:
+            typer.echo(f"error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _emit(text: str, output: Path | None) -> None:
+    from mlxguard.fsutil import write_atomic
+
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text)
+
+
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", "-c", help="Config file (default: ./mlxguard.toml, else [tool.mlxguard] in "
+    "./pyproject.toml, else built-in defaults).", dir_okay=False)]
+FormatOpt = Annotated[str, typer.Option(
+    "--format", "-f", help="Report format: console, markdown, json or csv.")]
+FailOnOpt = Annotated[str | None, typer.Option(
+    "--fail-on", help="Exit 1 on 'fail' (default) or also on 'inconclusive'.")]
+
+
+def _check_fail_on(fail_on: str | None) -> None:
+    if fail_on not in (None, "fail", "inconclusive"):
+        raise UsageError(f"--fail-on '{fail_on}' must be 'fail' or 'inconclusive'")
+
+
+@app.command()
+@guarded
+def run(
+    suite: Annotated[str | None, typer.Option(
+        "--suite", "-s", help="Suites, comma-separated, or 'all' (default: ttft,throughput).")] = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", "-m", help="Model directory or synthetic preset (default: the embedded "
+        "'tiny' synthetic model).")] = None,
+    engine: Annotated[str | None, typer.Option(
+        "--engine", "-e", help="Engine spec: mlx-lm, mlx-engine, ipc, openai:URL or "
+        "module:attr (default: mlx-lm).")] = None,
+    samples: Annotated[int | None, typer.Option(
+        "--samples", "-n", help="Timed trials per scenario and engine (default: 5).")] = None,
+    warmup: Annotated[int | None, typer.Option(
+        "--warmup", "-w", help="Untimed warm-up trials per scenario and engine (default: 1).")] = None,
+    max_tokens: Annotated[int | None, typer.Option(
+        "--max-tokens", help="Cap on generated tokens per request (default: each scenario's "
+        "length: ttft 8, throughput 32/128/512).")] = None,
+    prompt_tokens: Annotated[int | None, typer.Option(
+        "--prompt-tokens", help="Exact prompt length in tokens (default: 128).")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Seed of prompts, trial order and sampling (default: 0).")] = None,
+    cooldown: Annotated[float | None, typer.Option(
+        "--cooldown", help="Pause after each timed trial, in seconds (default: 0).")] = None,
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Results file to write (default: results.json).",
+        dir_okay=False)] = Path("results.json"),
+    fmt: FormatOpt = "console",
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Also write the report to this file (default: stdout only).",
+        dir_okay=False)] = None,
+    config: ConfigOpt = None,
+    fail_on: FailOnOpt = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress bar (default: shown when stderr is a terminal).")] = False,
+) -> None:
+    """Run benchmark suites, write the results file, and print the verdicts."""
+    from mlxguard.config import load_config
+    from mlxguard.engines import resolve_engine
+
+    _check_fail_on(fail_on)
+    from mlxguard.fsutil import check_writable
+    from mlxguard.reports import check_format
+    from mlxguard.suites import parse_suites
+
+    cfg = load_config(config).with_overrides(
+        model=model, engine=engine, samples=samples, warmup=warmup, max_tokens=max_tokens,
+        prompt_tokens=prompt_tokens, seed=seed, cooldown_s=cooldown)
+    # Everything is validated before the model is built or loaded.
+    suites = parse_suites(suite if suite is not None else cfg.suites)
+    check_format(fmt)
+    resolve_engine(cfg.engine)
+    check_writable(output)
+    if report is not None:
+        check_writable(report)
+
+    from mlxguard.execute import execute
+
+    results = execute(cfg, suites, output, quiet=quiet, command=sys.argv[1:])
+    typer.echo(f"results: {output}", err=True)
+    raise typer.Exit(_judge(results, cfg, fmt, report, fail_on))
+
+
+def _judge(results: Any, cfg: Any, fmt: str, report_path: Path | None,
+           fail_on: str | None, *, stdout: bool = True) -> int:
+    """Check, render, print and/or write the report; return the exit code."""
+    from mlxguard.check import evaluate
+    from mlxguard.reports import render
+
+    checked = evaluate(results, cfg)
+    text = render(fmt, results, checked)
+    if report_path is not None:
+        _emit(text, report_path)
+    if stdout:
+        sys.stdout.write(text)
+    return checked.exit_code(fail_on or cfg.check.fail_on)
+
+
+@app.command()
+@guarded
+def check(
+    results: Annotated[Path, typer.Argument(help="Results file written by `mlxguard run`.")],
+    config: ConfigOpt = None,
+    fmt: FormatOpt = "console",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the report here instead of stdout.", dir_okay=False)] = None,
+    fail_on: FailOnOpt = None,
+) -> None:
+    """Judge a results file against the targets; exit 0 pass, 1 fail, 2 bad input."""
+    from mlxguard.config import load_config
+    from mlxguard.reports import check_format
+    from mlxguard.results import load_results
+
+    _check_fail_on(fail_on)
+    check_format(fmt)
+    cfg = load_config(config)
+    loaded = load_results(results)
+    if output is not None:
+        from mlxguard.fsutil import check_writable
+
+        check_writable(output)
+    raise typer.Exit(_judge(loaded, cfg, fmt, output, fail_on, stdout=output is None))
+
+
+@app.command()
+@guarded
+def schema(
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the schema here instead of stdout.", dir_okay=False)] = None,
+) -> None:
+    """Print the JSON Schema of the results file (mlxguard.results/1)."""
+    import json
+
+    from mlxguard.results import json_schema
+
+    _emit(json.dumps(json_schema(), indent=1, ensure_ascii=False) + "\n", output)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mlxguard {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", help="Print the version and exit.", callback=_version, is_eager=True)] = False,
+) -> None:
+    """mlxguard: a performance regression guard for MLX LLM inference."""
+
+
+def _add_subcommands() -> None:
+    from mlxguard.cli_model import app as model_app
+
+    app.add_typer(model_app, name="model")
+
+
+_add_subcommands()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

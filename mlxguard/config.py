@@ -1,0 +1,165 @@
+"""Configuration: `mlxguard.toml`, or `[tool.mlxguard]` in `pyproject.toml`, then CLI flags.
+
+Unknown keys are errors, so a typo never silently turns a check off.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from mlxguard.errors import UsageError
+from mlxguard.stats import SUMMARY_FIELDS
+
+CONFIG_FILES = ("mlxguard.toml", "pyproject.toml")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class Target(_Strict):
+    """An absolute bound on one statistic of one metric, for the benchmarks it matches."""
+
+    suite: str | None = None
+    scenario: str = "*"
+    engine: str = "*"
+    metric: str
+    stat: str = "p95"
+    max: float | None = None
+    min: float | None = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Target:
+        if (self.max is None) == (self.min is None):
+            raise ValueError(f"target on {self.metric} needs exactly one of max or min")
+        if self.stat not in SUMMARY_FIELDS:
+            raise ValueError(f"stat {self.stat!r} is not one of {', '.join(SUMMARY_FIELDS)}")
+        return self
+
+    def matches(self, suite: str, scenario: str, engine: str) -> bool:
+        return (
+            (self.suite is None or self.suite == suite)
+            and fnmatch.fnmatchcase(scenario, self.scenario)
+            and fnmatch.fnmatchcase(engine, self.engine)
+        )
+
+
+# The product targets: IPC MessagePack decode p95 < 1 ms, warm TTFT p95 < 200 ms, >= 20 tok/s.
+DEFAULT_TARGETS = [
+    Target(suite="ipc", scenario="msgpack*", metric="decode_us", stat="p95", max=1000.0,
+           description="IPC MessagePack decode p95 < 1 ms"),
+    Target(suite="ttft", scenario="warm*", metric="ttft_ms", stat="p95", max=200.0,
+           description="warm TTFT p95 < 200 ms"),
+    Target(suite="throughput", scenario="*-stream", metric="decode_tps", stat="median", min=20.0,
+           description="decode >= 20 tok/s"),
+]
+
+
+class Tolerance(_Strict):
+    """A per-metric regression tolerance for the baseline comparison."""
+
+    metric: str
+    tolerance: float = Field(gt=0, lt=1)
+
+
+class CheckSettings(_Strict):
+    """How verdicts are decided against baselines and the reference engine."""
+
+    tolerance: float = Field(0.05, gt=0, lt=1, description="relative change tolerated")
+    tolerances: list[Tolerance] = Field(default_factory=list)
+    alpha: float = Field(0.01, gt=0, lt=0.5)
+    confidence: float = Field(0.95, gt=0.5, lt=1)
+    min_samples: int = Field(3, ge=1)
+    min_success_rate: float = Field(1.0, ge=0, le=1)
+    reference_ttft_max_ratio: float = Field(1.2, gt=0)
+    reference_throughput_min_ratio: float = Field(0.9, gt=0)
+    gated_metrics: list[str] = Field(
+        default_factory=lambda: ["ttft_ms", "decode_tps", "throughput_tps", "decode_us"])
+    fail_on: Literal["fail", "inconclusive"] = "fail"
+
+    def tolerance_for(self, metric: str) -> float:
+        for t in self.tolerances:
+            if t.metric == metric:
+                return t.tolerance
+        return self.tolerance
+
+
+class Config(_Strict):
+    """Everything needed to re-run a suite, and to judge it."""
+
+    suites: list[str] = Field(default_factory=lambda: ["ttft", "throughput"])
+    model: str | None = None
+    engine: str = "mlx-lm"
+    candidate: str = "ipc"
+    reference: str = "mlx-lm"
+    samples: int = Field(5, ge=1, le=100_000)
+    warmup: int = Field(1, ge=0, le=1000)
+    max_tokens: int | None = Field(None, ge=1, le=100_000)
+    prompt_tokens: int = Field(128, ge=1, le=1_000_000)
+    temperature: float = Field(0.0, ge=0)
+    seed: int = 0
+    cooldown_s: float = Field(0.0, ge=0)
+    fingerprint_fields: list[str] | None = None
+    targets: list[Target] = Field(default_factory=lambda: list(DEFAULT_TARGETS))
+    check: CheckSettings = Field(default_factory=CheckSettings)
+
+    def with_overrides(self, **overrides: Any) -> Config:
+        """A copy with the CLI flags that were given (None means not given)."""
+        data = self.model_dump()
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return _validate(data, "command-line flags")
+
+
+def _validate(data: dict[str, Any], source: str) -> Config:
+    try:
+        return Config.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "config"
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        raise UsageError(f"{source}: {where}: {msg}") from None
+
+
+def load_config(path: Path | str | None = None, search_dir: Path | None = None) -> Config:
+    """Load the config from `path`, or find one in `search_dir` (default: the current directory).
+
+    Raises:
+        UsageError: a missing or unreadable file, invalid TOML, an unknown key, a bad value.
+    """
+    if path is None:
+        base = search_dir or Path.cwd()
+        for name in CONFIG_FILES:
+            candidate = base / name
+            if candidate.is_file():
+                section = _read_toml(candidate)
+                if name == "pyproject.toml":
+                    section = section.get("tool", {}).get("mlxguard")
+                    if section is None:
+                        continue
+                return _validate(section, str(candidate))
+        return Config()
+    path = Path(path)
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("mlxguard", {})
+    return _validate(data, str(path))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise UsageError(f"config '{path}' is a directory, expected a TOML file")
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise UsageError(f"config file '{path}' does not exist") from None
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"config '{path}' is not valid TOML: {e}") from None
+    except OSError as e:
+        raise UsageError(f"cannot read config '{path}': {e}") from None

@@ -1,0 +1,72 @@
+"""The `mlx-lm` engine: in-process `mlx_lm.load` + `stream_generate`, the Python reference."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+
+class MlxLmEngine:
+    """mlx-lm in this process. EOS is ignored by default so every trial does identical work."""
+
+    name = "mlx-lm"
+
+    def __init__(self, ignore_eos: bool = True, prefill_step_size: int = 2048) -> None:
+        self.ignore_eos = ignore_eos
+        self.prefill_step_size = prefill_step_size
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._eos: set[int] = set()
+
+    def load(self, model: str) -> None:
+        from mlx_lm import load
+
+        self._model, self._tokenizer = load(model)
+        self._eos = set(self._tokenizer.eos_token_ids)
+        self.set_ignore_eos(self.ignore_eos)
+
+    def set_ignore_eos(self, ignore: bool) -> None:
+        self.ignore_eos = ignore
+        if self._tokenizer is not None:
+            self._tokenizer.eos_token_ids = set() if ignore else self._eos
+
+    def tokenize(self, text: str) -> list[int]:
+        return list(self._tokenizer.encode(text))
+
+    def generate(
+        self, prompt: str, max_tokens: int, temperature: float, seed: int | None
+    ) -> Iterator[int]:
+        import mlx.core as mx
+        from mlx_lm import stream_generate
+        from mlx_lm.sample_utils import make_sampler
+
+        if self._model is None:
+            raise RuntimeError("generate() before load()")
+        if seed is not None:
+            mx.random.seed(seed)
+        sampler = make_sampler(temp=temperature)
+        for response in stream_generate(
+            self._model,
+            self._tokenizer,
+            prompt,
+            max_tokens=max_tokens,
+            sampler=sampler,
+            prefill_step_size=self.prefill_step_size,
+        ):
+            yield response.token
+
+    def reset_peak_memory(self) -> None:
+        import mlx.core as mx
+
+        mx.reset_peak_memory()
+
+    def peak_memory_mb(self) -> float | None:
+        import mlx.core as mx
+
+        return mx.get_peak_memory() / 2**20
+
+    def info(self) -> dict[str, Any]:
+        return {"ignore_eos": self.ignore_eos, "prefill_step_size": self.prefill_step_size}
+
+    def close(self) -> None:
+        self._model = self._tokenizer = None

@@ -1,0 +1,46 @@
+"""A progress bar with ETA on stderr; silent when stderr is not a terminal or with --quiet."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+class Progress:
+    """Counts trials; renders with rich only when someone is watching."""
+
+    def __init__(self, enabled: bool | None = None, label: str = "trials") -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.label = label
+        self._bar: Any = None
+        self._task: Any = None
+
+    def start(self, total: int) -> None:
+        if not self.enabled:
+            return
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RichProgress,
+                                   TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+
+        self._bar = RichProgress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task(self.label, total=total)
+
+    def describe(self, text: str) -> None:
+        """Show what is running now."""
+        if self._bar is not None:
+            self._bar.update(self._task, description=text)
+
+    def step(self) -> None:
+        """One item done."""
+        if self._bar is not None:
+            self._bar.advance(self._task)
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None

@@ -1,0 +1,81 @@
+"""Prompts of an exact token count, seeded, and different for every trial.
+
+A different prompt per trial keeps prompt caches (in servers and engines) from faking a fast
+TTFT; the exact length keeps every trial's prefill work identical.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Plain words for tokenizers we cannot load: the count is then approximate and recorded so.
+_WORDS = (
+    "the model reads a long prompt and answers with care about memory speed tokens cache "
+    "apple silicon metal kernel layer weight attention query value matrix vector batch stream "
+    "server client request reply latency budget guard review merge branch commit release test"
+).split()
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A prompt and its token count under the model's tokenizer (None when not measurable)."""
+
+    text: str
+    tokens: int | None
+
+
+class PromptFactory:
+    """Builds prompts for one model; `make(n, key)` is deterministic in (seed, n, key)."""
+
+    def __init__(self, model_dir: str | Path | None, seed: int = 0) -> None:
+        self.seed = seed
+        self._tokenizer: Any = _load_tokenizer(model_dir) if model_dir else None
+
+    def make(self, n_tokens: int, key: int | str) -> Prompt:
+        rng = random.Random(f"{self.seed}:{n_tokens}:{key}")
+        if self._tokenizer is None:
+            return Prompt(" ".join(rng.choice(_WORDS) for _ in range(n_tokens)), None)
+        return _exact(self._tokenizer, n_tokens, rng)
+
+
+def _load_tokenizer(model_dir: str | Path) -> Any:
+    try:
+        from mlx_lm.tokenizer_utils import load as load_tokenizer
+    except ImportError:
+        return None
+    try:
+        return load_tokenizer(Path(model_dir))
+    except Exception:  # any tokenizer the loader cannot read: fall back to words
+        return None
+
+
+def _special_ids(tok: Any) -> set[int]:
+    ids = set(getattr(tok, "all_special_ids", []) or [])
+    return ids | set(getattr(tok, "eos_token_ids", []) or [])
+
+
+def _exact(tok: Any, n_tokens: int, rng: random.Random) -> Prompt:
+    """Random ordinary token ids, decoded, then trimmed until re-encoding gives `n_tokens`."""
+    encode: Callable[[str], list[int]] = tok.encode
+    special = _special_ids(tok)
+    vocab = getattr(tok, "vocab_size", None) or len(tok.get_vocab())
+    overhead = len(encode("")) if encode("") else 0  # BOS and other added tokens
+    want = max(n_tokens - overhead, 1)
+    ids = [i for i in (rng.randrange(vocab) for _ in range(want * 2)) if i not in special][:want]
+    text = tok.decode(ids)
+    for _ in range(8):
+        got = encode(text)
+        if len(got) == n_tokens:
+            return Prompt(text, n_tokens)
+        body = [t for t in got if t not in special]
+        if len(got) > n_tokens:
+            body = body[: len(body) - (len(got) - n_tokens)]
+        else:
+            body = body + [i for i in (rng.randrange(vocab) for _ in range(8))
+                           if i not in special][: n_tokens - len(got)]
+        text = tok.decode(body)
+    return Prompt(text, len(encode(text)))

@@ -1,0 +1,27 @@
+"""Escaping untrusted text (model, engine and branch names, engine output) for Markdown.
+
+GitHub renders a subset of HTML inside Markdown, turns `@name` into a mention and `#12` into a
+link, and a stray `|` or newline breaks a table. Every untrusted string goes through `md()`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+
+
+def md(value: object) -> str:
+    """Text safe in a Markdown paragraph or table cell: no HTML, mentions, links or breaks."""
+    text = " ".join(str(value).split())  # newlines and tabs would end a table row
+    text = html.escape(text, quote=True)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    # A zero-width joiner after @ keeps GitHub from notifying anyone.
+    return text.replace("@", "@\u200d")
+
+
+def code(value: object) -> str:
+    """Text inside an inline code span; backticks and pipes cannot escape it."""
+    text = " ".join(str(value).split()).replace("`", "ˋ").replace("|", "¦")
+    return f"`{text}`"

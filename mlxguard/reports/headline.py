@@ -1,0 +1,43 @@
+"""The figures a reader needs first, shared by every human-facing format."""
+
+from __future__ import annotations
+
+from mlxguard.check import CheckReport, Verdict
+from mlxguard.metrics import format_value
+from mlxguard.results import Benchmark
+
+# Columns of the benchmark table: (header, metric, stat).
+KEY_FIGURES = [
+    ("TTFT p50", "ttft_ms", "p50"),
+    ("TTFT p95", "ttft_ms", "p95"),
+    ("decode p50", "decode_tps", "p50"),
+    ("throughput p50", "throughput_tps", "p50"),
+    ("e2e p50", "e2e_ms", "p50"),
+    ("load p50", "load_ms", "p50"),
+]
+
+
+def figure(b: Benchmark, metric: str, stat: str) -> str:
+    m = b.metrics.get(metric)
+    return format_value(metric, getattr(m.summary, stat)) if m else "—"
+
+
+def samples(b: Benchmark) -> str:
+    return f"{b.successes}/{b.trials}"
+
+
+def deciding(report: CheckReport, limit: int = 2) -> list[Verdict]:
+    """The verdicts that decided the overall status: the failures first, then the doubts."""
+    for status in ("fail", "inconclusive", "pass"):
+        picked = [v for v in report.verdicts if v.status == status]
+        if picked:
+            return picked[:limit]
+    return []
+
+
+def headline(report: CheckReport) -> str:
+    """One line: the status, the counts, and the figures that decided it."""
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("pass", "fail", "inconclusive", "skipped")
+                       if report.count(s))
+    why = "; ".join(f"{v.label}: {v.evidence}" for v in deciding(report))
+    return f"{report.status.upper()}: {counts or 'no checks'}" + (f" — {why}" if why else "")

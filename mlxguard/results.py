@@ -1,0 +1,201 @@
+"""The results file, schema `mlxguard.results/1`: models, loading and atomic writing.
+
+History of the schema:
+- `mlxguard.results/1`: first version.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from mlxguard.errors import UsageError
+from mlxguard.fsutil import write_atomic
+
+SCHEMA = "mlxguard.results/1"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class Summary(_Frozen):
+    """Summary of one metric's measured samples (percentiles by linear interpolation)."""
+
+    n: int
+    mean: float | None = None
+    median: float | None = None
+    p50: float | None = None
+    p90: float | None = None
+    p95: float | None = None
+    p99: float | None = None
+    min: float | None = None
+    max: float | None = None
+    stddev: float | None = Field(None, description="sample standard deviation (n - 1)")
+
+
+class Metric(_Frozen):
+    """One metric of one benchmark: raw samples (warm-ups kept apart) and their summary."""
+
+    unit: str
+    direction: Literal["lower", "higher", "none"]
+    samples: list[float]
+    summary: Summary
+    warmup_samples: list[float] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, name: str, samples: list[float], warmup: list[float] | None = None) -> Metric:
+        """Build a metric from raw samples, taking unit and direction from the registry."""
+        from mlxguard.metrics import spec
+        from mlxguard.stats import summarize
+
+        s = spec(name)
+        return cls(
+            unit=s.unit,
+            direction=s.direction,
+            samples=list(samples),
+            summary=Summary(**summarize(samples)),
+            warmup_samples=list(warmup or []),
+        )
+
+
+class Benchmark(_Frozen):
+    """One (suite, engine, model, scenario) cell of a run."""
+
+    suite: str
+    engine: str
+    model: str
+    scenario: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, Metric] = Field(default_factory=dict)
+    trials: int = 0
+    successes: int = 0
+    errors: list[str] = Field(default_factory=list)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.suite, self.engine, self.model, self.scenario)
+
+    @property
+    def success_rate(self) -> float | None:
+        return self.successes / self.trials if self.trials else None
+
+
+class Tool(_Frozen):
+    name: str = "mlxguard"
+    version: str
+
+
+class RunInfo(_Frozen):
+    id: str
+    started_at: str
+    finished_at: str | None = None
+    git_sha: str | None = None
+    git_ref: str | None = None
+    seed: int
+    command: list[str] = Field(default_factory=list)
+
+
+class Environment(_Frozen):
+    """Where the run happened; `fingerprint` says which machines are comparable."""
+
+    platform: str
+    machine: str
+    chip: str
+    cpu_count: int | None = None
+    performance_cores: int | None = None
+    memory_gb: float | None = None
+    os: str
+    python: str
+    backend: str
+    gpu: str | None = None
+    versions: dict[str, str | None] = Field(default_factory=dict)
+    fingerprint: str
+    fingerprint_fields: list[str] = Field(default_factory=list)
+
+
+class Results(_Frozen):
+    """A whole results file."""
+
+    schema_: Literal["mlxguard.results/1"] = Field(SCHEMA, alias="schema")
+    tool: Tool
+    run: RunInfo
+    environment: Environment
+    config: dict[str, Any] = Field(default_factory=dict)
+    benchmarks: list[Benchmark] = Field(default_factory=list)
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False,
+                              populate_by_name=True)
+
+    @field_validator("benchmarks")
+    @classmethod
+    def _unique(cls, v: list[Benchmark]) -> list[Benchmark]:
+        seen: set[tuple[str, str, str, str]] = set()
+        for b in v:
+            if b.key in seen:
+                raise ValueError(f"duplicate benchmark {'/'.join(b.key)}")
+            seen.add(b.key)
+        return v
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=1) + "\n"
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"non-finite number {name} (JSON allows only finite numbers)")
+
+
+def parse_results(text: str, source: str = "results") -> Results:
+    """Parse and validate a results document.
+
+    Raises:
+        UsageError: invalid JSON, non-finite numbers, another schema, or another shape.
+    """
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except ValueError as e:
+        raise UsageError(f"{source} is not valid JSON: {e}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{source} is not a results object (found a JSON {type(data).__name__})")
+    schema = data.get("schema")
+    if schema != SCHEMA:
+        raise UsageError(
+            f"{source} has schema {schema!r}, expected {SCHEMA!r}; re-run `mlxguard run` to produce it"
+        )
+    try:
+        return Results.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise UsageError(f"{source} is not a valid results file: {where}: {err['msg']}") from None
+
+
+def load_results(path: Path | str) -> Results:
+    """Load a results file, with one-line errors for every kind of bad input."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"'{path}' is a directory, expected a results JSON file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"results file '{path}' does not exist") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read '{path}': {e}") from None
+    return parse_results(text, source=f"'{path}'")
+
+
+def write_results(results: Results, path: Path | str) -> None:
+    """Write the results file atomically."""
+    write_atomic(Path(path), results.to_json())
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the results file."""
+    schema = Results.model_json_schema(by_alias=True, mode="serialization")
+    schema["$id"] = "https://mlxguard.dev/schemas/results-1.json"
+    schema["title"] = SCHEMA
+    return schema

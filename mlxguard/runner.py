@@ -1,0 +1,174 @@
+"""The runner: executes a plan of generation trials and turns the records into benchmarks."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlxguard.engines import Engine, EngineFactory, check_engine
+from mlxguard.plan import Scenario, Trial, make_plan
+from mlxguard.progress import Progress
+from mlxguard.prompts import PromptFactory
+from mlxguard.results import Benchmark, Metric
+from mlxguard.timing import Generation, describe_error, generate, metrics_of, timed_load
+
+
+@dataclass
+class RunSettings:
+    """What the runner needs besides the plan."""
+
+    model_dir: str
+    model_label: str
+    samples: int
+    warmup: int
+    seed: int
+    temperature: float = 0.0
+    cooldown_s: float = 0.0
+
+
+@dataclass
+class _Cell:
+    records: list[Generation] = field(default_factory=list)
+    warmups: list[Generation] = field(default_factory=list)
+
+
+class _EngineSlot:
+    """One engine spec: a warm instance loaded once, and fresh ones for cold trials."""
+
+    def __init__(self, label: str, factory: EngineFactory, model_dir: str) -> None:
+        self.label, self.factory, self.model_dir = label, factory, model_dir
+        self.warm: Engine | None = None
+        self.load_ns: int | None = None
+        self.load_error: str | None = None
+        self.info: dict[str, Any] = {}
+
+    def new(self) -> Engine:
+        return check_engine(self.factory(), self.label)
+
+    def get_warm(self) -> Engine | None:
+        if self.warm is None and self.load_error is None:
+            try:
+                engine = self.new()
+                self.load_ns = timed_load(engine, self.model_dir)
+                self.warm = engine
+                info = getattr(engine, "info", None)
+                self.info = info() if callable(info) else {}
+            except Exception as e:
+                self.load_error = f"load failed: {describe_error(e)}"
+        return self.warm
+
+    def close(self) -> None:
+        close = getattr(self.warm, "close", None)
+        if callable(close):
+            with suppress(Exception):
+                close()
+        self.warm = None
+
+
+def _run_cold(slot: _EngineSlot, prompt: str, prompt_tokens: int | None, trial: Trial,
+              settings: RunSettings) -> Generation:
+    try:
+        engine = slot.new()
+        load_ns = timed_load(engine, slot.model_dir)
+    except Exception as e:
+        return Generation(error=f"load failed: {describe_error(e)}")
+    try:
+        rec = generate(engine, prompt, max_tokens=trial.scenario.max_tokens,
+                       temperature=settings.temperature, seed=settings.seed,
+                       streaming=trial.scenario.streaming)
+    finally:
+        close = getattr(engine, "close", None)
+        if callable(close):
+            with suppress(Exception):
+                close()
+    rec.load_ns = load_ns
+    rec.prompt_tokens = prompt_tokens
+    return rec
+
+
+def run_trials(
+    scenarios: list[Scenario],
+    engines: dict[str, EngineFactory],
+    settings: RunSettings,
+    progress: Progress,
+    on_trial: Callable[[Trial, Generation], None] | None = None,
+) -> list[Benchmark]:
+    """Run every trial of the plan and aggregate one benchmark per (scenario, engine)."""
+    plan = make_plan(scenarios, list(engines), settings.samples, settings.warmup, settings.seed)
+    slots = {label: _EngineSlot(label, f, settings.model_dir) for label, f in engines.items()}
+    prompts = PromptFactory(settings.model_dir, settings.seed)
+    cells: dict[tuple[Scenario, str], _Cell] = defaultdict(_Cell)
+    progress.start(len(plan))
+    try:
+        for trial in plan:
+            progress.describe(f"{trial.scenario.suite} {trial.scenario.name} · {trial.engine}"
+                             + (" · warm-up" if trial.warmup else ""))
+            prompt = prompts.make(trial.scenario.prompt_tokens, trial.prompt_key)
+            slot = slots[trial.engine]
+            if trial.scenario.cold:
+                rec = _run_cold(slot, prompt.text, prompt.tokens, trial, settings)
+            else:
+                engine = slot.get_warm()
+                if engine is None:
+                    rec = Generation(error=slot.load_error)
+                else:
+                    rec = generate(engine, prompt.text, max_tokens=trial.scenario.max_tokens,
+                                   temperature=settings.temperature, seed=settings.seed,
+                                   streaming=trial.scenario.streaming)
+                    rec.prompt_tokens = prompt.tokens
+            cell = cells[(trial.scenario, trial.engine)]
+            (cell.warmups if trial.warmup else cell.records).append(rec)
+            progress.step()
+            if on_trial is not None:
+                on_trial(trial, rec)
+            if settings.cooldown_s and not trial.warmup:
+                time.sleep(settings.cooldown_s)
+    finally:
+        progress.stop()
+        for slot in slots.values():
+            slot.close()
+    return [
+        _benchmark(s, label, cells[(s, label)], slots[label], settings)
+        for s in scenarios for label in engines
+    ]
+
+
+def _pool(records: list[Generation]) -> dict[str, list[float]]:
+    pooled: dict[str, list[float]] = defaultdict(list)
+    for rec in records:
+        for name, values in metrics_of(rec).items():
+            pooled[name].extend(values)
+    return pooled
+
+
+def _benchmark(s: Scenario, label: str, cell: _Cell, slot: _EngineSlot,
+               settings: RunSettings) -> Benchmark:
+    # Percentiles are taken over all raw samples pooled across trials, never averaged per batch.
+    measured, warm = _pool(cell.records), _pool(cell.warmups)
+    metrics = {name: Metric.of(name, values, warm.get(name)) for name, values in measured.items()}
+    errors = sorted({r.error for r in cell.records if r.error})
+    extra: dict[str, Any] = {}
+    if slot.load_ns is not None and not s.cold:
+        extra["engine_load_ms"] = slot.load_ns / 1e6
+    if slot.info:
+        extra["engine_info"] = slot.info
+    counts = [len(r.tokens) for r in cell.records if r.ok]
+    if counts and min(counts) < s.max_tokens:
+        extra["short_outputs"] = sum(1 for c in counts if c < s.max_tokens)
+    return Benchmark(
+        suite=s.suite,
+        engine=label,
+        model=settings.model_label,
+        scenario=s.name,
+        params={**s.params(), "samples": settings.samples, "warmup": settings.warmup,
+                "temperature": settings.temperature},
+        metrics=metrics,
+        trials=len(cell.records),
+        successes=sum(1 for r in cell.records if r.ok),
+        errors=errors,
+        extra=extra,
+    )

@@ -1,0 +1,54 @@
+"""Suites: named workloads. Each is a function `run(ctx) -> list[Benchmark]`, imported lazily."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mlxguard.config import Config
+from mlxguard.errors import UsageError
+from mlxguard.progress import Progress
+from mlxguard.results import Benchmark
+
+
+@dataclass
+class SuiteContext:
+    """What every suite gets: the effective config, the resolved model, and the progress bar."""
+
+    config: Config
+    model_dir: str
+    model_label: str
+    progress: Progress
+
+
+# Suite name -> (one-line description, "module:function"), in the order `--suite all` runs them.
+SUITES: dict[str, tuple[str, str]] = {
+    "ttft": ("time to first token, cold (new engine + timed load) and warm",
+             "mlxguard.suites.generation:run_ttft"),
+    "throughput": ("tokens per second for short, medium and long outputs, streaming and not",
+                   "mlxguard.suites.generation:run_throughput"),
+}
+
+
+def suite_runner(name: str) -> Callable[[SuiteContext], list[Benchmark]]:
+    module, _, func = SUITES[name][1].partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def parse_suites(value: str | list[str]) -> list[str]:
+    """Split and validate `--suite a,b` (or `all`), keeping the registry's order.
+
+    Raises:
+        UsageError: an unknown suite name.
+    """
+    names = value.split(",") if isinstance(value, str) else list(value)
+    names = [n.strip() for n in names if n.strip()]
+    if not names:
+        raise UsageError(f"no suite given; choose from {', '.join(SUITES)} or 'all'")
+    if "all" in names:
+        return list(SUITES)
+    unknown = [n for n in names if n not in SUITES]
+    if unknown:
+        raise UsageError(f"unknown suite '{unknown[0]}'; choose from {', '.join(SUITES)} or 'all'")
+    return [n for n in SUITES if n in names]

@@ -1,0 +1,110 @@
+"""Timing one generation: the runner, not the engine, takes every timestamp.
+
+All engines are measured by this one loop, so their figures are comparable. The per-token work
+is one `perf_counter_ns()` call and two list appends; everything else happens after the last token.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from mlxguard.engines import Engine
+
+
+@dataclass
+class Generation:
+    """The raw record of one request: when it was sent, and when each token arrived."""
+
+    t_sent_ns: int = 0
+    stamps_ns: list[int] = field(default_factory=list)
+    tokens: list[int | str] = field(default_factory=list)
+    streaming: bool = True
+    prompt_tokens: int | None = None
+    load_ns: int | None = None
+    peak_memory_mb: float | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and bool(self.tokens)
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for the results file: the exception type and the first line of its message."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
+
+
+def timed_load(engine: Engine, model: str) -> int:
+    """Load a model and return the wall time in nanoseconds."""
+    t0 = time.perf_counter_ns()
+    engine.load(model)
+    return time.perf_counter_ns() - t0
+
+
+def generate(
+    engine: Engine,
+    prompt: str,
+    *,
+    max_tokens: int,
+    temperature: float,
+    seed: int | None,
+    streaming: bool = True,
+) -> Generation:
+    """Run one request and time it. Engine exceptions are recorded, never raised."""
+    rec = Generation(streaming=streaming)
+    reset = getattr(engine, "reset_peak_memory", None)
+    if callable(reset):
+        reset()
+    clock = time.perf_counter_ns
+    stamps, tokens = rec.stamps_ns, rec.tokens
+    try:
+        rec.t_sent_ns = clock()
+        stream = engine.generate(prompt, max_tokens, temperature, seed)
+        if streaming:
+            for token in stream:
+                stamps.append(clock())
+                tokens.append(token)
+        else:
+            # Non-streaming: the caller sees the whole answer at once, so one stamp at the end.
+            tokens.extend(stream)
+            stamps.append(clock())
+    except Exception as e:  # an engine failing mid-run is data, not a crash
+        rec.error = describe_error(e)
+    if not tokens and rec.error is None:
+        rec.error = "engine returned no tokens"
+    peak = getattr(engine, "peak_memory_mb", None)
+    if callable(peak):
+        rec.peak_memory_mb = peak()
+    return rec
+
+
+def metrics_of(rec: Generation) -> dict[str, list[float]]:
+    """Per-trial metric samples (DESIGN.md definitions); `itl_ms` has one sample per gap."""
+    if not rec.ok:
+        return {}
+    n = len(rec.tokens)
+    t0, first, last = rec.t_sent_ns, rec.stamps_ns[0], rec.stamps_ns[-1]
+    out: dict[str, list[float]] = {
+        "e2e_ms": [(last - t0) / 1e6],
+        "output_tokens": [float(n)],
+    }
+    if last > t0:
+        out["throughput_tps"] = [n / ((last - t0) / 1e9)]
+    if rec.load_ns is not None:
+        out["load_ms"] = [rec.load_ns / 1e6]
+    if rec.prompt_tokens is not None:
+        out["prompt_tokens"] = [float(rec.prompt_tokens)]
+    if rec.peak_memory_mb is not None:
+        out["peak_memory_mb"] = [rec.peak_memory_mb]
+    if not rec.streaming:
+        return out
+    out["ttft_ms"] = [(first - t0) / 1e6]
+    if rec.prompt_tokens and first > t0:
+        out["prefill_tps"] = [rec.prompt_tokens / ((first - t0) / 1e9)]
+    if n >= 2 and last > first:
+        out["decode_tps"] = [(n - 1) / ((last - first) / 1e9)]
+    stamps = rec.stamps_ns
+    out["itl_ms"] = [(b - a) / 1e6 for a, b in zip(stamps, stamps[1:], strict=False)]
+    return out
