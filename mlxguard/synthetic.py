@@ -126,7 +126,7 @@ PRESETS: dict[str, Preset] = {
     for p in [
         Preset(
             name="tiny",
-            description="Llama architecture (GQA, llama3 rope, tied), ~1M params: tests and smoke runs",
+            description="Llama architecture (GQA, llama3 rope, tied), 1M params: tests, smoke runs",
             config=_llama_config(
                 bos_token_id=2046,
                 eos_token_id=2047,
@@ -247,9 +247,7 @@ def _preset(name: str) -> Preset:
     try:
         return PRESETS[name]
     except KeyError:
-        raise UsageError(
-            f"unknown preset '{name}'; choose one of: {', '.join(PRESETS)}"
-        ) from None
+        raise UsageError(f"unknown preset '{name}'; choose one of: {', '.join(PRESETS)}") from None
 
 
 def _check_bits(bits: int | None) -> None:
