@@ -235,8 +235,15 @@ def compare(
 
     def result(**kw: object) -> Comparison:
         base = dict(
-            ratio=None, ci_low=None, ci_high=None, p_value=None, change=None, worse_by=None,
-            significant=False, n_baseline=n_b, n_current=n_c,
+            ratio=None,
+            ci_low=None,
+            ci_high=None,
+            p_value=None,
+            change=None,
+            worse_by=None,
+            significant=False,
+            n_baseline=n_b,
+            n_current=n_c,
         )
         base.update(kw)
         return Comparison(**base)  # type: ignore[arg-type]
@@ -263,7 +270,9 @@ def compare(
     ratio = _ratio_of_medians(cur, ref)
     if ratio is None:
         return result(
-            p_value=p_value, significant=significant, verdict="inconclusive",
+            p_value=p_value,
+            significant=significant,
+            verdict="inconclusive",
             note="ratio undefined",
             reason=f"{medians}: the ratio is undefined (baseline median must be > 0)",
         )
@@ -273,8 +282,13 @@ def compare(
     evidence = f"{medians} ({ratio:.3g}×"
     if lo is None or hi is None:
         return result(
-            ratio=ratio, p_value=p_value, change=change, worse_by=worse_by,
-            significant=significant, verdict="inconclusive", note="ratio undefined",
+            ratio=ratio,
+            p_value=p_value,
+            change=change,
+            worse_by=worse_by,
+            significant=significant,
+            verdict="inconclusive",
+            note="ratio undefined",
             reason=f"{evidence}), but a resampled baseline median is 0, so no interval",
         )
     # Map the ratio interval onto the "worse" axis: [worse_lo, worse_hi].
@@ -287,10 +301,8 @@ def compare(
         reason = f"{evidence} < {alpha:g}, {_pct(worse_by)} worse, beyond {tol} tolerance"
     elif worse_hi > tolerance:
         verdict = "inconclusive"
-        if significant or worse_by > tolerance:
-            note = "possible regression"
-        else:
-            note = "too noisy to tell"
+        possible = significant or worse_by > tolerance
+        note = "possible regression" if possible else "too noisy to tell"
         cmp_p = "<" if significant else "≥"
         reason = (
             f"{evidence} {cmp_p} {alpha:g}; the interval reaches {_pct(worse_hi)} worse, past "
@@ -308,8 +320,16 @@ def compare(
             note = "no significant change"
             reason = f"{evidence} ≥ {alpha:g}; the interval stays within {tol} tolerance"
     return result(
-        ratio=ratio, ci_low=lo, ci_high=hi, p_value=p_value, change=change, worse_by=worse_by,
-        significant=significant, verdict=verdict, note=note, reason=reason,
+        ratio=ratio,
+        ci_low=lo,
+        ci_high=hi,
+        p_value=p_value,
+        change=change,
+        worse_by=worse_by,
+        significant=significant,
+        verdict=verdict,
+        note=note,
+        reason=reason,
     )
 
 
