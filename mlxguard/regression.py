@@ -96,7 +96,7 @@ def _finite(samples: Sequence[float], name: str) -> np.ndarray:
     bad = ~np.isfinite(arr)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{name} sample {i} is {arr[i]!r}: samples must be finite numbers")
+        raise ValueError(f"{name} sample {i} is {float(arr[i])!r}: samples must be finite numbers")
     return arr
 
 

@@ -47,7 +47,7 @@ def _finite_array(samples: Sequence[float]) -> np.ndarray:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"sample {i} is {arr[i]!r}: samples must be finite numbers "
+            f"sample {i} is {float(arr[i])!r}: samples must be finite numbers "
             f"({int(bad.sum())} of {arr.size} are not)"
         )
     return arr
