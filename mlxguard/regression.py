@@ -1,0 +1,365 @@
+"""The regression decision: is ``current`` worse than ``baseline`` by more than a tolerance?
+
+Built so that a noisy machine does not cry wolf. Never decided by one noisy ratio
+(DESIGN.md, "Checks and verdicts"); significance comes before any ratio (pyperf's
+``_compare.py``), and an effect size with its uncertainty comes before a ``fail``.
+
+Evidence, for samples of one metric from the baseline run and the current run:
+
+* ``ratio = median(current) / median(baseline)``: medians, so a few outliers cannot move it.
+* ``[ci_low, ci_high]``: a percentile bootstrap confidence interval of that ratio (Efron &
+  Tibshirani 1993, ch. 13), each side resampled independently, ``n_boot`` resamples, seeded.
+* ``p_value``: one-sided Mann–Whitney U test (Mann & Whitney 1947) in the worse direction
+  (current greater for "lower is better" metrics, smaller for "higher is better"): rank based,
+  so it assumes no normality and is robust to heavy tails.
+* ``worse_by``: the fraction by which current is worse, ``ratio - 1`` for "lower" metrics and
+  ``1 - ratio`` for "higher" ones; the interval is mapped the same way to ``[worse_lo, worse_hi]``.
+
+Decision rule, in order (``tolerance`` defaults to 5%, ``alpha`` to 0.01):
+
+1. Fewer than ``min_samples`` on either side, or no ratio/interval (e.g. a zero baseline
+   median): ``inconclusive``.
+2. ``fail`` ("regressed") only when all three hold: the test is significant (``p < alpha``), the
+   point estimate is worse than the tolerance (``worse_by > tolerance``) and the whole interval is
+   beyond it (``worse_lo > tolerance``). A fail therefore needs both a rank test and the effect
+   size's lower confidence bound to agree: conservative against false alarms.
+3. ``inconclusive`` when the interval still reaches beyond the tolerance (``worse_hi >
+   tolerance``) without meeting 2: a regression larger than the tolerance cannot be ruled out
+   ("possible regression" if significant or the point estimate is beyond the tolerance, else
+   "too noisy to tell"). Collect more samples: adaptive sampling stops only on ``decisive``.
+4. Otherwise ``pass``: the interval rules out a regression beyond the tolerance. The note says
+   "improved" (significant in the better direction and interval entirely on the better side),
+   "within tolerance" (significantly worse, but by less than the tolerance) or
+   "no significant change".
+
+Pure: imports only the standard library, numpy and scipy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as sps
+
+__all__ = [
+    "DIRECTIONS",
+    "Comparison",
+    "compare",
+    "decisive",
+    "naive_mean_rule",
+    "ratio_ci",
+]
+
+DIRECTIONS = ("lower", "higher")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The verdict on one metric, current against baseline, with its evidence.
+
+    Attributes:
+        ratio: median(current) / median(baseline); ``None`` if undefined.
+        ci_low: lower end of the bootstrap confidence interval of ``ratio``.
+        ci_high: upper end of that interval.
+        p_value: one-sided Mann–Whitney U p-value in the worse direction.
+        change: ``ratio - 1``, plainly (positive = current median is larger).
+        worse_by: fraction by which current is worse (positive = regression), direction-aware.
+        significant: ``p_value < alpha``.
+        verdict: "pass", "fail" or "inconclusive".
+        note: a short label: "regressed", "improved", "within tolerance", "no significant change",
+            "possible regression", "too noisy to tell", "not enough samples", "ratio undefined".
+        reason: one sentence with the evidence.
+        n_baseline: number of baseline samples.
+        n_current: number of current samples.
+    """
+
+    ratio: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    change: float | None
+    worse_by: float | None
+    significant: bool
+    verdict: str
+    note: str
+    reason: str
+    n_baseline: int
+    n_current: int
+
+
+def _finite(samples: Sequence[float], name: str) -> np.ndarray:
+    """Return ``samples`` as a 1-D float array, refusing NaN and infinities."""
+    arr = np.asarray(samples, dtype=float).reshape(-1)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{name} sample {i} is {float(arr[i])!r}: samples must be finite numbers")
+    return arr
+
+
+def _check_direction(direction: str) -> None:
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction {direction!r} is not one of 'lower', 'higher'")
+
+
+def _ratio_of_medians(cur: np.ndarray, ref: np.ndarray) -> float | None:
+    """median(cur) / median(ref), or ``None`` unless ref's median > 0 and cur's median >= 0."""
+    m_ref = float(np.median(ref))
+    m_cur = float(np.median(cur))
+    if m_ref <= 0 or m_cur < 0:
+        return None
+    return m_cur / m_ref
+
+
+def _bootstrap_ratio_ci(
+    cur: np.ndarray, ref: np.ndarray, confidence: float, n_boot: int, seed: int
+) -> tuple[float | None, float | None]:
+    """Percentile bootstrap CI of median(cur) / median(ref), both samples resampled (vectorized)."""
+    rng = np.random.default_rng(seed)
+    # One (n_boot, n) index matrix per side: 2000 x 200 medians take a few milliseconds.
+    boot_ref = np.median(ref[rng.integers(0, ref.size, size=(n_boot, ref.size))], axis=1)
+    boot_cur = np.median(cur[rng.integers(0, cur.size, size=(n_boot, cur.size))], axis=1)
+    if np.any(boot_ref <= 0):  # a resampled baseline median of 0 makes the ratio undefined
+        return None, None
+    ratios = boot_cur / boot_ref
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    lo, hi = np.percentile(ratios, [tail, 100.0 - tail])
+    return float(lo), float(hi)
+
+
+def _check_common(confidence: float, n_boot: int) -> None:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence {confidence!r} is outside (0, 1), e.g. 0.95")
+    if n_boot < 100:
+        raise ValueError(f"n_boot {n_boot!r} is too small for a bootstrap interval; use >= 100")
+
+
+def ratio_ci(
+    candidate: Sequence[float],
+    reference: Sequence[float],
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> tuple[float | None, float | None, float | None]:
+    """Return median(candidate) / median(reference) with a percentile bootstrap CI.
+
+    Used for candidate-versus-reference engine checks (e.g. TTFT <= 1.2x the reference).
+
+    Args:
+        candidate: samples of the engine under test.
+        reference: samples of the reference engine.
+        confidence: two-sided confidence level of the interval.
+        n_boot: bootstrap resamples.
+        seed: seed of the resampling, so the interval is reproducible.
+
+    Returns:
+        ``(ratio, ci_low, ci_high)``; each is ``None`` when undefined (no samples, a reference
+        median <= 0, a negative candidate median).
+
+    Raises:
+        ValueError: on non-finite samples or out-of-range parameters.
+    """
+    _check_common(confidence, n_boot)
+    cur = _finite(candidate, "candidate")
+    ref = _finite(reference, "reference")
+    if cur.size == 0 or ref.size == 0:
+        return None, None, None
+    ratio = _ratio_of_medians(cur, ref)
+    if ratio is None:
+        return None, None, None
+    lo, hi = _bootstrap_ratio_ci(cur, ref, confidence, n_boot, seed)
+    return ratio, lo, hi
+
+
+def _fmt(x: float) -> str:
+    """A compact number for sentences: 3 significant digits, no exponent below 1e6."""
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    if abs(x) >= 100:
+        return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.1f}"
+    return f"{x:.3g}"
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.3g}%"
+
+
+def compare(
+    baseline: Sequence[float],
+    current: Sequence[float],
+    *,
+    direction: str,
+    tolerance: float = 0.05,
+    alpha: float = 0.01,
+    confidence: float = 0.95,
+    min_samples: int = 3,
+    n_boot: int = 2000,
+    seed: int = 0,
+    unit: str = "",
+) -> Comparison:
+    """Decide whether ``current`` regressed against ``baseline`` (rule in the module docstring).
+
+    Args:
+        baseline: samples of the metric in the baseline run.
+        current: samples of the same metric in the current run.
+        direction: "lower" (times, memory) or "higher" (tokens per second) is better.
+        tolerance: largest worsening that is not a regression, as a fraction (0.05 = 5%).
+        alpha: significance level of the one-sided Mann–Whitney U test.
+        confidence: two-sided confidence level of the bootstrap interval of the ratio.
+        min_samples: fewer samples than this on either side gives "inconclusive".
+        n_boot: bootstrap resamples.
+        seed: seed of the bootstrap; the result is deterministic given it.
+        unit: unit shown after the medians in ``reason`` (e.g. "ms").
+
+    Returns:
+        A ``Comparison`` with the verdict and its evidence.
+
+    Raises:
+        ValueError: on non-finite samples, an unknown direction or out-of-range parameters.
+    """
+    _check_direction(direction)
+    _check_common(confidence, n_boot)
+    if not 0 <= tolerance < 1:
+        raise ValueError(f"tolerance {tolerance!r} is outside [0, 1), e.g. 0.05 for 5%")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha {alpha!r} is outside (0, 1), e.g. 0.01")
+    if min_samples < 1:
+        raise ValueError(f"min_samples {min_samples!r} must be at least 1")
+    ref = _finite(baseline, "baseline")
+    cur = _finite(current, "current")
+    n_b, n_c = int(ref.size), int(cur.size)
+
+    def result(**kw: object) -> Comparison:
+        base = dict(
+            ratio=None,
+            ci_low=None,
+            ci_high=None,
+            p_value=None,
+            change=None,
+            worse_by=None,
+            significant=False,
+            n_baseline=n_b,
+            n_current=n_c,
+        )
+        base.update(kw)
+        return Comparison(**base)  # type: ignore[arg-type]
+
+    if n_b < min_samples or n_c < min_samples:
+        return result(
+            verdict="inconclusive",
+            note="not enough samples",
+            reason=f"{n_b} baseline and {n_c} current samples; need at least {min_samples} each",
+        )
+
+    sign = 1.0 if direction == "lower" else -1.0
+    worse_alt, better_alt = ("greater", "less") if direction == "lower" else ("less", "greater")
+    if np.ptp(np.concatenate([ref, cur])) == 0:
+        p_value, p_better = 1.0, 1.0  # all samples equal: no evidence either way (scipy gives nan)
+    else:
+        p_value = float(sps.mannwhitneyu(cur, ref, alternative=worse_alt).pvalue)
+        p_better = float(sps.mannwhitneyu(cur, ref, alternative=better_alt).pvalue)
+    significant = p_value < alpha
+
+    m_b, m_c = float(np.median(ref)), float(np.median(cur))
+    u = f" {unit}" if unit else ""
+    medians = f"median {_fmt(m_b)} → {_fmt(m_c)}{u}"
+    ratio = _ratio_of_medians(cur, ref)
+    if ratio is None:
+        return result(
+            p_value=p_value,
+            significant=significant,
+            verdict="inconclusive",
+            note="ratio undefined",
+            reason=f"{medians}: the ratio is undefined (baseline median must be > 0)",
+        )
+    lo, hi = _bootstrap_ratio_ci(cur, ref, confidence, n_boot, seed)
+    change = ratio - 1.0
+    worse_by = sign * change
+    evidence = f"{medians} ({ratio:.3g}×"
+    if lo is None or hi is None:
+        return result(
+            ratio=ratio,
+            p_value=p_value,
+            change=change,
+            worse_by=worse_by,
+            significant=significant,
+            verdict="inconclusive",
+            note="ratio undefined",
+            reason=f"{evidence}), but a resampled baseline median is 0, so no interval",
+        )
+    # Map the ratio interval onto the "worse" axis: [worse_lo, worse_hi].
+    worse_lo, worse_hi = sorted((sign * (lo - 1.0), sign * (hi - 1.0)))
+    evidence += f", {confidence * 100:g}% CI {lo:.3g}–{hi:.3g}), p={p_value:.2g}"
+    tol = _pct(tolerance)
+
+    if significant and worse_by > tolerance and worse_lo > tolerance:
+        verdict, note = "fail", "regressed"
+        reason = f"{evidence} < {alpha:g}, {_pct(worse_by)} worse, beyond {tol} tolerance"
+    elif worse_hi > tolerance:
+        verdict = "inconclusive"
+        possible = significant or worse_by > tolerance
+        note = "possible regression" if possible else "too noisy to tell"
+        cmp_p = "<" if significant else "≥"
+        reason = (
+            f"{evidence} {cmp_p} {alpha:g}; the interval reaches {_pct(worse_hi)} worse, past "
+            f"the {tol} tolerance: collect more samples"
+        )
+    else:
+        verdict = "pass"
+        if p_better < alpha and worse_hi < 0:
+            note = "improved"
+            reason = f"{evidence} (improvement p={p_better:.2g}), {_pct(-worse_by)} better"
+        elif significant:
+            note = "within tolerance"
+            reason = f"{evidence} < {alpha:g}, {_pct(worse_by)} worse, within {tol} tolerance"
+        else:
+            note = "no significant change"
+            reason = f"{evidence} ≥ {alpha:g}; the interval stays within {tol} tolerance"
+    return result(
+        ratio=ratio,
+        ci_low=lo,
+        ci_high=hi,
+        p_value=p_value,
+        change=change,
+        worse_by=worse_by,
+        significant=significant,
+        verdict=verdict,
+        note=note,
+        reason=reason,
+    )
+
+
+def decisive(c: Comparison) -> bool:
+    """Return True when the verdict is settled ("pass" or "fail"): adaptive sampling may stop."""
+    return c.verdict in ("pass", "fail")
+
+
+def naive_mean_rule(
+    baseline: Sequence[float],
+    current: Sequence[float],
+    *,
+    direction: str,
+    threshold: float = 0.10,
+) -> str:
+    """The rule most tools use: "fail" if the mean is worse by more than ``threshold``, else "pass".
+
+    Kept only as the yardstick of the detection benchmark; it ignores noise entirely.
+
+    Raises:
+        ValueError: on empty or non-finite samples, an unknown direction or a zero baseline mean.
+    """
+    _check_direction(direction)
+    ref = _finite(baseline, "baseline")
+    cur = _finite(current, "current")
+    if ref.size == 0 or cur.size == 0:
+        raise ValueError("naive_mean_rule needs at least one baseline and one current sample")
+    m_b = float(np.mean(ref))
+    if m_b == 0:
+        raise ValueError("baseline mean is 0: the relative change is undefined")
+    change = float(np.mean(cur)) / m_b - 1.0
+    worse = change if direction == "lower" else -change
+    return "fail" if worse > threshold else "pass"
