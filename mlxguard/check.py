@@ -78,9 +78,16 @@ def overall(verdicts: list[Verdict]) -> Status:
 
 def _target_verdict(t: Target, b: Benchmark) -> Verdict:
     metric = b.metrics.get(t.metric)
-    base = dict(kind="target", suite=b.suite, engine=b.engine, scenario=b.scenario,
-                metric=t.metric, stat=t.stat, bound=t.max if t.max is not None else t.min,
-                unit=spec(t.metric).unit)
+    base = dict(
+        kind="target",
+        suite=b.suite,
+        engine=b.engine,
+        scenario=b.scenario,
+        metric=t.metric,
+        stat=t.stat,
+        bound=t.max if t.max is not None else t.min,
+        unit=spec(t.metric).unit,
+    )
     value = getattr(metric.summary, t.stat) if metric else None
     if value is None:
         why = "not measured" if metric is None else f"{t.stat} undefined (n={metric.summary.n})"
@@ -88,8 +95,11 @@ def _target_verdict(t: Target, b: Benchmark) -> Verdict:
     op, ok = ("<", value < t.max) if t.max is not None else ("≥", value >= t.min)
     bound = t.max if t.max is not None else t.min
     shown = f"{t.stat} {format_value(t.metric, value)}"
-    evidence = f"{shown} {op} {format_value(t.metric, bound)}" if ok else \
-        f"{shown}, target {op} {format_value(t.metric, bound)}"
+    evidence = (
+        f"{shown} {op} {format_value(t.metric, bound)}"
+        if ok
+        else f"{shown}, target {op} {format_value(t.metric, bound)}"
+    )
     return Verdict(**base, status="pass" if ok else "fail", value=value, evidence=evidence)
 
 
@@ -101,9 +111,18 @@ def target_verdicts(results: Results, targets: list[Target]) -> list[Verdict]:
         matched = [b for b in results.benchmarks if t.matches(b.suite, b.scenario, b.engine)]
         out.extend(_target_verdict(t, b) for b in matched)
         if not matched and (t.suite is None or t.suite in suites_run):
-            out.append(Verdict(kind="target", suite=t.suite or "*", engine=t.engine,
-                               scenario=t.scenario, metric=t.metric, stat=t.stat,
-                               status="skipped", evidence="no benchmark matched this target"))
+            out.append(
+                Verdict(
+                    kind="target",
+                    suite=t.suite or "*",
+                    engine=t.engine,
+                    scenario=t.scenario,
+                    metric=t.metric,
+                    stat=t.stat,
+                    status="skipped",
+                    evidence="no benchmark matched this target",
+                )
+            )
     return out
 
 
@@ -115,24 +134,37 @@ def success_verdicts(results: Results, min_rate: float) -> list[Verdict]:
         if rate is None or rate >= min_rate:
             continue
         first = f": {b.errors[0]}" if b.errors else ""
-        out.append(Verdict(kind="success", suite=b.suite, engine=b.engine, scenario=b.scenario,
-                           metric="success_rate", status="fail", value=rate, bound=min_rate,
-                           evidence=f"{b.successes} of {b.trials} trials succeeded{first}"))
+        out.append(
+            Verdict(
+                kind="success",
+                suite=b.suite,
+                engine=b.engine,
+                scenario=b.scenario,
+                metric="success_rate",
+                status="fail",
+                value=rate,
+                bound=min_rate,
+                evidence=f"{b.successes} of {b.trials} trials succeeded{first}",
+            )
+        )
     return out
 
 
 def stability_warnings(results: Results, metrics: list[str]) -> list[str]:
-    """Metrics whose samples spread by 10% or more of their mean, with what helps."""
+    """One line per benchmark whose gated samples spread by 10% or more of their mean."""
     out = []
     for b in results.benchmarks:
+        spread = []
         for name in metrics:
             m = b.metrics.get(name)
             cv = coefficient_of_variation(m.samples) if m else None
             if cv is not None and cv >= UNSTABLE_CV:
-                out.append(
-                    f"{b.suite} {b.scenario} · {b.engine}: {name} varies by {cv:.0%} of its mean; "
-                    "close other apps, add --samples, or add --cooldown"
-                )
+                spread.append(f"{name} ±{cv:.0%}")
+        if spread:
+            out.append(
+                f"{b.suite} {b.scenario} · {b.engine}: unstable ({', '.join(spread)} "
+                "of the mean); close other apps, add --samples, or add --cooldown"
+            )
     return out
 
 

@@ -49,13 +49,23 @@ def _emit(text: str, output: Path | None) -> None:
         write_atomic(output, text)
 
 
-ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", "-c", help="Config file (default: ./mlxguard.toml, else [tool.mlxguard] in "
-    "./pyproject.toml, else built-in defaults).", dir_okay=False)]
-FormatOpt = Annotated[str, typer.Option(
-    "--format", "-f", help="Report format: console, markdown, json or csv.")]
-FailOnOpt = Annotated[str | None, typer.Option(
-    "--fail-on", help="Exit 1 on 'fail' (default) or also on 'inconclusive'.")]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config file (default: ./mlxguard.toml, else [tool.mlxguard] in "
+        "./pyproject.toml, else built-in defaults).",
+        dir_okay=False,
+    ),
+]
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", help="Report format: console, markdown, json or csv.")
+]
+FailOnOpt = Annotated[
+    str | None,
+    typer.Option("--fail-on", help="Exit 1 on 'fail' (default) or also on 'inconclusive'."),
+]
 
 
 def _check_fail_on(fail_on: str | None) -> None:
@@ -66,38 +76,83 @@ def _check_fail_on(fail_on: str | None) -> None:
 @app.command()
 @guarded
 def run(
-    suite: Annotated[str | None, typer.Option(
-        "--suite", "-s", help="Suites, comma-separated, or 'all' (default: ttft,throughput).")] = None,
-    model: Annotated[str | None, typer.Option(
-        "--model", "-m", help="Model directory or synthetic preset (default: the embedded "
-        "'tiny' synthetic model).")] = None,
-    engine: Annotated[str | None, typer.Option(
-        "--engine", "-e", help="Engine spec: mlx-lm, mlx-engine, ipc, openai:URL or "
-        "module:attr (default: mlx-lm).")] = None,
-    samples: Annotated[int | None, typer.Option(
-        "--samples", "-n", help="Timed trials per scenario and engine (default: 5).")] = None,
-    warmup: Annotated[int | None, typer.Option(
-        "--warmup", "-w", help="Untimed warm-up trials per scenario and engine (default: 1).")] = None,
-    max_tokens: Annotated[int | None, typer.Option(
-        "--max-tokens", help="Cap on generated tokens per request (default: each scenario's "
-        "length: ttft 8, throughput 32/128/512).")] = None,
-    prompt_tokens: Annotated[int | None, typer.Option(
-        "--prompt-tokens", help="Exact prompt length in tokens (default: 128).")] = None,
-    seed: Annotated[int | None, typer.Option(
-        "--seed", help="Seed of prompts, trial order and sampling (default: 0).")] = None,
-    cooldown: Annotated[float | None, typer.Option(
-        "--cooldown", help="Pause after each timed trial, in seconds (default: 0).")] = None,
-    output: Annotated[Path, typer.Option(
-        "--output", "-o", help="Results file to write (default: results.json).",
-        dir_okay=False)] = Path("results.json"),
+    suite: Annotated[
+        str | None,
+        typer.Option(
+            "--suite", "-s", help="Suites, comma-separated, or 'all' (default: ttft,throughput)."
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Model directory or synthetic preset (default: the embedded "
+            "'tiny' synthetic model).",
+        ),
+    ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            "-e",
+            help="Engine spec: mlx-lm, mlx-engine, ipc, openai:URL or "
+            "module:attr (default: mlx-lm).",
+        ),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option("--samples", "-n", help="Timed trials per scenario and engine (default: 5)."),
+    ] = None,
+    warmup: Annotated[
+        int | None,
+        typer.Option(
+            "--warmup", "-w", help="Untimed warm-up trials per scenario and engine (default: 1)."
+        ),
+    ] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(
+            "--max-tokens",
+            help="Cap on generated tokens per request (default: each scenario's "
+            "length: ttft 8, throughput 32/128/512).",
+        ),
+    ] = None,
+    prompt_tokens: Annotated[
+        int | None,
+        typer.Option("--prompt-tokens", help="Exact prompt length in tokens (default: 128)."),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Seed of prompts, trial order and sampling (default: 0)."),
+    ] = None,
+    cooldown: Annotated[
+        float | None,
+        typer.Option("--cooldown", help="Pause after each timed trial, in seconds (default: 0)."),
+    ] = None,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Results file to write (default: results.json).", dir_okay=False
+        ),
+    ] = Path("results.json"),
     fmt: FormatOpt = "console",
-    report: Annotated[Path | None, typer.Option(
-        "--report", help="Also write the report to this file (default: stdout only).",
-        dir_okay=False)] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write the report to this file (default: stdout only).",
+            dir_okay=False,
+        ),
+    ] = None,
     config: ConfigOpt = None,
     fail_on: FailOnOpt = None,
-    quiet: Annotated[bool, typer.Option(
-        "--quiet", "-q", help="No progress bar (default: shown when stderr is a terminal).")] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No progress bar (default: shown when stderr is a terminal)."
+        ),
+    ] = False,
 ) -> None:
     """Run benchmark suites, write the results file, and print the verdicts."""
     from mlxguard.config import load_config
@@ -109,8 +164,15 @@ def run(
     from mlxguard.suites import parse_suites
 
     cfg = load_config(config).with_overrides(
-        model=model, engine=engine, samples=samples, warmup=warmup, max_tokens=max_tokens,
-        prompt_tokens=prompt_tokens, seed=seed, cooldown_s=cooldown)
+        model=model,
+        engine=engine,
+        samples=samples,
+        warmup=warmup,
+        max_tokens=max_tokens,
+        prompt_tokens=prompt_tokens,
+        seed=seed,
+        cooldown_s=cooldown,
+    )
     # Everything is validated before the model is built or loaded.
     suites = parse_suites(suite if suite is not None else cfg.suites)
     check_format(fmt)
@@ -126,8 +188,15 @@ def run(
     raise typer.Exit(_judge(results, cfg, fmt, report, fail_on))
 
 
-def _judge(results: Any, cfg: Any, fmt: str, report_path: Path | None,
-           fail_on: str | None, *, stdout: bool = True) -> int:
+def _judge(
+    results: Any,
+    cfg: Any,
+    fmt: str,
+    report_path: Path | None,
+    fail_on: str | None,
+    *,
+    stdout: bool = True,
+) -> int:
     """Check, render, print and/or write the report; return the exit code."""
     from mlxguard.check import evaluate
     from mlxguard.reports import render
@@ -147,8 +216,12 @@ def check(
     results: Annotated[Path, typer.Argument(help="Results file written by `mlxguard run`.")],
     config: ConfigOpt = None,
     fmt: FormatOpt = "console",
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the report here instead of stdout.", dir_okay=False)] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the report here instead of stdout.", dir_okay=False
+        ),
+    ] = None,
     fail_on: FailOnOpt = None,
 ) -> None:
     """Judge a results file against the targets; exit 0 pass, 1 fail, 2 bad input."""
@@ -170,8 +243,12 @@ def check(
 @app.command()
 @guarded
 def schema(
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the schema here instead of stdout.", dir_okay=False)] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the schema here instead of stdout.", dir_okay=False
+        ),
+    ] = None,
 ) -> None:
     """Print the JSON Schema of the results file (mlxguard.results/1)."""
     import json
@@ -189,8 +266,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option(
-        "--version", help="Print the version and exit.", callback=_version, is_eager=True)] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
 ) -> None:
     """mlxguard: a performance regression guard for MLX LLM inference."""
 
@@ -207,3 +288,7 @@ _add_subcommands()
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+if __name__ == "__main__":
+    main()

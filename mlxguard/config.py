@@ -52,12 +52,30 @@ class Target(_Strict):
 
 # The product targets: IPC MessagePack decode p95 < 1 ms, warm TTFT p95 < 200 ms, >= 20 tok/s.
 DEFAULT_TARGETS = [
-    Target(suite="ipc", scenario="msgpack*", metric="decode_us", stat="p95", max=1000.0,
-           description="IPC MessagePack decode p95 < 1 ms"),
-    Target(suite="ttft", scenario="warm*", metric="ttft_ms", stat="p95", max=200.0,
-           description="warm TTFT p95 < 200 ms"),
-    Target(suite="throughput", scenario="*-stream", metric="decode_tps", stat="median", min=20.0,
-           description="decode >= 20 tok/s"),
+    Target(
+        suite="ipc",
+        scenario="msgpack*",
+        metric="decode_us",
+        stat="p95",
+        max=1000.0,
+        description="IPC MessagePack decode p95 < 1 ms",
+    ),
+    Target(
+        suite="ttft",
+        scenario="warm*",
+        metric="ttft_ms",
+        stat="p95",
+        max=200.0,
+        description="warm TTFT p95 < 200 ms",
+    ),
+    Target(
+        suite="throughput",
+        scenario="*-stream",
+        metric="decode_tps",
+        stat="median",
+        min=20.0,
+        description="decode >= 20 tok/s",
+    ),
 ]
 
 
@@ -80,7 +98,8 @@ class CheckSettings(_Strict):
     reference_ttft_max_ratio: float = Field(1.2, gt=0)
     reference_throughput_min_ratio: float = Field(0.9, gt=0)
     gated_metrics: list[str] = Field(
-        default_factory=lambda: ["ttft_ms", "decode_tps", "throughput_tps", "decode_us"])
+        default_factory=lambda: ["ttft_ms", "decode_tps", "throughput_tps", "decode_us"]
+    )
     fail_on: Literal["fail", "inconclusive"] = "fail"
 
     def tolerance_for(self, metric: str) -> float:

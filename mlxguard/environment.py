@@ -13,7 +13,15 @@ from mlxguard.results import Environment
 
 # Hardware and the software that sets the hardware's speed. Library versions are left out on
 # purpose: an mlx upgrade in a pull request is a change to measure, not another machine.
-DEFAULT_FINGERPRINT_FIELDS = ("platform", "machine", "chip", "cpu_count", "memory_gb", "backend", "gpu")
+DEFAULT_FINGERPRINT_FIELDS = (
+    "platform",
+    "machine",
+    "chip",
+    "cpu_count",
+    "memory_gb",
+    "backend",
+    "gpu",
+)
 VERSIONED_PACKAGES = ("mlx", "mlx-metal", "mlx-cpu", "mlx-lm", "mlx-engine", "mlxguard")
 
 
@@ -27,7 +35,9 @@ def _run(cmd: list[str]) -> str | None:
 
 def _chip() -> str:
     if platform.system() == "Darwin":
-        return _run(["sysctl", "-n", "machdep.cpu.brand_string"]) or platform.processor() or "unknown"
+        return (
+            _run(["sysctl", "-n", "machdep.cpu.brand_string"]) or platform.processor() or "unknown"
+        )
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
             for line in f:
@@ -92,7 +102,9 @@ def fingerprint(values: dict[str, object], fields: tuple[str, ...] | list[str]) 
     canon = "|".join(f"{k}={values.get(k)}" for k in fields)
     digest = hashlib.sha256(canon.encode()).hexdigest()[:10]
     slug = re.sub(r"[^a-z0-9]+", "-", str(values.get("chip", "")).lower()).strip("-")[:40]
-    return f"{values.get('backend')}-{slug}-{digest}" if slug else f"{values.get('backend')}-{digest}"
+    return (
+        f"{values.get('backend')}-{slug}-{digest}" if slug else f"{values.get('backend')}-{digest}"
+    )
 
 
 def collect(fields: tuple[str, ...] | list[str] = DEFAULT_FINGERPRINT_FIELDS) -> Environment:

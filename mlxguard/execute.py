@@ -26,8 +26,7 @@ def _now() -> str:
 
 def _git(*args: str) -> str | None:
     try:
-        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=5,
-                             check=False)
+        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
@@ -36,8 +35,11 @@ def _git(*args: str) -> str | None:
 def git_identity() -> tuple[str | None, str | None]:
     """The commit and ref under test: GitHub's variables first, then the local checkout."""
     sha = os.environ.get("GITHUB_SHA") or _git("rev-parse", "HEAD")
-    ref = os.environ.get("GITHUB_HEAD_REF") or os.environ.get("GITHUB_REF_NAME") \
+    ref = (
+        os.environ.get("GITHUB_HEAD_REF")
+        or os.environ.get("GITHUB_REF_NAME")
         or _git("rev-parse", "--abbrev-ref", "HEAD")
+    )
     return sha, ref
 
 
@@ -46,8 +48,14 @@ def model_label(spec: str | None, model_dir: Path) -> str:
     return spec if spec and not Path(spec).exists() else (spec and Path(spec).name) or "tiny"
 
 
-def execute(config: Config, suites: list[str], output: Path, *, quiet: bool = False,
-            command: list[str] | None = None) -> Results:
+def execute(
+    config: Config,
+    suites: list[str],
+    output: Path,
+    *,
+    quiet: bool = False,
+    command: list[str] | None = None,
+) -> Results:
     """Run `suites` on the configured model and engine; write `output` after each suite."""
     from mlxguard.synthetic import resolve_model
 
@@ -55,17 +63,31 @@ def execute(config: Config, suites: list[str], output: Path, *, quiet: bool = Fa
     label = model_label(config.model, model_dir)
     sha, ref = git_identity()
     env = collect(tuple(config.fingerprint_fields or DEFAULT_FINGERPRINT_FIELDS))
-    run = RunInfo(id=uuid.uuid4().hex[:12], started_at=_now(), git_sha=sha, git_ref=ref,
-                  seed=config.seed, command=command or [])
-    ctx = SuiteContext(config=config, model_dir=str(model_dir), model_label=label,
-                       progress=Progress(enabled=False if quiet else None))
+    run = RunInfo(
+        id=uuid.uuid4().hex[:12],
+        started_at=_now(),
+        git_sha=sha,
+        git_ref=ref,
+        seed=config.seed,
+        command=command or [],
+    )
+    ctx = SuiteContext(
+        config=config,
+        model_dir=str(model_dir),
+        model_label=label,
+        progress=Progress(enabled=False if quiet else None),
+    )
     benchmarks: list[Benchmark] = []
 
     def snapshot(finished: bool) -> Results:
         info = run.model_copy(update={"finished_at": _now()}) if finished else run
-        return Results(tool=Tool(version=__version__), run=info, environment=env,
-                       config={**config.model_dump(mode="json"), "suites": suites},
-                       benchmarks=benchmarks)
+        return Results(
+            tool=Tool(version=__version__),
+            run=info,
+            environment=env,
+            config={**config.model_dump(mode="json"), "suites": suites},
+            benchmarks=benchmarks,
+        )
 
     for name in suites:
         benchmarks.extend(suite_runner(name)(ctx))

@@ -46,9 +46,7 @@ def make_plan(
     scenarios: list[Scenario], engines: list[str], samples: int, warmup: int, seed: int
 ) -> list[Trial]:
     """Warm-ups first (alternating engines), then every timed trial in a seeded random order."""
-    warm = [
-        Trial(s, e, i, warmup=True) for s in scenarios for i in range(warmup) for e in engines
-    ]
+    warm = [Trial(s, e, i, warmup=True) for s in scenarios for i in range(warmup) for e in engines]
     timed = [Trial(s, e, i) for s in scenarios for e in engines for i in range(samples)]
     random.Random(seed).shuffle(timed)
     return warm + timed

@@ -13,11 +13,49 @@ from pathlib import Path
 from typing import Any
 
 # Plain words for tokenizers we cannot load: the count is then approximate and recorded so.
-_WORDS = (
-    "the model reads a long prompt and answers with care about memory speed tokens cache "
-    "apple silicon metal kernel layer weight attention query value matrix vector batch stream "
-    "server client request reply latency budget guard review merge branch commit release test"
-).split()
+_WORDS = [
+    "the",
+    "model",
+    "reads",
+    "a",
+    "long",
+    "prompt",
+    "and",
+    "answers",
+    "with",
+    "care",
+    "about",
+    "memory",
+    "speed",
+    "tokens",
+    "cache",
+    "apple",
+    "silicon",
+    "metal",
+    "kernel",
+    "layer",
+    "weight",
+    "attention",
+    "query",
+    "value",
+    "matrix",
+    "vector",
+    "batch",
+    "stream",
+    "server",
+    "client",
+    "request",
+    "reply",
+    "latency",
+    "budget",
+    "guard",
+    "review",
+    "merge",
+    "branch",
+    "commit",
+    "release",
+    "test",
+]
 
 
 @dataclass(frozen=True)
@@ -75,7 +113,11 @@ def _exact(tok: Any, n_tokens: int, rng: random.Random) -> Prompt:
         if len(got) > n_tokens:
             body = body[: len(body) - (len(got) - n_tokens)]
         else:
-            body = body + [i for i in (rng.randrange(vocab) for _ in range(8))
-                           if i not in special][: n_tokens - len(got)]
+            body = (
+                body
+                + [i for i in (rng.randrange(vocab) for _ in range(8)) if i not in special][
+                    : n_tokens - len(got)
+                ]
+            )
         text = tok.decode(body)
     return Prompt(text, len(encode(text)))

@@ -128,8 +128,9 @@ class Results(_Frozen):
     config: dict[str, Any] = Field(default_factory=dict)
     benchmarks: list[Benchmark] = Field(default_factory=list)
 
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False,
-                              populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", allow_inf_nan=False, populate_by_name=True
+    )
 
     @field_validator("benchmarks")
     @classmethod

@@ -69,17 +69,23 @@ class _EngineSlot:
         self.warm = None
 
 
-def _run_cold(slot: _EngineSlot, prompt: str, prompt_tokens: int | None, trial: Trial,
-              settings: RunSettings) -> Generation:
+def _run_cold(
+    slot: _EngineSlot, prompt: str, prompt_tokens: int | None, trial: Trial, settings: RunSettings
+) -> Generation:
     try:
         engine = slot.new()
         load_ns = timed_load(engine, slot.model_dir)
     except Exception as e:
         return Generation(error=f"load failed: {describe_error(e)}")
     try:
-        rec = generate(engine, prompt, max_tokens=trial.scenario.max_tokens,
-                       temperature=settings.temperature, seed=settings.seed,
-                       streaming=trial.scenario.streaming)
+        rec = generate(
+            engine,
+            prompt,
+            max_tokens=trial.scenario.max_tokens,
+            temperature=settings.temperature,
+            seed=settings.seed,
+            streaming=trial.scenario.streaming,
+        )
     finally:
         close = getattr(engine, "close", None)
         if callable(close):
@@ -105,8 +111,10 @@ def run_trials(
     progress.start(len(plan))
     try:
         for trial in plan:
-            progress.describe(f"{trial.scenario.suite} {trial.scenario.name} · {trial.engine}"
-                             + (" · warm-up" if trial.warmup else ""))
+            progress.describe(
+                f"{trial.scenario.suite} {trial.scenario.name} · {trial.engine}"
+                + (" · warm-up" if trial.warmup else "")
+            )
             prompt = prompts.make(trial.scenario.prompt_tokens, trial.prompt_key)
             slot = slots[trial.engine]
             if trial.scenario.cold:
@@ -116,9 +124,14 @@ def run_trials(
                 if engine is None:
                     rec = Generation(error=slot.load_error)
                 else:
-                    rec = generate(engine, prompt.text, max_tokens=trial.scenario.max_tokens,
-                                   temperature=settings.temperature, seed=settings.seed,
-                                   streaming=trial.scenario.streaming)
+                    rec = generate(
+                        engine,
+                        prompt.text,
+                        max_tokens=trial.scenario.max_tokens,
+                        temperature=settings.temperature,
+                        seed=settings.seed,
+                        streaming=trial.scenario.streaming,
+                    )
                     rec.prompt_tokens = prompt.tokens
             cell = cells[(trial.scenario, trial.engine)]
             (cell.warmups if trial.warmup else cell.records).append(rec)
@@ -133,7 +146,8 @@ def run_trials(
             slot.close()
     return [
         _benchmark(s, label, cells[(s, label)], slots[label], settings)
-        for s in scenarios for label in engines
+        for s in scenarios
+        for label in engines
     ]
 
 
@@ -145,8 +159,9 @@ def _pool(records: list[Generation]) -> dict[str, list[float]]:
     return pooled
 
 
-def _benchmark(s: Scenario, label: str, cell: _Cell, slot: _EngineSlot,
-               settings: RunSettings) -> Benchmark:
+def _benchmark(
+    s: Scenario, label: str, cell: _Cell, slot: _EngineSlot, settings: RunSettings
+) -> Benchmark:
     # Percentiles are taken over all raw samples pooled across trials, never averaged per batch.
     measured, warm = _pool(cell.records), _pool(cell.warmups)
     metrics = {name: Metric.of(name, values, warm.get(name)) for name, values in measured.items()}
@@ -164,8 +179,12 @@ def _benchmark(s: Scenario, label: str, cell: _Cell, slot: _EngineSlot,
         engine=label,
         model=settings.model_label,
         scenario=s.name,
-        params={**s.params(), "samples": settings.samples, "warmup": settings.warmup,
-                "temperature": settings.temperature},
+        params={
+            **s.params(),
+            "samples": settings.samples,
+            "warmup": settings.warmup,
+            "temperature": settings.temperature,
+        },
         metrics=metrics,
         trials=len(cell.records),
         successes=sum(1 for r in cell.records if r.ok),

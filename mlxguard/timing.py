@@ -6,6 +6,7 @@ is one `perf_counter_ns()` call and two list appends; everything else happens af
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 
@@ -106,5 +107,5 @@ def metrics_of(rec: Generation) -> dict[str, list[float]]:
     if n >= 2 and last > first:
         out["decode_tps"] = [(n - 1) / ((last - first) / 1e9)]
     stamps = rec.stamps_ns
-    out["itl_ms"] = [(b - a) / 1e6 for a, b in zip(stamps, stamps[1:], strict=False)]
+    out["itl_ms"] = [(b - a) / 1e6 for a, b in itertools.pairwise(stamps)]
     return out

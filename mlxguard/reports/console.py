@@ -18,17 +18,37 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def render(results: Results, report: CheckReport) -> str:
     env = results.environment
     versions = " · ".join(f"{k} {v}" for k, v in env.versions.items() if k != "mlxguard")
-    lines = [headline(report), "",
-             f"machine: {env.chip} · {env.backend} · {env.os} · {versions}",
-             f"fingerprint: {env.fingerprint} · run {results.run.id} · seed {results.run.seed}", ""]
+    lines = [
+        headline(report),
+        "",
+        f"machine: {env.chip} · {env.backend} · {env.os} · {versions}",
+        f"fingerprint: {env.fingerprint} · run {results.run.id} · seed {results.run.seed}",
+        "",
+    ]
     if results.benchmarks:
         header = ["suite", "scenario", "engine", *(h for h, _, _ in KEY_FIGURES), "ok"]
-        rows = [[b.suite, b.scenario, b.engine, *(figure(b, m, s) for _, m, s in KEY_FIGURES),
-                 samples(b)] for b in results.benchmarks]
-        lines += _table(header, rows) + [""]
+        rows = [
+            [
+                b.suite,
+                b.scenario,
+                b.engine,
+                *(figure(b, m, s) for _, m, s in KEY_FIGURES),
+                samples(b),
+            ]
+            for b in results.benchmarks
+        ]
+        lines += [*_table(header, rows), ""]
     if report.verdicts:
-        rows = [[v.status.upper(), v.kind, v.label, v.metric + (f" {v.stat}" if v.stat else ""),
-                 v.evidence] for v in report.verdicts]
+        rows = [
+            [
+                v.status.upper(),
+                v.kind,
+                v.label,
+                v.metric + (f" {v.stat}" if v.stat else ""),
+                v.evidence,
+            ]
+            for v in report.verdicts
+        ]
         lines += _table(["verdict", "check", "benchmark", "metric", "evidence"], rows)
     lines += [f"warning: {w}" for w in report.warnings]
     lines += [f"note: {n}" for n in report.notes]

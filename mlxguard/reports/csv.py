@@ -8,8 +8,20 @@ import io
 from mlxguard.check import CheckReport
 from mlxguard.results import Results
 
-COLUMNS = ["Type", "Name", "Metric", "Mean", "Median", "P95", "P99", "Min", "Max", "StdDev",
-           "Unit", "N"]
+COLUMNS = [
+    "Type",
+    "Name",
+    "Metric",
+    "Mean",
+    "Median",
+    "P95",
+    "P99",
+    "Min",
+    "Max",
+    "StdDev",
+    "Unit",
+    "N",
+]
 
 
 def _text(s: str) -> str:
@@ -28,7 +40,20 @@ def render(results: Results, report: CheckReport) -> str:
     for b in results.benchmarks:
         for name, m in b.metrics.items():
             s = m.summary
-            w.writerow([_text(b.suite), _text(f"{b.scenario}/{b.engine}"), _text(name), _num(s.mean), _num(s.median),
-                        _num(s.p95), _num(s.p99), _num(s.min), _num(s.max), _num(s.stddev),
-                        m.unit, s.n])
+            w.writerow(
+                [
+                    _text(b.suite),
+                    _text(f"{b.scenario}/{b.engine}"),
+                    _text(name),
+                    _num(s.mean),
+                    _num(s.median),
+                    _num(s.p95),
+                    _num(s.p99),
+                    _num(s.min),
+                    _num(s.max),
+                    _num(s.stddev),
+                    m.unit,
+                    s.n,
+                ]
+            )
     return buf.getvalue()

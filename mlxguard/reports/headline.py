@@ -37,7 +37,10 @@ def deciding(report: CheckReport, limit: int = 2) -> list[Verdict]:
 
 def headline(report: CheckReport) -> str:
     """One line: the status, the counts, and the figures that decided it."""
-    counts = ", ".join(f"{report.count(s)} {s}" for s in ("pass", "fail", "inconclusive", "skipped")
-                       if report.count(s))
+    counts = ", ".join(
+        f"{report.count(s)} {s}"
+        for s in ("pass", "fail", "inconclusive", "skipped")
+        if report.count(s)
+    )
     why = "; ".join(f"{v.label}: {v.evidence}" for v in deciding(report))
     return f"{report.status.upper()}: {counts or 'no checks'}" + (f" — {why}" if why else "")

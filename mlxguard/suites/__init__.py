@@ -24,10 +24,14 @@ class SuiteContext:
 
 # Suite name -> (one-line description, "module:function"), in the order `--suite all` runs them.
 SUITES: dict[str, tuple[str, str]] = {
-    "ttft": ("time to first token, cold (new engine + timed load) and warm",
-             "mlxguard.suites.generation:run_ttft"),
-    "throughput": ("tokens per second for short, medium and long outputs, streaming and not",
-                   "mlxguard.suites.generation:run_throughput"),
+    "ttft": (
+        "time to first token, cold (new engine + timed load) and warm",
+        "mlxguard.suites.generation:run_ttft",
+    ),
+    "throughput": (
+        "tokens per second for short, medium and long outputs, streaming and not",
+        "mlxguard.suites.generation:run_throughput",
+    ),
 }
 
 

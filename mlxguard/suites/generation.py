@@ -30,8 +30,13 @@ def ttft_scenarios(config: Config) -> list[Scenario]:
 def throughput_scenarios(config: Config) -> list[Scenario]:
     """Short, medium and long outputs, each streaming and non-streaming."""
     return [
-        Scenario("throughput", f"{size}-{mode}", config.prompt_tokens, _cap(n, config),
-                 streaming=mode == "stream")
+        Scenario(
+            "throughput",
+            f"{size}-{mode}",
+            config.prompt_tokens,
+            _cap(n, config),
+            streaming=mode == "stream",
+        )
         for size, n in THROUGHPUT_LENGTHS.items()
         for mode in ("stream", "nonstream")
     ]
@@ -39,9 +44,15 @@ def throughput_scenarios(config: Config) -> list[Scenario]:
 
 def _run(ctx: SuiteContext, scenarios: list[Scenario]) -> list[Benchmark]:
     cfg = ctx.config
-    settings = RunSettings(model_dir=ctx.model_dir, model_label=ctx.model_label,
-                           samples=cfg.samples, warmup=cfg.warmup, seed=cfg.seed,
-                           temperature=cfg.temperature, cooldown_s=cfg.cooldown_s)
+    settings = RunSettings(
+        model_dir=ctx.model_dir,
+        model_label=ctx.model_label,
+        samples=cfg.samples,
+        warmup=cfg.warmup,
+        seed=cfg.seed,
+        temperature=cfg.temperature,
+        cooldown_s=cfg.cooldown_s,
+    )
     engines = {cfg.engine: resolve_engine(cfg.engine)}
     return run_trials(scenarios, engines, settings, ctx.progress)
 

@@ -1,0 +1,5 @@
+"""`python -m mlxguard` runs the CLI."""
+
+from mlxguard.cli import main
+
+main()
