@@ -169,9 +169,12 @@ def stability_warnings(results: Results, metrics: list[str]) -> list[str]:
 
 
 def evaluate(results: Results, config: Config) -> CheckReport:
-    """Judge a results file against the configured targets."""
+    """Judge a results file against the configured targets and the reference engine."""
+    from mlxguard.reference import reference_verdicts
+
     verdicts = success_verdicts(results, config.check.min_success_rate)
     verdicts += target_verdicts(results, config.targets)
+    verdicts += reference_verdicts(results, config.check)
     return CheckReport(
         status=overall(verdicts),
         verdicts=verdicts,

@@ -165,7 +165,8 @@ def parse_results(text: str, source: str = "results") -> Results:
     schema = data.get("schema")
     if schema != SCHEMA:
         raise UsageError(
-            f"{source} has schema {schema!r}, expected {SCHEMA!r}; re-run `mlxguard run` to produce it"
+            f"{source} has schema {schema!r}, expected {SCHEMA!r}; "
+            "re-run `mlxguard run` to produce it"
         )
     try:
         return Results.model_validate(data)
