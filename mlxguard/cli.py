@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
 from mlxguard import __version__
+from mlxguard.cli_common import emit, guarded
 from mlxguard.errors import UsageError
 
 app = typer.Typer(
@@ -19,35 +18,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def guarded(func: F) -> F:
-    """Bad input becomes `error: ...` on stderr and exit code 2, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except UsageError as e:
-            typer.echo(f"error: {e}", err=True)
-            raise typer.Exit(2) from None
-        except OSError as e:
-            typer.echo(f"error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), err=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _emit(text: str, output: Path | None) -> None:
-    from mlxguard.fsutil import write_atomic
-
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        write_atomic(output, text)
-
 
 ConfigOpt = Annotated[
     Path | None,
@@ -204,7 +174,7 @@ def _judge(
     checked = evaluate(results, cfg)
     text = render(fmt, results, checked)
     if report_path is not None:
-        _emit(text, report_path)
+        emit(text, report_path)
     if stdout:
         sys.stdout.write(text)
     return checked.exit_code(fail_on or cfg.check.fail_on)
@@ -255,7 +225,7 @@ def schema(
 
     from mlxguard.results import json_schema
 
-    _emit(json.dumps(json_schema(), indent=1, ensure_ascii=False) + "\n", output)
+    emit(json.dumps(json_schema(), indent=1, ensure_ascii=False) + "\n", output)
 
 
 def _version(value: bool) -> None:
