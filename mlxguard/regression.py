@@ -114,14 +114,29 @@ def _ratio_of_medians(cur: np.ndarray, ref: np.ndarray) -> float | None:
     return m_cur / m_ref
 
 
+def _bootstrap_medians(x: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Medians of ``n_boot`` resamples (with replacement) of ``x``, vectorized.
+
+    Resamples indices into the sorted data, so the middle order statistics of the indices are
+    those of the values: one small-integer partition per row instead of a float median
+    (about twice as fast; 2000 resamples of n=200 take a few milliseconds).
+    """
+    n = x.size
+    xs = np.sort(x)
+    dtype = np.int16 if n < 2**15 else np.int64
+    idx = rng.integers(0, n, size=(n_boot, n), dtype=dtype)
+    lo, hi = (n - 1) // 2, n // 2
+    part = np.partition(idx, [lo, hi] if hi != lo else lo, axis=1)
+    return (xs[part[:, lo]] + xs[part[:, hi]]) / 2.0
+
+
 def _bootstrap_ratio_ci(
     cur: np.ndarray, ref: np.ndarray, confidence: float, n_boot: int, seed: int
 ) -> tuple[float | None, float | None]:
     """Percentile bootstrap CI of median(cur) / median(ref), both samples resampled (vectorized)."""
     rng = np.random.default_rng(seed)
-    # One (n_boot, n) index matrix per side: 2000 x 200 medians take a few milliseconds.
-    boot_ref = np.median(ref[rng.integers(0, ref.size, size=(n_boot, ref.size))], axis=1)
-    boot_cur = np.median(cur[rng.integers(0, cur.size, size=(n_boot, cur.size))], axis=1)
+    boot_ref = _bootstrap_medians(ref, n_boot, rng)
+    boot_cur = _bootstrap_medians(cur, n_boot, rng)
     if np.any(boot_ref <= 0):  # a resampled baseline median of 0 makes the ratio undefined
         return None, None
     ratios = boot_cur / boot_ref
