@@ -170,7 +170,7 @@ def test_each_architecture_builds_and_loads(
     """Each preset's layout (qkv bias, untied head, tokenizer specials) loads, at toy size."""
     monkeypatch.setitem(synthetic.PRESETS, name, _shrunk(name))
     out = synthetic.build(name, tmp_path / name)
-    tokens, text, tokenizer = _generate(out, "ba be", max_tokens=4)
+    _, text, tokenizer = _generate(out, "ba be", max_tokens=4)
     assert len(text.split()) == 4
     config = json.loads((out / "config.json").read_text())
     assert tokenizer.eos_token_id == config["eos_token_id"]
@@ -230,7 +230,9 @@ def test_build_keeps_a_build_that_appeared_meanwhile(
     out = tmp_path / "race"
     write = synthetic._write
 
-    def write_then_lose_race(tmp: Path, preset, bits, seed) -> None:  # noqa: ANN001
+    def write_then_lose_race(
+        tmp: Path, preset: synthetic.Preset, bits: int | None, seed: int
+    ) -> None:
         write(tmp, preset, bits, seed)
         out.mkdir()
         write(out, preset, bits, seed)
@@ -267,7 +269,7 @@ def test_resolve_model_accepts_directories_and_refuses_the_rest(
         "model 'gpt-17' is neither a preset (tiny, llama-3.2-1b, ...) "
         "nor a directory with config.json"
     )
-    with pytest.raises(UsageError, match="directory with config.json"):
+    with pytest.raises(UsageError, match=r"directory with config\.json"):
         synthetic.resolve_model(str(tmp_path))
     with pytest.raises(UsageError, match="--bits 5"):
         synthetic.resolve_model(None, bits=5)
