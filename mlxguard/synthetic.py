@@ -312,7 +312,10 @@ def _special_tokens(config: dict[str, Any]) -> dict[str, int]:
     # Real byte-level tokenizers need no <unk>; ours is a word list, and an unknown word (say, an
     # English prompt) must still encode rather than raise.
     taken = set(specials.values())
-    unk = next(i for i in [max(taken) + 1, *range(min(taken) - 1, -1, -1)] if i not in taken)
+    # Right after the real specials (a reserved id in Llama-3 and Qwen2.5), else right before.
+    after, before = max(taken) + 1, min(taken) - 1
+    unk = after if after < config["vocab_size"] else before
+    assert unk >= 0 and unk not in taken, "preset has no room for <unk>"
     specials["<unk>"] = unk
     return specials
 
