@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mlxguard.check import CheckReport
+from mlxguard.reports import pairs
 from mlxguard.reports.headline import KEY_FIGURES, figure, headline, samples
 from mlxguard.results import Results
 
@@ -13,6 +14,27 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [fmt.format(*header).rstrip(), fmt.format(*("-" * w for w in widths))] + [
         fmt.format(*r).rstrip() for r in rows
     ]
+
+
+def _pair_sections(results: Results) -> list[str]:
+    """Candidate vs reference ratios (compare) and percentiles with the winner (flexible)."""
+    lines = []
+    for b in pairs.compared(results):
+        lines.append(f"{b.suite} {b.scenario}: {b.engine} vs {pairs.reference_of(b)}")
+        lines += [f"  {f}" for f in pairs.ratio_figures(b)]
+    if lines:
+        lines.append("")
+    flex = pairs.flexible(results)
+    if flex:
+        header = ["flexible", "ok", *(f"{h} p50/p95/p99" for h, _ in pairs.FLEXIBLE_FIGURES)]
+        rows = [
+            [b.engine, samples(b), *(pairs.percentiles(b, m) for _, m in pairs.FLEXIBLE_FIGURES)]
+            for b in flex
+        ]
+        lines += _table(header, rows)
+        lines += [f"winner: {w}" for b in flex if (w := pairs.winner_text(b))]
+        lines.append("")
+    return lines
 
 
 def render(results: Results, report: CheckReport) -> str:
@@ -38,6 +60,7 @@ def render(results: Results, report: CheckReport) -> str:
             for b in results.benchmarks
         ]
         lines += [*_table(header, rows), ""]
+    lines += _pair_sections(results)
     if report.verdicts:
         rows = [
             [
