@@ -1,4 +1,4 @@
-"""End to end: `mlxguard run` on the real tiny model, then `mlxguard check`, through the real CLI."""
+"""End to end: `mlxguard run` on the real tiny model, then `mlxguard check`, via the real CLI."""
 
 from __future__ import annotations
 
