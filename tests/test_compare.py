@@ -307,3 +307,17 @@ def test_bad_engine_specs_are_refused_before_running(tmp_path: Path) -> None:
 def test_all_runs_every_registered_suite() -> None:
     assert parse_suites("all") == list(SUITES)
     assert {"compare", "flexible"} <= set(SUITES)
+
+
+def test_pair_sections_escape_engine_names_and_survive_odd_extras() -> None:
+    from mlxguard.reports import render
+
+    link = {"reference": {"engine": "ref|<b>@x"}, "parity": {"identical": 1, "total": 1}}
+    cand = _bench("cand|@y", [100] * 3, [50] * 3, **link)
+    odd = _bench("odd", [100] * 3, [50] * 3, reference="not a dict", winner=[1], questions=3)
+    results = _results(cand, odd)
+    report = evaluate(results, Config())
+    text = render("markdown", results, report)
+    assert "cand\\|@\u200dy vs ref\\|&lt;b&gt;@\u200dx: parity 1/1 identical" in text
+    assert "| odd |" in text
+    assert "odd: cand" not in render("console", results, report)
