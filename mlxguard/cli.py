@@ -70,6 +70,12 @@ def run(
             "module:attr (default: mlx-lm).",
         ),
     ] = None,
+    codec: Annotated[
+        str | None,
+        typer.Option(
+            "--codec", help="Wire format of the ipc engine: msgpack or json (default: msgpack)."
+        ),
+    ] = None,
     samples: Annotated[
         int | None,
         typer.Option("--samples", "-n", help="Timed trials per scenario and engine (default: 5)."),
@@ -126,7 +132,7 @@ def run(
 ) -> None:
     """Run benchmark suites, write the results file, and print the verdicts."""
     from mlxguard.config import load_config
-    from mlxguard.engines import resolve_engine
+    from mlxguard.engines import configured_engine
 
     _check_fail_on(fail_on)
     from mlxguard.fsutil import check_writable
@@ -136,6 +142,7 @@ def run(
     cfg = load_config(config).with_overrides(
         model=model,
         engine=engine,
+        codec=codec,
         samples=samples,
         warmup=warmup,
         max_tokens=max_tokens,
@@ -146,7 +153,7 @@ def run(
     # Everything is validated before the model is built or loaded.
     suites = parse_suites(suite if suite is not None else cfg.suites)
     check_format(fmt)
-    resolve_engine(cfg.engine)
+    configured_engine(cfg.engine, cfg.codec)
     check_writable(output)
     if report is not None:
         check_writable(report)

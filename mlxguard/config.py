@@ -115,6 +115,7 @@ class Config(_Strict):
     suites: list[str] = Field(default_factory=lambda: ["ttft", "throughput"])
     model: str | None = None
     engine: str = "mlx-lm"
+    codec: Literal["msgpack", "json"] = Field("msgpack", description="ipc engine wire format")
     candidate: str = "ipc"
     reference: str = "mlx-lm"
     samples: int = Field(5, ge=1, le=100_000)
