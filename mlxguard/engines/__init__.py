@@ -44,7 +44,9 @@ IPC_CODECS = ("msgpack", "json")
 
 def _ipc(spec: str, options: dict[str, Any]) -> EngineFactory:
     # `ipc:json` / `ipc:msgpack` name the codec; plain `ipc` takes it from the options.
-    codec = spec.partition(":")[2] or options.pop("codec", None) or "msgpack"
+    options = dict(options)
+    configured = options.pop("codec", None)
+    codec = spec.partition(":")[2] or configured or "msgpack"
     if codec not in IPC_CODECS:
         raise UsageError(f"engine spec '{spec}': codec '{codec}' is not one of msgpack, json")
     from mlxguard.engines.ipc_engine import IpcEngine
