@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlxguard.engines import Engine, EngineFactory, check_engine
+from mlxguard.errors import UsageError
 from mlxguard.plan import Scenario, Trial, make_plan
 from mlxguard.progress import Progress
 from mlxguard.prompts import PromptFactory
@@ -57,6 +58,8 @@ class _EngineSlot:
                 self.warm = engine
                 info = getattr(engine, "info", None)
                 self.info = info() if callable(info) else {}
+            except UsageError:
+                raise
             except Exception as e:
                 self.load_error = f"load failed: {describe_error(e)}"
         return self.warm
@@ -75,6 +78,8 @@ def _run_cold(
     try:
         engine = slot.new()
         load_ns = timed_load(engine, slot.model_dir)
+    except UsageError:
+        raise
     except Exception as e:
         return Generation(error=f"load failed: {describe_error(e)}")
     try:

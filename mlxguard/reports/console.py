@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from mlxguard.check import CheckReport
+from mlxguard.reports.escape import plain
 from mlxguard.reports.headline import KEY_FIGURES, figure, headline, samples
 from mlxguard.results import Results
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    rows = [[plain(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return [fmt.format(*header).rstrip(), fmt.format(*("-" * w for w in widths))] + [
@@ -50,6 +52,6 @@ def render(results: Results, report: CheckReport) -> str:
             for v in report.verdicts
         ]
         lines += _table(["verdict", "check", "benchmark", "metric", "evidence"], rows)
-    lines += [f"warning: {w}" for w in report.warnings]
-    lines += [f"note: {n}" for n in report.notes]
+    lines += [f"warning: {plain(w)}" for w in report.warnings]
+    lines += [f"note: {plain(n)}" for n in report.notes]
     return "\n".join(lines) + "\n"
