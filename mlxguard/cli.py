@@ -85,6 +85,12 @@ def run(
             "(default: mlx-lm).",
         ),
     ] = None,
+    codec: Annotated[
+        str | None,
+        typer.Option(
+            "--codec", help="Wire format of the ipc engine: msgpack or json (default: msgpack)."
+        ),
+    ] = None,
     samples: Annotated[
         int | None,
         typer.Option("--samples", "-n", help="Timed trials per scenario and engine (default: 5)."),
@@ -167,7 +173,7 @@ def run(
 ) -> None:
     """Run benchmark suites, write the results file, and print the verdicts."""
     from mlxguard.config import load_config
-    from mlxguard.engines import resolve_engine
+    from mlxguard.engines import configured_engine
 
     _check_fail_on(fail_on)
     from mlxguard.fsutil import check_writable
@@ -183,6 +189,7 @@ def run(
         engines=engines,
         order=order,
         fresh_process=fresh_process,
+        codec=codec,
         samples=samples,
         warmup=warmup,
         max_tokens=max_tokens,
@@ -193,7 +200,7 @@ def run(
     # Everything is validated before the model is built or loaded.
     suites = parse_suites(suite if suite is not None else cfg.suites)
     check_format(fmt)
-    resolve_engine(cfg.engine)
+    configured_engine(cfg.engine, cfg.codec)
     _check_pair_engines(cfg, suites)
     check_writable(output)
     if report is not None:

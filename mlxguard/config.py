@@ -117,6 +117,7 @@ class Config(_Strict):
     suites: list[str] = Field(default_factory=lambda: ["ttft", "throughput"])
     model: str | None = None
     engine: str = "mlx-lm"
+    codec: Literal["msgpack", "json"] = Field("msgpack", description="ipc engine wire format")
     candidate: str = "ipc"
     reference: str = "mlx-lm"
     # compare and flexible: engine order of the timed trials, and a new process per trial.

@@ -39,6 +39,19 @@ class Engine(Protocol):
 EngineFactory = Callable[[], Engine]
 
 BUILTIN = ("mlx-lm", "mlx-engine", "ipc", "openai:URL", "module:attr")
+IPC_CODECS = ("msgpack", "json")
+
+
+def _ipc(spec: str, options: dict[str, Any]) -> EngineFactory:
+    # `ipc:json` / `ipc:msgpack` name the codec; plain `ipc` takes it from the options.
+    options = dict(options)
+    configured = options.pop("codec", None)
+    codec = spec.partition(":")[2] or configured or "msgpack"
+    if codec not in IPC_CODECS:
+        raise UsageError(f"engine spec '{spec}': codec '{codec}' is not one of msgpack, json")
+    from mlxguard.engines.ipc_engine import IpcEngine
+
+    return lambda: IpcEngine(codec, **options)
 
 
 def _builtin(spec: str, options: dict[str, Any]) -> EngineFactory | None:
@@ -46,6 +59,8 @@ def _builtin(spec: str, options: dict[str, Any]) -> EngineFactory | None:
         from mlxguard.engines.mlx_lm_engine import MlxLmEngine
 
         return lambda: MlxLmEngine(**options)
+    if spec == "ipc" or spec.startswith("ipc:"):
+        return _ipc(spec, options)
     return None
 
 
@@ -80,6 +95,13 @@ def resolve_engine(spec: str, **options: Any) -> EngineFactory:
         raise UsageError(f"empty engine spec; use one of {', '.join(BUILTIN)}")
     factory = _builtin(spec, options)
     return factory if factory is not None else _plugin(spec)
+
+
+def configured_engine(spec: str, codec: str = "msgpack") -> EngineFactory:
+    """`resolve_engine` with the engine settings that live in the config (the ipc `codec`)."""
+    spec = spec.strip()
+    ipc = spec == "ipc" or spec.startswith("ipc:")
+    return resolve_engine(spec, codec=codec) if ipc else resolve_engine(spec)
 
 
 def _check_methods(engine: object, spec: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlxguard.config import Config
-from mlxguard.engines import EngineFactory, resolve_engine
+from mlxguard.engines import EngineFactory, configured_engine
 from mlxguard.parity import Decode, parity
 from mlxguard.plan import Scenario, Trial
 from mlxguard.reference import ratios
@@ -40,7 +40,10 @@ def role_specs(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, str]
 
 def resolve_roles(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, EngineFactory]:
     """Engine label -> factory; validates the specs (UsageError) before anything runs."""
-    return {label: resolve_engine(spec) for label, spec in role_specs(config, roles).items()}
+    return {
+        label: configured_engine(spec, config.codec)
+        for label, spec in role_specs(config, roles).items()
+    }
 
 
 def pair_settings(ctx: SuiteContext, samples: int, roles: tuple[str, ...]) -> RunSettings:
