@@ -192,7 +192,7 @@ def test_cli_run_ipc_suite(tiny_model, tmp_path):
 
     out = tmp_path / "results.json"
     args = ["run", "--suite", "ipc", "--samples", "2", "--model", str(tiny_model), "-o", str(out)]
-    result = CliRunner().invoke(app, [*args, "-q"])
+    result = CliRunner().invoke(app, [*args, "--quiet"])
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     b = next(b for b in data["benchmarks"] if b["scenario"] == "msgpack-chunk")
