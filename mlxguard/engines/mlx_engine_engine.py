@@ -43,33 +43,31 @@ class MlxEngineEngine:
     name = "mlx-engine"
 
     def __init__(self, ignore_eos: bool = True, max_kv_size: int | None = None) -> None:
+        import mlx_engine
+
+        # Imported here, not in load(): the import takes seconds and is not model load time.
+        self._api = mlx_engine
         self.ignore_eos = ignore_eos
         self.max_kv_size = max_kv_size
         self._kit: Any = None
 
     def load(self, model: str) -> None:
-        import mlx_engine
-
-        self._kit = mlx_engine.load_model(model, max_kv_size=self.max_kv_size, max_seq_nums=1)
+        self._kit = self._api.load_model(model, max_kv_size=self.max_kv_size, max_seq_nums=1)
         tokenizer = getattr(self._kit, "tokenizer", None)
         if self.ignore_eos and tokenizer is not None:
             # mlx_engine has no ignore-EOS switch; its stop check reads these ids.
             tokenizer.eos_token_ids = set()
 
     def tokenize(self, text: str) -> list[int]:
-        import mlx_engine
-
-        return list(mlx_engine.tokenize(self._kit, text))
+        return list(self._api.tokenize(self._kit, text))
 
     def generate(
         self, prompt: str, max_tokens: int, temperature: float, seed: int | None
     ) -> Iterator[int]:
         """Yield each token id; tokens the engine holds back (partial UTF-8) arrive together."""
-        import mlx_engine
-
         if self._kit is None:
             raise RuntimeError("generate() before load()")
-        results = mlx_engine.create_generator(
+        results = self._api.create_generator(
             self._kit,
             self.tokenize(prompt),
             max_tokens=max_tokens,
@@ -99,7 +97,5 @@ class MlxEngineEngine:
 
     def close(self) -> None:
         if self._kit is not None:
-            import mlx_engine
-
-            mlx_engine.unload(self._kit)
+            self._api.unload(self._kit)
             self._kit = None
