@@ -31,7 +31,7 @@ def test_absent_mlx_engine_is_a_usage_error_naming_the_fix(no_mlx_engine: None) 
 def test_run_refuses_before_loading_any_model(no_mlx_engine: None, tmp_path: Path) -> None:
     missing_model = tmp_path / "never-loaded"
     result = CliRunner().invoke(
-        app, ["run", "--engine", "mlx-engine", "--model", str(missing_model), "-q"]
+        app, ["run", "--engine", "mlx-engine", "--model", str(missing_model), "--quiet"]
     )
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [f"error: {INSTALL_HINT}"]
