@@ -207,7 +207,15 @@ def _benchmark(
         extra["engine_load_ms"] = slot.load_ns / 1e6
     if slot.info:
         extra["engine_info"] = slot.info
-    counts = [len(r.tokens) for r in cell.records if r.ok]
+    usages = [r.usage for r in cell.records if r.ok and r.usage]
+    if usages:
+        # Totals over the timed trials: cached_tokens > 0 means a server prompt cache was hit.
+        keys = ("prompt_tokens", "completion_tokens", "cached_tokens")
+        extra["server_usage"] = {
+            "trials": len(usages),
+            **{k: sum(u[k] for u in usages if k in u) for k in keys if any(k in u for u in usages)},
+        }
+    counts = [r.output_tokens for r in cell.records if r.ok]
     if counts and min(counts) < s.max_tokens:
         extra["short_outputs"] = sum(1 for c in counts if c < s.max_tokens)
     return Benchmark(

@@ -61,6 +61,16 @@ def _builtin(spec: str, options: dict[str, Any]) -> EngineFactory | None:
         return lambda: MlxLmEngine(**options)
     if spec == "ipc" or spec.startswith("ipc:"):
         return _ipc(spec, options)
+    if spec == "mlx-engine":
+        from mlxguard.engines import mlx_engine_engine
+
+        mlx_engine_engine.require()
+        return lambda: mlx_engine_engine.MlxEngineEngine(**options)
+    if spec.startswith("openai:"):
+        from mlxguard.engines.openai_engine import OpenAIEngine, parse_spec
+
+        parsed = parse_spec(spec)
+        return lambda: OpenAIEngine(parsed)
     return None
 
 
@@ -95,6 +105,21 @@ def resolve_engine(spec: str, **options: Any) -> EngineFactory:
         raise UsageError(f"empty engine spec; use one of {', '.join(BUILTIN)}")
     factory = _builtin(spec, options)
     return factory if factory is not None else _plugin(spec)
+
+
+def resolve_reference(spec: str) -> tuple[str, str | None]:
+    """The reference engine spec to run, and a note saying why when it was chosen for you.
+
+    `auto` means mlx-engine when `mlx_engine` is importable (LM Studio's runtime, the engine
+    users actually run), else mlx-lm. Any other spec is returned as given, with no note.
+    """
+    if spec.strip() != "auto":
+        return spec, None
+    from mlxguard.engines.mlx_engine_engine import available
+
+    if available():
+        return "mlx-engine", "reference auto: mlx-engine (mlx_engine is importable)"
+    return "mlx-lm", "reference auto: mlx-lm (mlx_engine is not installed)"
 
 
 def configured_engine(spec: str, codec: str = "msgpack") -> EngineFactory:
