@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlxguard.config import Config
-from mlxguard.engines import EngineFactory, configured_engine
+from mlxguard.engines import EngineFactory, configured_engine, resolve_reference
 from mlxguard.parity import Decode, parity
 from mlxguard.plan import Scenario, Trial
 from mlxguard.reference import ratios
@@ -25,8 +25,8 @@ ROLES = ("candidate", "reference")
 
 
 def reference_spec(spec: str) -> str:
-    """The reference engine's spec; `auto` is the Python reference, `mlx-lm`."""
-    return "mlx-lm" if spec == "auto" else spec
+    """The reference engine's spec; `auto` is mlx-engine when installed, else mlx-lm."""
+    return resolve_reference(spec)[0]
 
 
 def role_specs(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, str]:
@@ -113,6 +113,7 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
     ]
     reference = {
         "engine": ref_label,
+        "chosen": resolve_reference(cfg.reference)[1],
         "confidence": cfg.check.confidence,
         "ratios": ratios(cand, ref, confidence=cfg.check.confidence, seed=cfg.seed),
     }
