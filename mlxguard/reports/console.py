@@ -5,7 +5,7 @@ from __future__ import annotations
 from mlxguard.check import CheckReport
 from mlxguard.reports import pairs
 from mlxguard.reports.escape import plain
-from mlxguard.reports.headline import KEY_FIGURES, figure, headline, samples
+from mlxguard.reports.headline import figure, headline, samples, suite_tables
 from mlxguard.results import Results
 
 
@@ -45,21 +45,15 @@ def render(results: Results, report: CheckReport) -> str:
     lines = [
         headline(report),
         "",
-        f"machine: {env.chip} · {env.backend} · {env.os} · {versions}",
-        f"fingerprint: {env.fingerprint} · run {results.run.id} · seed {results.run.seed}",
+        plain(f"machine: {env.chip} · {env.backend} · {env.os} · {versions}"),
+        plain(f"fingerprint: {env.fingerprint} · run {results.run.id} · seed {results.run.seed}"),
         "",
     ]
-    if results.benchmarks:
-        header = ["suite", "scenario", "engine", *(h for h, _, _ in KEY_FIGURES), "ok"]
+    for suite, columns, benchmarks in suite_tables(results):
+        header = [suite, "engine", *(h for h, _, _ in columns), "ok"]
         rows = [
-            [
-                b.suite,
-                b.scenario,
-                b.engine,
-                *(figure(b, m, s) for _, m, s in KEY_FIGURES),
-                samples(b),
-            ]
-            for b in results.benchmarks
+            [b.scenario, b.engine, *(figure(b, m, s) for _, m, s in columns), samples(b)]
+            for b in benchmarks
         ]
         lines += [*_table(header, rows), ""]
     lines += _pair_sections(results)
