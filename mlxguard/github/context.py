@@ -84,11 +84,17 @@ def resolve(env: Mapping[str, str], *, pr: int | None = None, sha: str | None = 
     elif event == "workflow_run" and isinstance(payload.get("workflow_run"), dict):
         run = payload["workflow_run"]
         run_url = run.get("html_url") or run_url  # the run that measured, with its logs
-        prs = run.get("pull_requests") or []
-        if prs:
-            event_pr, event_sha = prs[0].get("number"), prs[0].get("head", {}).get("sha")
+        listed = {
+            p.get("number"): p.get("head", {}).get("sha")
+            for p in run.get("pull_requests") or []
+            if isinstance(p, dict)
+        }
+        if pr is None and listed:
+            event_pr, event_sha = next(iter(listed.items()))
+        elif pr is not None and pr in listed:
+            event_sha = listed[pr]
         else:
-            # A fork's PR is not listed: the number must come from elsewhere and be verified.
+            # A fork's PR is not listed: its number comes from elsewhere and must be verified.
             event_sha = run.get("head_sha")
             verify = pr is not None
             if verify and sha is not None and sha != event_sha:
