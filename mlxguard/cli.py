@@ -70,9 +70,52 @@ def run(
             "module:attr (default: mlx-lm).",
         ),
     ] = None,
+    candidate: Annotated[
+        str | None,
+        typer.Option(
+            "--candidate",
+            help="compare/flexible: the engine under test, any engine spec (default: ipc).",
+        ),
+    ] = None,
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference",
+            help="compare/flexible: the engine to measure against, an engine spec or 'auto' "
+            "(default: mlx-lm).",
+        ),
+    ] = None,
     samples: Annotated[
         int | None,
         typer.Option("--samples", "-n", help="Timed trials per scenario and engine (default: 5)."),
+    ] = None,
+    questions: Annotated[
+        int | None,
+        typer.Option(
+            "--questions",
+            "-q",
+            help="flexible: generated questions to ask, 1 to 100000 (default: 20).",
+        ),
+    ] = None,
+    engines: Annotated[
+        str | None,
+        typer.Option("--engines", help="flexible: candidate, reference or both (default: both)."),
+    ] = None,
+    order: Annotated[
+        str | None,
+        typer.Option(
+            "--order",
+            help="compare/flexible: interleaved (for each sample, the engines in a seeded "
+            "random order), sequential or shuffled (default: interleaved).",
+        ),
+    ] = None,
+    fresh_process: Annotated[
+        bool | None,
+        typer.Option(
+            "--fresh-process/--same-process",
+            help="compare: run each trial cold in a new process, load timed apart "
+            "(default: same process, warm).",
+        ),
     ] = None,
     warmup: Annotated[
         int | None,
@@ -85,7 +128,7 @@ def run(
         typer.Option(
             "--max-tokens",
             help="Cap on generated tokens per request (default: each scenario's "
-            "length: ttft 8, throughput 32/128/512).",
+            "length: ttft 8, throughput 32/128/512, compare and flexible 64).",
         ),
     ] = None,
     prompt_tokens: Annotated[
@@ -119,9 +162,7 @@ def run(
     fail_on: FailOnOpt = None,
     quiet: Annotated[
         bool,
-        typer.Option(
-            "--quiet", "-q", help="No progress bar (default: shown when stderr is a terminal)."
-        ),
+        typer.Option("--quiet", help="No progress bar (default: shown when stderr is a terminal)."),
     ] = False,
 ) -> None:
     """Run benchmark suites, write the results file, and print the verdicts."""
@@ -136,6 +177,12 @@ def run(
     cfg = load_config(config).with_overrides(
         model=model,
         engine=engine,
+        candidate=candidate,
+        reference=reference,
+        questions=questions,
+        engines=engines,
+        order=order,
+        fresh_process=fresh_process,
         samples=samples,
         warmup=warmup,
         max_tokens=max_tokens,
@@ -147,6 +194,7 @@ def run(
     suites = parse_suites(suite if suite is not None else cfg.suites)
     check_format(fmt)
     resolve_engine(cfg.engine)
+    _check_pair_engines(cfg, suites)
     check_writable(output)
     if report is not None:
         check_writable(report)
@@ -156,6 +204,17 @@ def run(
     results = execute(cfg, suites, output, quiet=quiet, command=sys.argv[1:])
     typer.echo(f"results: {output}", err=True)
     raise typer.Exit(_judge(results, cfg, fmt, report, fail_on))
+
+
+def _check_pair_engines(cfg: Any, suites: list[str]) -> None:
+    """Resolve the candidate and reference specs the compare and flexible suites will use."""
+    from mlxguard.suites.compare import resolve_roles
+    from mlxguard.suites.flexible import flexible_roles
+
+    if "compare" in suites:
+        resolve_roles(cfg)
+    if "flexible" in suites:
+        resolve_roles(cfg, flexible_roles(cfg))
 
 
 def _judge(
@@ -260,8 +319,20 @@ _add_subcommands()
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: usage errors are one line on stderr and exit code 2."""
+    from typer.exceptions import TyperException
+
+    try:
+        code = app(standalone_mode=False)
+    except TyperException as e:
+        if type(e).__name__ == "NoArgsIsHelpError":
+            sys.stdout.write(e.format_message() + "\n")
+        else:
+            typer.echo(f"error: {' '.join(e.format_message().split())}", err=True)
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

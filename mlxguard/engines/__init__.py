@@ -64,6 +64,8 @@ def _plugin(spec: str) -> EngineFactory:
             raise UsageError(f"engine plugin '{spec}': '{module_name}' has no attribute '{attr}'")
     if not callable(factory):
         raise UsageError(f"engine plugin '{spec}': '{attr}' is not callable")
+    if isinstance(factory, type):
+        _check_methods(factory, spec)  # a class can be checked now, before any model loads
     return factory
 
 
@@ -80,11 +82,15 @@ def resolve_engine(spec: str, **options: Any) -> EngineFactory:
     return factory if factory is not None else _plugin(spec)
 
 
-def check_engine(engine: object, spec: str) -> Engine:
-    """Verify that a plugin's object follows the protocol, naming what is missing."""
+def _check_methods(engine: object, spec: str) -> None:
     missing = [m for m in ("load", "generate") if not callable(getattr(engine, m, None))]
     if missing:
         raise UsageError(f"engine '{spec}' does not follow the protocol: no {', '.join(missing)}()")
+
+
+def check_engine(engine: object, spec: str) -> Engine:
+    """Verify that a plugin's object follows the protocol, naming what is missing."""
+    _check_methods(engine, spec)
     if not getattr(engine, "name", None):
         try:
             engine.name = spec  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mlxguard.check import CheckReport, Verdict
 from mlxguard.metrics import format_value
+from mlxguard.reports.escape import plain
 from mlxguard.results import Benchmark
 
 # Columns of the benchmark table: (header, metric, stat).
@@ -42,5 +43,5 @@ def headline(report: CheckReport) -> str:
         for s in ("pass", "fail", "inconclusive", "skipped")
         if report.count(s)
     )
-    why = "; ".join(f"{v.label}: {v.evidence}" for v in deciding(report))
+    why = "; ".join(f"{plain(v.label)}: {plain(v.evidence)}" for v in deciding(report))
     return f"{report.status.upper()}: {counts or 'no checks'}" + (f" — {why}" if why else "")
