@@ -87,8 +87,6 @@ def publish(
         raise UsageError(f"--fail-on '{fail_on}' must be 'fail' or 'inconclusive'")
     if not context.strip() or len(context) > 100:
         raise UsageError(f"--context '{context}' must be 1 to 100 characters")
-    if baseline is not None:
-        raise UsageError("--baseline needs the baselines module, which this build lacks")
     cfg = load_config(config)
     loaded = load_results(results)
     options = Options(
@@ -101,8 +99,19 @@ def publish(
         gated=tuple(cfg.check.gated_metrics),
         artifact=artifact,
     )
-    report = evaluate(loaded, cfg)
+    report = evaluate(loaded, cfg, *_baselines(baseline))
     raise typer.Exit(Publisher(dict(os.environ), options).publish(loaded, report))
+
+
+def _baselines(directory: Path | None) -> tuple[object, ...]:
+    """The extra argument of `evaluate` when a baseline is given (as `mlxguard check` does)."""
+    if directory is None:
+        return ()
+    try:
+        from mlxguard.baselines import load_baselines
+    except ImportError:  # the baselines module lands separately
+        raise UsageError("--baseline needs mlxguard.baselines, missing from this build") from None
+    return (load_baselines(directory),)
 
 
 def register(app: typer.Typer) -> None:

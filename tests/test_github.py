@@ -33,7 +33,7 @@ def results_file(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """A real run of the ttft suite on the tiny model (tiny sizes: the figures don't matter)."""
     out = tmp_path_factory.mktemp("run") / "results.json"
     cmd = [sys.executable, "-m", "mlxguard", "run", "--model", str(tiny_model), "--suite", "ttft"]
-    cmd += ["--samples", "2", "--warmup", "0", "--max-tokens", "4", "-q", "-o", str(out)]
+    cmd += ["--samples", "2", "--warmup", "0", "--max-tokens", "4", "--quiet", "-o", str(out)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode in (0, 1), proc.stderr
     return out
