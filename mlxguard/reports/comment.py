@@ -39,6 +39,10 @@ def _pct(ratio: float | None) -> str:
     return "—" if ratio is None else f"{ratio - 1:+.1%}"
 
 
+def _times(ratio: float | None) -> str:
+    return "—" if ratio is None else f"{ratio:.2f}×"
+
+
 def row(v: Verdict) -> Row:
     """The cells of one verdict: a target's bound stands in the baseline column."""
     if v.kind == "success":
@@ -52,8 +56,10 @@ def row(v: Verdict) -> Row:
         base = f"target {op} {format_value(v.metric, v.bound)}"
     else:
         base = "—"
+    # A baseline change reads as a percentage, a reference comparison as a ratio ("1.09×").
+    shown = _times if v.kind == "reference" else _pct
     interval = (
-        f"[{_pct(v.ci_low)}, {_pct(v.ci_high)}]"
+        f"[{shown(v.ci_low)}, {shown(v.ci_high)}]"
         if v.ci_low is not None and v.ci_high is not None
         else "—"
     )
@@ -62,7 +68,7 @@ def row(v: Verdict) -> Row:
         metric=v.metric + (f" {v.stat}" if v.stat else ""),
         baseline=base,
         current=current,
-        change=_pct(v.ratio),
+        change=shown(v.ratio),
         interval=interval,
         status=v.status,
         note=v.note or (v.evidence if v.status != "pass" else ""),
