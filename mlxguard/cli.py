@@ -317,6 +317,10 @@ def _add_subcommands() -> None:
 
     app.add_typer(model_app, name="model")
 
+    from mlxguard.cli_github import register as register_github
+
+    register_github(app)
+
 
 _add_subcommands()
 
