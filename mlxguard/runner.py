@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +14,15 @@ from mlxguard.plan import Order, Scenario, Trial, make_plan
 from mlxguard.progress import Progress
 from mlxguard.prompts import Prompt, PromptFactory
 from mlxguard.results import Benchmark, Metric
-from mlxguard.timing import Generation, describe_error, generate, metrics_of, timed_load
+from mlxguard.timing import (
+    Generation,
+    close_quietly,
+    cold_generate,
+    describe_error,
+    generate,
+    metrics_of,
+    timed_load,
+)
 
 
 @dataclass
@@ -33,6 +40,7 @@ class RunSettings:
     # Engine label -> spec, for fresh-process trials (the child resolves the spec itself);
     # a label not listed is its own spec.
     specs: dict[str, str] = field(default_factory=dict)
+    codec: str = "msgpack"  # the ipc engine's wire format, for trials in a fresh process
 
 
 @dataclass
@@ -69,52 +77,26 @@ class _EngineSlot:
         return self.warm
 
     def close(self) -> None:
-        close = getattr(self.warm, "close", None)
-        if callable(close):
-            with suppress(Exception):
-                close()
+        close_quietly(self.warm)
         self.warm = None
 
 
 def _run_cold(
     slot: _EngineSlot, prompt: str, prompt_tokens: int | None, trial: Trial, settings: RunSettings
 ) -> Generation:
+    params = dict(
+        max_tokens=trial.scenario.max_tokens,
+        temperature=settings.temperature,
+        seed=settings.seed,
+        streaming=trial.scenario.streaming,
+    )
     if trial.scenario.fresh_process:
         from mlxguard.trial import run_fresh
 
-        rec = run_fresh(
-            settings.specs.get(slot.label, slot.label),
-            slot.model_dir,
-            prompt,
-            max_tokens=trial.scenario.max_tokens,
-            temperature=settings.temperature,
-            seed=settings.seed,
-            streaming=trial.scenario.streaming,
-        )
-        rec.prompt_tokens = prompt_tokens
-        return rec
-    try:
-        engine = slot.new()
-        load_ns = timed_load(engine, slot.model_dir)
-    except UsageError:
-        raise
-    except Exception as e:
-        return Generation(error=f"load failed: {describe_error(e)}")
-    try:
-        rec = generate(
-            engine,
-            prompt,
-            max_tokens=trial.scenario.max_tokens,
-            temperature=settings.temperature,
-            seed=settings.seed,
-            streaming=trial.scenario.streaming,
-        )
-    finally:
-        close = getattr(engine, "close", None)
-        if callable(close):
-            with suppress(Exception):
-                close()
-    rec.load_ns = load_ns
+        spec = settings.specs.get(slot.label, slot.label)
+        rec = run_fresh(spec, slot.model_dir, prompt, codec=settings.codec, **params)
+    else:
+        rec = cold_generate(slot.new, slot.model_dir, prompt, **params)
     rec.prompt_tokens = prompt_tokens
     return rec
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from mlxguard.engines import Engine
+from mlxguard.errors import UsageError
 
 
 @dataclass
@@ -93,6 +96,51 @@ def generate(
     peak = getattr(engine, "peak_memory_mb", None)
     if callable(peak):
         rec.peak_memory_mb = peak()
+    return rec
+
+
+def close_quietly(engine: object) -> None:
+    """Call the engine's optional close(); a failure to close is not a benchmark failure."""
+    close = getattr(engine, "close", None)
+    if callable(close):
+        with suppress(Exception):
+            close()
+
+
+def cold_generate(
+    new_engine: Callable[[], Engine],
+    model_dir: str,
+    prompt: str,
+    *,
+    max_tokens: int,
+    temperature: float,
+    seed: int | None,
+    streaming: bool = True,
+) -> Generation:
+    """A new engine, a timed load, one timed request, then close: one cold sample.
+
+    Raises:
+        UsageError: the engine does not follow the protocol (bad input, not a failed trial).
+    """
+    try:
+        engine = new_engine()
+        load_ns = timed_load(engine, model_dir)
+    except UsageError:
+        raise
+    except Exception as e:
+        return Generation(error=f"load failed: {describe_error(e)}")
+    try:
+        rec = generate(
+            engine,
+            prompt,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            seed=seed,
+            streaming=streaming,
+        )
+    finally:
+        close_quietly(engine)
+    rec.load_ns = load_ns
     return rec
 
 

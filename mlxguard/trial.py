@@ -16,11 +16,11 @@ import json
 import os
 import subprocess
 import sys
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from mlxguard.timing import Generation, describe_error, generate, timed_load
+from mlxguard.errors import UsageError
+from mlxguard.timing import Generation, cold_generate, describe_error
 
 
 def _child_path() -> str:
@@ -42,6 +42,7 @@ def run_fresh(
     temperature: float,
     seed: int | None,
     streaming: bool = True,
+    codec: str = "msgpack",
 ) -> Generation:
     """Run one trial (load + generate) in a new Python process and return its record.
 
@@ -55,6 +56,7 @@ def run_fresh(
         "temperature": temperature,
         "seed": seed,
         "streaming": streaming,
+        "codec": codec,
     }
     env = {**os.environ, "PYTHONPATH": _child_path()}
     proc = subprocess.run(
@@ -75,30 +77,22 @@ def run_fresh(
 
 
 def _trial(request: dict[str, Any]) -> Generation:
-    from mlxguard.engines import check_engine, resolve_engine
+    from mlxguard.engines import check_engine, configured_engine
 
     spec = request["spec"]
     try:
-        engine = check_engine(resolve_engine(spec)(), spec)
-        load_ns = timed_load(engine, request["model_dir"])
-    except Exception as e:
-        return Generation(error=f"load failed: {describe_error(e)}")
-    try:
-        rec = generate(
-            engine,
+        factory = configured_engine(spec, request.get("codec", "msgpack"))
+        return cold_generate(
+            lambda: check_engine(factory(), spec),
+            request["model_dir"],
             request["prompt"],
             max_tokens=request["max_tokens"],
             temperature=request["temperature"],
             seed=request["seed"],
             streaming=request["streaming"],
         )
-    finally:
-        close = getattr(engine, "close", None)
-        if callable(close):
-            with suppress(Exception):
-                close()
-    rec.load_ns = load_ns
-    return rec
+    except UsageError as e:  # in the child this is a failed trial; the parent reports it
+        return Generation(error=f"load failed: {describe_error(e)}")
 
 
 def main() -> None:

@@ -58,6 +58,7 @@ def pair_settings(ctx: SuiteContext, samples: int, roles: tuple[str, ...]) -> Ru
         cooldown_s=cfg.cooldown_s,
         order=cfg.order,
         specs=role_specs(cfg, roles),
+        codec=cfg.codec,
     )
 
 
