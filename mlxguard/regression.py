@@ -19,10 +19,12 @@ Decision rule, in order (``tolerance`` defaults to 5%, ``alpha`` to 0.01):
 
 1. Fewer than ``min_samples`` on either side, or no ratio/interval (e.g. a zero baseline
    median): ``inconclusive``.
-2. ``fail`` ("regressed") only when all three hold: the test is significant (``p < alpha``), the
-   point estimate is worse than the tolerance (``worse_by > tolerance``) and the whole interval is
-   beyond it (``worse_lo > tolerance``). A fail therefore needs both a rank test and the effect
-   size's lower confidence bound to agree: conservative against false alarms.
+2. ``fail`` ("regressed") when all three hold: the test is significant (``p < alpha``), the
+   point estimate is worse than the tolerance (``worse_by > tolerance``) and the interval
+   excludes "no change" (``worse_lo > 0``). Significance guards against noise (a false alarm
+   needs a ``p < alpha`` accident), the point estimate against trivial but significant changes.
+   Requiring the whole interval beyond the tolerance instead (``worse_lo > tolerance``) was
+   measured to miss 30% of 10% slowdowns at realistic noise; see docs/regression.md.
 3. ``inconclusive`` when the interval still reaches beyond the tolerance (``worse_hi >
    tolerance``) without meeting 2: a regression larger than the tolerance cannot be ruled out
    ("possible regression" if significant or the point estimate is beyond the tolerance, else
@@ -311,7 +313,7 @@ def compare(
     evidence += f", {confidence * 100:g}% CI {lo:.3g}–{hi:.3g}), p={p_value:.2g}"
     tol = _pct(tolerance)
 
-    if significant and worse_by > tolerance and worse_lo > tolerance:
+    if significant and worse_by > tolerance and worse_lo > 0:
         verdict, note = "fail", "regressed"
         reason = f"{evidence} < {alpha:g}, {_pct(worse_by)} worse, beyond {tol} tolerance"
     elif worse_hi > tolerance:
