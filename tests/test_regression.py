@@ -117,7 +117,8 @@ def test_heavy_tailed_outliers_in_current_only_do_not_fail() -> None:
         c[rng.choice(20, size=2, replace=False)] *= rng.uniform(5, 50, 2)  # 2 huge stalls
         fails += compare(b, c, direction="lower", seed=i).verdict == "fail"
         naive += naive_mean_rule(b, c, direction="lower") == "fail"
-    assert fails <= 3, fails  # <= 1%
+    # The rate is about alpha (1%); 300 draws put 6 (2%) within two standard errors of it.
+    assert fails <= 6, fails
     assert naive == 300  # the mean is fooled every time
 
 
@@ -129,7 +130,7 @@ def test_heavy_tailed_noise_on_both_sides_does_not_fail() -> None:
                 direction="lower", seed=i).verdict == "fail"
         for i in range(300)
     )  # fmt: skip
-    assert fails <= 3, fails
+    assert fails <= 6, fails  # about alpha (1%), within two standard errors over 300 draws
 
 
 @pytest.mark.parametrize(("nb", "nc"), [(1, 1), (1, 20), (20, 2), (0, 0), (0, 5)])
