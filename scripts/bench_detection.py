@@ -111,6 +111,19 @@ def _upper95(k: int, n: int) -> float:
     return hi
 
 
+def _measured(rows: list[dict]) -> str:
+    """The decode slowdown of each arm against A, as measured: median of per-round ratios."""
+    import numpy as np
+
+    a = np.log(_series(rows, "A", "decode_tps"))
+    parts = []
+    for arm, nominal in ARMS.items():
+        if arm != "A":
+            ratio = float(np.exp(np.median(a - np.log(_series(rows, arm, "decode_tps")))))
+            parts.append(f"{arm} (nominal {nominal:.0%}): {ratio - 1:+.1%}")
+    return "measured decode slowdown vs A (median of paired per-round ratios): " + ", ".join(parts)
+
+
 def analyze(data: Path, args: argparse.Namespace) -> str:
     """The Markdown table of rates per comparison kind."""
     from mlxguard.metrics import spec
@@ -120,7 +133,8 @@ def analyze(data: Path, args: argparse.Namespace) -> str:
     pairs = [("A/A", "A", "A'"), ("A/A", "A'", "A")] + [
         (f"A/B {arm[1:]}% slower", "A", arm) for arm in ARMS if arm.startswith("B")
     ]
-    lines = [
+    lines = [_measured(rows), ""] if "decode_tps" in args.metrics else []
+    lines += [
         f"{len(rows)} rounds; budget: {args.initial} to {args.max_samples} samples per side "
         f"(+{args.batch} per step), tolerance {args.tolerance:.0%}, alpha {args.alpha:g}",
         "",
