@@ -65,7 +65,12 @@ def comparison_verdict(
 
 
 def compare_samples(
-    reference: Sequence[float], current: Sequence[float], metric: str, settings: CheckSettings
+    reference: Sequence[float],
+    current: Sequence[float],
+    metric: str,
+    settings: CheckSettings,
+    *,
+    interim: bool = False,
 ) -> Comparison:
     """``regression.compare`` with the configured tolerance, alpha and confidence."""
     return compare(
@@ -77,6 +82,7 @@ def compare_samples(
         confidence=settings.confidence,
         min_samples=settings.min_samples,
         unit=spec(metric).unit,
+        interim=interim,
     )
 
 
@@ -131,8 +137,12 @@ def baseline_verdicts(
     settings: CheckSettings,
     *,
     allow_cross_machine: bool = False,
+    interim: bool = False,
 ) -> list[Verdict]:
-    """One verdict per gated metric of every benchmark, against its stored baseline."""
+    """One verdict per gated metric of every benchmark, against its stored baseline.
+
+    ``interim`` marks a look of adaptive sampling (see ``regression.compare``).
+    """
     out: list[Verdict] = []
     for b in results.benchmarks:
         gated = _gated(b, settings)
@@ -149,7 +159,9 @@ def baseline_verdicts(
             if series is None:
                 out.append(_skipped(b, metric, f"{metric} is not in the baseline"))
                 continue
-            c = compare_samples(series.samples, b.metrics[metric].samples, metric, settings)
+            c = compare_samples(
+                series.samples, b.metrics[metric].samples, metric, settings, interim=interim
+            )
             ctx = _context(base, series, why)
             out.append(comparison_verdict("baseline", b, metric, series.samples, c, context=ctx))
     return out

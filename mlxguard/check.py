@@ -177,6 +177,7 @@ def evaluate(
     baseline: list[Baseline] | None = None,
     *,
     allow_cross_machine: bool = False,
+    interim: bool = False,
 ) -> CheckReport:
     """Judge a results file against the targets, the reference engine and the baselines.
 
@@ -185,6 +186,7 @@ def evaluate(
         config: targets and check settings.
         baseline: loaded baselines (``mlxguard.baselines.load_baselines``); None skips them.
         allow_cross_machine: compare with a baseline of another fingerprint, and say so.
+        interim: an interim look of adaptive sampling (stricter fails; see regression.compare).
     """
     from mlxguard.baseline_check import CROSS_MACHINE_NOTE, baseline_verdicts
     from mlxguard.reference import reference_verdicts
@@ -195,7 +197,11 @@ def evaluate(
     notes = []
     if baseline is not None:
         against = baseline_verdicts(
-            results, baseline, config.check, allow_cross_machine=allow_cross_machine
+            results,
+            baseline,
+            config.check,
+            allow_cross_machine=allow_cross_machine,
+            interim=interim,
         )
         verdicts += against
         if any(CROSS_MACHINE_NOTE in v.evidence for v in against):

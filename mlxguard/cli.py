@@ -97,7 +97,11 @@ def run(
     ] = None,
     samples: Annotated[
         int | None,
-        typer.Option("--samples", "-n", help="Timed trials per scenario and engine (default: 5)."),
+        typer.Option(
+            "--samples",
+            "-n",
+            help="Timed trials per scenario and engine (default: 5; 10 with --until-decisive).",
+        ),
     ] = None,
     warmup: Annotated[
         int | None,
@@ -186,6 +190,8 @@ def run(
     from mlxguard.reports import check_format
     from mlxguard.suites import parse_suites
 
+    if until_decisive and samples is None:
+        samples = 10  # the first look of adaptive sampling (docs/regression.md)
     cfg = load_config(config).with_overrides(
         model=model,
         engine=engine,

@@ -87,9 +87,10 @@ def _sequential(
     n = args.initial
     while start + n <= len(base):
         b, c = base[start : start + n], cur[start : start + n]
+        last = n >= args.max_samples
         r = compare(b, c, direction=direction, tolerance=args.tolerance, alpha=args.alpha,
-                    seed=start)  # fmt: skip
-        if r.verdict != "inconclusive" or n >= args.max_samples:
+                    seed=start, interim=not last)  # fmt: skip
+        if r.verdict != "inconclusive" or last:
             return Outcome(r.verdict, naive_mean_rule(b, c, direction=direction), n), start + n
         n = min(n + args.batch, args.max_samples)
     return None

@@ -72,6 +72,36 @@ def test_ten_percent_slowdown_hidden_by_noise_is_inconclusive_not_pass() -> None
     assert rates["fail"] + rates["inconclusive"] >= 0.95, rates
 
 
+def _sequential_rates(sigma: float, shift: float, reps: int, seed: int) -> dict:
+    """Adaptive sampling as `run --until-decisive` does it: 10, 20, ... 60 samples per side."""
+    rng = np.random.default_rng(seed)
+    counts = {"pass": 0, "fail": 0, "inconclusive": 0}
+    for i in range(reps):
+        base = 100 * np.exp(rng.normal(0, sigma, 60))
+        cur = 100 * (1 - shift) * np.exp(rng.normal(0, sigma, 60))
+        for n in range(10, 61, 10):
+            r = compare(base[:n], cur[:n], direction="higher", seed=i, n_boot=500, interim=n < 60)
+            if decisive(r):
+                break
+        counts[r.verdict] += 1
+    return {k: v / reps for k, v in counts.items()}
+
+
+def test_adaptive_sampling_keeps_false_alarms_rare_and_finds_ten_percent() -> None:
+    assert _sequential_rates(0.1, 0.0, 200, seed=20)["fail"] <= 0.01
+    assert _sequential_rates(0.05, 0.02, 100, seed=21)["fail"] == 0.0
+    assert _sequential_rates(0.05, 0.10, 100, seed=22)["fail"] >= 0.95
+
+
+def test_interim_look_needs_the_whole_interval_beyond_tolerance() -> None:
+    """Point estimate 6% worse, interval 4-9%: a fail at the end, "keep going" before."""
+    (b, c), *_ = _pairs(20, 0.04, 0.08, 1, seed=23)
+    final = compare(b, c, direction="lower")
+    interim = compare(b, c, direction="lower", interim=True)
+    assert final.verdict == "fail" and 0.025 < final.ci_low - 1 < 0.05, final.reason
+    assert (interim.verdict, interim.note) == ("inconclusive", "possible regression")
+
+
 # --- known answers -----------------------------------------------------------------------------
 
 
