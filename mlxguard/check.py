@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mlxguard.config import Config, Target
 from mlxguard.metrics import format_value, spec
 from mlxguard.results import Benchmark, Results
-from mlxguard.stats import coefficient_of_variation
+from mlxguard.stats import mad, percentile
 
 if TYPE_CHECKING:
     from mlxguard.baselines import Baseline
@@ -21,8 +21,18 @@ if TYPE_CHECKING:
 Status = Literal["pass", "fail", "inconclusive", "skipped"]
 Kind = Literal["target", "baseline", "reference", "success", "parity"]
 
-# Relative spread above which a metric's samples are flagged as unstable (as pyperf does).
-UNSTABLE_CV = 0.10
+# Robust relative spread (1.4826 * MAD / median) above which samples are flagged unstable.
+# MAD rather than stdev (pyperf's choice) so one preempted sample among thousands of
+# microsecond-scale IPC timings does not raise a warning on its own.
+UNSTABLE_SPREAD = 0.10
+
+
+def robust_spread(samples: list[float]) -> float | None:
+    """1.4826 * MAD / median: the normal-consistent spread, relative to the median."""
+    if len(samples) < 2:
+        return None
+    m, median = mad(samples), percentile(samples, 50)
+    return 1.4826 * m / abs(median) if m is not None and median else None
 
 
 class Verdict(BaseModel):
@@ -154,19 +164,19 @@ def success_verdicts(results: Results, min_rate: float) -> list[Verdict]:
 
 
 def stability_warnings(results: Results, metrics: list[str]) -> list[str]:
-    """One line per benchmark whose gated samples spread by 10% or more of their mean."""
+    """One line per benchmark whose gated samples spread by 10% or more of their median."""
     out = []
     for b in results.benchmarks:
         spread = []
         for name in metrics:
             m = b.metrics.get(name)
-            cv = coefficient_of_variation(m.samples) if m else None
-            if cv is not None and cv >= UNSTABLE_CV:
+            cv = robust_spread(m.samples) if m else None
+            if cv is not None and cv >= UNSTABLE_SPREAD:
                 spread.append(f"{name} ±{cv:.0%}")
         if spread:
             out.append(
                 f"{b.suite} {b.scenario} · {b.engine}: unstable ({', '.join(spread)} "
-                "of the mean); close other apps, add --samples, or add --cooldown"
+                "of the median); close other apps, add --samples, or add --cooldown"
             )
     return out
 

@@ -95,12 +95,61 @@ def run(
             "module:attr (default: mlx-lm).",
         ),
     ] = None,
+    candidate: Annotated[
+        str | None,
+        typer.Option(
+            "--candidate",
+            help="compare/flexible: the engine under test, any engine spec (default: ipc).",
+        ),
+    ] = None,
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference",
+            help="compare/flexible: the engine to measure against, an engine spec or 'auto' "
+            "(default: mlx-lm).",
+        ),
+    ] = None,
+    codec: Annotated[
+        str | None,
+        typer.Option(
+            "--codec", help="Wire format of the ipc engine: msgpack or json (default: msgpack)."
+        ),
+    ] = None,
     samples: Annotated[
         int | None,
         typer.Option(
             "--samples",
             "-n",
             help="Timed trials per scenario and engine (default: 5; 10 with --until-decisive).",
+        ),
+    ] = None,
+    questions: Annotated[
+        int | None,
+        typer.Option(
+            "--questions",
+            "-q",
+            help="flexible: generated questions to ask, 1 to 100000 (default: 20).",
+        ),
+    ] = None,
+    engines: Annotated[
+        str | None,
+        typer.Option("--engines", help="flexible: candidate, reference or both (default: both)."),
+    ] = None,
+    order: Annotated[
+        str | None,
+        typer.Option(
+            "--order",
+            help="compare/flexible: interleaved (for each sample, the engines in a seeded "
+            "random order), sequential or shuffled (default: interleaved).",
+        ),
+    ] = None,
+    fresh_process: Annotated[
+        bool | None,
+        typer.Option(
+            "--fresh-process/--same-process",
+            help="compare: run each trial cold in a new process, load timed apart "
+            "(default: same process, warm).",
         ),
     ] = None,
     warmup: Annotated[
@@ -114,7 +163,7 @@ def run(
         typer.Option(
             "--max-tokens",
             help="Cap on generated tokens per request (default: each scenario's "
-            "length: ttft 8, throughput 32/128/512).",
+            "length: ttft 8, throughput 32/128/512, compare and flexible 64).",
         ),
     ] = None,
     prompt_tokens: Annotated[
@@ -148,9 +197,7 @@ def run(
     fail_on: FailOnOpt = None,
     quiet: Annotated[
         bool,
-        typer.Option(
-            "--quiet", "-q", help="No progress bar (default: shown when stderr is a terminal)."
-        ),
+        typer.Option("--quiet", help="No progress bar (default: shown when stderr is a terminal)."),
     ] = False,
     baseline: BaselineOpt = None,
     allow_cross_machine: CrossOpt = False,
@@ -183,7 +230,7 @@ def run(
 
     started = time.monotonic()
     from mlxguard.config import load_config
-    from mlxguard.engines import resolve_engine
+    from mlxguard.engines import configured_engine
 
     _check_fail_on(fail_on)
     from mlxguard.fsutil import check_writable
@@ -195,6 +242,13 @@ def run(
     cfg = load_config(config).with_overrides(
         model=model,
         engine=engine,
+        candidate=candidate,
+        reference=reference,
+        questions=questions,
+        engines=engines,
+        order=order,
+        fresh_process=fresh_process,
+        codec=codec,
         samples=samples,
         warmup=warmup,
         max_tokens=max_tokens,
@@ -205,7 +259,8 @@ def run(
     # Everything is validated before the model is built or loaded.
     suites = parse_suites(suite if suite is not None else cfg.suites)
     check_format(fmt)
-    resolve_engine(cfg.engine)
+    configured_engine(cfg.engine, cfg.codec)
+    _check_pair_engines(cfg, suites)
     check_writable(output)
     if report is not None:
         check_writable(report)
@@ -225,6 +280,17 @@ def run(
         typer.echo(f"until-decisive: {done.rounds} extra round(s); {done.stopped}", err=True)
     typer.echo(f"results: {output}", err=True)
     raise typer.Exit(_judge(results, cfg, fmt, report, fail_on, baselines, allow_cross_machine))
+
+
+def _check_pair_engines(cfg: Any, suites: list[str]) -> None:
+    """Resolve the candidate and reference specs the compare and flexible suites will use."""
+    from mlxguard.suites.compare import resolve_roles
+    from mlxguard.suites.flexible import flexible_roles
+
+    if "compare" in suites:
+        resolve_roles(cfg)
+    if "flexible" in suites:
+        resolve_roles(cfg, flexible_roles(cfg))
 
 
 def _judge(
@@ -331,13 +397,29 @@ def _add_subcommands() -> None:
 
     register_baseline(app)
 
+    from mlxguard.cli_github import register as register_github
+
+    register_github(app)
+
 
 _add_subcommands()
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: usage errors are one line on stderr and exit code 2."""
+    from typer.exceptions import TyperException
+
+    try:
+        code = app(standalone_mode=False)
+    except TyperException as e:
+        if type(e).__name__ == "NoArgsIsHelpError":
+            sys.stdout.write(e.format_message() + "\n")
+        else:
+            typer.echo(f"error: {' '.join(e.format_message().split())}", err=True)
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

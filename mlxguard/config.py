@@ -97,6 +97,8 @@ class CheckSettings(_Strict):
     min_success_rate: float = Field(1.0, ge=0, le=1)
     reference_ttft_max_ratio: float = Field(1.2, gt=0)
     reference_throughput_min_ratio: float = Field(0.9, gt=0)
+    # None: output parity is reported, not gated.
+    min_parity: float | None = Field(None, ge=0, le=1)
     gated_metrics: list[str] = Field(
         default_factory=lambda: ["ttft_ms", "decode_tps", "throughput_tps", "decode_us"]
     )
@@ -115,8 +117,15 @@ class Config(_Strict):
     suites: list[str] = Field(default_factory=lambda: ["ttft", "throughput"])
     model: str | None = None
     engine: str = "mlx-lm"
+    codec: Literal["msgpack", "json"] = Field("msgpack", description="ipc engine wire format")
     candidate: str = "ipc"
     reference: str = "mlx-lm"
+    # compare and flexible: engine order of the timed trials, and a new process per trial.
+    order: Literal["interleaved", "sequential", "shuffled"] = "interleaved"
+    fresh_process: bool = False
+    # flexible: how many generated questions, and on which engines.
+    questions: int = Field(20, ge=1, le=100_000)
+    engines: Literal["candidate", "reference", "both"] = "both"
     samples: int = Field(5, ge=1, le=100_000)
     warmup: int = Field(1, ge=0, le=1000)
     max_tokens: int | None = Field(None, ge=1, le=100_000)

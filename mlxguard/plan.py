@@ -1,9 +1,18 @@
-"""The plan: scenarios x engines x samples -> trials, in a shuffled order with a recorded seed."""
+"""The plan: scenarios x engines x samples -> trials, in a seeded order (the seed is recorded)."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Literal
+
+# shuffled: one global seeded shuffle of every timed trial.
+# interleaved: for each sample index, one block with every scenario and engine, the engines of
+#   a block in a seeded random order; slow drift (heat, background load) then hits all engines
+#   alike, and no engine always goes first.
+# sequential: every trial of the first engine, then of the next (drift-prone; for reading logs).
+Order = Literal["shuffled", "interleaved", "sequential"]
+ORDERS: tuple[str, ...] = ("shuffled", "interleaved", "sequential")
 
 
 @dataclass(frozen=True)
@@ -16,6 +25,7 @@ class Scenario:
     max_tokens: int
     streaming: bool = True
     cold: bool = False  # a new engine and a timed load for every sample
+    fresh_process: bool = False  # with cold: in a new process too (`mlxguard.trial`)
 
     def params(self) -> dict[str, object]:
         return {
@@ -23,6 +33,7 @@ class Scenario:
             "max_tokens": self.max_tokens,
             "streaming": self.streaming,
             "cold": self.cold,
+            "fresh_process": self.fresh_process,
         }
 
 
@@ -43,10 +54,26 @@ class Trial:
 
 
 def make_plan(
-    scenarios: list[Scenario], engines: list[str], samples: int, warmup: int, seed: int
+    scenarios: list[Scenario],
+    engines: list[str],
+    samples: int,
+    warmup: int,
+    seed: int,
+    order: Order = "shuffled",
 ) -> list[Trial]:
-    """Warm-ups first (alternating engines), then every timed trial in a seeded random order."""
+    """Warm-ups first (alternating engines), then every timed trial in the seeded `order`."""
     warm = [Trial(s, e, i, warmup=True) for s in scenarios for i in range(warmup) for e in engines]
+    rng = random.Random(seed)
+    if order == "sequential":
+        return warm + [Trial(s, e, i) for e in engines for s in scenarios for i in range(samples)]
+    if order == "interleaved":
+        timed = []
+        for i in range(samples):
+            for s in scenarios:
+                block = list(engines)
+                rng.shuffle(block)
+                timed += [Trial(s, e, i) for e in block]
+        return warm + timed
     timed = [Trial(s, e, i) for s in scenarios for e in engines for i in range(samples)]
-    random.Random(seed).shuffle(timed)
+    rng.shuffle(timed)
     return warm + timed

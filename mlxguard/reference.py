@@ -1,16 +1,174 @@
-"""Verdicts of the compare suite: candidate vs reference engine in the same run."""
+"""Verdicts of the compare suite: the candidate engine against the reference, in the same run.
+
+A candidate benchmark names its reference in `extra["reference"]["engine"]`; the reference is
+the benchmark of that engine with the same suite, model and scenario. For TTFT (`ttft_ms`),
+decode speed (`decode_tps`) and overall throughput (`throughput_tps`):
+
+* `ratio = median(candidate) / median(reference)`, with a percentile bootstrap confidence
+  interval `[ci_low, ci_high]` (`regression.ratio_ci`, seeded with the run's seed).
+* TTFT, bound `reference_ttft_max_ratio` (1.2): `fail` when `ci_low > bound` (the whole
+  interval is beyond it), `pass` when `ci_high <= bound`, else `inconclusive`.
+* decode and throughput, bound `reference_throughput_min_ratio` (0.9): `fail` when
+  `ci_high < bound`, `pass` when `ci_low >= bound`, else `inconclusive`.
+* Fewer than `min_samples` on either side: `inconclusive`.
+
+Output parity (`extra["parity"]`) gives one more verdict: `skipped` (reported, not gated)
+unless `check.min_parity` is set, then `pass` when the share of identical outputs reaches it.
+
+Pure: no MLX.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
+from mlxguard.check import Status, Verdict
 from mlxguard.config import CheckSettings
-from mlxguard.results import Results
+from mlxguard.regression import ratio_ci
+from mlxguard.results import Benchmark, Results
 
-if TYPE_CHECKING:
-    from mlxguard.check import Verdict
+# Metric -> the word readers know it by.
+RATIO_METRICS = {"ttft_ms": "TTFT", "decode_tps": "decode", "throughput_tps": "throughput"}
+
+
+def ratios(
+    candidate: Benchmark, reference: Benchmark, *, confidence: float, seed: int
+) -> dict[str, dict[str, Any]]:
+    """Candidate/reference ratio of medians, with its bootstrap CI, for each metric both have."""
+    out = {}
+    for name in RATIO_METRICS:
+        c, r = candidate.metrics.get(name), reference.metrics.get(name)
+        if c is None or r is None:
+            continue
+        ratio, lo, hi = ratio_ci(c.samples, r.samples, confidence=confidence, seed=seed)
+        out[name] = {
+            "ratio": ratio,
+            "ci_low": lo,
+            "ci_high": hi,
+            "n_candidate": len(c.samples),
+            "n_reference": len(r.samples),
+        }
+    return out
+
+
+def decide(ci_low: float, ci_high: float, bound: float, at_most: bool) -> Status:
+    """`fail` when the whole interval is beyond the bound, `pass` when it is all within it."""
+    if at_most:
+        return "fail" if ci_low > bound else "pass" if ci_high <= bound else "inconclusive"
+    return "fail" if ci_high < bound else "pass" if ci_low >= bound else "inconclusive"
+
+
+def _ratio_verdict(
+    cand: Benchmark,
+    ref: Benchmark,
+    metric: str,
+    figures: dict[str, Any],
+    settings: CheckSettings,
+) -> Verdict:
+    at_most = metric == "ttft_ms"
+    bound = (
+        settings.reference_ttft_max_ratio if at_most else settings.reference_throughput_min_ratio
+    )
+    op = "≤" if at_most else "≥"
+    base = dict(
+        kind="reference",
+        suite=cand.suite,
+        engine=cand.engine,
+        scenario=cand.scenario,
+        metric=metric,
+        stat="median",
+        bound=bound,
+        unit="x",
+        note=f"vs {ref.engine}",
+    )
+    ratio, lo, hi = figures["ratio"], figures["ci_low"], figures["ci_high"]
+    if ratio is None or lo is None or hi is None:
+        return Verdict(**base, status="skipped", evidence="ratio undefined (a median of 0)")
+    n = min(figures["n_candidate"], figures["n_reference"])
+    shown = (
+        f"{RATIO_METRICS[metric]} {ratio:.2f}× the reference "
+        f"({settings.confidence:.0%} CI {lo:.2f}–{hi:.2f})"
+    )
+    if n < settings.min_samples:
+        status: Status = "inconclusive"
+        evidence = f"{shown}; only {n} samples, need {settings.min_samples} (add --samples)"
+    else:
+        status = decide(lo, hi, bound, at_most)
+        evidence = {
+            "pass": f"{shown} {op} {bound:g}×",
+            "fail": f"{shown}, limit {op} {bound:g}×",
+            "inconclusive": f"{shown} straddles the {bound:g}× limit; add --samples",
+        }[status]
+    return Verdict(
+        **base,
+        status=status,
+        value=cand.metrics[metric].summary.median,
+        baseline=ref.metrics[metric].summary.median,
+        ratio=ratio,
+        ci_low=lo,
+        ci_high=hi,
+        evidence=evidence,
+    )
+
+
+def parity_verdict(b: Benchmark, parity: dict[str, Any], min_parity: float | None) -> Verdict:
+    """Report output parity; gate on it only when `min_parity` is configured."""
+    base = dict(kind="parity", suite=b.suite, engine=b.engine, scenario=b.scenario)
+    total, same = parity.get("total", 0), parity.get("identical", 0)
+    if not parity.get("greedy", True):
+        return Verdict(**base, metric="parity", status="skipped", evidence="not greedy (T > 0)")
+    if not total:
+        return Verdict(
+            **base, metric="parity", status="skipped", evidence="no prompt answered by both"
+        )
+    evidence = f"{same}/{total} prompts identical"
+    first = parity.get("first_divergence") or []
+    if first:
+        unit = parity.get("unit", "token")
+        evidence += (
+            f"; first divergence at {unit} {first[0]['position']} (sample {first[0]['sample']})"
+        )
+    share = same / total
+    if min_parity is None:
+        status: Status = "skipped"
+        evidence += " (report only; set check.min_parity to gate)"
+    else:
+        status = "pass" if share >= min_parity else "fail"
+        evidence += f", required ≥ {min_parity:.0%}"
+    return Verdict(
+        **base, metric="parity", status=status, value=share, bound=min_parity, evidence=evidence
+    )
+
+
+def _find(results: Results, like: Benchmark, engine: str) -> Benchmark | None:
+    want = (like.suite, engine, like.model, like.scenario)
+    return next((b for b in results.benchmarks if b.key == want), None)
 
 
 def reference_verdicts(results: Results, settings: CheckSettings) -> list[Verdict]:
-    """TTFT <= 1.2x and throughput >= 90% of the reference (configurable)."""
-    return []
+    """TTFT <= 1.2x and throughput >= 90% of the reference (configurable), plus output parity."""
+    out: list[Verdict] = []
+    for cand in results.benchmarks:
+        info = cand.extra.get("reference")
+        if not isinstance(info, dict):
+            continue
+        ref = _find(results, cand, str(info.get("engine")))
+        if ref is None:
+            out.append(
+                Verdict(
+                    kind="reference",
+                    suite=cand.suite,
+                    engine=cand.engine,
+                    scenario=cand.scenario,
+                    metric="*",
+                    status="skipped",
+                    evidence="the reference benchmark is not in the results",
+                )
+            )
+            continue
+        figures = ratios(cand, ref, confidence=settings.confidence, seed=results.run.seed)
+        out += [_ratio_verdict(cand, ref, m, f, settings) for m, f in figures.items()]
+        parity = cand.extra.get("parity")
+        if isinstance(parity, dict):
+            out.append(parity_verdict(cand, parity, settings.min_parity))
+    return out

@@ -198,6 +198,6 @@ def write_results(results: Results, path: Path | str) -> None:
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the results file."""
     schema = Results.model_json_schema(by_alias=True, mode="serialization")
-    schema["$id"] = "https://mlxguard.dev/schemas/results-1.json"
+    schema["$id"] = "urn:mlxguard:schema:results/1"
     schema["title"] = SCHEMA
     return schema

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlxguard.engines import Engine, EngineFactory, check_engine
-from mlxguard.plan import Scenario, Trial, make_plan
+from mlxguard.errors import UsageError
+from mlxguard.plan import Order, Scenario, Trial, make_plan
 from mlxguard.progress import Progress
-from mlxguard.prompts import PromptFactory
+from mlxguard.prompts import Prompt, PromptFactory
 from mlxguard.results import Benchmark, Metric
 from mlxguard.timing import Generation, describe_error, generate, metrics_of, timed_load
 
@@ -28,6 +29,10 @@ class RunSettings:
     seed: int
     temperature: float = 0.0
     cooldown_s: float = 0.0
+    order: Order = "shuffled"
+    # Engine label -> spec, for fresh-process trials (the child resolves the spec itself);
+    # a label not listed is its own spec.
+    specs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -57,6 +62,8 @@ class _EngineSlot:
                 self.warm = engine
                 info = getattr(engine, "info", None)
                 self.info = info() if callable(info) else {}
+            except UsageError:
+                raise
             except Exception as e:
                 self.load_error = f"load failed: {describe_error(e)}"
         return self.warm
@@ -72,9 +79,25 @@ class _EngineSlot:
 def _run_cold(
     slot: _EngineSlot, prompt: str, prompt_tokens: int | None, trial: Trial, settings: RunSettings
 ) -> Generation:
+    if trial.scenario.fresh_process:
+        from mlxguard.trial import run_fresh
+
+        rec = run_fresh(
+            settings.specs.get(slot.label, slot.label),
+            slot.model_dir,
+            prompt,
+            max_tokens=trial.scenario.max_tokens,
+            temperature=settings.temperature,
+            seed=settings.seed,
+            streaming=trial.scenario.streaming,
+        )
+        rec.prompt_tokens = prompt_tokens
+        return rec
     try:
         engine = slot.new()
         load_ns = timed_load(engine, slot.model_dir)
+    except UsageError:
+        raise
     except Exception as e:
         return Generation(error=f"load failed: {describe_error(e)}")
     try:
@@ -102,11 +125,24 @@ def run_trials(
     settings: RunSettings,
     progress: Progress,
     on_trial: Callable[[Trial, Generation], None] | None = None,
+    prompt_for: Callable[[Trial], Prompt] | None = None,
 ) -> list[Benchmark]:
-    """Run every trial of the plan and aggregate one benchmark per (scenario, engine)."""
-    plan = make_plan(scenarios, list(engines), settings.samples, settings.warmup, settings.seed)
+    """Run every trial of the plan and aggregate one benchmark per (scenario, engine).
+
+    Args:
+        on_trial: called after each trial (warm-ups included) with its raw record.
+        prompt_for: the prompt of a trial (default: exact-token prompts, seeded per trial key).
+    """
+    plan = make_plan(
+        scenarios, list(engines), settings.samples, settings.warmup, settings.seed, settings.order
+    )
     slots = {label: _EngineSlot(label, f, settings.model_dir) for label, f in engines.items()}
-    prompts = PromptFactory(settings.model_dir, settings.seed)
+    if prompt_for is None:
+        prompts = PromptFactory(settings.model_dir, settings.seed)
+
+        def prompt_for(trial: Trial) -> Prompt:
+            return prompts.make(trial.scenario.prompt_tokens, trial.prompt_key)
+
     cells: dict[tuple[Scenario, str], _Cell] = defaultdict(_Cell)
     progress.start(len(plan))
     try:
@@ -115,7 +151,7 @@ def run_trials(
                 f"{trial.scenario.suite} {trial.scenario.name} · {trial.engine}"
                 + (" · warm-up" if trial.warmup else "")
             )
-            prompt = prompts.make(trial.scenario.prompt_tokens, trial.prompt_key)
+            prompt = prompt_for(trial)
             slot = slots[trial.engine]
             if trial.scenario.cold:
                 rec = _run_cold(slot, prompt.text, prompt.tokens, trial, settings)
@@ -171,7 +207,15 @@ def _benchmark(
         extra["engine_load_ms"] = slot.load_ns / 1e6
     if slot.info:
         extra["engine_info"] = slot.info
-    counts = [len(r.tokens) for r in cell.records if r.ok]
+    usages = [r.usage for r in cell.records if r.ok and r.usage]
+    if usages:
+        # Totals over the timed trials: cached_tokens > 0 means a server prompt cache was hit.
+        keys = ("prompt_tokens", "completion_tokens", "cached_tokens")
+        extra["server_usage"] = {
+            "trials": len(usages),
+            **{k: sum(u[k] for u in usages if k in u) for k in keys if any(k in u for u in usages)},
+        }
+    counts = [r.output_tokens for r in cell.records if r.ok]
     if counts and min(counts) < s.max_tokens:
         extra["short_outputs"] = sum(1 for c in counts if c < s.max_tokens)
     return Benchmark(
@@ -184,6 +228,7 @@ def _benchmark(
             "samples": settings.samples,
             "warmup": settings.warmup,
             "temperature": settings.temperature,
+            "order": settings.order,
         },
         metrics=metrics,
         trials=len(cell.records),

@@ -25,10 +25,22 @@ class Generation:
     load_ns: int | None = None
     peak_memory_mb: float | None = None
     error: str | None = None
+    # Token counts a server reported itself (prompt_tokens, completion_tokens, cached_tokens).
+    usage: dict[str, int] | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None and bool(self.tokens)
+
+    @property
+    def output_tokens(self) -> int:
+        """Tokens generated: the server's count when given (a chunk may carry several)."""
+        return (self.usage or {}).get("completion_tokens") or len(self.tokens)
+
+    @property
+    def input_tokens(self) -> int | None:
+        """Prompt tokens: the server's count when given (it includes nonce and chat template)."""
+        return (self.usage or {}).get("prompt_tokens") or self.prompt_tokens
 
 
 def describe_error(exc: BaseException) -> str:
@@ -75,6 +87,9 @@ def generate(
         rec.error = describe_error(e)
     if not tokens and rec.error is None:
         rec.error = "engine returned no tokens"
+    usage = getattr(engine, "last_usage", None)
+    if usage:
+        rec.usage = dict(usage)
     peak = getattr(engine, "peak_memory_mb", None)
     if callable(peak):
         rec.peak_memory_mb = peak()
@@ -85,7 +100,7 @@ def metrics_of(rec: Generation) -> dict[str, list[float]]:
     """Per-trial metric samples (DESIGN.md definitions); `itl_ms` has one sample per gap."""
     if not rec.ok:
         return {}
-    n = len(rec.tokens)
+    n = rec.output_tokens
     t0, first, last = rec.t_sent_ns, rec.stamps_ns[0], rec.stamps_ns[-1]
     out: dict[str, list[float]] = {
         "e2e_ms": [(last - t0) / 1e6],
@@ -95,15 +110,16 @@ def metrics_of(rec: Generation) -> dict[str, list[float]]:
         out["throughput_tps"] = [n / ((last - t0) / 1e9)]
     if rec.load_ns is not None:
         out["load_ms"] = [rec.load_ns / 1e6]
-    if rec.prompt_tokens is not None:
-        out["prompt_tokens"] = [float(rec.prompt_tokens)]
+    prompt_tokens = rec.input_tokens
+    if prompt_tokens is not None:
+        out["prompt_tokens"] = [float(prompt_tokens)]
     if rec.peak_memory_mb is not None:
         out["peak_memory_mb"] = [rec.peak_memory_mb]
     if not rec.streaming:
         return out
     out["ttft_ms"] = [(first - t0) / 1e6]
-    if rec.prompt_tokens and first > t0:
-        out["prefill_tps"] = [rec.prompt_tokens / ((first - t0) / 1e9)]
+    if prompt_tokens and first > t0:
+        out["prefill_tps"] = [prompt_tokens / ((first - t0) / 1e9)]
     if n >= 2 and last > first:
         out["decode_tps"] = [(n - 1) / ((last - first) / 1e9)]
     stamps = rec.stamps_ns

@@ -13,3 +13,53 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from mlxguard.synthetic import build
 
     return build("tiny", tmp_path_factory.mktemp("models") / "tiny")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep every test (and every CLI it starts) out of the user's ~/.cache."""
+    import os
+
+    os.environ["MLXGUARD_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+
+
+def mlxguard(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None):
+    """Run the real CLI in a subprocess: returns the CompletedProcess (text mode)."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "mlxguard", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def small_run(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real `mlxguard run` of ttft + throughput on the tiny model, kept small."""
+    out = tmp_path_factory.mktemp("run") / "results.json"
+    proc = mlxguard(
+        "run",
+        "--model",
+        str(tiny_model),
+        "--suite",
+        "ttft,throughput",
+        "--samples",
+        "2",
+        "--warmup",
+        "1",
+        "--max-tokens",
+        "6",
+        "--prompt-tokens",
+        "16",
+        "-o",
+        str(out),
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out

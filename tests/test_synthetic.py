@@ -152,40 +152,48 @@ def test_param_count_matches_published(name: str) -> None:
     assert abs(count - preset.published_params) / preset.published_params < 0.01
 
 
-# transformers 5 loads any model_type "qwen2" tokenizer as Qwen2Tokenizer, which rebuilds a BPE
-# from vocab + merges and drops our WordLevel model: prompts encode to []. Known gap; see report.
-_QWEN_TOKENIZER_GAP = pytest.mark.xfail(
-    reason="transformers 5 forces Qwen2Tokenizer (BPE) for qwen2; WordLevel tokenizer is dropped",
-    strict=True,
-)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=_QWEN_TOKENIZER_GAP) if "qwen" in n else n for n in REAL_PRESETS],
-)
+@pytest.mark.parametrize("name", REAL_PRESETS)
 def test_each_architecture_builds_and_loads(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each preset's layout (qkv bias, untied head, tokenizer specials) loads, at toy size."""
     monkeypatch.setitem(synthetic.PRESETS, name, _shrunk(name))
     out = synthetic.build(name, tmp_path / name)
-    _, text, tokenizer = _generate(out, "ba be", max_tokens=4)
-    assert len(text.split()) == 4
+    tokens, text, tokenizer = _generate(out, "ba be", max_tokens=4)
+    # At this toy vocabulary half of Qwen2's ids are byte tokens, so count tokens, not words.
+    assert len(tokens) == 4 and text
+    assert len(tokenizer.encode("ba be", add_special_tokens=False)) == 2
     config = json.loads((out / "config.json").read_text())
     assert tokenizer.eos_token_id == config["eos_token_id"]
     assert len(tokenizer) == config["vocab_size"]
 
 
-def test_real_preset_tokenizer_matches_real_special_ids() -> None:
-    for name in ("llama-3.2-1b", "qwen2.5-0.5b"):
-        config = synthetic.PRESETS[name].config
-        files = synthetic._tokenizer_files(config)
-        vocab = files["tokenizer.json"]["model"]["vocab"]
-        assert len(vocab) == config["vocab_size"]
-        assert sorted(vocab.values()) == list(range(config["vocab_size"]))
-        eos = files["tokenizer_config.json"]["eos_token"]
-        assert vocab[eos] == config["eos_token_id"]
+@pytest.mark.parametrize("name", ["llama-3.2-1b", "qwen2.5-0.5b"])
+def test_full_size_tokenizer_round_trip(name: str, tmp_path: Path) -> None:
+    """The real presets' tokenizers, at full vocabulary, loaded as mlx-lm loads them."""
+    from mlx_lm.utils import load_tokenizer
+
+    config = synthetic.PRESETS[name].config
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    for file_name, content in synthetic._tokenizer_files(config).items():
+        (tmp_path / file_name).write_text(json.dumps(content))
+    tokenizer = load_tokenizer(tmp_path, eos_token_ids=config["eos_token_id"])
+    vocab_size = config["vocab_size"]
+    assert len(tokenizer) == vocab_size
+    assert tokenizer.eos_token_id == config["eos_token_id"]
+    assert type(tokenizer.detokenizer).__name__ == "BPEStreamingDetokenizer"
+    # Word ids: not special, and for the byte-level BPE not one of the 256 byte tokens.
+    first_word = 256 if config["model_type"] == "qwen2" else 0
+    specials = set(tokenizer.all_special_ids)
+    ids = [i for i in range(first_word, vocab_size, 997) if i not in specials][:128]
+    ids[-1] = vocab_size - 1  # the last id is a word too
+    text = tokenizer.decode(ids)
+    assert len(text.split()) == 128
+    assert tokenizer.encode(text, add_special_tokens=False) == ids
+    words = " ".join(text.split()[:7])  # no leading space, as a prompt is written
+    assert len(tokenizer.encode(words, add_special_tokens=False)) == 7
+    # Any text encodes: unknown words map to <unk> (Llama) or to bytes (Qwen2).
+    assert tokenizer.encode("Hello, world!", add_special_tokens=False)
 
 
 def test_presets_use_published_dimensions() -> None:

@@ -39,6 +39,19 @@ class Engine(Protocol):
 EngineFactory = Callable[[], Engine]
 
 BUILTIN = ("mlx-lm", "mlx-engine", "ipc", "openai:URL", "module:attr")
+IPC_CODECS = ("msgpack", "json")
+
+
+def _ipc(spec: str, options: dict[str, Any]) -> EngineFactory:
+    # `ipc:json` / `ipc:msgpack` name the codec; plain `ipc` takes it from the options.
+    options = dict(options)
+    configured = options.pop("codec", None)
+    codec = spec.partition(":")[2] or configured or "msgpack"
+    if codec not in IPC_CODECS:
+        raise UsageError(f"engine spec '{spec}': codec '{codec}' is not one of msgpack, json")
+    from mlxguard.engines.ipc_engine import IpcEngine
+
+    return lambda: IpcEngine(codec, **options)
 
 
 def _builtin(spec: str, options: dict[str, Any]) -> EngineFactory | None:
@@ -46,6 +59,18 @@ def _builtin(spec: str, options: dict[str, Any]) -> EngineFactory | None:
         from mlxguard.engines.mlx_lm_engine import MlxLmEngine
 
         return lambda: MlxLmEngine(**options)
+    if spec == "ipc" or spec.startswith("ipc:"):
+        return _ipc(spec, options)
+    if spec == "mlx-engine":
+        from mlxguard.engines import mlx_engine_engine
+
+        mlx_engine_engine.require()
+        return lambda: mlx_engine_engine.MlxEngineEngine(**options)
+    if spec.startswith("openai:"):
+        from mlxguard.engines.openai_engine import OpenAIEngine, parse_spec
+
+        parsed = parse_spec(spec)
+        return lambda: OpenAIEngine(parsed)
     return None
 
 
@@ -64,6 +89,8 @@ def _plugin(spec: str) -> EngineFactory:
             raise UsageError(f"engine plugin '{spec}': '{module_name}' has no attribute '{attr}'")
     if not callable(factory):
         raise UsageError(f"engine plugin '{spec}': '{attr}' is not callable")
+    if isinstance(factory, type):
+        _check_methods(factory, spec)  # a class can be checked now, before any model loads
     return factory
 
 
@@ -80,11 +107,37 @@ def resolve_engine(spec: str, **options: Any) -> EngineFactory:
     return factory if factory is not None else _plugin(spec)
 
 
-def check_engine(engine: object, spec: str) -> Engine:
-    """Verify that a plugin's object follows the protocol, naming what is missing."""
+def resolve_reference(spec: str) -> tuple[str, str | None]:
+    """The reference engine spec to run, and a note saying why when it was chosen for you.
+
+    `auto` means mlx-engine when `mlx_engine` is importable (LM Studio's runtime, the engine
+    users actually run), else mlx-lm. Any other spec is returned as given, with no note.
+    """
+    if spec.strip() != "auto":
+        return spec, None
+    from mlxguard.engines.mlx_engine_engine import available
+
+    if available():
+        return "mlx-engine", "reference auto: mlx-engine (mlx_engine is importable)"
+    return "mlx-lm", "reference auto: mlx-lm (mlx_engine is not installed)"
+
+
+def configured_engine(spec: str, codec: str = "msgpack") -> EngineFactory:
+    """`resolve_engine` with the engine settings that live in the config (the ipc `codec`)."""
+    spec = spec.strip()
+    ipc = spec == "ipc" or spec.startswith("ipc:")
+    return resolve_engine(spec, codec=codec) if ipc else resolve_engine(spec)
+
+
+def _check_methods(engine: object, spec: str) -> None:
     missing = [m for m in ("load", "generate") if not callable(getattr(engine, m, None))]
     if missing:
         raise UsageError(f"engine '{spec}' does not follow the protocol: no {', '.join(missing)}()")
+
+
+def check_engine(engine: object, spec: str) -> Engine:
+    """Verify that a plugin's object follows the protocol, naming what is missing."""
+    _check_methods(engine, spec)
     if not getattr(engine, "name", None):
         try:
             engine.name = spec  # type: ignore[attr-defined]

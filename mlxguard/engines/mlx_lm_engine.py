@@ -36,6 +36,13 @@ class MlxLmEngine:
     def generate(
         self, prompt: str, max_tokens: int, temperature: float, seed: int | None
     ) -> Iterator[int]:
+        for response in self.stream(prompt, max_tokens, temperature, seed):
+            yield response.token
+
+    def stream(
+        self, prompt: str, max_tokens: int, temperature: float, seed: int | None
+    ) -> Iterator[Any]:
+        """mlx-lm's `GenerationResponse`s (token, text segment, timings), one per token."""
         import mlx.core as mx
         from mlx_lm import stream_generate
         from mlx_lm.sample_utils import make_sampler
@@ -45,15 +52,14 @@ class MlxLmEngine:
         if seed is not None:
             mx.random.seed(seed)
         sampler = make_sampler(temp=temperature)
-        for response in stream_generate(
+        yield from stream_generate(
             self._model,
             self._tokenizer,
             prompt,
             max_tokens=max_tokens,
             sampler=sampler,
             prefill_step_size=self.prefill_step_size,
-        ):
-            yield response.token
+        )
 
     def reset_peak_memory(self) -> None:
         import mlx.core as mx

@@ -3,16 +3,40 @@
 from __future__ import annotations
 
 from mlxguard.check import CheckReport
-from mlxguard.reports.headline import KEY_FIGURES, figure, headline, samples
+from mlxguard.reports import pairs
+from mlxguard.reports.escape import plain
+from mlxguard.reports.headline import figure, headline, samples, suite_tables
 from mlxguard.results import Results
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    rows = [[plain(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return [fmt.format(*header).rstrip(), fmt.format(*("-" * w for w in widths))] + [
         fmt.format(*r).rstrip() for r in rows
     ]
+
+
+def _pair_sections(results: Results) -> list[str]:
+    """Candidate vs reference ratios (compare) and percentiles with the winner (flexible)."""
+    lines = []
+    for b in pairs.compared(results):
+        lines.append(plain(f"{b.suite} {b.scenario}: {b.engine} vs {pairs.reference_of(b)}"))
+        lines += [f"  {plain(f)}" for f in pairs.ratio_figures(b)]
+    if lines:
+        lines.append("")
+    flex = pairs.flexible(results)
+    if flex:
+        header = ["flexible", "ok", *(f"{h} p50/p95/p99" for h, _ in pairs.FLEXIBLE_FIGURES)]
+        rows = [
+            [b.engine, samples(b), *(pairs.percentiles(b, m) for _, m in pairs.FLEXIBLE_FIGURES)]
+            for b in flex
+        ]
+        lines += _table(header, rows)
+        lines += [f"winner: {plain(w)}" for b in flex if (w := pairs.winner_text(b))]
+        lines.append("")
+    return lines
 
 
 def render(results: Results, report: CheckReport) -> str:
@@ -21,23 +45,18 @@ def render(results: Results, report: CheckReport) -> str:
     lines = [
         headline(report),
         "",
-        f"machine: {env.chip} · {env.backend} · {env.os} · {versions}",
-        f"fingerprint: {env.fingerprint} · run {results.run.id} · seed {results.run.seed}",
+        plain(f"machine: {env.chip} · {env.backend} · {env.os} · {versions}"),
+        plain(f"fingerprint: {env.fingerprint} · run {results.run.id} · seed {results.run.seed}"),
         "",
     ]
-    if results.benchmarks:
-        header = ["suite", "scenario", "engine", *(h for h, _, _ in KEY_FIGURES), "ok"]
+    for suite, columns, benchmarks in suite_tables(results):
+        header = [suite, "engine", *(h for h, _, _ in columns), "ok"]
         rows = [
-            [
-                b.suite,
-                b.scenario,
-                b.engine,
-                *(figure(b, m, s) for _, m, s in KEY_FIGURES),
-                samples(b),
-            ]
-            for b in results.benchmarks
+            [b.scenario, b.engine, *(figure(b, m, s) for _, m, s in columns), samples(b)]
+            for b in benchmarks
         ]
         lines += [*_table(header, rows), ""]
+    lines += _pair_sections(results)
     if report.verdicts:
         rows = [
             [
@@ -50,6 +69,6 @@ def render(results: Results, report: CheckReport) -> str:
             for v in report.verdicts
         ]
         lines += _table(["verdict", "check", "benchmark", "metric", "evidence"], rows)
-    lines += [f"warning: {w}" for w in report.warnings]
-    lines += [f"note: {n}" for n in report.notes]
+    lines += [f"warning: {plain(w)}" for w in report.warnings]
+    lines += [f"note: {plain(n)}" for n in report.notes]
     return "\n".join(lines) + "\n"

@@ -25,3 +25,11 @@ def code(value: object) -> str:
     """Text inside an inline code span; backticks and pipes cannot escape it."""
     text = " ".join(str(value).split()).replace("`", "ˋ").replace("|", "¦")
     return f"`{text}`"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def plain(value: object) -> str:
+    """Text safe on a terminal line: one line, no control characters (no ANSI escapes)."""
+    return _CONTROL.sub("�", " ".join(str(value).split()))

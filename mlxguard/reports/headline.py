@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from mlxguard.check import CheckReport, Verdict
 from mlxguard.metrics import format_value
-from mlxguard.results import Benchmark
+from mlxguard.reports.escape import plain
+from mlxguard.results import Benchmark, Results
 
-# Columns of the benchmark table: (header, metric, stat).
+# Columns of the benchmark tables: (header, metric, stat), by kind of suite.
 KEY_FIGURES = [
     ("TTFT p50", "ttft_ms", "p50"),
     ("TTFT p95", "ttft_ms", "p95"),
@@ -15,6 +16,30 @@ KEY_FIGURES = [
     ("e2e p50", "e2e_ms", "p50"),
     ("load p50", "load_ms", "p50"),
 ]
+IPC_FIGURES = [
+    ("encode p50", "encode_us", "p50"),
+    ("decode p50", "decode_us", "p50"),
+    ("decode p95", "decode_us", "p95"),
+    ("bytes", "bytes", "median"),
+    ("vs JSON", "compression_ratio", "median"),
+    ("round trip p50", "roundtrip_us", "p50"),
+    ("round trip p95", "roundtrip_us", "p95"),
+]
+# Suites with a section of their own in every report, left out of the generic tables.
+OWN_SECTION = ("flexible",)
+
+
+def suite_tables(results: Results) -> list[tuple[str, list[tuple[str, str, str]], list[Benchmark]]]:
+    """(suite, columns, benchmarks) per suite, keeping only columns with at least one value."""
+    out = []
+    for suite in dict.fromkeys(b.suite for b in results.benchmarks):
+        if suite in OWN_SECTION:
+            continue
+        rows = [b for b in results.benchmarks if b.suite == suite]
+        columns = IPC_FIGURES if suite == "ipc" else KEY_FIGURES
+        columns = [c for c in columns if any(c[1] in b.metrics for b in rows)]
+        out.append((suite, columns, rows))
+    return out
 
 
 def figure(b: Benchmark, metric: str, stat: str) -> str:
@@ -42,5 +67,5 @@ def headline(report: CheckReport) -> str:
         for s in ("pass", "fail", "inconclusive", "skipped")
         if report.count(s)
     )
-    why = "; ".join(f"{v.label}: {v.evidence}" for v in deciding(report))
+    why = "; ".join(f"{plain(v.label)}: {plain(v.evidence)}" for v in deciding(report))
     return f"{report.status.upper()}: {counts or 'no checks'}" + (f" — {why}" if why else "")

@@ -9,8 +9,9 @@ import jinja2
 
 from mlxguard.check import CheckReport
 from mlxguard.metrics import format_value
+from mlxguard.reports import pairs
 from mlxguard.reports.escape import code, md
-from mlxguard.reports.headline import KEY_FIGURES, deciding, figure, samples
+from mlxguard.reports.headline import deciding, figure, samples, suite_tables
 from mlxguard.results import Results
 
 ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️", "skipped": "⏭️"}
@@ -27,7 +28,9 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(md=md, code=code, value=lambda v, metric: format_value(metric, v))
-    env.globals.update(icons=ICONS, figure=figure, samples=samples, key_figures=KEY_FIGURES)
+    env.globals.update(
+        icons=ICONS, figure=figure, samples=samples, suite_tables=suite_tables, pairs=pairs
+    )
     return env
 
 

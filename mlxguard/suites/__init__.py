@@ -32,6 +32,18 @@ SUITES: dict[str, tuple[str, str]] = {
         "tokens per second for short, medium and long outputs, streaming and not",
         "mlxguard.suites.generation:run_throughput",
     ),
+    "ipc": (
+        "JSON vs MessagePack codec cost per message, and the worker round trip",
+        "mlxguard.suites.ipc:run",
+    ),
+    "compare": (
+        "candidate vs reference engine: same model, prompts and parameters; ratios and parity",
+        "mlxguard.suites.compare:run",
+    ),
+    "flexible": (
+        "1 to 100,000 generated questions on one or both engines; percentiles and a winner",
+        "mlxguard.suites.flexible:run",
+    ),
 }
 
 

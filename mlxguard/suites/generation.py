@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mlxguard.config import Config
-from mlxguard.engines import resolve_engine
+from mlxguard.engines import configured_engine
 from mlxguard.plan import Scenario
 from mlxguard.results import Benchmark
 from mlxguard.runner import RunSettings, run_trials
@@ -53,7 +53,7 @@ def _run(ctx: SuiteContext, scenarios: list[Scenario]) -> list[Benchmark]:
         temperature=cfg.temperature,
         cooldown_s=cfg.cooldown_s,
     )
-    engines = {cfg.engine: resolve_engine(cfg.engine)}
+    engines = {cfg.engine: configured_engine(cfg.engine, cfg.codec)}
     return run_trials(scenarios, engines, settings, ctx.progress)
 
 

@@ -1,0 +1,119 @@
+"""`mlxguard publish`: check a results file and report it to GitHub."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mlxguard.cli_common import guarded
+from mlxguard.errors import UsageError
+
+
+def publish(
+    results: Annotated[Path, typer.Argument(help="Results file written by `mlxguard run`.")],
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Config file (default: ./mlxguard.toml, else [tool.mlxguard] in "
+            "./pyproject.toml, else built-in defaults).",
+            dir_okay=False,
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="Directory of stored baselines to compare with (default: none).",
+            file_okay=False,
+        ),
+    ] = None,
+    pr: Annotated[
+        int | None,
+        typer.Option(
+            "--pr",
+            help="Pull request number (default: from the event payload). In a workflow_run "
+            "event it is checked against the measured commit before commenting.",
+        ),
+    ] = None,
+    sha: Annotated[
+        str | None,
+        typer.Option(
+            "--sha", help="Commit for the status (default: the PR's head sha, else GITHUB_SHA)."
+        ),
+    ] = None,
+    context: Annotated[
+        str,
+        typer.Option(
+            "--context",
+            help="Commit status context, also keys the sticky comment (default: mlxguard).",
+        ),
+    ] = "mlxguard",
+    comment: Annotated[
+        bool,
+        typer.Option("--comment/--no-comment", help="Post the sticky PR comment (default: on)."),
+    ] = True,
+    status: Annotated[
+        bool, typer.Option("--status/--no-status", help="Set the commit status (default: on).")
+    ] = True,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 on 'fail' or also on 'inconclusive' (default: from the config, 'fail').",
+        ),
+    ] = None,
+    artifact: Annotated[
+        str,
+        typer.Option(
+            "--artifact",
+            help="Artifact name a trimmed comment points to (default: mlxguard-results).",
+        ),
+    ] = "mlxguard-results",
+) -> None:
+    """Check RESULTS as `mlxguard check` does, then report to GitHub (job summary, outputs,
+    annotations, sticky PR comment, commit status). Exits with the check's code: 0 pass, 1 fail,
+    2 bad input; a reporting failure is a warning and never changes it. Token: GITHUB_TOKEN."""
+    from mlxguard.check import evaluate
+    from mlxguard.config import load_config
+    from mlxguard.github.publish import Options, Publisher
+    from mlxguard.results import load_results
+
+    if fail_on not in (None, "fail", "inconclusive"):
+        raise UsageError(f"--fail-on '{fail_on}' must be 'fail' or 'inconclusive'")
+    if not context.strip() or len(context) > 100:
+        raise UsageError(f"--context '{context}' must be 1 to 100 characters")
+    cfg = load_config(config)
+    loaded = load_results(results)
+    options = Options(
+        context=context,
+        comment=comment,
+        status=status,
+        fail_on=fail_on or cfg.check.fail_on,
+        pr=pr,
+        sha=sha,
+        gated=tuple(cfg.check.gated_metrics),
+        artifact=artifact,
+    )
+    report = evaluate(loaded, cfg, *_baselines(baseline))
+    raise typer.Exit(Publisher(dict(os.environ), options).publish(loaded, report))
+
+
+def _baselines(directory: Path | None) -> tuple[object, ...]:
+    """The extra argument of `evaluate` when a baseline is given (as `mlxguard check` does)."""
+    if directory is None:
+        return ()
+    try:
+        from mlxguard.baselines import load_baselines
+    except ImportError:  # the baselines module lands separately
+        raise UsageError("--baseline needs mlxguard.baselines, missing from this build") from None
+    return (load_baselines(directory),)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `publish` to the main app."""
+    app.command(name="publish")(guarded(publish))

@@ -1,0 +1,319 @@
+"""The `ipc` engine: mlxguard's runtime worker in a subprocess, spoken to over stdio.
+
+The worker (`python -m mlxguard.ipc.worker`) runs mlx-lm; this client sends requests and reads
+frames (docs/ipc-protocol.md). Every wait has a deadline, so a hung worker becomes a
+`WorkerTimeout` (and is stopped), and a dead one a `WorkerDied` naming its exit code and its
+last stderr lines; neither can hang the runner.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from mlxguard.ipc import protocol as p
+from mlxguard.ipc.codec import FrameError, get_codec
+from mlxguard.ipc.pipe import FrameReader, FrameWriter
+
+STDERR_LINES = 50  # kept for error messages
+STDERR_SHOWN = 5
+
+
+class IpcError(RuntimeError):
+    """The worker answered a request with an error response."""
+
+    def __init__(self, method: str, code: int, message: str) -> None:
+        super().__init__(f"ipc worker: {method} failed ({code}): {message}")
+        self.method, self.code, self.message = method, code, message
+
+
+class WorkerDied(RuntimeError):
+    """The worker process exited (or closed its output) while we waited for it."""
+
+
+class WorkerTimeout(TimeoutError):
+    """The worker sent nothing within the deadline; it has been stopped."""
+
+
+def _exit_text(rc: int | None) -> str:
+    if rc is None:
+        return "did not exit"
+    if rc < 0:
+        try:
+            return f"exit code {rc} (killed by {signal.Signals(-rc).name})"
+        except ValueError:
+            pass
+    return f"exit code {rc}"
+
+
+def _pump(stream: IO[bytes], ring: deque[str]) -> None:
+    """Keep the worker's last stderr lines; reading also stops a full pipe blocking it."""
+    for line in iter(stream.readline, b""):
+        ring.append(line.decode("utf-8", "replace").rstrip())
+
+
+class IpcEngine:
+    """Client of one worker process, started on first use (load, or any request)."""
+
+    name = "ipc"
+
+    def __init__(
+        self,
+        codec: str = "msgpack",
+        *,
+        ignore_eos: bool = True,
+        prefill_step_size: int = 2048,
+        timeout_s: float = 120.0,
+        load_timeout_s: float = 600.0,
+        start_timeout_s: float = 60.0,
+        grace_s: float = 5.0,
+    ) -> None:
+        """
+        Args:
+            codec: "msgpack" (length-prefixed frames) or "json" (newline-delimited).
+            ignore_eos: generate exactly max_tokens tokens (the same work every trial).
+            timeout_s: the longest wait for any one frame, including each token.
+            load_timeout_s: the longest wait for `load_model`.
+            start_timeout_s: the longest wait for the worker's `worker.ready`.
+            grace_s: how long `close` waits after `shutdown` before terminating, then killing.
+        """
+        self.codec = get_codec(codec)
+        self.ignore_eos, self.prefill_step_size = ignore_eos, prefill_step_size
+        self.timeout_s, self.load_timeout_s = timeout_s, load_timeout_s
+        self.start_timeout_s, self.grace_s = start_timeout_s, grace_s
+        self.stderr_tail: deque[str] = deque(maxlen=STDERR_LINES)
+        self.ready: dict[str, Any] = {}
+        self.loaded: dict[str, Any] = {}
+        self.last_stats: dict[str, Any] | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._reader: FrameReader | None = None
+        self._writer: FrameWriter | None = None
+        self._pump: threading.Thread | None = None
+        self._dead: str | None = None
+        self._ids = itertools.count(1)
+
+    # -- process lifecycle -------------------------------------------------------------------
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def start(self) -> None:
+        """Spawn the worker and wait for its `worker.ready` notification (idempotent)."""
+        if self._proc is not None:
+            return
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[2])  # so `-m mlxguard...` imports this copy
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+        env["HF_HUB_OFFLINE"] = "1"  # models are local; never reach for the network
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "mlxguard.ipc.worker", "--codec", self.codec.name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            bufsize=0,
+            env=env,
+            start_new_session=True,  # Ctrl-C reaches the runner, which then closes the worker
+        )
+        assert self._proc.stdin and self._proc.stdout and self._proc.stderr
+        self._pump = threading.Thread(
+            target=_pump, args=(self._proc.stderr, self.stderr_tail), daemon=True
+        )
+        self._pump.start()
+        self._reader = FrameReader(self._proc.stdout.fileno(), self.codec)
+        self._writer = FrameWriter(self._proc.stdin.fileno(), self.codec, blocking=False)
+        msg = self._recv(self.start_timeout_s, "start")
+        if not (isinstance(msg, dict) and msg.get("method") == p.READY):
+            self._stop()
+            raise WorkerDied(f"ipc worker sent {str(msg)[:80]!r} before {p.READY}")
+        self.ready = msg.get("params") or {}
+
+    def _stop(self) -> None:
+        """Terminate, then kill, the process; release the pipes."""
+        proc = self._proc
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(self.grace_s)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for part in (self._reader, self._writer):
+            if part is not None:
+                part.close()
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                stream.close()
+        if self._pump is not None:
+            self._pump.join(1.0)  # the pipe is at EOF now; this only collects the last lines
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+    def _died(self, what: str) -> WorkerDied:
+        proc = self._proc
+        assert proc is not None
+        try:
+            rc = proc.wait(self.grace_s)
+        except subprocess.TimeoutExpired:  # closed stdout but still running: not usable
+            rc = None
+        self._stop()
+        tail = list(self.stderr_tail)[-STDERR_SHOWN:]
+        stderr = " | ".join(tail) if tail else "(none)"
+        self._dead = (
+            f"ipc worker (pid {proc.pid}) {_exit_text(rc)} during '{what}'; last stderr: {stderr}"
+        )
+        return WorkerDied(self._dead)
+
+    def _timed_out(self, what: str, timeout: float) -> WorkerTimeout:
+        pid = self.pid
+        self._stop()
+        self._dead = (
+            f"ipc worker (pid {pid}) gave no answer within {timeout:g} s during '{what}' and was "
+            "stopped; raise IpcEngine(timeout_s=..., load_timeout_s=...) if the work is that slow"
+        )
+        return WorkerTimeout(self._dead)
+
+    def _check(self) -> None:
+        if self._dead is not None:
+            raise WorkerDied(self._dead)
+        self.start()
+
+    def close(self) -> None:
+        """Ask the worker to shut down; terminate it after `grace_s`, then kill it."""
+        if self._proc is None:
+            return
+        if self._dead is None and self._proc.poll() is None:
+            try:
+                self.request("shutdown", {}, timeout=self.grace_s)
+                self._proc.wait(self.grace_s)
+            except (RuntimeError, TimeoutError, OSError, subprocess.TimeoutExpired):
+                pass  # _stop below escalates
+        self._stop()
+        self._dead = self._dead or "ipc worker closed"
+
+    # -- frames ------------------------------------------------------------------------------
+
+    def _send(self, msg: dict[str, Any], what: str, timeout: float) -> None:
+        assert self._writer is not None
+        try:
+            self._writer.write(msg, timeout)
+        except BrokenPipeError:
+            raise self._died(what) from None
+        except TimeoutError:
+            raise self._timed_out(what, timeout) from None
+
+    def _recv(self, timeout: float, what: str) -> Any:
+        assert self._reader is not None
+        try:
+            return self._reader.read(timeout)
+        except EOFError:
+            raise self._died(what) from None
+        except TimeoutError:
+            raise self._timed_out(what, timeout) from None
+        except FrameError as e:
+            self._stop()
+            self._dead = f"ipc worker: protocol error during '{what}': {e}"
+            raise WorkerDied(self._dead) from None
+
+    def request(self, method: str, params: dict[str, Any], timeout: float | None = None) -> Any:
+        """Send one request and return its result.
+
+        Raises:
+            IpcError: an error response (the worker lives on).
+            WorkerDied, WorkerTimeout: the worker is gone or stopped.
+        """
+        self._check()
+        wait = self.timeout_s if timeout is None else timeout
+        msg_id = next(self._ids)
+        self._send(p.request(msg_id, method, params), method, wait)
+        while True:
+            msg = self._recv(wait, method)
+            if msg.get("id") == msg_id:
+                return self._result(msg, method)
+            # Anything else (a late notification) belongs to no one now: skip it.
+
+    @staticmethod
+    def _result(msg: dict[str, Any], method: str) -> Any:
+        err = msg.get("error")
+        if err is not None:
+            raise IpcError(method, int(err.get("code", p.INTERNAL_ERROR)), str(err.get("message")))
+        return msg.get("result")
+
+    # -- the engine protocol -----------------------------------------------------------------
+
+    def load(self, model: str) -> None:
+        params = {
+            "path": str(model),
+            "ignore_eos": self.ignore_eos,
+            "prefill_step_size": self.prefill_step_size,
+        }
+        self.loaded = self.request("load_model", params, timeout=self.load_timeout_s)
+
+    def tokenize(self, text: str) -> list[int]:
+        return list(self.request("tokenize", {"text": text})["tokens"])
+
+    def generate(
+        self, prompt: str, max_tokens: int, temperature: float, seed: int | None
+    ) -> Iterator[int]:
+        params = {"prompt": prompt, "max_tokens": max_tokens, "temperature": temperature}
+        if seed is not None:
+            params["seed"] = seed
+        sid = self.request("generate", params)["stream_id"]
+        return self._stream(sid)
+
+    def _stream(self, sid: int) -> Iterator[int]:
+        recv, wait, finished = self._recv, self.timeout_s, False
+        try:
+            while True:
+                msg = recv(wait, "generate")
+                method, params = msg.get("method"), msg.get("params") or {}
+                if params.get("stream_id") != sid:
+                    continue
+                if method == p.CHUNK:
+                    yield params["token_id"]
+                elif method == p.STATS:
+                    self.last_stats = params
+                elif method == p.EVENT:
+                    finished = True
+                    if params.get("event") == "error":
+                        raise IpcError("generate", p.INTERNAL_ERROR, str(params.get("message")))
+                    return
+        finally:
+            if not finished and self._dead is None:
+                self._drain(sid)
+
+    def _drain(self, sid: int) -> None:
+        """Read to the end of an abandoned stream, so the next request starts clean."""
+        while True:
+            msg = self._recv(self.timeout_s, "generate (drain)")
+            params = msg.get("params") or {}
+            if msg.get("method") == p.EVENT and params.get("stream_id") == sid:
+                return
+
+    def reset_peak_memory(self) -> None:
+        self.last_stats = None  # the worker resets its own peak at each generate
+
+    def peak_memory_mb(self) -> float | None:
+        return self.last_stats.get("peak_memory_mb") if self.last_stats else None
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "codec": self.codec.name,
+            "worker_pid": self.pid,
+            "python": self.ready.get("python"),
+            "executable": self.ready.get("executable"),
+            "protocol": self.ready.get("protocol"),
+            "versions": self.loaded.get("versions", {}),
+            "timeout_s": self.timeout_s,
+            "load_timeout_s": self.load_timeout_s,
+        }

@@ -1,0 +1,171 @@
+"""Publish a check to GitHub: job summary, outputs, annotations, sticky PR comment, commit status.
+
+The verdict is decided before anything is published, and nothing here can change it: every
+reporting failure becomes a warning annotation, and a fork's read-only token (HTTP 403) falls
+back to the job summary alone.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TextIO
+
+from mlxguard.check import CheckReport
+from mlxguard.github.client import Client, GitHubError, token_from_env
+from mlxguard.github.comment import StickyComment
+from mlxguard.github.context import Context, resolve
+from mlxguard.github.workflow import Level, add_summary, annotate, set_outputs
+from mlxguard.reports import comment
+from mlxguard.reports.headline import headline
+from mlxguard.results import Results
+
+MAX_DESCRIPTION = 140
+READ_ONLY_HINT = (
+    "the token cannot write here (a fork's pull request has a read-only token): the report is "
+    "in the job summary only; publish from a workflow_run workflow (see docs/github.md)"
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to publish, and where (flags of `mlxguard publish`)."""
+
+    context: str = "mlxguard"
+    comment: bool = True
+    status: bool = True
+    fail_on: str = "fail"
+    pr: int | None = None
+    sha: str | None = None
+    gated: tuple[str, ...] = ()
+    artifact: str = "mlxguard-results"
+
+
+def status_state(report: CheckReport, fail_on: str) -> str:
+    """The commit status state: `failure` exactly when the check exits 1."""
+    return "failure" if report.exit_code(fail_on) else "success"
+
+
+def description(report: CheckReport) -> str:
+    """The headline, cut to the 140 characters a commit status allows."""
+    text = " ".join(headline(report).split())
+    return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
+
+
+class Publisher:
+    """One publication; `out` receives the workflow commands and the progress lines."""
+
+    def __init__(self, env: Mapping[str, str], options: Options, out: TextIO | None = None):
+        self.env = env
+        self.options = options
+        self.out = out or sys.stdout
+
+    def _note(self, level: Level, message: str, title: str) -> None:
+        """An annotation in Actions; a plain `level: message` line elsewhere."""
+        if self.env.get("GITHUB_ACTIONS") == "true":
+            annotate(level, message, title=title, out=self.out)
+        else:
+            print(f"{level}: {title}: {message}", file=self.out)
+
+    def _warn(self, message: str) -> None:
+        self._note("warning", message, "mlxguard publish")
+
+    def publish(self, results: Results, report: CheckReport) -> int:
+        """Publish everything that can be; return the check's exit code, whatever happened."""
+        code = report.exit_code(self.options.fail_on)
+        ctx = resolve(self.env, pr=self.options.pr, sha=self.options.sha)
+        body = comment.render(
+            results,
+            report,
+            gated=list(self.options.gated),
+            run_url=ctx.run_url,
+            context=self.options.context,
+        )
+        self._annotate(report)
+        add_summary(body, self.env)
+        url = (
+            self._remote(ctx, report, body) if self.options.comment or self.options.status else None
+        )
+        set_outputs(
+            {"verdict": report.status, "exit-code": str(code), "comment-url": url or ""},
+            self.env,
+        )
+        return code
+
+    def _annotate(self, report: CheckReport) -> None:
+        for v in report.verdicts:
+            if v.status in ("fail", "inconclusive"):
+                level: Level = "error" if v.status == "fail" else "warning"
+                stat = f" {v.stat}" if v.stat else ""
+                self._note(
+                    level, f"{v.metric}{stat}: {v.evidence}", f"mlxguard {v.status}: {v.label}"
+                )
+        for w in report.warnings:
+            self._note("warning", w, "mlxguard")
+
+    def _remote(self, ctx: Context, report: CheckReport, body: str) -> str | None:
+        """The comment and the status; returns the comment's URL when one was posted."""
+        token = token_from_env(self.env)
+        if not token or not ctx.repository:
+            self._warn("no GITHUB_TOKEN or GITHUB_REPOSITORY: comment and status skipped")
+            return None
+        url = None
+        with Client(ctx.api_url, token) as client:
+            try:
+                sha, commentable = self._head(client, ctx)
+                if self.options.comment:
+                    url = self._guarded(lambda: self._comment(client, ctx, body, commentable))
+                if self.options.status and sha:
+                    self._guarded(lambda: self._status(client, ctx, sha, report))
+            finally:
+                for line in client.log:
+                    print(f"mlxguard publish: {line}", file=self.out)
+        return url
+
+    def _guarded(self, post: Callable[[], str | None]) -> str | None:
+        """Run one publication; a failure is a warning, never an exception."""
+        try:
+            return post()
+        except GitHubError as e:
+            self._warn(READ_ONLY_HINT if e.status == 403 else f"publishing failed: {e}")
+        except (ValueError, KeyError, TypeError) as e:
+            self._warn(f"publishing failed: unexpected API response ({type(e).__name__})")
+        return None
+
+    def _head(self, client: Client, ctx: Context) -> tuple[str | None, bool]:
+        """The sha for the status, and whether the PR may be commented on."""
+        if ctx.pr is None or (ctx.sha is not None and not ctx.verify_head):
+            return ctx.sha, ctx.pr is not None
+        pull = self._guarded(lambda: client.json("GET", f"/repos/{ctx.repository}/pulls/{ctx.pr}"))
+        head = pull["head"]["sha"] if isinstance(pull, dict) else None
+        if ctx.verify_head and head != ctx.sha:
+            # The PR number came from an artifact; it must name the PR that was measured.
+            self._warn(f"PR #{ctx.pr} is at {head}, not at the measured {ctx.sha}: no comment")
+            return ctx.sha, False
+        return ctx.sha or head, head is not None
+
+    def _comment(self, client: Client, ctx: Context, body: str, commentable: bool) -> str | None:
+        if not commentable:
+            print("mlxguard publish: no pull request to comment on", file=self.out)
+            return None
+        pointer = comment.trimmed_pointer(ctx.run_url, self.options.artifact)
+        sticky = StickyComment(client, ctx.repository, ctx.pr, self.options.context)  # type: ignore[arg-type]
+        posted = sticky.upsert(body, pointer)
+        print(f"mlxguard publish: comment {posted.action}: {posted.url}", file=self.out)
+        return posted.url
+
+    def _status(self, client: Client, ctx: Context, sha: str, report: CheckReport) -> None:
+        payload = {
+            "state": status_state(report, self.options.fail_on),
+            "description": description(report),
+            "context": self.options.context,
+        }
+        run_url = comment.safe_url(ctx.run_url)
+        if run_url:
+            payload["target_url"] = run_url
+        # Repeating a status is harmless: the latest per context is the one shown.
+        client.request(
+            "POST", f"/repos/{ctx.repository}/statuses/{sha}", json=payload, idempotent=True
+        )
+        print(f"mlxguard publish: status {report.status} on {sha}", file=self.out)

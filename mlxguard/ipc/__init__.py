@@ -1,0 +1,1 @@
+"""mlxguard's IPC runtime: the worker, its wire protocol and codecs (docs/ipc-protocol.md)."""

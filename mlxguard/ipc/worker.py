@@ -1,0 +1,262 @@
+"""The IPC worker: `python -m mlxguard.ipc.worker --codec msgpack|json`.
+
+It serves one client over stdin/stdout (docs/ipc-protocol.md), one request at a time, with
+mlx-lm inside (`MlxLmEngine`). Errors are answered as error responses; the worker exits only on
+`shutdown`, on end of input, or when its output pipe is gone. Its stdout carries frames and
+nothing else: anything printed (by mlx-lm or a library) is redirected to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mlxguard.ipc import protocol as p
+from mlxguard.ipc.codec import CODECS, FrameError, get_codec
+from mlxguard.ipc.pipe import FrameReader, FrameWriter
+
+_SENT = object()  # a handler that wrote its own response (generate)
+_REQUIRED = object()
+
+
+class RequestError(Exception):
+    """A request that fails with an error response `code`."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _param(params: dict[str, Any], name: str, kind: type | tuple[type, ...], default: Any) -> Any:
+    if name not in params or (params[name] is None and default is None):
+        if default is _REQUIRED:
+            raise RequestError(p.INVALID_PARAMS, f"missing param '{name}'")
+        return default
+    value = params[name]
+    # bool is an int in Python, never a count.
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise RequestError(p.INVALID_PARAMS, f"param '{name}' must be {names}, got {value!r:.80}")
+    return value
+
+
+def _at_least(value: Any, name: str, minimum: float) -> Any:
+    if value < minimum:
+        raise RequestError(p.INVALID_PARAMS, f"param '{name}' must be >= {minimum}, got {value}")
+    return value
+
+
+class Worker:
+    """Dispatches requests to handlers; `serve` runs until shutdown or end of input."""
+
+    def __init__(self, reader: FrameReader, writer: FrameWriter, codec: str) -> None:
+        self.reader, self.writer, self.codec = reader, writer, codec
+        self.engine: Any = None
+        self.streams = 0
+        self.handlers: dict[str, Callable[[Any, dict[str, Any]], Any]] = {
+            "load_model": self.load_model,
+            "tokenize": self.tokenize,
+            "generate": self.generate,
+            "echo": self.echo,
+            "shutdown": self.shutdown,
+            "debug.sleep": self.sleep,
+        }
+
+    def serve(self) -> int:
+        """Answer requests until `shutdown` (exit 0) or end of input (exit 0)."""
+        send = self.writer.write
+        send(
+            p.notification(
+                p.READY,
+                {
+                    "protocol": p.PROTOCOL_VERSION,
+                    "pid": os.getpid(),
+                    "python": sys.version.split()[0],
+                    "executable": sys.executable,
+                    "codec": self.codec,
+                    "methods": list(p.METHODS),
+                },
+            )
+        )
+        while True:
+            try:
+                msg = self.reader.read(None)
+            except EOFError:
+                return 0
+            except FrameError as e:
+                send(p.error(None, p.PARSE_ERROR, str(e)))
+                if not e.recoverable:
+                    return 3
+                continue
+            if not self.dispatch(msg):
+                return 0
+
+    def dispatch(self, msg: Any) -> bool:
+        """Handle one request; False after `shutdown`."""
+        if not isinstance(msg, dict) or "id" not in msg:
+            self.writer.write(p.error(None, p.INVALID_REQUEST, "a request is a map with an 'id'"))
+            return True
+        msg_id, method, params = msg["id"], msg.get("method"), msg.get("params", {})
+        handler = self.handlers.get(method) if isinstance(method, str) else None
+        try:
+            if handler is None:
+                raise RequestError(
+                    p.METHOD_NOT_FOUND,
+                    f"unknown method {method!r:.80}; known: {', '.join(p.METHODS)}",
+                )
+            if not isinstance(params, dict):
+                raise RequestError(p.INVALID_PARAMS, "params must be a map")
+            value = handler(msg_id, params)
+        except RequestError as e:
+            self.writer.write(p.error(msg_id, e.code, str(e)))
+        except Exception as e:  # any failure is an answer, never a dead worker
+            self.writer.write(p.error(msg_id, p.INTERNAL_ERROR, f"{type(e).__name__}: {e}"))
+        else:
+            if value is not _SENT:
+                self.writer.write(p.result(msg_id, value))
+        return method != "shutdown"
+
+    def _model(self) -> Any:
+        if self.engine is None:
+            raise RequestError(p.NO_MODEL, "no model loaded; send load_model first")
+        return self.engine
+
+    def load_model(self, _id: Any, params: dict[str, Any]) -> dict[str, Any]:
+        from mlxguard.engines.mlx_lm_engine import MlxLmEngine
+
+        path = _param(params, "path", str, _REQUIRED)
+        ignore_eos = _param(params, "ignore_eos", bool, True)
+        prefill = _at_least(_param(params, "prefill_step_size", int, 2048), "prefill_step_size", 1)
+        # A path that is not a directory would make mlx-lm try the Hugging Face hub.
+        if not Path(path).is_dir():
+            raise RequestError(p.LOAD_FAILED, f"model path '{path}' is not a directory")
+        engine = MlxLmEngine(ignore_eos=ignore_eos, prefill_step_size=prefill)
+        t0 = time.perf_counter_ns()
+        try:
+            engine.load(path)
+        except Exception as e:
+            first = (str(e).strip().splitlines() or [""])[0][:300]
+            raise RequestError(
+                p.LOAD_FAILED, f"cannot load '{path}': {type(e).__name__}: {first}"
+            ) from None
+        load_ms = (time.perf_counter_ns() - t0) / 1e6
+        self.engine = engine
+        return {
+            "path": path,
+            "load_ms": load_ms,
+            "config": _read_config(Path(path)),
+            "versions": _versions(),
+            "pid": os.getpid(),
+        }
+
+    def tokenize(self, _id: Any, params: dict[str, Any]) -> dict[str, Any]:
+        text = _param(params, "text", str, _REQUIRED)
+        return {"tokens": self._model().tokenize(text)}
+
+    def generate(self, msg_id: Any, params: dict[str, Any]) -> object:
+        engine = self._model()
+        prompt = _param(params, "prompt", str, _REQUIRED)
+        max_tokens = _at_least(_param(params, "max_tokens", int, _REQUIRED), "max_tokens", 1)
+        temperature = _param(params, "temperature", (int, float), 0.0)
+        temperature = float(_at_least(temperature, "temperature", 0.0))
+        seed = _param(params, "seed", int, None)
+        self.streams += 1
+        sid = self.streams
+        send = self.writer.write
+        t0 = time.perf_counter_ns()
+        send(p.result(msg_id, {"stream_id": sid}))
+        engine.reset_peak_memory()
+        last: Any = None
+        try:
+            # The per-token path: one dict, one encode, one write.
+            for i, r in enumerate(engine.stream(prompt, max_tokens, temperature, seed)):
+                send(
+                    {
+                        "method": p.CHUNK,
+                        "params": {
+                            "stream_id": sid,
+                            "token": i,
+                            "token_id": r.token,
+                            "is_final": r.finish_reason is not None,
+                            "text": r.text,
+                        },
+                    }
+                )
+                last = r
+        except BrokenPipeError:
+            raise
+        except Exception as e:
+            message = f"{type(e).__name__}: {e}"
+            send(p.notification(p.EVENT, {"stream_id": sid, "event": "error", "message": message}))
+            return _SENT
+        elapsed_ms = (time.perf_counter_ns() - t0) / 1e6
+        send(p.notification(p.STATS, _stats(sid, last, engine.peak_memory_mb(), elapsed_ms)))
+        send(p.notification(p.EVENT, {"stream_id": sid, "event": "completed", "message": ""}))
+        return _SENT
+
+    def echo(self, _id: Any, params: dict[str, Any]) -> dict[str, Any]:
+        return {"payload": params.get("payload")}
+
+    def shutdown(self, _id: Any, _params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True}
+
+    def sleep(self, _id: Any, params: dict[str, Any]) -> dict[str, Any]:
+        seconds = _at_least(_param(params, "seconds", (int, float), _REQUIRED), "seconds", 0.0)
+        time.sleep(seconds)
+        return {"slept": seconds}
+
+
+def _stats(sid: int, last: Any, peak_mb: float | None, elapsed_ms: float) -> dict[str, Any]:
+    return {
+        "stream_id": sid,
+        "prompt_tokens": last.prompt_tokens if last else 0,
+        "generation_tokens": last.generation_tokens if last else 0,
+        "prompt_tps": last.prompt_tps if last else 0.0,
+        "generation_tps": last.generation_tps if last else 0.0,
+        "peak_memory_mb": peak_mb,
+        "elapsed_ms": elapsed_ms,
+    }
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        return json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _versions() -> dict[str, str | None]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str | None] = {}
+    for name in ("mlx", "mlx-lm"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mlxguard.ipc.worker")
+    parser.add_argument("--codec", choices=CODECS, default="msgpack")
+    args = parser.parse_args(argv)
+    out_fd = os.dup(1)
+    os.dup2(2, 1)  # stray prints go to stderr, never into the frame stream
+    codec = get_codec(args.codec)
+    worker = Worker(FrameReader(0, codec), FrameWriter(out_fd, codec), codec.name)
+    try:
+        return worker.serve()
+    except (BrokenPipeError, KeyboardInterrupt):
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

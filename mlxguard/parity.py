@@ -1,0 +1,69 @@
+"""Output parity: do two engines give the same answer to the same prompt?
+
+Under greedy decoding (temperature 0) two correct engines on the same model and prompt produce
+the same tokens, so a divergence points at a numerical or sampling difference. Sequences are
+compared as token ids when both engines yield ids, else as text (ids decoded with the model's
+tokenizer, text tokens joined), because text engines may split the same answer into other chunks.
+
+Pure: no MLX.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+Decode = Callable[[list[int]], str]
+
+
+def first_divergence(a: Sequence[Any], b: Sequence[Any]) -> int | None:
+    """The first index where `a` and `b` differ (the shorter length if one is a prefix of the
+    other), or None when they are identical."""
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return i
+    return None if len(a) == len(b) else min(len(a), len(b))
+
+
+def _ids(tokens: Sequence[int | str]) -> bool:
+    return all(isinstance(t, int) for t in tokens)
+
+
+def _text(tokens: Sequence[int | str], decode: Decode | None) -> str:
+    if _ids(tokens):
+        if decode is None:
+            raise ValueError("token ids cannot be compared with text without a tokenizer")
+        return decode(list(tokens))  # type: ignore[arg-type]
+    return "".join(str(t) for t in tokens)
+
+
+def parity(
+    pairs: list[tuple[int, Sequence[int | str], Sequence[int | str]]],
+    decode: Decode | None = None,
+) -> dict[str, Any]:
+    """Compare the candidate's and the reference's output for each prompt.
+
+    Args:
+        pairs: (sample index, candidate tokens, reference tokens), one per prompt.
+        decode: token ids -> text, needed only when one engine yields ids and the other text.
+
+    Returns:
+        {identical, total, share, unit, first_divergence: [{sample, position}]}: `unit` is
+        "token" when every output is token ids, else "char"; `share` is None with no pairs.
+    """
+    by_ids = all(_ids(a) and _ids(b) for _, a, b in pairs)
+    diverged = []
+    for sample, a, b in pairs:
+        left, right = (a, b) if by_ids else (_text(a, decode), _text(b, decode))
+        pos = first_divergence(left, right)
+        if pos is not None:
+            diverged.append({"sample": sample, "position": pos})
+    total = len(pairs)
+    identical = total - len(diverged)
+    return {
+        "identical": identical,
+        "total": total,
+        "share": identical / total if total else None,
+        "unit": "token" if by_ids else "char",
+        "first_divergence": diverged,
+    }

@@ -1,0 +1,122 @@
+"""The `compare` suite: the candidate engine against the reference, apples to apples.
+
+Same model, same exact-token prompts (the prompt key does not depend on the engine), same
+parameters. Warm-ups alternate the engines; timed trials are interleaved (for each sample
+index, both engines in a seeded random order) so drift hits both alike. With
+`fresh_process`, every trial is cold: a new process loads the engine (load timed apart).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlxguard.config import Config
+from mlxguard.engines import EngineFactory, configured_engine, resolve_reference
+from mlxguard.parity import Decode, parity
+from mlxguard.plan import Scenario, Trial
+from mlxguard.reference import ratios
+from mlxguard.results import Benchmark
+from mlxguard.runner import RunSettings, run_trials
+from mlxguard.suites import SuiteContext
+from mlxguard.timing import Generation
+
+COMPARE_OUTPUT_TOKENS = 64
+ROLES = ("candidate", "reference")
+
+
+def reference_spec(spec: str) -> str:
+    """The reference engine's spec; `auto` is mlx-engine when installed, else mlx-lm."""
+    return resolve_reference(spec)[0]
+
+
+def role_specs(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, str]:
+    """Engine label -> spec, labelled `candidate:<spec>` / `reference:<spec>`.
+
+    The role in the label keeps an A/A comparison (one spec twice) two distinct benchmarks.
+    """
+    specs = {"candidate": config.candidate, "reference": reference_spec(config.reference)}
+    return {f"{role}:{specs[role]}": specs[role] for role in roles}
+
+
+def resolve_roles(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, EngineFactory]:
+    """Engine label -> factory; validates the specs (UsageError) before anything runs."""
+    return {
+        label: configured_engine(spec, config.codec)
+        for label, spec in role_specs(config, roles).items()
+    }
+
+
+def pair_settings(ctx: SuiteContext, samples: int, roles: tuple[str, ...]) -> RunSettings:
+    cfg = ctx.config
+    return RunSettings(
+        model_dir=ctx.model_dir,
+        model_label=ctx.model_label,
+        samples=samples,
+        warmup=cfg.warmup,
+        seed=cfg.seed,
+        temperature=cfg.temperature,
+        cooldown_s=cfg.cooldown_s,
+        order=cfg.order,
+        specs=role_specs(cfg, roles),
+    )
+
+
+def compare_scenario(config: Config) -> Scenario:
+    """`warm` (engines loaded once) or, with fresh_process, `cold` (a new process per trial)."""
+    fresh = config.fresh_process
+    return Scenario(
+        "compare",
+        "cold" if fresh else "warm",
+        config.prompt_tokens,
+        config.max_tokens or COMPARE_OUTPUT_TOKENS,
+        cold=fresh,
+        fresh_process=fresh,
+    )
+
+
+def _decoder(model_dir: str) -> Decode:
+    """Token ids -> text with the model's tokenizer, loaded only if a text engine needs it."""
+    loaded = []
+
+    def decode(ids: list[int]) -> str:
+        if not loaded:
+            from mlx_lm.tokenizer_utils import load
+
+            loaded.append(load(Path(model_dir)))
+        return loaded[0].decode(ids)
+
+    return decode
+
+
+def run(ctx: SuiteContext) -> list[Benchmark]:
+    """One benchmark per engine; the candidate's carries the ratios and the output parity."""
+    cfg = ctx.config
+    engines = resolve_roles(cfg)
+    cand_label, ref_label = engines
+    outputs: dict[int, dict[str, list[int | str]]] = {}
+
+    def keep(trial: Trial, rec: Generation) -> None:
+        if not trial.warmup and rec.ok:
+            outputs.setdefault(trial.sample, {})[trial.engine] = list(rec.tokens)
+
+    cand, ref = run_trials(
+        [compare_scenario(cfg)],
+        engines,
+        pair_settings(ctx, cfg.samples, ROLES),
+        ctx.progress,
+        on_trial=keep,
+    )
+    pairs = [
+        (i, out[cand_label], out[ref_label])
+        for i, out in sorted(outputs.items())
+        if cand_label in out and ref_label in out
+    ]
+    reference = {
+        "engine": ref_label,
+        "chosen": resolve_reference(cfg.reference)[1],
+        "confidence": cfg.check.confidence,
+        "ratios": ratios(cand, ref, confidence=cfg.check.confidence, seed=cfg.seed),
+    }
+    same = {**parity(pairs, _decoder(ctx.model_dir)), "greedy": cfg.temperature == 0}
+    cand = cand.model_copy(update={"extra": {**cand.extra, "reference": reference, "parity": same}})
+    return [cand, ref]

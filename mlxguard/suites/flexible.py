@@ -1,0 +1,139 @@
+"""The `flexible` suite: real questions, any model, 1 to 100,000 of them, one or both engines.
+
+Questions come from `mlxguard.questions` (seeded); answers stop at the model's end of sequence
+or at `max_tokens` (default 64), as a user would see them. Each engine's benchmark keeps a
+compact record per question; with both engines, the candidate's names the winner.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlxguard.config import Config
+from mlxguard.engines import Engine, EngineFactory
+from mlxguard.plan import Scenario, Trial
+from mlxguard.prompts import Prompt
+from mlxguard.questions import make_questions
+from mlxguard.results import Benchmark
+from mlxguard.runner import run_trials
+from mlxguard.suites import SuiteContext
+from mlxguard.suites.compare import ROLES, pair_settings, resolve_roles
+from mlxguard.timing import Generation, metrics_of
+
+FLEXIBLE_OUTPUT_TOKENS = 64
+QUESTION_CHARS = 60  # records keep the start of each question: enough to recognise it
+# Metrics kept: one sample per request (itl_ms, one per token, would swell the file).
+KEPT_METRICS = ("ttft_ms", "e2e_ms", "decode_tps", "throughput_tps", "output_tokens")
+# A side wins a criterion when it is better by more than this fraction of the other's median.
+WIN_MARGIN = 0.05
+
+
+def _honour_eos(factory: EngineFactory) -> EngineFactory:
+    """Answers end where the model ends them, when the engine lets us say so."""
+
+    def make() -> Engine:
+        engine = factory()
+        set_ignore_eos = getattr(engine, "set_ignore_eos", None)
+        if callable(set_ignore_eos):
+            set_ignore_eos(False)
+        return engine
+
+    return make
+
+
+def _side(better: float, worse: float, higher: bool) -> bool:
+    """Is `better` ahead of `worse` by more than WIN_MARGIN?"""
+    return better > worse * (1 + WIN_MARGIN) if higher else better < worse * (1 - WIN_MARGIN)
+
+
+def _criterion(cand: float | None, ref: float | None, higher: bool) -> str:
+    if cand is None or ref is None:
+        return "undecided"
+    if _side(cand, ref, higher):
+        return "candidate"
+    return "reference" if _side(ref, cand, higher) else "tie"
+
+
+def winner(cand: Benchmark, ref: Benchmark) -> dict[str, Any]:
+    """Median latency (e2e_ms, lower wins) and median tok/s (decode_tps, higher wins).
+
+    A criterion is won by more than WIN_MARGIN; the overall winner wins at least one criterion
+    and loses none, else it is a tie.
+    """
+
+    def median(b: Benchmark, metric: str) -> float | None:
+        m = b.metrics.get(metric)
+        return m.summary.median if m else None
+
+    medians = {
+        role: {"e2e_ms": median(b, "e2e_ms"), "tps": median(b, "decode_tps")}
+        for role, b in zip(ROLES, (cand, ref), strict=True)
+    }
+    latency = _criterion(medians["candidate"]["e2e_ms"], medians["reference"]["e2e_ms"], False)
+    speed = _criterion(medians["candidate"]["tps"], medians["reference"]["tps"], True)
+    wins = {latency, speed} - {"tie", "undecided"}
+    return {
+        "overall": wins.pop() if len(wins) == 1 else "tie",
+        "latency": latency,
+        "tps": speed,
+        "margin": WIN_MARGIN,
+        **medians,
+    }
+
+
+def _record(i: int, question: str, role: str, rec: Generation) -> dict[str, Any]:
+    m = {name: values[0] for name, values in metrics_of(rec).items() if name in KEPT_METRICS}
+
+    def r(name: str, digits: int) -> float | None:
+        return round(m[name], digits) if name in m else None
+
+    return {
+        "i": i,
+        "question": question[:QUESTION_CHARS],
+        "engine": role,
+        "ttft_ms": r("ttft_ms", 2),
+        "e2e_ms": r("e2e_ms", 2),
+        "tokens": len(rec.tokens),
+        "tps": r("decode_tps", 1),
+        "ok": rec.ok,
+    }
+
+
+def flexible_roles(config: Config) -> tuple[str, ...]:
+    """The roles `--engines` asks for: candidate, reference, or both."""
+    return ROLES if config.engines == "both" else (config.engines,)
+
+
+def run(ctx: SuiteContext) -> list[Benchmark]:
+    cfg = ctx.config
+    roles = flexible_roles(cfg)
+    engines = {label: _honour_eos(f) for label, f in resolve_roles(cfg, roles).items()}
+    n = cfg.questions
+    # Warm-ups take the questions after the timed ones, so no timed question is seen twice.
+    questions = make_questions(n + cfg.warmup, cfg.seed)
+    scenario = Scenario("flexible", "questions", 0, cfg.max_tokens or FLEXIBLE_OUTPUT_TOKENS)
+    records: dict[str, list[dict[str, Any]]] = {label: [] for label in engines}
+    role_of = dict(zip(engines, roles, strict=True))
+
+    def prompt_for(trial: Trial) -> Prompt:
+        return Prompt(questions[trial.sample + (n if trial.warmup else 0)], None)
+
+    def keep(trial: Trial, rec: Generation) -> None:
+        if not trial.warmup:
+            q = questions[trial.sample]
+            records[trial.engine].append(_record(trial.sample, q, role_of[trial.engine], rec))
+
+    benchmarks = run_trials(
+        [scenario], engines, pair_settings(ctx, n, roles), ctx.progress, keep, prompt_for
+    )
+    out = []
+    for b in benchmarks:
+        metrics = {k: v for k, v in b.metrics.items() if k in KEPT_METRICS}
+        params = {**b.params, "questions": n, "prompt_tokens": None}
+        extra = {**b.extra, "questions": sorted(records[b.engine], key=lambda q: q["i"])}
+        out.append(b.model_copy(update={"metrics": metrics, "params": params, "extra": extra}))
+    if len(out) == 2:
+        out[0] = out[0].model_copy(
+            update={"extra": {**out[0].extra, "winner": winner(out[0], out[1])}}
+        )
+    return out

@@ -1,0 +1,115 @@
+"""One cold trial in a fresh process: `python -m mlxguard.trial`.
+
+The child resolves the engine spec, times the load, times one generation, and writes the raw
+record back as JSON. Every timestamp comes from the child's own `perf_counter_ns`, and every
+metric is a difference of two stamps from the same clock, so nothing is lost by crossing the
+process boundary. Nothing of the parent (imported libraries, warm caches, allocator state)
+reaches the child: this is what a user's first request after `import` looks like.
+
+Protocol: one JSON request object on stdin, one JSON `Generation` object on stdout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from mlxguard.timing import Generation, describe_error, generate, timed_load
+
+
+def _child_path() -> str:
+    """PYTHONPATH for the child: this package's root, then the parent's import path.
+
+    The parent's path matters for `module:attr` plugins that the parent could import.
+    """
+    root = str(Path(__file__).resolve().parent.parent)
+    entries = [root, *(str(Path(p).resolve()) for p in sys.path if p)]
+    return os.pathsep.join(dict.fromkeys(entries))
+
+
+def run_fresh(
+    spec: str,
+    model_dir: str,
+    prompt: str,
+    *,
+    max_tokens: int,
+    temperature: float,
+    seed: int | None,
+    streaming: bool = True,
+) -> Generation:
+    """Run one trial (load + generate) in a new Python process and return its record.
+
+    A child that crashes becomes a record with an error, like an engine failing in-process.
+    """
+    request = {
+        "spec": spec,
+        "model_dir": model_dir,
+        "prompt": prompt,
+        "max_tokens": max_tokens,
+        "temperature": temperature,
+        "seed": seed,
+        "streaming": streaming,
+    }
+    env = {**os.environ, "PYTHONPATH": _child_path()}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlxguard.trial"],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1][:300]
+        return Generation(error=f"fresh process exited with {proc.returncode}: {last}")
+    try:
+        return Generation(**json.loads(proc.stdout))
+    except (ValueError, TypeError) as e:
+        return Generation(error=f"fresh process sent an unreadable record: {e}")
+
+
+def _trial(request: dict[str, Any]) -> Generation:
+    from mlxguard.engines import check_engine, resolve_engine
+
+    spec = request["spec"]
+    try:
+        engine = check_engine(resolve_engine(spec)(), spec)
+        load_ns = timed_load(engine, request["model_dir"])
+    except Exception as e:
+        return Generation(error=f"load failed: {describe_error(e)}")
+    try:
+        rec = generate(
+            engine,
+            request["prompt"],
+            max_tokens=request["max_tokens"],
+            temperature=request["temperature"],
+            seed=request["seed"],
+            streaming=request["streaming"],
+        )
+    finally:
+        close = getattr(engine, "close", None)
+        if callable(close):
+            with suppress(Exception):
+                close()
+    rec.load_ns = load_ns
+    return rec
+
+
+def main() -> None:
+    """The child: read the request, run it, write the record."""
+    # The record owns the real stdout; whatever the engine prints goes to stderr instead.
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    rec = _trial(json.load(sys.stdin))
+    json.dump(dataclasses.asdict(rec), out)
+    out.close()
+
+
+if __name__ == "__main__":
+    main()

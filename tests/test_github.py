@@ -1,0 +1,289 @@
+"""mlxguard publish and the GitHub client, end to end against the local API server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from github_server import DATA, GitHubServer
+
+from mlxguard.check import evaluate
+from mlxguard.config import Config
+from mlxguard.github.client import Client, GitHubError, RetryPolicy
+from mlxguard.github.comment import MAX_BODY, StickyComment, fit, marker
+from mlxguard.github.context import resolve
+from mlxguard.github.workflow import annotation, set_outputs
+from mlxguard.reports import comment
+from mlxguard.results import load_results
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "github"
+EVENTS = DATA / "events"
+TOKEN = "ghs_test0123456789secretTOKEN"
+HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"  # the PR's head sha in the payloads
+MARK = marker("mlxguard")
+
+
+@pytest.fixture(scope="module")
+def results_file(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real run of the ttft suite on the tiny model (tiny sizes: the figures don't matter)."""
+    out = tmp_path_factory.mktemp("run") / "results.json"
+    cmd = [sys.executable, "-m", "mlxguard", "run", "--model", str(tiny_model), "--suite", "ttft"]
+    cmd += ["--samples", "2", "--warmup", "0", "--max-tokens", "4", "--quiet", "-o", str(out)]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode in (0, 1), proc.stderr
+    return out
+
+
+@pytest.fixture
+def server():
+    with GitHubServer(TOKEN, pulls={2: HEAD}) as s:
+        yield s
+    assert s.violations == []
+
+
+def actions_env(server: GitHubServer, tmp_path: Path, event: str = "pull_request") -> dict:
+    payload = {
+        "pull_request": "pull_request.opened.json",
+        "workflow_run": "workflow_run.completed.with-pull-requests.json",
+        "push": "push.json",
+    }[event]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env.update(
+        GITHUB_ACTIONS="true",
+        GITHUB_API_URL=server.url,
+        GITHUB_TOKEN=TOKEN,
+        GITHUB_REPOSITORY="Codertocat/Hello-World",
+        GITHUB_EVENT_NAME=event,
+        GITHUB_EVENT_PATH=str(EVENTS / payload),
+        GITHUB_SHA="1" * 40,  # a merge sha: the status must not go there
+        GITHUB_SERVER_URL="https://github.com",
+        GITHUB_RUN_ID="42",
+        GITHUB_OUTPUT=str(tmp_path / "output"),
+        GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"),
+    )
+    return env
+
+
+def publish(results: Path, env: dict, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "mlxguard", "publish", str(results), *args]
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def check_code(results: Path) -> int:
+    cmd = [sys.executable, "-m", "mlxguard", "check", str(results)]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=300).returncode
+
+
+def outputs(path: Path) -> dict[str, str]:
+    """Parse the multi-line `name<<delim` form of $GITHUB_OUTPUT."""
+    out, lines = {}, path.read_text().splitlines()
+    while lines:
+        name, delim = lines.pop(0).split("<<")
+        value = []
+        while (line := lines.pop(0)) != delim:
+            value.append(line)
+        out[name] = "\n".join(value)
+    return out
+
+
+def test_vendored_data_matches_shared():
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not beside the repository")
+    for f in [DATA / "openapi-subset.json", *sorted(EVENTS.glob("*.json"))]:
+        assert f.read_bytes() == (SHARED / f.relative_to(DATA)).read_bytes(), f.name
+
+
+def test_publish_pull_request_end_to_end(results_file, server, tmp_path):
+    env = actions_env(server, tmp_path)
+    expected = check_code(results_file)
+    first = publish(results_file, env)
+    assert first.returncode == expected, first.stderr
+    second = publish(results_file, env)
+    assert second.returncode == expected
+    # One sticky comment, created then updated in place.
+    [c] = server.comments[2]
+    assert c["body"].startswith(MARK) and "mlxguard: " in c["body"]
+    assert len(server.calls("issues/create-comment")) == 1
+    assert len(server.calls("issues/update-comment")) == 1
+    # The status went on the PR's head sha, not the merge sha.
+    assert list(server.statuses) == [HEAD]
+    status = server.statuses[HEAD][-1]
+    assert status["context"] == "mlxguard" and len(status["description"]) <= 140
+    assert status["state"] == ("failure" if expected else "success")
+    assert status["target_url"] == "https://github.com/Codertocat/Hello-World/actions/runs/42"
+    out = outputs(tmp_path / "output")
+    assert out["exit-code"] == str(expected) and out["verdict"] in ("pass", "fail")
+    assert out["comment-url"].endswith(f"#issuecomment-{c['id']}")
+    assert (tmp_path / "summary.md").read_text().count("mlxguard: ") == 2
+    for proc in (first, second):
+        assert TOKEN not in proc.stdout + proc.stderr
+        assert "comment " in proc.stdout
+
+
+def test_publish_read_only_token_degrades_to_summary(results_file, server, tmp_path):
+    server.read_only = True
+    env = actions_env(server, tmp_path)
+    proc = publish(results_file, env)
+    assert proc.returncode == check_code(results_file)
+    assert "::warning title=mlxguard publish::the token cannot write here" in proc.stdout
+    assert server.comments == {} and server.statuses == {}
+    assert "mlxguard: " in (tmp_path / "summary.md").read_text()
+    assert TOKEN not in proc.stdout + proc.stderr
+
+
+def test_publish_workflow_run_uses_payload_pr(results_file, server, tmp_path):
+    env = actions_env(server, tmp_path, "workflow_run")
+    proc = publish(results_file, env, "--context", "mlxguard/m3")
+    assert proc.returncode == check_code(results_file), proc.stderr
+    [c] = server.comments[2]
+    assert c["body"].startswith(marker("mlxguard/m3"))
+    assert server.statuses[HEAD][-1]["context"] == "mlxguard/m3"
+    run_url = "https://github.com/octo-org/octo-repo/actions/runs/289782451"
+    assert server.statuses[HEAD][-1]["target_url"] == run_url
+
+
+def _fork_event(tmp_path: Path) -> Path:
+    data = json.loads((EVENTS / "workflow_run.completed.with-pull-requests.json").read_text())
+    data["workflow_run"]["pull_requests"] = []  # how GitHub sends a fork's run
+    path = tmp_path / "fork-event.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_publish_fork_pr_number_is_verified(results_file, server, tmp_path):
+    env = actions_env(server, tmp_path, "workflow_run")
+    env["GITHUB_EVENT_PATH"] = str(_fork_event(tmp_path))
+    run_head = "3484a3fb816e0859fd6e1cea078d76385ff50625"
+    # The artifact names PR 2, but PR 2 is not at the measured commit: no comment there.
+    proc = publish(results_file, env, "--pr", "2")
+    assert "not at the measured" in proc.stdout
+    assert server.comments == {} and list(server.statuses) == [run_head]
+    server.pulls[7] = run_head
+    proc = publish(results_file, env, "--pr", "7")
+    assert len(server.comments[7]) == 1, proc.stdout
+
+
+def test_publish_faults(results_file, server, tmp_path):
+    """A 502 once on a list, a secondary rate limit on the status, a 502 after a create."""
+    server.fail_once[("GET", "issues/list-comments")] = "before"
+    server.fail_once[("POST", "issues/create-comment")] = "after"
+    server.secondary_limit_once.add(("POST", "repos/create-commit-status"))
+    proc = publish(results_file, actions_env(server, tmp_path))
+    assert proc.returncode == check_code(results_file), proc.stderr
+    assert len(server.comments[2]) == 1  # looked again before posting again: no duplicate
+    assert len(server.calls("issues/create-comment")) == 1
+    assert len(server.statuses[HEAD]) == 1
+    assert "rate limited (403); retrying in 1.0 s" in proc.stdout
+    assert "HTTP 502; retrying" in proc.stdout
+
+
+def test_sticky_comment_found_on_a_later_page(server):
+    server.seed_comments(2, 150, marked={120: f"{MARK}\nold report"})
+    with Client(server.url, TOKEN) as client:
+        posted = StickyComment(client, "o/r", 2, "mlxguard").upsert("new report", "see run")
+    assert posted.action == "updated"
+    assert len(server.comments[2]) == 150
+    assert server.comments[2][120]["body"] == f"{MARK}\nnew report"
+    pages = [r.query.get("page", ["1"])[0] for r in server.calls("issues/list-comments")]
+    assert pages == ["1", "2"]
+    assert server.calls("issues/list-comments")[0].query["per_page"] == ["100"]
+
+
+def test_sticky_comment_removes_duplicates_and_keeps_other_contexts(server):
+    server.seed_comments(3, 3, marked={0: f"{MARK}\na", 1: f"{marker('other')}\nb", 2: MARK})
+    with Client(server.url, TOKEN) as client:
+        StickyComment(client, "o/r", 3, "mlxguard").upsert("c", "see run")
+    bodies = [c["body"] for c in server.comments[3]]
+    assert bodies == [f"{MARK}\nc", f"{marker('other')}\nb"]
+
+
+def test_client_post_is_not_repeated_blindly(server):
+    server.fail_once[("POST", "issues/create-comment")] = "before"
+    with Client(server.url, TOKEN) as client, pytest.raises(GitHubError) as e:
+        client.request("POST", "/repos/o/r/issues/2/comments", json={"body": "x"})
+    assert e.value.uncertain and e.value.status == 502
+    assert len(server.calls("issues/create-comment")) == 1
+
+
+def test_client_rate_limit_wait_is_bounded(server):
+    server.secondary_limit_once.add(("GET", "pulls/get"))
+    waits: list[float] = []
+    retry = RetryPolicy(max_wait_s=0.5)
+    client = Client(server.url, TOKEN, retry=retry, sleep=waits.append)
+    with client, pytest.raises(GitHubError, match="resets in 1 s"):
+        client.request("GET", "/repos/o/r/pulls/2")
+    assert waits == []
+
+
+def test_client_never_sends_the_token_off_host(server):
+    with Client(server.url, TOKEN) as client, pytest.raises(GitHubError, match="off the API"):
+        client.request("GET", "https://example.invalid/repos/o/r/pulls/2")
+    assert server.requests == []
+
+
+def test_client_error_messages_hide_the_token():
+    client = Client("http://127.0.0.1:9", TOKEN, retry=RetryPolicy(attempts=1))
+    with client, pytest.raises(GitHubError) as e:
+        client.request("GET", f"/search?q={TOKEN}")
+    assert TOKEN not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("event", "pr", "sha"),
+    [
+        ("pull_request.opened.json", 2, HEAD),
+        ("pull_request.synchronize.json", 2, HEAD),
+        ("push.json", None, "f" * 40),  # a deleted tag: "after" is all zeros
+        ("workflow_run.completed.with-pull-requests.json", 2, HEAD),
+    ],
+)
+def test_context_from_real_payloads(event, pr, sha):
+    name = event.split(".")[0]
+    env = {"GITHUB_EVENT_NAME": name, "GITHUB_EVENT_PATH": str(EVENTS / event)}
+    ctx = resolve({**env, "GITHUB_REPOSITORY": "o/r", "GITHUB_SHA": "f" * 40})
+    assert (ctx.pr, ctx.sha, ctx.verify_head) == (pr, sha, False)
+
+
+def test_annotations_and_outputs_are_escaped(tmp_path):
+    line = annotation("error", "50% worse\r\n::set-output x", title="a: b, c")
+    assert line == "::error title=a%3A b%2C c::50%25 worse%0D%0A::set-output x"
+    path = tmp_path / "out"
+    set_outputs({"verdict": "pass\nexit-code<<EOF\n1\nEOF"}, {"GITHUB_OUTPUT": str(path)})
+    assert outputs(path) == {"verdict": "pass\nexit-code<<EOF\n1\nEOF"}
+
+
+def test_comment_escapes_untrusted_names(results_file):
+    results = load_results(results_file)
+    hostile = "<img src=x onerror=1> @octo-org/admins | x\n# head"
+    benchmarks = [
+        b.model_copy(update={"scenario": hostile, "engine": f'"]\nbar [1]\n{hostile}'})
+        for b in results.benchmarks
+    ]
+    results = results.model_copy(update={"benchmarks": benchmarks})
+    report = evaluate(results, Config())
+    body = comment.render(results, report, gated=["ttft_ms"], run_url="javascript:alert(1)")
+    assert "<img" not in body and "@octo" not in body and "javascript:" not in body
+    # Every row of a table has as many cell separators as its header.
+    widths = [-1]
+    for line in body.splitlines():
+        if not line.startswith("|"):
+            widths = [-1]
+            continue
+        cells = line.count("|") - line.count("\\|")
+        assert widths[-1] in (-1, cells), line
+        widths.append(cells)
+    chart = body.split("```mermaid\n")[1].split("```")[0]
+    assert chart.count("\n") == 5 and '"]' not in chart.replace('"]\n', "")
+
+
+def test_fit_trims_to_the_limit_and_closes_blocks():
+    body = "<details>\n\n```\n" + "line of text\n" * 10_000
+    out = fit(body, "full report: see the run")
+    assert len(out.encode("utf-16-le")) // 2 <= MAX_BODY
+    assert out.rstrip().endswith("full report: see the run")
+    assert out.count("```") == 2 and out.count("</details>") == 1

@@ -1,0 +1,76 @@
+"""Reports on hand-built results: hostile names are escaped, every format renders."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from factories import benchmark, results
+
+from mlxguard.check import evaluate
+from mlxguard.config import Config
+from mlxguard.reports import render
+from mlxguard.reports.escape import code, md
+
+HOSTILE = "<img src=x onerror=alert(1)> @octocat | #12 `x`\nnext"
+
+
+def _fixture():
+    r = results(
+        benchmark(scenario="warm", engine=HOSTILE, ttft_ms=[80.0, 90.0, 300.0]),
+        benchmark(suite="throughput", scenario="short-stream", decode_tps=[150.0, 160.0]),
+    )
+    return r, evaluate(r, Config())
+
+
+def test_md_escapes_html_mentions_tables_and_newlines() -> None:
+    out = md(HOSTILE)
+    assert "<" not in out and ">" not in out and "\n" not in out
+    assert "@octocat" not in out and "\\|" in out and "\\#12" in out
+    assert code("a`b|c") == "`aˋb¦c`"
+
+
+def test_markdown_report_is_safe() -> None:
+    r, report = _fixture()
+    text = render("markdown", r, report)
+    assert "<img" not in text and "@octocat" not in text
+    assert text.startswith("### ❌ mlxguard: FAIL")
+    # Every table row keeps its column count despite the pipe in the engine name.
+    for line in text.splitlines():
+        if line.startswith("| ❌") or line.startswith("| ✅"):
+            assert line.replace("\\|", "").count("|") == 6, line
+
+
+def test_console_headline_names_the_deciding_figure() -> None:
+    r, report = _fixture()
+    first = render("console", r, report).splitlines()[0]
+    assert first.startswith("FAIL: 1 pass, 1 fail")
+    assert "p95 279.00 ms, target < 200.00 ms" in first and "\n" not in first
+
+
+def test_json_and_csv() -> None:
+    r, report = _fixture()
+    doc = json.loads(render("json", r, report))
+    assert doc["status"] == "fail" and doc["schema"] == "mlxguard.report/1"
+    rows = list(csv.reader(io.StringIO(render("csv", r, report))))
+    assert rows[0][:10] == [
+        "Type",
+        "Name",
+        "Metric",
+        "Mean",
+        "Median",
+        "P95",
+        "P99",
+        "Min",
+        "Max",
+        "StdDev",
+    ]
+    ttft = next(row for row in rows[1:] if row[2] == "ttft_ms")
+    assert ttft[3] == "156.667" and ttft[4] == "90" and ttft[10] == "ms"
+
+
+def test_csv_neutralises_formulas() -> None:
+    r = results(benchmark(suite="=cmd()", ttft_ms=[1.0]))
+    rows = list(csv.reader(io.StringIO(render("csv", r, evaluate(r, Config())))))
+    assert rows[1][0] == "'=cmd()"
