@@ -120,9 +120,7 @@ def test_other_machine_is_skipped_with_the_reason_or_compared_when_allowed() -> 
     base, cur = lognormal(20, 100, 0.02, 1), lognormal(20, 100, 0.02, 2)
     v = _decode(_verdicts(base, cur, cur_env=other))
     assert v.status == "skipped"
-    assert (
-        "chip 'Test Chip' vs 'Other Chip'" in v.evidence and "--allow-cross-machine" in v.evidence
-    )
+    assert "chip 'Test CPU' vs 'Other Chip'" in v.evidence and "--allow-cross-machine" in v.evidence
     v = _decode(_verdicts(base, cur, cur_env=other, allow=True))
     assert v.status == "pass" and "compared across machines" in v.evidence
 
@@ -147,7 +145,7 @@ def test_check_cli_with_baseline(tmp_path: Path) -> None:
                               str(tmp_path / "missing")])  # fmt: skip
     assert out.exit_code == 2 and "does not exist" in out.output
     out = runner.invoke(app, ["baseline", "show", "--dir", str(tmp_path / "base")])
-    assert out.exit_code == 0 and "tiny · mlx-lm on cpu-test-chip" in out.output
+    assert out.exit_code == 0 and "tiny · mlx-lm on cpu-test-0000000000" in out.output
 
 
 def test_fingerprint_fields_are_configurable() -> None:
@@ -162,7 +160,7 @@ def test_fingerprint_fields_are_configurable() -> None:
 def test_run_until_decisive_with_the_real_engine(tmp_path: Path, tiny_model: Path) -> None:
     """A real run, adaptive rounds against its own baseline, within the sample budget."""
     runner = CliRunner()
-    common = ["-s", "ttft", "-m", str(tiny_model), "--samples", "2", "--max-tokens", "4", "-q"]
+    common = ["-s", "ttft", "-m", str(tiny_model), "--samples", "2", "--max-tokens", "4", "--quiet"]
     first = runner.invoke(app, ["run", *common, "-o", str(tmp_path / "a.json")])
     assert first.exit_code in (0, 1), first.output
     out = runner.invoke(app, ["baseline", "update", str(tmp_path / "a.json"), "--dir",
