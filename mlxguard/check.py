@@ -6,7 +6,7 @@ Pure: no MLX, no network. The overall status is `fail` if any verdict fails, els
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,6 +14,9 @@ from mlxguard.config import Config, Target
 from mlxguard.metrics import format_value, spec
 from mlxguard.results import Benchmark, Results
 from mlxguard.stats import mad, percentile
+
+if TYPE_CHECKING:
+    from mlxguard.baselines import Baseline
 
 Status = Literal["pass", "fail", "inconclusive", "skipped"]
 Kind = Literal["target", "baseline", "reference", "success", "parity"]
@@ -178,15 +181,44 @@ def stability_warnings(results: Results, metrics: list[str]) -> list[str]:
     return out
 
 
-def evaluate(results: Results, config: Config) -> CheckReport:
-    """Judge a results file against the configured targets and the reference engine."""
+def evaluate(
+    results: Results,
+    config: Config,
+    baseline: list[Baseline] | None = None,
+    *,
+    allow_cross_machine: bool = False,
+    interim: bool = False,
+) -> CheckReport:
+    """Judge a results file against the targets, the reference engine and the baselines.
+
+    Args:
+        results: the run to judge.
+        config: targets and check settings.
+        baseline: loaded baselines (``mlxguard.baselines.load_baselines``); None skips them.
+        allow_cross_machine: compare with a baseline of another fingerprint, and say so.
+        interim: an interim look of adaptive sampling (stricter fails; see regression.compare).
+    """
+    from mlxguard.baseline_check import CROSS_MACHINE_NOTE, baseline_verdicts
     from mlxguard.reference import reference_verdicts
 
     verdicts = success_verdicts(results, config.check.min_success_rate)
     verdicts += target_verdicts(results, config.targets)
     verdicts += reference_verdicts(results, config.check)
+    notes = []
+    if baseline is not None:
+        against = baseline_verdicts(
+            results,
+            baseline,
+            config.check,
+            allow_cross_machine=allow_cross_machine,
+            interim=interim,
+        )
+        verdicts += against
+        if any(CROSS_MACHINE_NOTE in v.evidence for v in against):
+            notes.append(f"some baselines were {CROSS_MACHINE_NOTE}: their verdicts are weaker")
     return CheckReport(
         status=overall(verdicts),
         verdicts=verdicts,
         warnings=stability_warnings(results, config.check.gated_metrics),
+        notes=notes,
     )

@@ -38,6 +38,31 @@ FailOnOpt = Annotated[
 ]
 
 
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        help="Baseline directory or file to compare with (default: none; record one with "
+        "`mlxguard baseline update`).",
+    ),
+]
+CrossOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-cross-machine",
+        help="Compare with a baseline from another machine fingerprint (default: skipped).",
+    ),
+]
+
+
+def _load_baseline(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from mlxguard.baselines import load_baselines
+
+    return load_baselines(path)
+
+
 def _check_fail_on(fail_on: str | None) -> None:
     if fail_on not in (None, "fail", "inconclusive"):
         raise UsageError(f"--fail-on '{fail_on}' must be 'fail' or 'inconclusive'")
@@ -93,7 +118,11 @@ def run(
     ] = None,
     samples: Annotated[
         int | None,
-        typer.Option("--samples", "-n", help="Timed trials per scenario and engine (default: 5)."),
+        typer.Option(
+            "--samples",
+            "-n",
+            help="Timed trials per scenario and engine (default: 5; 10 with --until-decisive).",
+        ),
     ] = None,
     questions: Annotated[
         int | None,
@@ -170,8 +199,36 @@ def run(
         bool,
         typer.Option("--quiet", help="No progress bar (default: shown when stderr is a terminal)."),
     ] = False,
+    baseline: BaselineOpt = None,
+    allow_cross_machine: CrossOpt = False,
+    until_decisive: Annotated[
+        bool,
+        typer.Option(
+            "--until-decisive",
+            help="Add rounds of trials while a baseline or reference verdict is inconclusive.",
+        ),
+    ] = False,
+    max_samples: Annotated[
+        int,
+        typer.Option(
+            "--max-samples",
+            help="--until-decisive: trials per benchmark at most (default: 60).",
+            min=1,
+        ),
+    ] = 60,
+    max_seconds: Annotated[
+        float,
+        typer.Option(
+            "--max-seconds",
+            help="--until-decisive: wall-clock budget of the whole run in seconds (default: 600).",
+            min=0,
+        ),
+    ] = 600.0,
 ) -> None:
     """Run benchmark suites, write the results file, and print the verdicts."""
+    import time
+
+    started = time.monotonic()
     from mlxguard.config import load_config
     from mlxguard.engines import configured_engine
 
@@ -180,6 +237,8 @@ def run(
     from mlxguard.reports import check_format
     from mlxguard.suites import parse_suites
 
+    if until_decisive and samples is None:
+        samples = 10  # the first look of adaptive sampling (docs/regression.md)
     cfg = load_config(config).with_overrides(
         model=model,
         engine=engine,
@@ -205,12 +264,22 @@ def run(
     check_writable(output)
     if report is not None:
         check_writable(report)
+    baselines = _load_baseline(baseline)
 
     from mlxguard.execute import execute
 
     results = execute(cfg, suites, output, quiet=quiet, command=sys.argv[1:])
+    if until_decisive:
+        from mlxguard.adaptive import run_until_decisive
+
+        done = run_until_decisive(
+            cfg, results, output, baselines=baselines, allow_cross_machine=allow_cross_machine,
+            max_samples=max_samples, max_seconds=max_seconds, started=started, quiet=quiet,
+        )  # fmt: skip
+        results = done.results
+        typer.echo(f"until-decisive: {done.rounds} extra round(s); {done.stopped}", err=True)
     typer.echo(f"results: {output}", err=True)
-    raise typer.Exit(_judge(results, cfg, fmt, report, fail_on))
+    raise typer.Exit(_judge(results, cfg, fmt, report, fail_on, baselines, allow_cross_machine))
 
 
 def _check_pair_engines(cfg: Any, suites: list[str]) -> None:
@@ -230,6 +299,8 @@ def _judge(
     fmt: str,
     report_path: Path | None,
     fail_on: str | None,
+    baselines: Any = None,
+    allow_cross_machine: bool = False,
     *,
     stdout: bool = True,
 ) -> int:
@@ -237,7 +308,7 @@ def _judge(
     from mlxguard.check import evaluate
     from mlxguard.reports import render
 
-    checked = evaluate(results, cfg)
+    checked = evaluate(results, cfg, baselines, allow_cross_machine=allow_cross_machine)
     text = render(fmt, results, checked)
     if report_path is not None:
         emit(text, report_path)
@@ -259,8 +330,10 @@ def check(
         ),
     ] = None,
     fail_on: FailOnOpt = None,
+    baseline: BaselineOpt = None,
+    allow_cross_machine: CrossOpt = False,
 ) -> None:
-    """Judge a results file against the targets; exit 0 pass, 1 fail, 2 bad input."""
+    """Judge a results file against targets and baselines; exit 0 pass, 1 fail, 2 bad input."""
     from mlxguard.config import load_config
     from mlxguard.reports import check_format
     from mlxguard.results import load_results
@@ -273,7 +346,11 @@ def check(
         from mlxguard.fsutil import check_writable
 
         check_writable(output)
-    raise typer.Exit(_judge(loaded, cfg, fmt, output, fail_on, stdout=output is None))
+    baselines = _load_baseline(baseline)
+    code = _judge(
+        loaded, cfg, fmt, output, fail_on, baselines, allow_cross_machine, stdout=output is None
+    )
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -316,6 +393,9 @@ def _add_subcommands() -> None:
     from mlxguard.cli_model import app as model_app
 
     app.add_typer(model_app, name="model")
+    from mlxguard.cli_baseline import register as register_baseline
+
+    register_baseline(app)
 
     from mlxguard.cli_github import register as register_github
 

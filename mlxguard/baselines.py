@@ -1,0 +1,231 @@
+"""The baseline store: one small JSON file per (machine fingerprint, model, engine).
+
+Each file keeps, for every (suite, scenario, metric) it has seen, the samples of the last
+``keep`` runs, each run tagged with its id, date, git sha and ref. Comparisons pool those
+samples, so a baseline is as large as ``keep`` runs, never more: no per-run growth.
+
+Files are written atomically; a file that cannot be read as a baseline is an error, never
+silently replaced (it may be a merge conflict in git worth a look).
+
+History of the schema:
+- `mlxguard.baseline/1`: first version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mlxguard.errors import UsageError
+from mlxguard.fsutil import write_atomic
+from mlxguard.results import Benchmark, Environment, Results
+
+SCHEMA = "mlxguard.baseline/1"
+DEFAULT_KEEP = 5
+MAX_KEEP = 100
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class RunTag(_Frozen):
+    """Which run a pool of samples came from."""
+
+    id: str
+    date: str
+    git_sha: str | None = None
+    git_ref: str | None = None
+
+
+class RunSamples(_Frozen):
+    run: str
+    samples: list[float]
+
+
+class Series(_Frozen):
+    """The recent samples of one metric of one scenario, per run (oldest first)."""
+
+    suite: str
+    scenario: str
+    metric: str
+    unit: str
+    direction: Literal["lower", "higher", "none"]
+    runs: list[RunSamples]
+
+    @property
+    def samples(self) -> list[float]:
+        return [x for r in self.runs for x in r.samples]
+
+
+class Baseline(_Frozen):
+    """One baseline file."""
+
+    schema_: Literal["mlxguard.baseline/1"] = Field(SCHEMA, alias="schema")
+    fingerprint: str
+    model: str
+    engine: str
+    keep: int = Field(ge=1, le=MAX_KEEP)
+    environment: Environment
+    runs: list[RunTag]
+    series: list[Series]
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", allow_inf_nan=False, populate_by_name=True
+    )
+
+    def find(self, suite: str, scenario: str, metric: str) -> Series | None:
+        for s in self.series:
+            if (s.suite, s.scenario, s.metric) == (suite, scenario, metric):
+                return s
+        return None
+
+    @property
+    def latest(self) -> RunTag:
+        return self.runs[-1]
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=1) + "\n"
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """A file-name-safe slug; a short hash keeps distinct names apart ("a/b" vs "a-b")."""
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit] or "x"
+    return f"{base}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"
+
+
+def file_name(fingerprint: str, model: str, engine: str) -> str:
+    """The file of one (fingerprint, model, engine): only [a-z0-9-], so no path traversal."""
+    return f"{slug(fingerprint, 60)}--{slug(model)}--{slug(engine)}.json"
+
+
+def parse_baseline(text: str, source: str) -> Baseline:
+    """Parse a baseline document.
+
+    Raises:
+        UsageError: invalid JSON, another schema, or another shape, naming the file.
+    """
+    fix = "fix it or delete it, then run `mlxguard baseline update`"
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise UsageError(f"baseline {source} is corrupt (not valid JSON: {e}); {fix}") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise UsageError(f"baseline {source} has schema {found!r}, expected {SCHEMA!r}; {fix}")
+    try:
+        return Baseline.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise UsageError(f"baseline {source} is corrupt ({where}: {err['msg']}); {fix}") from None
+
+
+def load_baseline(path: Path) -> Baseline:
+    """Load one baseline file, with one-line errors."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"baseline '{path}' does not exist") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read baseline '{path}': {e}") from None
+    return parse_baseline(text, f"'{path}'")
+
+
+def load_baselines(source: Path) -> list[Baseline]:
+    """Every baseline of a directory (``*.json``), or the one file given.
+
+    Raises:
+        UsageError: a missing path or any corrupt file.
+    """
+    if source.is_dir():
+        return [load_baseline(p) for p in sorted(source.glob("*.json"))]
+    if not source.exists():
+        raise UsageError(f"baseline '{source}' does not exist; record one with "
+                         "`mlxguard baseline update RESULTS`")  # fmt: skip
+    return [load_baseline(source)]
+
+
+def _env_of(results: Results, b: Benchmark) -> Environment:
+    """A merged shard keeps its own environment in ``extra`` (see mlxguard.merge)."""
+    own = b.extra.get("environment")
+    return Environment.model_validate(own) if own else results.environment
+
+
+def _series_of(b: Benchmark, metrics: list[str]) -> list[tuple[str, str, str, str, str, list]]:
+    return [
+        (b.suite, b.scenario, name, m.unit, m.direction, m.samples)
+        for name, m in b.metrics.items()
+        if name in metrics and m.samples and m.direction != "none"
+    ]
+
+
+def _updated(
+    old: Baseline | None, results: Results, env: Environment, group: list[Benchmark],
+    metrics: list[str], keep: int,
+) -> Baseline:  # fmt: skip
+    run = results.run
+    tag = RunTag(id=run.id, date=run.started_at, git_sha=run.git_sha, git_ref=run.git_ref)
+    # Re-recording the same run replaces it, so `update` is idempotent.
+    runs = [r for r in (old.runs if old else []) if r.id != run.id] + [tag]
+    runs = runs[-keep:]
+    kept = {r.id for r in runs}
+    pools: dict[tuple[str, str, str], Series] = {}
+    for s in old.series if old else []:
+        left = [r for r in s.runs if r.run in kept and r.run != run.id]
+        if left:
+            pools[(s.suite, s.scenario, s.metric)] = s.model_copy(update={"runs": left})
+    for b in group:
+        for suite, scenario, name, unit, direction, samples in _series_of(b, metrics):
+            prev = pools.get((suite, scenario, name))
+            entry = RunSamples(run=run.id, samples=list(samples))
+            pools[(suite, scenario, name)] = Series(
+                suite=suite, scenario=scenario, metric=name, unit=unit, direction=direction,
+                runs=[*(prev.runs if prev else []), entry],
+            )  # fmt: skip
+    first = group[0]
+    return Baseline(
+        fingerprint=env.fingerprint,
+        model=first.model,
+        engine=first.engine,
+        keep=keep,
+        environment=env,
+        runs=runs,
+        series=sorted(pools.values(), key=lambda s: (s.suite, s.scenario, s.metric)),
+    )
+
+
+def update(results: Results, directory: Path, metrics: list[str], keep: int) -> list[Path]:
+    """Add ``results`` to the baselines in ``directory``; return the files written.
+
+    Raises:
+        UsageError: ``keep`` out of range, or an existing file that is corrupt or belongs to
+            another (fingerprint, model, engine).
+    """
+    if not 1 <= keep <= MAX_KEEP:
+        raise UsageError(f"--keep {keep} is outside 1..{MAX_KEEP}")
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"baseline directory '{directory}' is a file")
+    groups: dict[tuple[str, str, str], tuple[Environment, list[Benchmark]]] = {}
+    for b in results.benchmarks:
+        if b.successes == 0:
+            continue  # a benchmark that never succeeded has nothing to compare against
+        env = _env_of(results, b)
+        groups.setdefault((env.fingerprint, b.model, b.engine), (env, []))[1].append(b)
+    # Everything is read and checked before anything is written.
+    planned = []
+    for (fp, model, engine), (env, group) in groups.items():
+        path = directory / file_name(fp, model, engine)
+        old = load_baseline(path) if path.exists() else None
+        if old and (old.fingerprint, old.model, old.engine) != (fp, model, engine):
+            raise UsageError(f"baseline '{path}' holds {old.model} · {old.engine} on "
+                             f"{old.fingerprint}, not {model} · {engine} on {fp}")  # fmt: skip
+        planned.append((path, _updated(old, results, env, group, metrics, keep)))
+    for path, new in planned:
+        write_atomic(path, new.to_json())
+    return [p for p, _ in planned]

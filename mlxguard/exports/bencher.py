@@ -1,0 +1,36 @@
+"""Bencher Metric Format (BMF) JSON: {benchmark: {measure: {value, lower_value, upper_value}}}.
+
+Shape from https://bencher.dev/docs/reference/bencher-metric-format (schema
+https://bencher.dev/bmf.json). The value is the median; the bounds are the 5th and 95th
+percentiles of the raw samples (p5 is not in the summary, so it is computed here).
+"""
+
+from __future__ import annotations
+
+import json
+
+from mlxguard.exports import benchmark_name
+from mlxguard.results import Results
+from mlxguard.stats import percentile
+
+
+def measure_slug(metric: str) -> str:
+    """Bencher slugs are kebab case: ``decode_tps`` -> ``decode-tps``."""
+    return metric.replace("_", "-")
+
+
+def export(results: Results) -> str:
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for b in results.benchmarks:
+        measures = {}
+        for name, m in sorted(b.metrics.items()):
+            if m.direction == "none" or m.summary.median is None:
+                continue
+            measures[measure_slug(name)] = {
+                "value": m.summary.median,
+                "lower_value": percentile(m.samples, 5),
+                "upper_value": percentile(m.samples, 95),
+            }
+        if measures:
+            out[benchmark_name(b)] = measures
+    return json.dumps(out, indent=1, ensure_ascii=False) + "\n"

@@ -1,0 +1,35 @@
+"""github-action-benchmark's custom tools: a JSON array of {name, unit, value, range, extra}.
+
+`customBiggerIsBetter` and `customSmallerIsBetter` read the same shape
+(https://github.com/benchmark-action/github-action-benchmark, "Examples", custom benchmarks);
+the tool decides the direction, so one file holds the metrics of one direction only
+(``better="higher"`` for tok/s, ``"lower"`` for times). The value is the median.
+"""
+
+from __future__ import annotations
+
+import json
+
+from mlxguard.errors import UsageError
+from mlxguard.exports import benchmark_name
+from mlxguard.metrics import format_value
+from mlxguard.results import Results
+
+TOOLS = {"higher": "customBiggerIsBetter", "lower": "customSmallerIsBetter"}
+
+
+def export(results: Results, better: str) -> str:
+    if better not in TOOLS:
+        raise UsageError(f"--better '{better}' must be 'higher' or 'lower'")
+    rows = []
+    for b in results.benchmarks:
+        for name, m in sorted(b.metrics.items()):
+            s = m.summary
+            if m.direction != better or s.median is None:
+                continue
+            row = {"name": f"{benchmark_name(b)} {name}", "unit": m.unit, "value": s.median}
+            if s.stddev is not None:
+                row["range"] = f"± {format_value(name, s.stddev).split(' ')[0]}"
+            row["extra"] = f"n={s.n} samples; p95 {format_value(name, s.p95)}"
+            rows.append(row)
+    return json.dumps(rows, indent=1, ensure_ascii=False) + "\n"

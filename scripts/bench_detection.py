@@ -1,0 +1,231 @@
+"""Detection benchmark: false-alarm and detection rates of the regression decision, on real runs.
+
+Not a test: it measures. Two steps, so the slow part runs once and can be resumed:
+
+    record   real interleaved rounds with the tiny engine: in every round, in a seeded random
+             order, one generation from each arm: A and A' (both mlx-lm through the plugin with
+             no slowdown) and B5, B10, B20 (the plugin slowing every token by 5, 10, 20%).
+             One JSON line per round is appended to DATA, so a killed run resumes where it was.
+    analyze  replays the adaptive decision (`mlxguard run --until-decisive`) over the recorded
+             rounds, in the order they were measured: a comparison of arms X (baseline) and Y
+             (current) starts with --initial rounds, adds --batch rounds while its verdict is
+             inconclusive, and stops when decisive or at --max-samples. The next comparison of
+             the same pair starts on the next unused round, so comparisons never share a sample
+             and none is resampled. A/A is A vs A' and A' vs A (both one-sided directions).
+             The naive rule (means within ±10%) is applied to the same samples.
+
+    PYTHONPATH=.:scripts python scripts/bench_detection.py record --minutes 15
+    PYTHONPATH=.:scripts python scripts/bench_detection.py analyze
+    PYTHONPATH=. python scripts/bench_detection.py synthetic    # known answers, no engine
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ARMS = {"A": 0.0, "A'": 0.0, "B5": 0.05, "B10": 0.10, "B20": 0.20}
+METRICS = ("decode_tps", "ttft_ms", "throughput_tps")
+
+
+def record(data: Path, minutes: float, max_tokens: int, prompt_tokens: int, seed: int) -> None:
+    """Append interleaved rounds to ``data`` until ``minutes`` have passed."""
+    from slow_engine import SlowEngine
+
+    from mlxguard.prompts import PromptFactory
+    from mlxguard.synthetic import resolve_model
+    from mlxguard.timing import generate, metrics_of
+
+    done = sum(1 for _ in data.open(encoding="utf-8")) if data.exists() else 0
+    model = str(resolve_model(None))
+    engines = {arm: SlowEngine(f) for arm, f in ARMS.items()}
+    prompts = PromptFactory(model, seed)
+    for arm, engine in engines.items():
+        engine.load(model)
+        for i in range(2):  # untimed warm-ups
+            generate(engine, prompts.make(prompt_tokens, f"warmup/{arm}/{i}").text,
+                     max_tokens=max_tokens, temperature=0.0, seed=seed)  # fmt: skip
+    rng = random.Random(f"{seed}/{done}")
+    deadline = time.monotonic() + minutes * 60
+    with data.open("a", encoding="utf-8") as out:
+        i = done
+        while time.monotonic() < deadline:
+            prompt = prompts.make(prompt_tokens, f"round/{i}").text  # same prompt for every arm
+            order = list(engines)
+            rng.shuffle(order)
+            row: dict[str, object] = {"round": i, "t": time.time(), "order": order}
+            for arm in order:
+                rec = generate(engines[arm], prompt, max_tokens=max_tokens, temperature=0.0,
+                               seed=seed)  # fmt: skip
+                m = metrics_of(rec)
+                row[arm] = {k: m[k][0] for k in METRICS if k in m}
+            out.write(json.dumps(row) + "\n")
+            out.flush()
+            i += 1
+    print(f"{data}: {i} rounds ({i - done} new)", file=sys.stderr)
+
+
+@dataclass
+class Outcome:
+    verdict: str
+    naive: str
+    n: int
+
+
+def _sequential(
+    base: list[float], cur: list[float], start: int, args: argparse.Namespace, direction: str
+) -> tuple[Outcome, int] | None:
+    """One adaptive comparison from round ``start``; None when the data runs out."""
+    from mlxguard.regression import compare, naive_mean_rule
+
+    n = args.initial
+    while start + n <= len(base):
+        b, c = base[start : start + n], cur[start : start + n]
+        last = n >= args.max_samples
+        r = compare(b, c, direction=direction, tolerance=args.tolerance, alpha=args.alpha,
+                    seed=start, interim=not last)  # fmt: skip
+        if r.verdict != "inconclusive" or last:
+            return Outcome(r.verdict, naive_mean_rule(b, c, direction=direction), n), start + n
+        n = min(n + args.batch, args.max_samples)
+    return None
+
+
+def _series(rows: list[dict], arm: str, metric: str) -> list[float]:
+    return [row[arm][metric] for row in rows]
+
+
+def _upper95(k: int, n: int) -> float:
+    """One-sided 95% upper bound of a rate k/n (Clopper-Pearson, by bisection on the binomial)."""
+    if k >= n:
+        return 1.0
+    lo, hi = k / n, 1.0
+    for _ in range(60):
+        p = (lo + hi) / 2
+        cdf = sum(math.comb(n, j) * p**j * (1 - p) ** (n - j) for j in range(k + 1))
+        lo, hi = (p, hi) if cdf > 0.05 else (lo, p)
+    return hi
+
+
+def _measured(rows: list[dict]) -> str:
+    """The decode slowdown of each arm against A, as measured: median of per-round ratios."""
+    import numpy as np
+
+    a = np.log(_series(rows, "A", "decode_tps"))
+    parts = []
+    for arm, nominal in ARMS.items():
+        if arm != "A":
+            ratio = float(np.exp(np.median(a - np.log(_series(rows, arm, "decode_tps")))))
+            parts.append(f"{arm} (nominal {nominal:.0%}): {ratio - 1:+.1%}")
+    return "measured decode slowdown vs A (median of paired per-round ratios): " + ", ".join(parts)
+
+
+def analyze(data: Path, args: argparse.Namespace) -> str:
+    """The Markdown table of rates per comparison kind."""
+    from mlxguard.metrics import spec
+
+    rows = [json.loads(line) for line in data.open(encoding="utf-8")]
+    rows = [r for r in rows if all(m in r[a] for a in ARMS for m in METRICS)]
+    pairs = [("A/A", "A", "A'"), ("A/A", "A'", "A")] + [
+        (f"A/B {arm[1:]}% slower", "A", arm) for arm in ARMS if arm.startswith("B")
+    ]
+    lines = [_measured(rows), ""] if "decode_tps" in args.metrics else []
+    lines += [
+        f"{len(rows)} rounds; budget: {args.initial} to {args.max_samples} samples per side "
+        f"(+{args.batch} per step), tolerance {args.tolerance:.0%}, alpha {args.alpha:g}",
+        "",
+        "| metric | comparison | runs | fail (mlxguard) | inconclusive | pass | fail (naive ±10%) "
+        "| mean samples |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for metric in args.metrics:
+        direction = spec(metric).direction
+        tallies: dict[str, list[Outcome]] = {}
+        for kind, x, y in pairs:
+            base, cur = _series(rows, x, metric), _series(rows, y, metric)
+            start = 0
+            while (step := _sequential(base, cur, start, args, direction)) is not None:
+                outcome, start = step
+                tallies.setdefault(kind, []).append(outcome)
+        for kind, outs in tallies.items():
+            n = len(outs)
+            fails = sum(o.verdict == "fail" for o in outs)
+            naive = sum(o.naive == "fail" for o in outs)
+
+            def rate(k: int, n: int = n) -> str:
+                return f"{k / n:.1%} ({k}/{n})"
+
+            fail_cell = rate(fails) + (f", ≤{_upper95(fails, n):.1%}" if kind == "A/A" else "")
+            lines.append(
+                f"| `{metric}` | {kind} | {n} | {fail_cell} "
+                f"| {rate(sum(o.verdict == 'inconclusive' for o in outs))} "
+                f"| {rate(sum(o.verdict == 'pass' for o in outs))} | {rate(naive)} "
+                f"| {sum(o.n for o in outs) / n:.0f} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def synthetic(args: argparse.Namespace) -> str:
+    """The same adaptive replay on lognormal samples with a known shift (no engine)."""
+    import numpy as np
+
+    lines = [
+        f"lognormal noise, {args.reps} sequences per cell, budget {args.initial} to "
+        f"{args.max_samples} (+{args.batch}); share of fail verdicts (higher-is-better metric)",
+        "",
+        "| noise σ | no change | 2% slower | 10% slower |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
+    rng = np.random.default_rng(0)
+    for sigma in (0.05, 0.1, 0.2):
+        cells = []
+        for shift in (0.0, 0.02, 0.10):
+            fails = 0
+            for _ in range(args.reps):
+                base = list(100 * np.exp(rng.normal(0, sigma, args.max_samples)))
+                cur = list(100 * (1 - shift) * np.exp(rng.normal(0, sigma, args.max_samples)))
+                outcome, _ = _sequential(base, cur, 0, args, "higher")
+                fails += outcome.verdict == "fail"
+            cells.append(f"{fails / args.reps:.1%}")
+        lines.append(f"| {sigma} | {' | '.join(cells)} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    rec = sub.add_parser("record", help="append real interleaved rounds")
+    ana = sub.add_parser("analyze", help="replay the adaptive decision; print the table")
+    syn = sub.add_parser("synthetic", help="the same replay on lognormal samples")
+    syn.add_argument("--reps", type=int, default=300)
+    for q in (rec, ana):
+        q.add_argument("--data", type=Path, default=Path("bench-detection.jsonl"))
+    rec.add_argument("--minutes", type=float, default=15.0)
+    rec.add_argument("--max-tokens", type=int, default=16)
+    rec.add_argument("--prompt-tokens", type=int, default=16)
+    rec.add_argument("--seed", type=int, default=0)
+    for q in (ana, syn):
+        q.add_argument("--initial", type=int, default=10)
+        q.add_argument("--batch", type=int, default=10)
+        q.add_argument("--max-samples", type=int, default=60)
+        q.add_argument("--tolerance", type=float, default=0.05)
+        q.add_argument("--alpha", type=float, default=0.01)
+    ana.add_argument("--metrics", nargs="+", default=["decode_tps"])
+    args = p.parse_args()
+    if args.cmd == "record":
+        os.environ.setdefault("MLXGUARD_CACHE", str(Path.home() / ".cache" / "mlxguard"))
+        record(args.data, args.minutes, args.max_tokens, args.prompt_tokens, args.seed)
+    elif args.cmd == "synthetic":
+        sys.stdout.write(synthetic(args))
+    else:
+        sys.stdout.write(analyze(args.data, args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""A plugin engine that is slower than mlx-lm by a known fraction, for the detection benchmark.
+
+It wraps the `mlx-lm` engine and, after each token, busy-waits for ``fraction`` of the time that
+token took to produce, so every token (the first one included) costs ``1 + fraction`` times as
+much: a 10% slower kernel, without touching MLX. Busy-waiting rather than sleeping keeps the
+extra cost CPU-bound like the work it imitates: a sleep would overlap with the next token, which
+mlx-lm already computes asynchronously, and would hide the slowdown.
+
+On a loaded machine the busy-wait also takes CPU from MLX's own compute thread, so the slowdown
+measured end to end is larger than ``fraction``; the detection benchmark therefore reports the
+slowdown it measured next to the nominal one. (A time-dilated schedule with sleeps was tried and
+is worse: under load every wake-up waits for a time slice, several ms per token.)
+
+Use it as a plugin spec with ``scripts/`` on ``PYTHONPATH``: ``--engine slow_engine:slow10``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from mlxguard.engines.mlx_lm_engine import MlxLmEngine
+
+
+class SlowEngine:
+    """mlx-lm, with every token ``1 + fraction`` times as expensive."""
+
+    def __init__(self, fraction: float) -> None:
+        if not 0 <= fraction < 10:
+            raise ValueError(f"fraction {fraction!r} is outside [0, 10)")
+        self.fraction = fraction
+        self.name = f"mlx-lm+{fraction:.0%}" if fraction else "mlx-lm+0%"
+        self._inner = MlxLmEngine()
+
+    def load(self, model: str) -> None:
+        self._inner.load(model)
+
+    def generate(
+        self, prompt: str, max_tokens: int, temperature: float, seed: int | None
+    ) -> Iterator[int]:
+        clock = time.perf_counter
+        stream = self._inner.generate(prompt, max_tokens, temperature, seed)
+        while True:
+            resumed = clock()
+            try:
+                token = next(stream)
+            except StopIteration:
+                return
+            took = clock() - resumed
+            until = clock() + self.fraction * took
+            while clock() < until:
+                pass
+            yield token
+
+    def info(self) -> dict[str, Any]:
+        return {"slowdown": self.fraction, **self._inner.info()}
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def slow0() -> SlowEngine:
+    return SlowEngine(0.0)
+
+
+def slow5() -> SlowEngine:
+    return SlowEngine(0.05)
+
+
+def slow10() -> SlowEngine:
+    return SlowEngine(0.10)
+
+
+def slow20() -> SlowEngine:
+    return SlowEngine(0.20)
