@@ -203,7 +203,7 @@ def evaluate(
 
     verdicts = success_verdicts(results, config.check.min_success_rate)
     verdicts += target_verdicts(results, config.targets)
-    verdicts += reference_verdicts(results, config.check)
+    verdicts += reference_verdicts(results, config.check, interim=interim)
     notes = []
     if baseline is not None:
         against = baseline_verdicts(

@@ -9,14 +9,21 @@ from typing import Annotated, Any
 import typer
 
 from mlxguard import __version__
-from mlxguard.cli_common import emit, guarded
-from mlxguard.errors import UsageError
+from mlxguard.cli_common import (
+    BaselineOpt,
+    CrossOpt,
+    check_fail_on,
+    emit,
+    guarded,
+    load_baseline,
+)
 
 app = typer.Typer(
     help="mlxguard: a performance regression guard for MLX LLM inference.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # help texts quote [tool.mlxguard] and globs literally
 )
 
 ConfigOpt = Annotated[
@@ -36,36 +43,6 @@ FailOnOpt = Annotated[
     str | None,
     typer.Option("--fail-on", help="Exit 1 on 'fail' (default) or also on 'inconclusive'."),
 ]
-
-
-BaselineOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--baseline",
-        help="Baseline directory or file to compare with (default: none; record one with "
-        "`mlxguard baseline update`).",
-    ),
-]
-CrossOpt = Annotated[
-    bool,
-    typer.Option(
-        "--allow-cross-machine",
-        help="Compare with a baseline from another machine fingerprint (default: skipped).",
-    ),
-]
-
-
-def _load_baseline(path: Path | None) -> Any:
-    if path is None:
-        return None
-    from mlxguard.baselines import load_baselines
-
-    return load_baselines(path)
-
-
-def _check_fail_on(fail_on: str | None) -> None:
-    if fail_on not in (None, "fail", "inconclusive"):
-        raise UsageError(f"--fail-on '{fail_on}' must be 'fail' or 'inconclusive'")
 
 
 @app.command()
@@ -232,7 +209,7 @@ def run(
     from mlxguard.config import load_config
     from mlxguard.engines import configured_engine
 
-    _check_fail_on(fail_on)
+    check_fail_on(fail_on)
     from mlxguard.fsutil import check_writable
     from mlxguard.reports import check_format
     from mlxguard.suites import parse_suites
@@ -264,7 +241,7 @@ def run(
     check_writable(output)
     if report is not None:
         check_writable(report)
-    baselines = _load_baseline(baseline)
+    baselines = load_baseline(baseline)
 
     from mlxguard.execute import execute
 
@@ -338,7 +315,7 @@ def check(
     from mlxguard.reports import check_format
     from mlxguard.results import load_results
 
-    _check_fail_on(fail_on)
+    check_fail_on(fail_on)
     check_format(fmt)
     cfg = load_config(config)
     loaded = load_results(results)
@@ -346,7 +323,7 @@ def check(
         from mlxguard.fsutil import check_writable
 
         check_writable(output)
-    baselines = _load_baseline(baseline)
+    baselines = load_baseline(baseline)
     code = _judge(
         loaded, cfg, fmt, output, fail_on, baselines, allow_cross_machine, stdout=output is None
     )

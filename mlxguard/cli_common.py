@@ -6,7 +6,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -40,3 +40,34 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
     else:
         write_atomic(output, text)
+
+
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        help="Baseline directory or file to compare with (default: none; record one with "
+        "`mlxguard baseline update`).",
+    ),
+]
+CrossOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-cross-machine",
+        help="Compare with a baseline from another machine fingerprint (default: skipped).",
+    ),
+]
+
+
+def load_baseline(path: Path | None) -> Any:
+    """The baselines at `path` (a directory or one file), or None when none was given."""
+    if path is None:
+        return None
+    from mlxguard.baselines import load_baselines
+
+    return load_baselines(path)
+
+
+def check_fail_on(fail_on: str | None) -> None:
+    if fail_on not in (None, "fail", "inconclusive"):
+        raise UsageError(f"--fail-on '{fail_on}' must be 'fail' or 'inconclusive'")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from mlxguard.cli_common import guarded
+from mlxguard.cli_common import BaselineOpt, CrossOpt, check_fail_on, guarded, load_baseline
 from mlxguard.errors import UsageError
 
 
@@ -24,14 +24,8 @@ def publish(
             dir_okay=False,
         ),
     ] = None,
-    baseline: Annotated[
-        Path | None,
-        typer.Option(
-            "--baseline",
-            help="Directory of stored baselines to compare with (default: none).",
-            file_okay=False,
-        ),
-    ] = None,
+    baseline: BaselineOpt = None,
+    allow_cross_machine: CrossOpt = False,
     pr: Annotated[
         int | None,
         typer.Option(
@@ -83,8 +77,7 @@ def publish(
     from mlxguard.github.publish import Options, Publisher
     from mlxguard.results import load_results
 
-    if fail_on not in (None, "fail", "inconclusive"):
-        raise UsageError(f"--fail-on '{fail_on}' must be 'fail' or 'inconclusive'")
+    check_fail_on(fail_on)
     if not context.strip() or len(context) > 100:
         raise UsageError(f"--context '{context}' must be 1 to 100 characters")
     cfg = load_config(config)
@@ -99,19 +92,8 @@ def publish(
         gated=tuple(cfg.check.gated_metrics),
         artifact=artifact,
     )
-    report = evaluate(loaded, cfg, *_baselines(baseline))
+    report = evaluate(loaded, cfg, load_baseline(baseline), allow_cross_machine=allow_cross_machine)
     raise typer.Exit(Publisher(dict(os.environ), options).publish(loaded, report))
-
-
-def _baselines(directory: Path | None) -> tuple[object, ...]:
-    """The extra argument of `evaluate` when a baseline is given (as `mlxguard check` does)."""
-    if directory is None:
-        return ()
-    try:
-        from mlxguard.baselines import load_baselines
-    except ImportError:  # the baselines module lands separately
-        raise UsageError("--baseline needs mlxguard.baselines, missing from this build") from None
-    return (load_baselines(directory),)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,11 +6,11 @@ decode speed (`decode_tps`) and overall throughput (`throughput_tps`):
 
 * `ratio = median(candidate) / median(reference)`, with a percentile bootstrap confidence
   interval `[ci_low, ci_high]` (`regression.ratio_ci`, seeded with the run's seed).
-* TTFT, bound `reference_ttft_max_ratio` (1.2): `fail` when `ci_low > bound` (the whole
-  interval is beyond it), `pass` when `ci_high <= bound`, else `inconclusive`.
-* decode and throughput, bound `reference_throughput_min_ratio` (0.9): `fail` when
-  `ci_high < bound`, `pass` when `ci_low >= bound`, else `inconclusive`.
-* Fewer than `min_samples` on either side: `inconclusive`.
+* The bound is a tolerance around 1× (TTFT 1.2× -> 20% slower; throughput 0.9 -> 10% lower),
+  decided by the same machinery as baselines (`regression.compare`, reference as the baseline):
+  `fail` when the one-sided Mann–Whitney U test is significant, the ratio is beyond the bound
+  and the interval is clearly on the worse side; `inconclusive` when the interval still reaches
+  past the bound; `pass` otherwise. Fewer than `min_samples` on either side: `inconclusive`.
 
 Output parity (`extra["parity"]`) gives one more verdict: `skipped` (reported, not gated)
 unless `check.min_parity` is set, then `pass` when the share of identical outputs reaches it.
@@ -24,7 +24,8 @@ from typing import Any
 
 from mlxguard.check import Status, Verdict
 from mlxguard.config import CheckSettings
-from mlxguard.regression import ratio_ci
+from mlxguard.metrics import spec
+from mlxguard.regression import compare, ratio_ci
 from mlxguard.results import Benchmark, Results
 
 # Metric -> the word readers know it by.
@@ -51,20 +52,14 @@ def ratios(
     return out
 
 
-def decide(ci_low: float, ci_high: float, bound: float, at_most: bool) -> Status:
-    """`fail` when the whole interval is beyond the bound, `pass` when it is all within it."""
-    if at_most:
-        return "fail" if ci_low > bound else "pass" if ci_high <= bound else "inconclusive"
-    return "fail" if ci_high < bound else "pass" if ci_low >= bound else "inconclusive"
-
-
 def _ratio_verdict(
     cand: Benchmark,
     ref: Benchmark,
     metric: str,
-    figures: dict[str, Any],
     settings: CheckSettings,
+    interim: bool,
 ) -> Verdict:
+    """The reference bound as a tolerance around 1×, decided by `regression.compare`."""
     at_most = metric == "ttft_ms"
     bound = (
         settings.reference_ttft_max_ratio if at_most else settings.reference_throughput_min_ratio
@@ -81,32 +76,37 @@ def _ratio_verdict(
         unit="x",
         note=f"vs {ref.engine}",
     )
-    ratio, lo, hi = figures["ratio"], figures["ci_low"], figures["ci_high"]
-    if ratio is None or lo is None or hi is None:
-        return Verdict(**base, status="skipped", evidence="ratio undefined (a median of 0)")
-    n = min(figures["n_candidate"], figures["n_reference"])
-    shown = (
-        f"{RATIO_METRICS[metric]} {ratio:.2f}× the reference "
-        f"({settings.confidence:.0%} CI {lo:.2f}–{hi:.2f})"
+    c = compare(
+        ref.metrics[metric].samples,
+        cand.metrics[metric].samples,
+        direction=spec(metric).direction,
+        tolerance=abs(bound - 1.0),
+        alpha=settings.alpha,
+        confidence=settings.confidence,
+        min_samples=settings.min_samples,
+        seed=0,
+        interim=interim,
     )
-    if n < settings.min_samples:
-        status: Status = "inconclusive"
-        evidence = f"{shown}; only {n} samples, need {settings.min_samples} (add --samples)"
-    else:
-        status = decide(lo, hi, bound, at_most)
-        evidence = {
-            "pass": f"{shown} {op} {bound:g}×",
-            "fail": f"{shown}, limit {op} {bound:g}×",
-            "inconclusive": f"{shown} straddles the {bound:g}× limit; add --samples",
-        }[status]
+    if c.ratio is None or c.ci_low is None or c.ci_high is None or c.p_value is None:
+        return Verdict(**base, status="inconclusive", evidence=f"{c.reason} (add --samples)")
+    shown = (
+        f"{RATIO_METRICS[metric]} {c.ratio:.2f}× the reference "
+        f"({settings.confidence:.0%} CI {c.ci_low:.2f}–{c.ci_high:.2f}, p={c.p_value:.2g})"
+    )
+    evidence = {
+        "pass": f"{shown} {op} {bound:g}×",
+        "fail": f"{shown}, limit {op} {bound:g}×",
+        "inconclusive": f"{shown} vs the {bound:g}× limit: {c.note}; add --samples",
+    }[c.verdict]
     return Verdict(
         **base,
-        status=status,
+        status=c.verdict,
         value=cand.metrics[metric].summary.median,
         baseline=ref.metrics[metric].summary.median,
-        ratio=ratio,
-        ci_low=lo,
-        ci_high=hi,
+        ratio=c.ratio,
+        ci_low=c.ci_low,
+        ci_high=c.ci_high,
+        p_value=c.p_value,
         evidence=evidence,
     )
 
@@ -145,7 +145,9 @@ def _find(results: Results, like: Benchmark, engine: str) -> Benchmark | None:
     return next((b for b in results.benchmarks if b.key == want), None)
 
 
-def reference_verdicts(results: Results, settings: CheckSettings) -> list[Verdict]:
+def reference_verdicts(
+    results: Results, settings: CheckSettings, *, interim: bool = False
+) -> list[Verdict]:
     """TTFT <= 1.2x and throughput >= 90% of the reference (configurable), plus output parity."""
     out: list[Verdict] = []
     for cand in results.benchmarks:
@@ -166,8 +168,11 @@ def reference_verdicts(results: Results, settings: CheckSettings) -> list[Verdic
                 )
             )
             continue
-        figures = ratios(cand, ref, confidence=settings.confidence, seed=results.run.seed)
-        out += [_ratio_verdict(cand, ref, m, f, settings) for m, f in figures.items()]
+        out += [
+            _ratio_verdict(cand, ref, m, settings, interim)
+            for m in RATIO_METRICS
+            if m in cand.metrics and m in ref.metrics
+        ]
         parity = cand.extra.get("parity")
         if isinstance(parity, dict):
             out.append(parity_verdict(cand, parity, settings.min_parity))

@@ -15,7 +15,7 @@ from mlxguard.cli import app
 from mlxguard.config import CheckSettings, Config
 from mlxguard.parity import first_divergence, parity
 from mlxguard.plan import Scenario, make_plan
-from mlxguard.reference import decide, reference_verdicts
+from mlxguard.reference import reference_verdicts
 from mlxguard.results import Benchmark, Environment, Metric, Results, RunInfo, Tool
 from mlxguard.suites import SUITES, parse_suites
 from mlxguard.trial import run_fresh
@@ -134,18 +134,11 @@ def test_reference_verdicts_pass_fail_and_inconclusive_from_the_ci() -> None:
 
     noisy = _verdicts(_bench("candidate:x", [90, 150, 95, 140, 100, 160], [50] * 6, **link))
     assert noisy["ttft_ms"].status == "inconclusive"
-    assert "straddles the 1.2× limit" in noisy["ttft_ms"].evidence
+    assert "vs the 1.2× limit" in noisy["ttft_ms"].evidence
 
     few = _verdicts(_bench("candidate:x", [100, 100], [50, 50], **link))
-    assert few["ttft_ms"].status == "inconclusive" and "only 2 samples" in few["ttft_ms"].evidence
-
-
-def test_decide_is_the_ci_rule() -> None:
-    assert decide(1.21, 1.5, 1.2, at_most=True) == "fail"
-    assert decide(1.0, 1.2, 1.2, at_most=True) == "pass"
-    assert decide(1.1, 1.3, 1.2, at_most=True) == "inconclusive"
-    assert decide(0.5, 0.89, 0.9, at_most=False) == "fail"
-    assert decide(0.9, 1.1, 0.9, at_most=False) == "pass"
+    assert few["ttft_ms"].status == "inconclusive"
+    assert "need at least 3 each" in few["ttft_ms"].evidence
 
 
 def test_parity_verdict_reports_unless_gated() -> None:
@@ -229,7 +222,7 @@ def test_a_slow_candidate_fails_the_throughput_check(tmp_path: Path, tiny_model:
         "--reference",
         "mlx-lm",
         "--samples",
-        "3",
+        "5",
     )
     assert code == 1, output
     ratio = _by_role(data)["candidate"]["extra"]["reference"]["ratios"]["decode_tps"]
