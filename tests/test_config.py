@@ -1,0 +1,55 @@
+"""Config discovery, overrides, and the README's example config."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from mlxguard.config import DEFAULT_TARGETS, Config, load_config
+from mlxguard.errors import UsageError
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_defaults_are_the_product_targets(tmp_path: Path) -> None:
+    cfg = load_config(search_dir=tmp_path)
+    assert cfg == Config() and cfg.targets == DEFAULT_TARGETS
+    bounds = {(t.metric, t.stat): (t.max, t.min) for t in cfg.targets}
+    assert bounds[("ttft_ms", "p95")] == (200.0, None)
+    assert bounds[("decode_us", "p95")] == (1000.0, None)
+    assert bounds[("decode_tps", "median")] == (None, 20.0)
+    assert (cfg.check.reference_ttft_max_ratio, cfg.check.reference_throughput_min_ratio) == (
+        1.2,
+        0.9,
+    )
+
+
+def test_pyproject_section_is_found(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[project]\nname = 'x'\n\n[tool.mlxguard]\nsamples = 9\n"
+    )
+    assert load_config(search_dir=tmp_path).samples == 9
+
+
+def test_mlxguard_toml_wins_over_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.mlxguard]\nsamples = 9\n")
+    (tmp_path / "mlxguard.toml").write_text("samples = 4\n")
+    assert load_config(search_dir=tmp_path).samples == 4
+
+
+def test_flags_override_and_are_validated() -> None:
+    cfg = Config().with_overrides(samples=7, model=None)
+    assert cfg.samples == 7 and cfg.model is None
+    with pytest.raises(UsageError, match="samples"):
+        Config().with_overrides(samples=0)
+
+
+def test_readme_example_config_loads(tmp_path: Path) -> None:
+    block = re.search(r"```toml\n(suites = .*?)```", README.read_text(), re.S)
+    assert block, "README has no example config"
+    path = tmp_path / "mlxguard.toml"
+    path.write_text(block.group(1))
+    cfg = load_config(path)
+    assert cfg.targets[0].metric == "ttft_ms" and cfg.check.alpha == 0.01
