@@ -205,15 +205,14 @@ def run(
     """Run benchmark suites, write the results file, and print the verdicts."""
     import time
 
-    started = time.monotonic()
     from mlxguard.config import load_config
     from mlxguard.engines import configured_engine
-
-    check_fail_on(fail_on)
     from mlxguard.fsutil import check_writable
     from mlxguard.reports import check_format
     from mlxguard.suites import parse_suites
 
+    started = time.monotonic()
+    check_fail_on(fail_on)
     if until_decisive and samples is None:
         samples = 10  # the first look of adaptive sampling (docs/regression.md)
     cfg = load_config(config).with_overrides(
