@@ -20,9 +20,6 @@ from mlxguard.config import Config
 from mlxguard.plan import Scenario
 from mlxguard.results import Benchmark, Metric, Results, write_results
 
-# The default budget, chosen with scripts/bench_detection.py (docs/regression.md).
-DEFAULT_MAX_SAMPLES = 60
-DEFAULT_MAX_SECONDS = 600.0
 # Trials added per round: fewer means more looks at the data (more chances of a false alarm).
 MIN_BATCH = 10
 

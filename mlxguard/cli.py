@@ -17,6 +17,7 @@ from mlxguard.cli_common import (
     guarded,
     load_baseline,
 )
+from mlxguard.defaults import DEFAULT_MAX_SAMPLES, DEFAULT_MAX_SECONDS
 
 app = typer.Typer(
     help="mlxguard: a performance regression guard for MLX LLM inference.",
@@ -189,10 +190,10 @@ def run(
         int,
         typer.Option(
             "--max-samples",
-            help="--until-decisive: trials per benchmark at most (default: 60).",
+            help="--until-decisive: trials per benchmark at most (default: 120).",
             min=1,
         ),
-    ] = 60,
+    ] = DEFAULT_MAX_SAMPLES,
     max_seconds: Annotated[
         float,
         typer.Option(
@@ -200,7 +201,7 @@ def run(
             help="--until-decisive: wall-clock budget of the whole run in seconds (default: 600).",
             min=0,
         ),
-    ] = 600.0,
+    ] = DEFAULT_MAX_SECONDS,
 ) -> None:
     """Run benchmark suites, write the results file, and print the verdicts."""
     import time

@@ -31,6 +31,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlxguard.defaults import DEFAULT_MAX_SAMPLES
+
 ARMS = {"A": 0.0, "A'": 0.0, "B5": 0.05, "B10": 0.10, "B20": 0.20}
 METRICS = ("decode_tps", "ttft_ms", "throughput_tps")
 
@@ -213,7 +215,7 @@ def main() -> None:
     for q in (ana, syn):
         q.add_argument("--initial", type=int, default=10)
         q.add_argument("--batch", type=int, default=10)
-        q.add_argument("--max-samples", type=int, default=60)
+        q.add_argument("--max-samples", type=int, default=DEFAULT_MAX_SAMPLES)
         q.add_argument("--tolerance", type=float, default=0.05)
         q.add_argument("--alpha", type=float, default=0.01)
     ana.add_argument("--metrics", nargs="+", default=["decode_tps"])

@@ -1,0 +1,7 @@
+"""Defaults shared by the CLI and the modules behind it; importable without numpy or MLX."""
+
+# The adaptive-sampling budget of `run --until-decisive`, chosen with
+# scripts/bench_detection.py: at 120 samples a 10% slowdown of the tiny engine on a quiet
+# 2-core machine is found >= 97% of the time (docs/regression.md).
+DEFAULT_MAX_SAMPLES = 120
+DEFAULT_MAX_SECONDS = 600.0
