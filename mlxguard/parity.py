@@ -4,6 +4,9 @@ Under greedy decoding (temperature 0) two correct engines on the same model and 
 the same tokens, so a divergence points at a numerical or sampling difference. Sequences are
 compared as token ids when both engines yield ids, else as text (ids decoded with the model's
 tokenizer, text tokens joined), because text engines may split the same answer into other chunks.
+Text is compared with its whitespace normalized (runs collapsed, ends stripped): detokenizers
+differ in where they put the space that belongs between two tokens (a streaming server sends
+"dofu", " dofu" where decoding the ids gives " dofu dofu"), which is not a different answer.
 
 Pure: no MLX.
 """
@@ -33,8 +36,10 @@ def _text(tokens: Sequence[int | str], decode: Decode | None) -> str:
     if _ids(tokens):
         if decode is None:
             raise ValueError("token ids cannot be compared with text without a tokenizer")
-        return decode(list(tokens))  # type: ignore[arg-type]
-    return "".join(str(t) for t in tokens)
+        text = decode(list(tokens))  # type: ignore[arg-type]
+    else:
+        text = "".join(str(t) for t in tokens)
+    return " ".join(text.split())
 
 
 def parity(

@@ -314,3 +314,17 @@ def test_pair_sections_escape_engine_names_and_survive_odd_extras() -> None:
     assert "cand\\|@\u200dy vs ref\\|&lt;b&gt;@\u200dx: parity 1/1 identical" in text
     assert "| odd |" in text
     assert "odd: cand" not in render("console", results, report)
+
+
+def test_text_parity_ignores_where_the_detokenizer_puts_spaces() -> None:
+    from mlxguard.parity import parity
+
+    words = {7: "dofu", 8: "bala"}
+
+    def decode(ids: list[int]) -> str:
+        return "".join(" " + words[i] for i in ids)
+
+    same = parity([(0, ["dofu", " bala"], [7, 8])], decode)
+    assert same["identical"] == 1 and same["unit"] == "char"
+    differ = parity([(0, ["dofu", " dofu"], [7, 8])], decode)
+    assert differ["first_divergence"] == [{"sample": 0, "position": 5}]
