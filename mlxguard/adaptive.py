@@ -4,7 +4,8 @@ After the normal run, every gated verdict against the baseline (or the reference
 is ``inconclusive`` sends its (suite, scenario, engine) back for another round of interleaved
 trials, appended to the samples already measured. Rounds stop when nothing is inconclusive, or
 when a benchmark reaches ``max_samples`` trials, or when ``max_seconds`` have passed since the
-start of the run. Only the generation suites (ttft, throughput) can be extended.
+start of the run. The generation suites (ttft, throughput) and the compare suite (both engines,
+interleaved, ratios and parity recomputed over all trials) can be extended.
 """
 
 from __future__ import annotations
@@ -34,9 +35,14 @@ class Outcome:
 
 
 def _scenario_sources() -> dict[str, Callable[[Config], list[Scenario]]]:
+    from mlxguard.suites.compare import compare_scenario
     from mlxguard.suites.generation import throughput_scenarios, ttft_scenarios
 
-    return {"ttft": ttft_scenarios, "throughput": throughput_scenarios}
+    return {
+        "ttft": ttft_scenarios,
+        "throughput": throughput_scenarios,
+        "compare": lambda config: [compare_scenario(config)],
+    }
 
 
 def undecided(
@@ -73,21 +79,50 @@ def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
     )
 
 
+def merge_compare(old: Benchmark, new: Benchmark, merged: dict[tuple, Benchmark]) -> Benchmark:
+    """A compare candidate with ``new``'s trials appended: ratios and parity over all trials."""
+    from mlxguard.reference import ratios
+
+    cand = extend_benchmark(old, new)
+    info = dict(old.extra.get("reference") or {})
+    ref = merged.get((cand.suite, info.get("engine"), cand.model, cand.scenario))
+    if ref is not None:
+        info["ratios"] = ratios(cand, ref, confidence=info.get("confidence", 0.95), seed=0)
+    a, b = old.extra.get("parity") or {}, new.extra.get("parity") or {}
+    identical = a.get("identical", 0) + b.get("identical", 0)
+    total = a.get("total", 0) + b.get("total", 0)
+    shifted = [  # the new round numbers its samples from 0 again
+        {**d, "sample": d["sample"] + old.trials} for d in b.get("first_divergence", [])
+    ]
+    parity = {
+        **a,
+        "identical": identical,
+        "total": total,
+        "share": identical / total if total else None,
+        "first_divergence": a.get("first_divergence", []) + shifted,
+    }
+    return cand.model_copy(update={"extra": {**cand.extra, "reference": info, "parity": parity}})
+
+
 def _round(
     results: Results, config: Config, todo: set[tuple[str, str, str]], batch: int, seed: int,
     quiet: bool,
 ) -> Results:  # fmt: skip
     """Run ``batch`` more trials of every benchmark in ``todo``; return the extended results."""
-    from mlxguard.engines import resolve_engine
+    from mlxguard.engines import configured_engine
     from mlxguard.execute import model_label
     from mlxguard.progress import Progress
     from mlxguard.runner import RunSettings, run_trials
+    from mlxguard.suites import SuiteContext
+    from mlxguard.suites.compare import run as run_compare
     from mlxguard.synthetic import resolve_model
 
     model_dir = resolve_model(config.model)
+    label = model_label(config.model, model_dir)
+    progress = Progress(False if quiet else None)
     settings = RunSettings(
         model_dir=str(model_dir),
-        model_label=model_label(config.model, model_dir),
+        model_label=label,
         samples=batch,
         warmup=config.warmup,
         seed=seed,
@@ -97,16 +132,26 @@ def _round(
     wanted = {(s, n) for s, n, e in todo if e == config.engine}
     sources = _scenario_sources()
     scenarios = [
-        sc for suite in sources for sc in sources[suite](config) if (suite, sc.name) in wanted
+        sc
+        for suite in ("ttft", "throughput")
+        for sc in sources[suite](config)
+        if (suite, sc.name) in wanted
     ]
-    engines = {config.engine: resolve_engine(config.engine)}
-    fresh = {
-        b.key: b for b in run_trials(scenarios, engines, settings, Progress(not quiet and None))
-    }
-    merged = [
-        extend_benchmark(b, fresh[b.key]) if b.key in fresh else b for b in results.benchmarks
-    ]
-    return results.model_copy(update={"benchmarks": merged})
+    fresh: dict[tuple, Benchmark] = {}
+    if scenarios:
+        engines = {config.engine: configured_engine(config.engine, config.codec)}
+        fresh.update((b.key, b) for b in run_trials(scenarios, engines, settings, progress))
+    if any(suite == "compare" for suite, _, _ in todo):
+        pair = config.with_overrides(samples=batch, seed=seed)
+        ctx = SuiteContext(config=pair, model_dir=str(model_dir), model_label=label,
+                           progress=progress)  # fmt: skip
+        fresh.update((b.key, b) for b in run_compare(ctx))
+    old = {b.key: b for b in results.benchmarks}
+    merged = {k: extend_benchmark(b, fresh[k]) if k in fresh else b for k, b in old.items()}
+    for key, b in merged.items():
+        if key in fresh and "reference" in b.extra:
+            merged[key] = merge_compare(old[key], fresh[key], merged)
+    return results.model_copy(update={"benchmarks": list(merged.values())})
 
 
 def run_until_decisive(

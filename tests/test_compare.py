@@ -232,6 +232,34 @@ def test_a_slow_candidate_fails_the_throughput_check(tmp_path: Path, tiny_model:
     assert decode.status == "fail" and "limit ≥ 0.9×" in decode.evidence
 
 
+def test_until_decisive_extends_both_engines_and_recomputes_ratios_and_parity(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    # 3 samples a side cannot reach p < 0.01, so the slow candidate is inconclusive first;
+    # one more round of 3 (the budget) makes the rank test significant: a decided fail.
+    code, data, output = _run(
+        tmp_path,
+        tiny_model,
+        "--candidate",
+        "compare_engines:SlowEngine",
+        "--reference",
+        "mlx-lm",
+        "--samples",
+        "3",
+        "--until-decisive",
+        "--max-samples",
+        "6",
+    )
+    assert code == 1, output
+    b = _by_role(data)
+    assert b["candidate"]["trials"] == b["reference"]["trials"] == 6
+    assert b["candidate"]["extra"]["adaptive_rounds"] == 1
+    ratios = b["candidate"]["extra"]["reference"]["ratios"]["decode_tps"]
+    assert ratios["n_candidate"] == ratios["n_reference"] == 6
+    parity = b["candidate"]["extra"]["parity"]
+    assert parity["total"] == 6 and parity["identical"] == 6
+
+
 def test_parity_finds_the_altered_token(tmp_path: Path, tiny_model: Path) -> None:
     cfg = tmp_path / "mlxguard.toml"
     cfg.write_text("[check]\nmin_parity = 1.0\n")
