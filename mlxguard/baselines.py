@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from mlxguard.errors import UsageError
+from mlxguard.errors import UsageError, first_problem
 from mlxguard.fsutil import write_atomic
 from mlxguard.results import Benchmark, Environment, Results
 
@@ -121,9 +121,7 @@ def parse_baseline(text: str, source: str) -> Baseline:
     try:
         return Baseline.model_validate(data)
     except ValidationError as e:
-        err = e.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise UsageError(f"baseline {source} is corrupt ({where}: {err['msg']}); {fix}") from None
+        raise UsageError(f"baseline {source} is corrupt ({first_problem(e)}); {fix}") from None
 
 
 def load_baseline(path: Path) -> Baseline:

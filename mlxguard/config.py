@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from mlxguard.errors import UsageError
+from mlxguard.errors import UsageError, first_problem
 from mlxguard.stats import SUMMARY_FIELDS
 
 CONFIG_FILES = ("mlxguard.toml", "pyproject.toml")
@@ -148,10 +148,7 @@ def _validate(data: dict[str, Any], source: str) -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as e:
-        err = e.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "config"
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        raise UsageError(f"{source}: {where}: {msg}") from None
+        raise UsageError(f"{source}: {first_problem(e)}") from None
 
 
 def load_config(path: Path | str | None = None, search_dir: Path | None = None) -> Config:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from mlxguard.errors import UsageError
+from mlxguard.errors import UsageError, first_problem
 from mlxguard.fsutil import write_atomic
 
 SCHEMA = "mlxguard.results/1"
@@ -171,9 +171,7 @@ def parse_results(text: str, source: str = "results") -> Results:
     try:
         return Results.model_validate(data)
     except ValidationError as e:
-        err = e.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise UsageError(f"{source} is not a valid results file: {where}: {err['msg']}") from None
+        raise UsageError(f"{source} is not a valid results file: {first_problem(e)}") from None
 
 
 def load_results(path: Path | str) -> Results:
