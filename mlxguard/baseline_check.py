@@ -44,11 +44,9 @@ def comparison_verdict(
 ) -> Verdict:
     """One verdict from one comparison; ``value`` and ``baseline`` are the two medians."""
     current = b.metrics[metric].samples
-    return Verdict(
+    return Verdict.on(
+        b,
         kind=kind,
-        suite=b.suite,
-        engine=b.engine,
-        scenario=b.scenario,
         metric=metric,
         stat="median",
         status=c.verdict,  # type: ignore[arg-type]
@@ -112,11 +110,9 @@ def _gated(b: Benchmark, settings: CheckSettings) -> list[str]:
 
 
 def _skipped(b: Benchmark, metric: str, why: str) -> Verdict:
-    return Verdict(
+    return Verdict.on(
+        b,
         kind="baseline",
-        suite=b.suite,
-        engine=b.engine,
-        scenario=b.scenario,
         metric=metric,
         status="skipped",
         unit=spec(metric).unit,

@@ -6,7 +6,7 @@ Pure: no MLX, no network. The overall status is `fail` if any verdict fails, els
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,6 +62,11 @@ class Verdict(BaseModel):
     def label(self) -> str:
         return f"{self.suite} {self.scenario} · {self.engine}"
 
+    @classmethod
+    def on(cls, b: Benchmark, **fields: Any) -> Verdict:
+        """A verdict about benchmark `b` (its suite, engine and scenario filled in)."""
+        return cls(suite=b.suite, engine=b.engine, scenario=b.scenario, **fields)
+
 
 class CheckReport(BaseModel):
     """Every verdict of one check, the overall status, and the warnings for the reader."""
@@ -93,9 +98,6 @@ def _target_verdict(t: Target, b: Benchmark) -> Verdict:
     metric = b.metrics.get(t.metric)
     base = dict(
         kind="target",
-        suite=b.suite,
-        engine=b.engine,
-        scenario=b.scenario,
         metric=t.metric,
         stat=t.stat,
         bound=t.max if t.max is not None else t.min,
@@ -104,7 +106,7 @@ def _target_verdict(t: Target, b: Benchmark) -> Verdict:
     value = getattr(metric.summary, t.stat) if metric else None
     if value is None:
         why = "not measured" if metric is None else f"{t.stat} undefined (n={metric.summary.n})"
-        return Verdict(**base, status="skipped", evidence=f"{t.metric} {why}")
+        return Verdict.on(b, **base, status="skipped", evidence=f"{t.metric} {why}")
     op, ok = ("<", value < t.max) if t.max is not None else ("≥", value >= t.min)
     bound = t.max if t.max is not None else t.min
     shown = f"{t.stat} {format_value(t.metric, value)}"
@@ -113,7 +115,7 @@ def _target_verdict(t: Target, b: Benchmark) -> Verdict:
         if ok
         else f"{shown}, target {op} {format_value(t.metric, bound)}"
     )
-    return Verdict(**base, status="pass" if ok else "fail", value=value, evidence=evidence)
+    return Verdict.on(b, **base, status="pass" if ok else "fail", value=value, evidence=evidence)
 
 
 def target_verdicts(results: Results, targets: list[Target]) -> list[Verdict]:
@@ -148,11 +150,9 @@ def success_verdicts(results: Results, min_rate: float) -> list[Verdict]:
             continue
         first = f": {b.errors[0]}" if b.errors else ""
         out.append(
-            Verdict(
+            Verdict.on(
+                b,
                 kind="success",
-                suite=b.suite,
-                engine=b.engine,
-                scenario=b.scenario,
                 metric="success_rate",
                 status="fail",
                 value=rate,

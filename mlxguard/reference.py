@@ -67,9 +67,6 @@ def _ratio_verdict(
     op = "≤" if at_most else "≥"
     base = dict(
         kind="reference",
-        suite=cand.suite,
-        engine=cand.engine,
-        scenario=cand.scenario,
         metric=metric,
         stat="median",
         bound=bound,
@@ -88,7 +85,9 @@ def _ratio_verdict(
         interim=interim,
     )
     if c.ratio is None or c.ci_low is None or c.ci_high is None or c.p_value is None:
-        return Verdict(**base, status="inconclusive", evidence=f"{c.reason} (add --samples)")
+        return Verdict.on(
+            cand, **base, status="inconclusive", evidence=f"{c.reason} (add --samples)"
+        )
     shown = (
         f"{RATIO_METRICS[metric]} {c.ratio:.2f}× the reference "
         f"({settings.confidence:.0%} CI {c.ci_low:.2f}–{c.ci_high:.2f}, p={c.p_value:.2g})"
@@ -98,7 +97,8 @@ def _ratio_verdict(
         "fail": f"{shown}, limit {op} {bound:g}×",
         "inconclusive": f"{shown} vs the {bound:g}× limit: {c.note}; add --samples",
     }[c.verdict]
-    return Verdict(
+    return Verdict.on(
+        cand,
         **base,
         status=c.verdict,
         value=cand.metrics[metric].summary.median,
@@ -113,13 +113,15 @@ def _ratio_verdict(
 
 def parity_verdict(b: Benchmark, parity: dict[str, Any], min_parity: float | None) -> Verdict:
     """Report output parity; gate on it only when `min_parity` is configured."""
-    base = dict(kind="parity", suite=b.suite, engine=b.engine, scenario=b.scenario)
+    base = dict(kind="parity")
     total, same = parity.get("total", 0), parity.get("identical", 0)
     if not parity.get("greedy", True):
-        return Verdict(**base, metric="parity", status="skipped", evidence="not greedy (T > 0)")
+        return Verdict.on(
+            b, **base, metric="parity", status="skipped", evidence="not greedy (T > 0)"
+        )
     if not total:
-        return Verdict(
-            **base, metric="parity", status="skipped", evidence="no prompt answered by both"
+        return Verdict.on(
+            b, **base, metric="parity", status="skipped", evidence="no prompt answered by both"
         )
     evidence = f"{same}/{total} prompts identical"
     first = parity.get("first_divergence") or []
@@ -135,8 +137,8 @@ def parity_verdict(b: Benchmark, parity: dict[str, Any], min_parity: float | Non
     else:
         status = "pass" if share >= min_parity else "fail"
         evidence += f", required ≥ {min_parity:.0%}"
-    return Verdict(
-        **base, metric="parity", status=status, value=share, bound=min_parity, evidence=evidence
+    return Verdict.on(
+        b, **base, metric="parity", status=status, value=share, bound=min_parity, evidence=evidence
     )
 
 
@@ -157,11 +159,9 @@ def reference_verdicts(
         ref = _find(results, cand, str(info.get("engine")))
         if ref is None:
             out.append(
-                Verdict(
+                Verdict.on(
+                    cand,
                     kind="reference",
-                    suite=cand.suite,
-                    engine=cand.engine,
-                    scenario=cand.scenario,
                     metric="*",
                     status="skipped",
                     evidence="the reference benchmark is not in the results",
