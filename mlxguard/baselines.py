@@ -22,7 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mlxguard.errors import UsageError, first_problem
-from mlxguard.fsutil import write_atomic
+from mlxguard.fsutil import read_input, write_atomic
 from mlxguard.results import Benchmark, Environment, Results
 
 SCHEMA = "mlxguard.baseline/1"
@@ -126,13 +126,7 @@ def parse_baseline(text: str, source: str) -> Baseline:
 
 def load_baseline(path: Path) -> Baseline:
     """Load one baseline file, with one-line errors."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"baseline '{path}' does not exist") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read baseline '{path}': {e}") from None
-    return parse_baseline(text, f"'{path}'")
+    return parse_baseline(read_input(path, "baseline"), f"'{path}'")
 
 
 def load_baselines(source: Path) -> list[Baseline]:

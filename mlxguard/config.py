@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mlxguard.errors import UsageError, first_problem
+from mlxguard.fsutil import read_input
 from mlxguard.stats import SUMMARY_FIELDS
 
 CONFIG_FILES = ("mlxguard.toml", "pyproject.toml")
@@ -177,14 +178,7 @@ def load_config(path: Path | str | None = None, search_dir: Path | None = None) 
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    if path.is_dir():
-        raise UsageError(f"config '{path}' is a directory, expected a TOML file")
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        raise UsageError(f"config file '{path}' does not exist") from None
+        return tomllib.loads(read_input(path, "config file"))
     except tomllib.TOMLDecodeError as e:
         raise UsageError(f"config '{path}' is not valid TOML: {e}") from None
-    except OSError as e:
-        raise UsageError(f"cannot read config '{path}': {e}") from None

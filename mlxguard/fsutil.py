@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from mlxguard.errors import UsageError
+
 
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` through a temp file in the same directory and a rename."""
@@ -36,3 +38,20 @@ def check_writable(path: Path) -> None:
     parent.mkdir(parents=True, exist_ok=True)
     if not os.access(parent, os.W_OK):
         raise PermissionError(f"output directory '{parent}' is not writable")
+
+
+def read_input(path: Path, what: str) -> str:
+    """Read a user-given text file (`what` names it in errors: "results file", "baseline").
+
+    Raises:
+        UsageError: the path is a directory, does not exist, or cannot be read as UTF-8.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"{what} '{path}' is a directory, expected a file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{what} '{path}' does not exist") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read {what} '{path}': {e}") from None

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mlxguard.errors import UsageError, first_problem
-from mlxguard.fsutil import write_atomic
+from mlxguard.fsutil import read_input, write_atomic
 
 SCHEMA = "mlxguard.results/1"
 
@@ -176,15 +176,7 @@ def parse_results(text: str, source: str = "results") -> Results:
 
 def load_results(path: Path | str) -> Results:
     """Load a results file, with one-line errors for every kind of bad input."""
-    path = Path(path)
-    if path.is_dir():
-        raise UsageError(f"'{path}' is a directory, expected a results JSON file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"results file '{path}' does not exist") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read '{path}': {e}") from None
+    text = read_input(Path(path), "results file")
     return parse_results(text, source=f"'{path}'")
 
 
