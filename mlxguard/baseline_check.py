@@ -104,7 +104,7 @@ def _pick(
 def _gated(b: Benchmark, settings: CheckSettings) -> list[str]:
     return [
         m
-        for m in settings.gated_metrics
+        for m in settings.gated_for(b.suite)
         if m in b.metrics and b.metrics[m].direction != "none" and b.metrics[m].samples
     ]
 

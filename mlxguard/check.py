@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mlxguard.config import Config, Target
+from mlxguard.config import CheckSettings, Config, Target
 from mlxguard.metrics import format_value, spec
 from mlxguard.results import Benchmark, Results
 from mlxguard.stats import mad, percentile
@@ -163,12 +163,12 @@ def success_verdicts(results: Results, min_rate: float) -> list[Verdict]:
     return out
 
 
-def stability_warnings(results: Results, metrics: list[str]) -> list[str]:
+def stability_warnings(results: Results, settings: CheckSettings) -> list[str]:
     """One line per benchmark whose gated samples spread by 10% or more of their median."""
     out = []
     for b in results.benchmarks:
         spread = []
-        for name in metrics:
+        for name in settings.gated_for(b.suite):
             m = b.metrics.get(name)
             cv = robust_spread(m.samples) if m else None
             if cv is not None and cv >= UNSTABLE_SPREAD:
@@ -219,6 +219,6 @@ def evaluate(
     return CheckReport(
         status=overall(verdicts),
         verdicts=verdicts,
-        warnings=stability_warnings(results, config.check.gated_metrics),
+        warnings=stability_warnings(results, config.check),
         notes=notes,
     )

@@ -42,7 +42,7 @@ def baseline_update(
     from mlxguard.results import load_results
 
     cfg = load_config(config)
-    written = update(load_results(results), directory, cfg.check.gated_metrics, keep)
+    written = update(load_results(results), directory, cfg.check.all_gated(), keep)
     for path in written:
         typer.echo(f"baseline: {path}")
     if not written:

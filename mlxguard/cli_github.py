@@ -89,7 +89,7 @@ def publish(
         fail_on=fail_on or cfg.check.fail_on,
         pr=pr,
         sha=sha,
-        gated=tuple(cfg.check.gated_metrics),
+        gated=tuple(cfg.check.all_gated()),
         artifact=artifact,
     )
     report = evaluate(loaded, cfg, load_baseline(baseline), allow_cross_machine=allow_cross_machine)

@@ -100,10 +100,26 @@ class CheckSettings(_Strict):
     reference_throughput_min_ratio: float = Field(0.9, gt=0)
     # None: output parity is reported, not gated.
     min_parity: float | None = Field(None, ge=0, le=1)
-    gated_metrics: list[str] = Field(
-        default_factory=lambda: ["ttft_ms", "decode_tps", "throughput_tps", "decode_us"]
+    # Suite -> the metrics judged against baselines; "*" for every other suite. Each suite is
+    # judged on what it exists to measure: every extra comparison is one more chance of a
+    # false alarm (a ttft scenario's 8-token decode rate says little).
+    gated_metrics: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "ttft": ["ttft_ms"],
+            "throughput": ["decode_tps", "throughput_tps"],
+            "ipc": ["decode_us"],
+            "*": ["ttft_ms", "decode_tps", "throughput_tps"],
+        }
     )
     fail_on: Literal["fail", "inconclusive"] = "fail"
+
+    def gated_for(self, suite: str) -> list[str]:
+        """The metrics of `suite` judged against baselines."""
+        return self.gated_metrics.get(suite, self.gated_metrics.get("*", []))
+
+    def all_gated(self) -> list[str]:
+        """Every metric gated in some suite (what a baseline stores), in a stable order."""
+        return list(dict.fromkeys(m for ms in self.gated_metrics.values() for m in ms))
 
     def tolerance_for(self, metric: str) -> float:
         for t in self.tolerances:

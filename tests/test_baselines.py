@@ -17,7 +17,7 @@ from mlxguard.environment import fingerprint
 from mlxguard.errors import UsageError
 from mlxguard.results import write_results
 
-GATED = CheckSettings().gated_metrics
+GATED = CheckSettings().all_gated()
 
 
 def test_round_trip(tmp_path: Path) -> None:
