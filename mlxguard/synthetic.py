@@ -18,6 +18,7 @@ import copy
 import io
 import itertools
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -455,25 +456,36 @@ def _tokenizer_files(config: dict[str, Any]) -> dict[str, Any]:
 # -- weights -------------------------------------------------------------------------------------
 
 
+# Random values come from one seeded pool of this many normals (a prime), tiled: mx.random makes
+# only ~10M values/s on a CPU, so drawing every weight would take minutes for a 1B preset, while
+# tiling is a copy. Each parameter starts at its own seeded offset; as the length is prime, no two
+# rows of any matrix here (all have fewer rows than this) start at the same place.
+POOL_SIZE = 1_048_573
+
+
 def _random_model(config: dict[str, Any], seed: int) -> Any:
     """The model of ``config`` with seeded random weights in the config's dtype (lazy)."""
+    import random
+
     import mlx.core as mx
     from mlx.utils import tree_flatten, tree_unflatten
 
     dtype = getattr(mx, config.get("torch_dtype", "bfloat16"))
     model = _instantiate(config)
-    names = sorted(name for name, _ in tree_flatten(model.parameters()))
-    shapes = dict(tree_flatten(model.parameters()))
-    # One key per parameter in name order: the bytes depend on the seed and the shapes only.
-    keys = mx.random.split(mx.random.key(seed), len(names))
+    shapes = {name: v.shape for name, v in tree_flatten(model.parameters())}
+    pool = mx.random.normal((POOL_SIZE,), dtype=dtype, scale=WEIGHT_STD, key=mx.random.key(seed))
+    # Offsets in name order: the bytes depend on the seed and the shapes only.
+    offsets = random.Random(seed)
     new = []
-    for name, key in zip(names, keys, strict=True):
-        shape = shapes[name].shape
+    for name in sorted(shapes):
+        shape = shapes[name]
         if "norm" in name:
             # RMSNorm scales of 1 keep activations at unit scale, as trained models roughly do.
             value = mx.ones(shape, dtype=dtype)
         else:
-            value = mx.random.normal(shape, dtype=dtype, scale=WEIGHT_STD, key=key)
+            size, start = math.prod(shape), offsets.randrange(POOL_SIZE)
+            tiled = mx.tile(pool, (start + size) // POOL_SIZE + 1)
+            value = tiled[start : start + size].reshape(shape)
         new.append((name, value))
     model.update(tree_unflatten(new))
     return model
