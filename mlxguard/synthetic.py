@@ -31,7 +31,7 @@ from mlxguard.errors import UsageError
 
 # Bump when the files a build writes change, so stale cached builds are not reused.
 # History: 1 = first version.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: weights tiled from a seeded pool (different bytes than 1 for a seed)
 MARKER_FILE = "mlxguard.json"
 VALID_BITS = (4, 8)
 # mlx-lm's default affine group size (``mlx_lm.utils.quantize_model``, ``mlx_lm convert``).
