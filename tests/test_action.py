@@ -4,6 +4,7 @@ GitHub API server, twice on the same PR."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -91,3 +92,35 @@ def test_expression_evaluator():
     assert ev.evaluate("inputs.a == 'true' && inputs.b == ''") is True
     assert ev.evaluate("always() && steps.x.outputs.dir != ''") is False
     assert parse_output_file("a=1\nb<<EOF\nx\ny\nEOF\n") == {"a": "1", "b": "x\ny"}
+
+
+def test_first_run_records_the_baseline_that_the_second_run_is_checked_against(
+    tiny_model, tmp_path
+):
+    baselines = tmp_path / "workspace" / "baselines"  # does not exist before the first run
+    inputs = {
+        "model": str(tiny_model),
+        "suites": "ttft",
+        "samples": "3",
+        "run-args": "--warmup 0 --max-tokens 4",
+        "github-token": TOKEN,
+        "baseline-dir": str(baselines),
+        "update-baseline": "true",
+    }
+    (tmp_path / "workspace").mkdir()
+    with GitHubServer(TOKEN, pulls={2: HEAD}) as server:
+        runs = []
+        for i in range(2):
+            temp = tmp_path / f"runner-temp-{i}"
+            temp.mkdir()
+            runs.append(run_action(ROOT, inputs, runner_env(server, temp), tmp_path / "workspace"))
+    assert server.violations == []
+    first, second = runs
+    assert "baseline-dir does not exist yet" in first.step("check").stdout
+    assert first.step("baseline").outcome == "success" and list(baselines.glob("*.json"))
+    assert "does not exist" not in second.step("check").stdout
+    [comment] = server.comments[2]
+    # The second run's comment compares with the baseline the first run recorded.
+    assert re.search(
+        r"\| ttft\\_ms median \| [\d.,]+ ms \| [\d.,]+ ms \| [-+][\d.]+% \|", comment["body"]
+    )
