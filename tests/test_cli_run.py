@@ -44,6 +44,8 @@ def test_run_writes_every_metric(small_run: Path) -> None:
         assert stream.metrics[name].summary.n >= 2, name
     # Fixed output length (EOS ignored) and exact prompt length.
     assert stream.metrics["output_tokens"].samples == [6.0, 6.0]
+    # The in-process engine reports MLX's peak memory through the runner's optional hook.
+    assert stream.metrics["peak_memory_mb"].summary.min > 0
     assert stream.metrics["prompt_tokens"].samples == [16.0, 16.0]
     # ITL pooled over all gaps of all trials, not averaged per trial.
     assert stream.metrics["itl_ms"].summary.n == 2 * 5

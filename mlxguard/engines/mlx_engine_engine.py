@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from mlxguard.engines.inprocess import MlxPeakMemory
 from mlxguard.errors import UsageError
 
 # mlx-engine ships no package metadata (no pyproject), so pip cannot install it from git.
@@ -32,7 +33,7 @@ def require() -> None:
         raise UsageError(INSTALL_HINT)
 
 
-class MlxEngineEngine:
+class MlxEngineEngine(MlxPeakMemory):
     """`mlx_engine.load_model` + `create_generator` on token ids, one request at a time.
 
     The sequential model kit is used (`max_seq_nums=1`): one request at a time, like the other
@@ -81,16 +82,6 @@ class MlxEngineEngine:
             stop = result.stop_condition
             if stop is not None and stop.stop_reason == "user_cancelled":
                 raise RuntimeError("mlx_engine cancelled the generation")
-
-    def reset_peak_memory(self) -> None:
-        import mlx.core as mx
-
-        mx.reset_peak_memory()
-
-    def peak_memory_mb(self) -> float | None:
-        import mlx.core as mx
-
-        return mx.get_peak_memory() / 2**20
 
     def info(self) -> dict[str, Any]:
         return {"ignore_eos": self.ignore_eos, "max_kv_size": self.max_kv_size}

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from mlxguard.engines.inprocess import MlxPeakMemory
 
-class MlxLmEngine:
+
+class MlxLmEngine(MlxPeakMemory):
     """mlx-lm in this process. EOS is ignored by default so every trial does identical work."""
 
     name = "mlx-lm"
@@ -60,16 +62,6 @@ class MlxLmEngine:
             sampler=sampler,
             prefill_step_size=self.prefill_step_size,
         )
-
-    def reset_peak_memory(self) -> None:
-        import mlx.core as mx
-
-        mx.reset_peak_memory()
-
-    def peak_memory_mb(self) -> float | None:
-        import mlx.core as mx
-
-        return mx.get_peak_memory() / 2**20
 
     def info(self) -> dict[str, Any]:
         return {"ignore_eos": self.ignore_eos, "prefill_step_size": self.prefill_step_size}
