@@ -1,5 +1,5 @@
 """`python -m mlxguard` runs the CLI."""
 
-from mlxguard.cli import main
+from mlxguard.cli.app import main
 
 main()

@@ -41,9 +41,9 @@ def record(data: Path, minutes: float, max_tokens: int, prompt_tokens: int, seed
     """Append interleaved rounds to ``data`` until ``minutes`` have passed."""
     from slow_engine import SlowEngine
 
-    from mlxguard.prompts import PromptFactory
-    from mlxguard.synthetic import resolve_model
-    from mlxguard.timing import generate, metrics_of
+    from mlxguard.models.synthetic import resolve_model
+    from mlxguard.run.prompts import PromptFactory
+    from mlxguard.run.timing import generate, metrics_of
 
     done = sum(1 for _ in data.open(encoding="utf-8")) if data.exists() else 0
     model = str(resolve_model(None))
@@ -85,7 +85,7 @@ def _sequential(
     base: list[float], cur: list[float], start: int, args: argparse.Namespace, direction: str
 ) -> tuple[Outcome, int] | None:
     """One adaptive comparison from round ``start``; None when the data runs out."""
-    from mlxguard.regression import compare, naive_mean_rule
+    from mlxguard.check.decision import compare, naive_mean_rule
 
     n = args.initial
     while start + n <= len(base):

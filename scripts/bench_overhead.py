@@ -11,7 +11,7 @@
 3. The ipc engine against in-process mlx-lm, both under the harness: decode time per token
    ((t_last - t_first) / (n - 1)) and TTFT, rounds interleaved.
 
-Intervals: the ratio of medians with a 95% percentile bootstrap (mlxguard.regression.ratio_ci).
+Intervals: the ratio of medians with a 95% percentile bootstrap (mlxguard.check.decision.ratio_ci).
 Prints a Markdown table.
 """
 
@@ -26,13 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from mlxguard.check.decision import ratio_ci
 from mlxguard.engines.ipc_engine import IpcEngine
 from mlxguard.engines.mlx_lm_engine import MlxLmEngine
-from mlxguard.progress import Progress
-from mlxguard.prompts import PromptFactory
-from mlxguard.regression import ratio_ci
-from mlxguard.synthetic import resolve_model
-from mlxguard.timing import Generation, generate, metrics_of
+from mlxguard.models.synthetic import resolve_model
+from mlxguard.run.progress import Progress
+from mlxguard.run.prompts import PromptFactory
+from mlxguard.run.timing import Generation, generate, metrics_of
 
 Row = tuple[str, float, float, float | None, float | None, float | None]
 

@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Path to the tiny synthetic model (seed 0, bfloat16), built once per session."""
-    from mlxguard.synthetic import build
+    from mlxguard.models.synthetic import build
 
     return build("tiny", tmp_path_factory.mktemp("models") / "tiny")
 

@@ -9,13 +9,13 @@ import pytest
 from _results_factory import bench, env, lognormal, results
 from typer.testing import CliRunner
 
-from mlxguard.baseline_check import baseline_verdicts
 from mlxguard.baselines import SCHEMA, file_name, load_baseline, load_baselines, update
-from mlxguard.cli import app
+from mlxguard.check.baseline import baseline_verdicts
+from mlxguard.cli.app import app
 from mlxguard.config import CheckSettings
-from mlxguard.environment import fingerprint
 from mlxguard.errors import UsageError
 from mlxguard.results import write_results
+from mlxguard.run.environment import fingerprint
 
 GATED = CheckSettings().all_gated()
 

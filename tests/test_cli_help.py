@@ -14,7 +14,7 @@ HEAVY = ("mlx.core", "mlx_lm", "numpy", "scipy", "requests")
 def test_help_imports_nothing_heavy(args: list[str]) -> None:
     code = (
         "import sys\n"
-        "from mlxguard.cli import main\n"
+        "from mlxguard.cli.app import main\n"
         f"sys.argv = ['mlxguard', *{args!r}, '--help']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         f"print('loaded:', ','.join(m for m in {HEAVY!r} if m in sys.modules))\n"

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from mlxguard.cli import app
-from mlxguard.questions import COMBINATIONS, make_questions
+from mlxguard.cli.app import app
 from mlxguard.results import Benchmark, Metric
+from mlxguard.run.questions import COMBINATIONS, make_questions
 from mlxguard.suites.flexible import winner
 
 # --- questions ------------------------------------------------------------------------------

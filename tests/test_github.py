@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from github_server import DATA, GitHubServer
 
-from mlxguard.check import evaluate
+from mlxguard.check.evaluate import evaluate
 from mlxguard.config import Config
 from mlxguard.github.client import Client, GitHubError, RetryPolicy
 from mlxguard.github.comment import MAX_BODY, StickyComment, fit, marker

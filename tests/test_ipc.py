@@ -168,7 +168,7 @@ def test_engine_specs_and_codec_option():
 
 def test_ipc_suite_produces_every_metric(tiny_model):
     from mlxguard.config import Config
-    from mlxguard.progress import Progress
+    from mlxguard.run.progress import Progress
     from mlxguard.suites import SuiteContext
     from mlxguard.suites.ipc import run
 
@@ -188,7 +188,7 @@ def test_ipc_suite_produces_every_metric(tiny_model):
 
 
 def test_cli_run_ipc_suite(tiny_model, tmp_path):
-    from mlxguard.cli import app
+    from mlxguard.cli.app import app
 
     out = tmp_path / "results.json"
     args = ["run", "--suite", "ipc", "--samples", "2", "--model", str(tiny_model), "-o", str(out)]
@@ -200,7 +200,7 @@ def test_cli_run_ipc_suite(tiny_model, tmp_path):
 
 
 def test_cli_rejects_a_bad_codec(tmp_path):
-    from mlxguard.cli import app
+    from mlxguard.cli.app import app
 
     result = CliRunner().invoke(app, ["run", "--codec", "xml", "-o", str(tmp_path / "r.json")])
     assert result.exit_code == 2

@@ -10,10 +10,10 @@ import pytest
 from _results_factory import bench, env, results
 from typer.testing import CliRunner
 
-from mlxguard.cli import app
+from mlxguard.cli.app import app
 from mlxguard.errors import UsageError
-from mlxguard.exports import export
 from mlxguard.merge import merge
+from mlxguard.reports.exports import export
 from mlxguard.results import load_results, write_results
 
 # https://bencher.dev/bmf.json (Bencher Metric Format), as documented.

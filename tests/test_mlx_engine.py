@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mlxguard.cli import app
+from mlxguard.cli.app import app
 from mlxguard.engines import resolve_engine, resolve_reference
 from mlxguard.engines.mlx_engine_engine import INSTALL_HINT
 from mlxguard.errors import UsageError
-from mlxguard.timing import generate, metrics_of
+from mlxguard.run.timing import generate, metrics_of
 
 
 @pytest.fixture

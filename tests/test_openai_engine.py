@@ -20,7 +20,7 @@ from mlxguard.engines import resolve_engine
 from mlxguard.engines.openai_engine import ServerError, parse_spec
 from mlxguard.engines.sse import iter_sse_data
 from mlxguard.errors import UsageError
-from mlxguard.timing import generate, metrics_of
+from mlxguard.run.timing import generate, metrics_of
 
 REPO = Path(__file__).resolve().parents[1]
 

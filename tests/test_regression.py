@@ -1,4 +1,4 @@
-"""Tests for mlxguard.regression on synthetic samples whose right answer is known.
+"""Tests for mlxguard.check.decision on synthetic samples whose right answer is known.
 
 Noise model: lognormal, ``median * exp(N(0, sigma))``; "20% noise" is sigma = 0.2, so identical
 trials swing by about ±20% (one sigma) to ±40% (two sigmas).
@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from mlxguard.regression import Comparison, compare, decisive, naive_mean_rule, ratio_ci
+from mlxguard.check.decision import Comparison, compare, decisive, naive_mean_rule, ratio_ci
 
 
 def _pairs(n: int, sigma: float, shift: float, reps: int, seed: int, median: float = 100.0):

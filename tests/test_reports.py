@@ -8,7 +8,7 @@ import json
 
 from factories import benchmark, results
 
-from mlxguard.check import evaluate
+from mlxguard.check.evaluate import evaluate
 from mlxguard.config import Config
 from mlxguard.reports import render
 from mlxguard.reports.escape import code, md

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mlxguard import synthetic
-from mlxguard.cli_model import app
+from mlxguard.cli.model import app
 from mlxguard.errors import UsageError
+from mlxguard.models import synthetic
 
 mlx_lm = pytest.importorskip("mlx_lm")
 mx = pytest.importorskip("mlx.core")
@@ -284,7 +284,7 @@ def test_resolve_model_accepts_directories_and_refuses_the_rest(
 
 
 def test_concurrent_first_use_shares_one_cache_entry(_cache: Path) -> None:
-    code = "from mlxguard.synthetic import resolve_model; print(resolve_model(None))"
+    code = "from mlxguard.models.synthetic import resolve_model; print(resolve_model(None))"
     env = {**os.environ, "MLXGUARD_CACHE": str(_cache)}
     root = Path(__file__).resolve().parents[1]
     procs = [
@@ -342,7 +342,7 @@ def test_help_does_not_import_mlx() -> None:
     code = (
         "import sys\n"
         "from typer.testing import CliRunner\n"
-        "from mlxguard.cli_model import app\n"
+        "from mlxguard.cli.model import app\n"
         "r = CliRunner().invoke(app, ['synth', '--help'])\n"
         "assert r.exit_code == 0 and '--bits' in r.output, r.output\n"
         "assert 'mlx.core' not in sys.modules and 'mlx_lm' not in sys.modules\n"

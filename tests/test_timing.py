@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mlxguard.plan import Scenario, make_plan
-from mlxguard.prompts import PromptFactory
-from mlxguard.timing import Generation, metrics_of
+from mlxguard.run.plan import Scenario, make_plan
+from mlxguard.run.prompts import PromptFactory
+from mlxguard.run.timing import Generation, metrics_of
 
 MS = 1_000_000
 

@@ -51,7 +51,7 @@ def _tensors(config: dict[str, Any]) -> list[dict[str, Any]]:
 
 def messages() -> dict[str, dict[str, Any]]:
     """Kind -> message (plain maps, lists, strings, ints, floats, bools: both codecs' types)."""
-    from mlxguard.synthetic import PRESETS
+    from mlxguard.models.synthetic import PRESETS
 
     config = dict(PRESETS["llama-3.2-1b"].config)
     chunk = p.notification(

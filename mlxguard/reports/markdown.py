@@ -7,7 +7,7 @@ from typing import Any
 
 import jinja2
 
-from mlxguard.check import CheckReport
+from mlxguard.check.evaluate import CheckReport
 from mlxguard.metrics import format_value
 from mlxguard.reports import pairs
 from mlxguard.reports.escape import code, md
@@ -20,7 +20,7 @@ ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️", "skipped": "⏭
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("mlxguard", "templates"),
+        loader=jinja2.PackageLoader("mlxguard.reports", "templates"),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # Markdown, not HTML: untrusted text goes through the `md` filter
         trim_blocks=True,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlxguard.check.reference import RATIO_METRICS
 from mlxguard.metrics import format_value
-from mlxguard.reference import RATIO_METRICS
 from mlxguard.results import Benchmark, Results
 
 # Columns of the flexible table: (header, metric).

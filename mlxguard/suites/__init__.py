@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from mlxguard.config import Config
 from mlxguard.errors import UsageError
-from mlxguard.progress import Progress
 from mlxguard.results import Benchmark
+from mlxguard.run.progress import Progress
 
 
 @dataclass

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mlxguard.check.parity import Decode, parity
+from mlxguard.check.reference import ratios
 from mlxguard.config import Config
 from mlxguard.engines import EngineFactory, configured_engine, resolve_reference
-from mlxguard.parity import Decode, parity
-from mlxguard.plan import Scenario, Trial
-from mlxguard.reference import ratios
 from mlxguard.results import Benchmark
-from mlxguard.runner import RunSettings, run_trials
+from mlxguard.run.plan import Scenario, Trial
+from mlxguard.run.runner import RunSettings, run_trials
+from mlxguard.run.timing import Generation
 from mlxguard.suites import SuiteContext
-from mlxguard.timing import Generation
 
 COMPARE_OUTPUT_TOKENS = 64
 ROLES = ("candidate", "reference")

@@ -1,6 +1,6 @@
 """The `flexible` suite: real questions, any model, 1 to 100,000 of them, one or both engines.
 
-Questions come from `mlxguard.questions` (seeded); answers stop at the model's end of sequence
+Questions come from `mlxguard.run.questions` (seeded); answers stop at the model's end of sequence
 or at `max_tokens` (default 64), as a user would see them. Each engine's benchmark keeps a
 compact record per question; with both engines, the candidate's names the winner.
 """
@@ -11,14 +11,14 @@ from typing import Any
 
 from mlxguard.config import Config
 from mlxguard.engines import Engine, EngineFactory
-from mlxguard.plan import Scenario, Trial
-from mlxguard.prompts import Prompt
-from mlxguard.questions import make_questions
 from mlxguard.results import Benchmark
-from mlxguard.runner import run_trials
+from mlxguard.run.plan import Scenario, Trial
+from mlxguard.run.prompts import Prompt
+from mlxguard.run.questions import make_questions
+from mlxguard.run.runner import run_trials
+from mlxguard.run.timing import Generation, metrics_of
 from mlxguard.suites import SuiteContext
 from mlxguard.suites.compare import ROLES, pair_settings, resolve_roles
-from mlxguard.timing import Generation, metrics_of
 
 FLEXIBLE_OUTPUT_TOKENS = 64
 QUESTION_CHARS = 60  # records keep the start of each question: enough to recognise it

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from mlxguard.config import Config
 from mlxguard.engines import configured_engine
-from mlxguard.plan import Scenario
 from mlxguard.results import Benchmark
-from mlxguard.runner import RunSettings, run_trials
+from mlxguard.run.plan import Scenario
+from mlxguard.run.runner import RunSettings, run_trials
 from mlxguard.suites import SuiteContext
 
 # TTFT needs only a few tokens; more would just add decode time to each sample.

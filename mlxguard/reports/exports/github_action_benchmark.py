@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 
 from mlxguard.errors import UsageError
-from mlxguard.exports import benchmark_name
 from mlxguard.metrics import format_value
+from mlxguard.reports.exports import benchmark_name
 from mlxguard.results import Results
 
 TOOLS = {"higher": "customBiggerIsBetter", "lower": "customSmallerIsBetter"}

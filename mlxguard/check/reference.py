@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlxguard.check import Status, Verdict
+from mlxguard.check.decision import compare, ratio_ci
+from mlxguard.check.evaluate import Status, Verdict
 from mlxguard.config import CheckSettings
 from mlxguard.metrics import spec
-from mlxguard.regression import compare, ratio_ci
 from mlxguard.results import Benchmark, Results
 
 # Metric -> the word readers know it by.

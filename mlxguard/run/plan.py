@@ -25,7 +25,7 @@ class Scenario:
     max_tokens: int
     streaming: bool = True
     cold: bool = False  # a new engine and a timed load for every sample
-    fresh_process: bool = False  # with cold: in a new process too (`mlxguard.trial`)
+    fresh_process: bool = False  # with cold: in a new process too (`mlxguard.run.fresh_process`)
 
     def params(self) -> dict[str, object]:
         return {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from mlxguard.exports import benchmark_name
+from mlxguard.reports.exports import benchmark_name
 from mlxguard.results import Results
 from mlxguard.stats import percentile
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from mlxguard import __version__
 from mlxguard.config import Config
-from mlxguard.environment import DEFAULT_FINGERPRINT_FIELDS, collect
-from mlxguard.progress import Progress
 from mlxguard.results import Benchmark, Results, RunInfo, Tool, write_results
+from mlxguard.run.environment import DEFAULT_FINGERPRINT_FIELDS, collect
+from mlxguard.run.progress import Progress
 from mlxguard.suites import SuiteContext, suite_runner
 
 
@@ -57,7 +57,7 @@ def execute(
     command: list[str] | None = None,
 ) -> Results:
     """Run `suites` on the configured model and engine; write `output` after each suite."""
-    from mlxguard.synthetic import resolve_model
+    from mlxguard.models.synthetic import resolve_model
 
     model_dir = resolve_model(config.model)
     label = model_label(config.model, model_dir)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from mlxguard.cli_common import emit, guarded
+from mlxguard.cli.common import emit, guarded
 
 DirOpt = Annotated[
     Path, typer.Option("--dir", "-d", help="Baseline directory (default: baselines).")
@@ -77,7 +77,7 @@ def compare(
     config: ConfigOpt = None,
 ) -> None:
     """Compare two results files metric by metric, with the regression statistics."""
-    from mlxguard.baseline_check import compare_samples, machine_difference
+    from mlxguard.check.baseline import compare_samples, machine_difference
     from mlxguard.config import load_config
     from mlxguard.results import load_results
 
@@ -138,7 +138,7 @@ def export(
     output: OutputOpt = None,
 ) -> None:
     """Export a results file in Bencher Metric Format or github-action-benchmark's JSON."""
-    from mlxguard.exports import export as render
+    from mlxguard.reports.exports import export as render
     from mlxguard.results import load_results
 
     text = render(load_results(results), to, better=better)

@@ -10,11 +10,11 @@ from typing import Any
 
 from mlxguard.engines import Engine, EngineFactory, check_engine
 from mlxguard.errors import UsageError
-from mlxguard.plan import Order, Scenario, Trial, make_plan
-from mlxguard.progress import Progress
-from mlxguard.prompts import Prompt, PromptFactory
 from mlxguard.results import Benchmark, Metric
-from mlxguard.timing import (
+from mlxguard.run.plan import Order, Scenario, Trial, make_plan
+from mlxguard.run.progress import Progress
+from mlxguard.run.prompts import Prompt, PromptFactory
+from mlxguard.run.timing import (
     Generation,
     close_quietly,
     cold_generate,
@@ -91,7 +91,7 @@ def _run_cold(
         streaming=trial.scenario.streaming,
     )
     if trial.scenario.fresh_process:
-        from mlxguard.trial import run_fresh
+        from mlxguard.run.fresh_process import run_fresh
 
         spec = settings.specs.get(slot.label, slot.label)
         rec = run_fresh(spec, slot.model_dir, prompt, codec=settings.codec, **params)

@@ -11,10 +11,10 @@ import statistics
 from collections.abc import Sequence
 
 from mlxguard.baselines import Baseline, Series
-from mlxguard.check import Kind, Verdict
+from mlxguard.check.decision import Comparison, compare
+from mlxguard.check.evaluate import Kind, Verdict
 from mlxguard.config import CheckSettings
 from mlxguard.metrics import spec
-from mlxguard.regression import Comparison, compare
 from mlxguard.results import Benchmark, Environment, Results
 
 CROSS_MACHINE_NOTE = "compared across machines (--allow-cross-machine)"

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from mlxguard import __version__
-from mlxguard.cli_common import (
+from mlxguard.cli.common import (
     BaselineOpt,
     CrossOpt,
     check_fail_on,
@@ -243,11 +243,11 @@ def run(
         check_writable(report)
     baselines = load_baseline(baseline)
 
-    from mlxguard.execute import execute
+    from mlxguard.run.session import execute
 
     results = execute(cfg, suites, output, quiet=quiet, command=sys.argv[1:])
     if until_decisive:
-        from mlxguard.adaptive import run_until_decisive
+        from mlxguard.run.adaptive import run_until_decisive
 
         done = run_until_decisive(
             cfg, results, output, baselines=baselines, allow_cross_machine=allow_cross_machine,
@@ -282,7 +282,7 @@ def _judge(
     stdout: bool = True,
 ) -> int:
     """Check, render, print and/or write the report; return the exit code."""
-    from mlxguard.check import evaluate
+    from mlxguard.check.evaluate import evaluate
     from mlxguard.reports import render
 
     checked = evaluate(results, cfg, baselines, allow_cross_machine=allow_cross_machine)
@@ -367,14 +367,14 @@ def _root(
 
 
 def _add_subcommands() -> None:
-    from mlxguard.cli_model import app as model_app
+    from mlxguard.cli.model import app as model_app
 
     app.add_typer(model_app, name="model")
-    from mlxguard.cli_baseline import register as register_baseline
+    from mlxguard.cli.baseline import register as register_baseline
 
     register_baseline(app)
 
-    from mlxguard.cli_github import register as register_github
+    from mlxguard.cli.publish import register as register_github
 
     register_github(app)
 

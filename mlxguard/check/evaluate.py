@@ -198,8 +198,8 @@ def evaluate(
         allow_cross_machine: compare with a baseline of another fingerprint, and say so.
         interim: an interim look of adaptive sampling (stricter fails; see regression.compare).
     """
-    from mlxguard.baseline_check import CROSS_MACHINE_NOTE, baseline_verdicts
-    from mlxguard.reference import reference_verdicts
+    from mlxguard.check.baseline import CROSS_MACHINE_NOTE, baseline_verdicts
+    from mlxguard.check.reference import reference_verdicts
 
     verdicts = success_verdicts(results, config.check.min_success_rate)
     verdicts += target_verdicts(results, config.targets)

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlxguard.baselines import Baseline
-from mlxguard.check import evaluate
+from mlxguard.check.evaluate import evaluate
 from mlxguard.config import Config
-from mlxguard.plan import Scenario
 from mlxguard.results import Benchmark, Metric, Results, write_results
+from mlxguard.run.plan import Scenario
 
 # Trials added per round: fewer means more looks at the data (more chances of a false alarm).
 MIN_BATCH = 10
@@ -81,7 +81,7 @@ def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
 
 def merge_compare(old: Benchmark, new: Benchmark, merged: dict[tuple, Benchmark]) -> Benchmark:
     """A compare candidate with ``new``'s trials appended: ratios and parity over all trials."""
-    from mlxguard.reference import ratios
+    from mlxguard.check.reference import ratios
 
     cand = extend_benchmark(old, new)
     info = dict(old.extra.get("reference") or {})
@@ -110,12 +110,12 @@ def _round(
 ) -> Results:  # fmt: skip
     """Run ``batch`` more trials of every benchmark in ``todo``; return the extended results."""
     from mlxguard.engines import configured_engine
-    from mlxguard.execute import model_label
-    from mlxguard.progress import Progress
-    from mlxguard.runner import RunSettings, run_trials
+    from mlxguard.models.synthetic import resolve_model
+    from mlxguard.run.progress import Progress
+    from mlxguard.run.runner import RunSettings, run_trials
+    from mlxguard.run.session import model_label
     from mlxguard.suites import SuiteContext
     from mlxguard.suites.compare import run as run_compare
-    from mlxguard.synthetic import resolve_model
 
     model_dir = resolve_model(config.model)
     label = model_label(config.model, model_dir)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from mlxguard.cli_common import BaselineOpt, CrossOpt, check_fail_on, guarded, load_baseline
+from mlxguard.cli.common import BaselineOpt, CrossOpt, check_fail_on, guarded, load_baseline
 from mlxguard.errors import UsageError
 
 
@@ -72,7 +72,7 @@ def publish(
     """Check RESULTS as `mlxguard check` does, then report to GitHub (job summary, outputs,
     annotations, sticky PR comment, commit status). Exits with the check's code: 0 pass, 1 fail,
     2 bad input; a reporting failure is a warning and never changes it. Token: GITHUB_TOKEN."""
-    from mlxguard.check import evaluate
+    from mlxguard.check.evaluate import evaluate
     from mlxguard.config import load_config
     from mlxguard.github.publish import Options, Publisher
     from mlxguard.results import load_results

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from mlxguard import synthetic
+from mlxguard.models import synthetic
 
 app = typer.Typer(help="Build and list synthetic models.")
 

@@ -20,11 +20,11 @@ def export(results: Results, fmt: str, *, better: str = "higher") -> str:
         UsageError: an unknown format or ``better`` value.
     """
     if fmt == "bencher":
-        from mlxguard.exports.bencher import export as bmf
+        from mlxguard.reports.exports.bencher import export as bmf
 
         return bmf(results)
     if fmt == "github-action-benchmark":
-        from mlxguard.exports.github_action_benchmark import export as gab
+        from mlxguard.reports.exports.github_action_benchmark import export as gab
 
         return gab(results, better)
     raise UsageError(f"unknown export format '{fmt}'; choose one of {', '.join(FORMATS)}")

@@ -1,4 +1,4 @@
-"""One cold trial in a fresh process: `python -m mlxguard.trial`.
+"""One cold trial in a fresh process: `python -m mlxguard.run.fresh_process`.
 
 The child resolves the engine spec, times the load, times one generation, and writes the raw
 record back as JSON. Every timestamp comes from the child's own `perf_counter_ns`, and every
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mlxguard.errors import UsageError
-from mlxguard.timing import Generation, cold_generate, describe_error
+from mlxguard.run.timing import Generation, cold_generate, describe_error
 
 
 def _child_path() -> str:
@@ -28,7 +28,7 @@ def _child_path() -> str:
 
     The parent's path matters for `module:attr` plugins that the parent could import.
     """
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])
     entries = [root, *(str(Path(p).resolve()) for p in sys.path if p)]
     return os.pathsep.join(dict.fromkeys(entries))
 
@@ -60,7 +60,7 @@ def run_fresh(
     }
     env = {**os.environ, "PYTHONPATH": _child_path()}
     proc = subprocess.run(
-        [sys.executable, "-m", "mlxguard.trial"],
+        [sys.executable, "-m", "mlxguard.run.fresh_process"],
         input=json.dumps(request),
         capture_output=True,
         text=True,

@@ -1,0 +1,1 @@
+"""The check stage: results x targets x reference x baselines -> verdicts with evidence."""

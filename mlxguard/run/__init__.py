@@ -1,0 +1,1 @@
+"""The run stage: plan, runner, timing, prompts, questions, adaptive rounds, environment."""
