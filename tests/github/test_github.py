@@ -20,7 +20,7 @@ from mlxguard.github.workflow import annotation, set_outputs
 from mlxguard.reports import comment
 from mlxguard.results import load_results
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "github"
 EVENTS = DATA / "events"
 TOKEN = "ghs_test0123456789secretTOKEN"

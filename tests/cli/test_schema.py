@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 from conftest import mlxguard
 
-SCHEMA_FILE = Path(__file__).resolve().parents[1] / "docs" / "results.schema.json"
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "results.schema.json"
 
 
 def test_committed_schema_is_current() -> None:

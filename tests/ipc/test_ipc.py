@@ -20,7 +20,7 @@ from mlxguard.ipc import protocol as p
 from mlxguard.ipc.codec import CODECS, FrameError, get_codec
 
 PROMPTS = ["The quick brown fox", "hello world, this is a test of the worker"]
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -286,7 +286,7 @@ def test_resolve_model_accepts_directories_and_refuses_the_rest(
 def test_concurrent_first_use_shares_one_cache_entry(_cache: Path) -> None:
     code = "from mlxguard.models.synthetic import resolve_model; print(resolve_model(None))"
     env = {**os.environ, "MLXGUARD_CACHE": str(_cache)}
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", code], cwd=root, env=env, stdout=subprocess.PIPE, text=True
@@ -347,5 +347,5 @@ def test_help_does_not_import_mlx() -> None:
         "assert r.exit_code == 0 and '--bits' in r.output, r.output\n"
         "assert 'mlx.core' not in sys.modules and 'mlx_lm' not in sys.modules\n"
     )
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True)

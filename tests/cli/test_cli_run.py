@@ -9,7 +9,7 @@ from conftest import mlxguard
 
 from mlxguard.results import load_results
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_run_writes_every_metric(small_run: Path) -> None:

@@ -15,7 +15,7 @@ from test_github import EVENTS, HEAD, TOKEN, check_code
 
 from mlxguard.github.comment import marker
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def runner_env(server: GitHubServer, temp: Path) -> dict[str, str]:

@@ -89,7 +89,7 @@ def test_bad_run_flags(tmp_path: Path, args: list[str], fragment: str) -> None:
         *args,
         "-o",
         str(tmp_path / "r.json"),
-        env={"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        env={"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
     _assert_usage_error(proc, fragment)
     assert not (tmp_path / "r.json").exists()
@@ -106,7 +106,7 @@ def test_plugin_without_protocol(tmp_path: Path, tiny_model: Path) -> None:
         "tests.plugins.flaky:NoLoad",
         "-o",
         str(tmp_path / "r.json"),
-        env={"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        env={"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
     _assert_usage_error(proc, "does not follow the protocol: no load()")
 

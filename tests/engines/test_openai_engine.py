@@ -22,7 +22,7 @@ from mlxguard.engines.sse import iter_sse_data
 from mlxguard.errors import UsageError
 from mlxguard.run.timing import generate, metrics_of
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:
