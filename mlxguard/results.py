@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mlxguard.errors import UsageError, first_problem
 from mlxguard.fsutil import read_input, write_atomic
@@ -45,10 +45,46 @@ class Metric(_Frozen):
     samples: list[float]
     summary: Summary
     warmup_samples: list[float] = Field(default_factory=list)
+    processes: list[int] | None = Field(
+        None,
+        description="worker process index of each sample (parallel to `samples`); "
+        "null when unknown",
+    )
+    rounds: list[int] | None = Field(
+        None,
+        description="adaptive/interleaving round of each sample (parallel to `samples`); "
+        "null when unknown",
+    )
+
+    @model_validator(mode="after")
+    def _parallel(self) -> Metric:
+        for name in ("processes", "rounds"):
+            values = getattr(self, name)
+            if values is not None and len(values) != len(self.samples):
+                raise ValueError(
+                    f"{name} has {len(values)} entries for {len(self.samples)} samples"
+                )
+        return self
 
     @classmethod
-    def of(cls, name: str, samples: list[float], warmup: list[float] | None = None) -> Metric:
-        """Build a metric from raw samples, taking unit and direction from the registry."""
+    def of(
+        cls,
+        name: str,
+        samples: list[float],
+        warmup: list[float] | None = None,
+        *,
+        processes: list[int] | None = None,
+        rounds: list[int] | None = None,
+    ) -> Metric:
+        """Build a metric from raw samples, taking unit and direction from the registry.
+
+        Args:
+            name: the metric's registry name (e.g. `ttft_ms`).
+            samples: the measured values, in the order they were taken.
+            warmup: warm-up values, kept apart from the statistics.
+            processes: the worker process index of each sample, when known.
+            rounds: the round of each sample, when known.
+        """
         from mlxguard.metrics import spec
         from mlxguard.stats import summarize
 
@@ -59,14 +95,31 @@ class Metric(_Frozen):
             samples=list(samples),
             summary=Summary(**summarize(samples)),
             warmup_samples=list(warmup or []),
+            processes=None if processes is None else list(processes),
+            rounds=None if rounds is None else list(rounds),
         )
+
+
+class EngineEnvironment(_Frozen):
+    """What an engine (or the worker process hosting it) reports about itself."""
+
+    versions: dict[str, str | None] = Field(
+        default_factory=dict,
+        description="package -> version as the engine or its worker reports them "
+        "(e.g. mlx, mlx-lm in the worker's interpreter); null when not installed",
+    )
 
 
 class Benchmark(_Frozen):
     """One (suite, engine, model, scenario) cell of a run."""
 
     suite: str
-    engine: str
+    engine: str = Field(description="the engine's display name (part of the benchmark key)")
+    engine_spec: str | None = Field(
+        None,
+        description="the spec the engine was built from (e.g. `ipc:json`, `mypkg.engine:make`); "
+        "null when unknown",
+    )
     model: str
     scenario: str
     params: dict[str, Any] = Field(default_factory=dict)
@@ -74,6 +127,9 @@ class Benchmark(_Frozen):
     trials: int = 0
     successes: int = 0
     errors: list[str] = Field(default_factory=list)
+    engine_environment: EngineEnvironment | None = Field(
+        None, description="versions the engine or its worker reports; null when not reported"
+    )
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @property
@@ -98,6 +154,10 @@ class RunInfo(_Frozen):
     git_ref: str | None = None
     seed: int
     command: list[str] = Field(default_factory=list)
+    incomplete_suites: list[str] = Field(
+        default_factory=list,
+        description="suites planned but not finished (e.g. interrupted); empty when complete",
+    )
 
 
 class Environment(_Frozen):
