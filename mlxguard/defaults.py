@@ -5,3 +5,6 @@
 # 2-core machine is found >= 97% of the time (docs/regression.md).
 DEFAULT_MAX_SAMPLES = 120
 DEFAULT_MAX_SECONDS = 600.0
+
+# Runs a baseline keeps per (machine, model, engine), newest first (`baseline update --keep`).
+DEFAULT_KEEP = 5

@@ -6,7 +6,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import typer
 
@@ -42,23 +42,6 @@ def emit(text: str, output: Path | None) -> None:
         write_atomic(output, text)
 
 
-BaselineOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--baseline",
-        help="Baseline directory or file to compare with (default: none; record one with "
-        "`mlxguard baseline update`).",
-    ),
-]
-CrossOpt = Annotated[
-    bool,
-    typer.Option(
-        "--allow-cross-machine",
-        help="Compare with a baseline from another machine fingerprint (default: skipped).",
-    ),
-]
-
-
 def load_baseline(path: Path | None) -> Any:
     """The baselines at `path` (a directory or one file), or None when none was given."""
     if path is None:
@@ -71,3 +54,27 @@ def load_baseline(path: Path | None) -> Any:
 def check_fail_on(fail_on: str | None) -> None:
     if fail_on not in (None, "fail", "inconclusive"):
         raise UsageError(f"--fail-on '{fail_on}' must be 'fail' or 'inconclusive'")
+
+
+def judge(
+    results: Any,
+    cfg: Any,
+    fmt: str,
+    report_path: Path | None,
+    fail_on: str | None,
+    baselines: Any = None,
+    allow_cross_machine: bool = False,
+    *,
+    stdout: bool = True,
+) -> int:
+    """Check, render, print and/or write the report; return the exit code."""
+    from mlxguard.check.evaluate import evaluate
+    from mlxguard.reports import render
+
+    checked = evaluate(results, cfg, baselines, allow_cross_machine=allow_cross_machine)
+    text = render(fmt, results, checked)
+    if report_path is not None:
+        emit(text, report_path)
+    if stdout:
+        sys.stdout.write(text)
+    return checked.exit_code(fail_on or cfg.check.fail_on)

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from mlxguard.cli.common import BaselineOpt, CrossOpt, check_fail_on, guarded, load_baseline
+from mlxguard.cli.common import check_fail_on, guarded, load_baseline
+from mlxguard.cli.options import BaselineOpt, ConfigOpt, CrossOpt, FailOnOpt, ResultsArg
 from mlxguard.errors import UsageError
 
 
+@guarded
 def publish(
-    results: Annotated[Path, typer.Argument(help="Results file written by `mlxguard run`.")],
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            "-c",
-            help="Config file (default: ./mlxguard.toml, else [tool.mlxguard] in "
-            "./pyproject.toml, else built-in defaults).",
-            dir_okay=False,
-        ),
-    ] = None,
+    results: ResultsArg,
+    config: ConfigOpt = None,
     baseline: BaselineOpt = None,
     allow_cross_machine: CrossOpt = False,
     pr: Annotated[
@@ -54,13 +46,7 @@ def publish(
     status: Annotated[
         bool, typer.Option("--status/--no-status", help="Set the commit status (default: on).")
     ] = True,
-    fail_on: Annotated[
-        str | None,
-        typer.Option(
-            "--fail-on",
-            help="Exit 1 on 'fail' or also on 'inconclusive' (default: from the config, 'fail').",
-        ),
-    ] = None,
+    fail_on: FailOnOpt = None,
     artifact: Annotated[
         str,
         typer.Option(
@@ -94,8 +80,3 @@ def publish(
     )
     report = evaluate(loaded, cfg, load_baseline(baseline), allow_cross_machine=allow_cross_machine)
     raise typer.Exit(Publisher(dict(os.environ), options).publish(loaded, report))
-
-
-def register(app: typer.Typer) -> None:
-    """Add `publish` to the main app."""
-    app.command(name="publish")(guarded(publish))

@@ -1,0 +1,46 @@
+"""`mlxguard check`: judge a results file against targets and baselines."""
+
+from __future__ import annotations
+
+import typer
+
+from mlxguard.cli.common import check_fail_on, guarded, judge, load_baseline
+from mlxguard.cli.options import (
+    BaselineOpt,
+    ConfigOpt,
+    CrossOpt,
+    FailOnOpt,
+    FormatOpt,
+    OutputOpt,
+    ResultsArg,
+)
+
+
+@guarded
+def check(
+    results: ResultsArg,
+    config: ConfigOpt = None,
+    fmt: FormatOpt = "console",
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = None,
+    baseline: BaselineOpt = None,
+    allow_cross_machine: CrossOpt = False,
+) -> None:
+    """Judge a results file against targets and baselines; exit 0 pass, 1 fail, 2 bad input."""
+    from mlxguard.config import load_config
+    from mlxguard.reports import check_format
+    from mlxguard.results import load_results
+
+    check_fail_on(fail_on)
+    check_format(fmt)
+    cfg = load_config(config)
+    loaded = load_results(results)
+    if output is not None:
+        from mlxguard.fsutil import check_writable
+
+        check_writable(output)
+    baselines = load_baseline(baseline)
+    code = judge(
+        loaded, cfg, fmt, output, fail_on, baselines, allow_cross_machine, stdout=output is None
+    )
+    raise typer.Exit(code)

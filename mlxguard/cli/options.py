@@ -1,0 +1,55 @@
+"""One declaration per option shared by several commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config file (default: ./mlxguard.toml, else [tool.mlxguard] in "
+        "./pyproject.toml, else built-in defaults).",
+        dir_okay=False,
+    ),
+]
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", help="Report format: console, markdown, json or csv.")
+]
+FailOnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 on 'fail' or also on 'inconclusive' (default: from the config, 'fail').",
+    ),
+]
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        help="Baseline directory or file to compare with (default: none; record one with "
+        "`mlxguard baseline update`).",
+    ),
+]
+CrossOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-cross-machine",
+        help="Compare with a baseline from another machine fingerprint (default: skipped).",
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write to this file instead of stdout (default: stdout).",
+        dir_okay=False,
+    ),
+]  # fmt: skip
+ResultsArg = Annotated[Path, typer.Argument(help="Results file written by `mlxguard run`.")]
+DirOpt = Annotated[
+    Path, typer.Option("--dir", "-d", help="Baseline directory (default: baselines).")
+]

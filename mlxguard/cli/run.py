@@ -1,0 +1,236 @@
+"""`mlxguard run`: run benchmark suites, write the results file, print the verdicts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mlxguard.cli.common import check_fail_on, guarded, judge, load_baseline
+from mlxguard.cli.options import BaselineOpt, ConfigOpt, CrossOpt, FailOnOpt, FormatOpt
+from mlxguard.defaults import DEFAULT_MAX_SAMPLES, DEFAULT_MAX_SECONDS
+
+
+@guarded
+def run(
+    suite: Annotated[
+        str | None,
+        typer.Option(
+            "--suite", "-s", help="Suites, comma-separated, or 'all' (default: ttft,throughput)."
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Model directory or synthetic preset (default: the embedded "
+            "'tiny' synthetic model).",
+        ),
+    ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            "-e",
+            help="Engine spec: mlx-lm, mlx-engine, ipc, openai:URL or "
+            "module:attr (default: mlx-lm).",
+        ),
+    ] = None,
+    candidate: Annotated[
+        str | None,
+        typer.Option(
+            "--candidate",
+            help="compare/flexible: the engine under test, any engine spec (default: ipc).",
+        ),
+    ] = None,
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference",
+            help="compare/flexible: the engine to measure against, an engine spec or 'auto' "
+            "(default: mlx-lm).",
+        ),
+    ] = None,
+    codec: Annotated[
+        str | None,
+        typer.Option(
+            "--codec", help="Wire format of the ipc engine: msgpack or json (default: msgpack)."
+        ),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            "-n",
+            help="Timed trials per scenario and engine (default: 5; 10 with --until-decisive).",
+        ),
+    ] = None,
+    questions: Annotated[
+        int | None,
+        typer.Option(
+            "--questions",
+            "-q",
+            help="flexible: generated questions to ask, 1 to 100000 (default: 20).",
+        ),
+    ] = None,
+    engines: Annotated[
+        str | None,
+        typer.Option("--engines", help="flexible: candidate, reference or both (default: both)."),
+    ] = None,
+    order: Annotated[
+        str | None,
+        typer.Option(
+            "--order",
+            help="compare/flexible: interleaved (for each sample, the engines in a seeded "
+            "random order), sequential or shuffled (default: interleaved).",
+        ),
+    ] = None,
+    fresh_process: Annotated[
+        bool | None,
+        typer.Option(
+            "--fresh-process/--same-process",
+            help="compare: run each trial cold in a new process, load timed apart "
+            "(default: same process, warm).",
+        ),
+    ] = None,
+    warmup: Annotated[
+        int | None,
+        typer.Option(
+            "--warmup", "-w", help="Untimed warm-up trials per scenario and engine (default: 1)."
+        ),
+    ] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(
+            "--max-tokens",
+            help="Cap on generated tokens per request (default: each scenario's "
+            "length: ttft 8, throughput 32/128/512, compare and flexible 64).",
+        ),
+    ] = None,
+    prompt_tokens: Annotated[
+        int | None,
+        typer.Option("--prompt-tokens", help="Exact prompt length in tokens (default: 128)."),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Seed of prompts, trial order and sampling (default: 0)."),
+    ] = None,
+    cooldown: Annotated[
+        float | None,
+        typer.Option("--cooldown", help="Pause after each timed trial, in seconds (default: 0)."),
+    ] = None,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Results file to write (default: results.json).", dir_okay=False
+        ),
+    ] = Path("results.json"),
+    fmt: FormatOpt = "console",
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write the report to this file (default: stdout only).",
+            dir_okay=False,
+        ),
+    ] = None,
+    config: ConfigOpt = None,
+    fail_on: FailOnOpt = None,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", help="No progress bar (default: shown when stderr is a terminal)."),
+    ] = False,
+    baseline: BaselineOpt = None,
+    allow_cross_machine: CrossOpt = False,
+    until_decisive: Annotated[
+        bool,
+        typer.Option(
+            "--until-decisive",
+            help="Add rounds of trials while a baseline or reference verdict is inconclusive.",
+        ),
+    ] = False,
+    max_samples: Annotated[
+        int,
+        typer.Option(
+            "--max-samples",
+            help="--until-decisive: trials per benchmark at most (default: 120).",
+            min=1,
+        ),
+    ] = DEFAULT_MAX_SAMPLES,
+    max_seconds: Annotated[
+        float,
+        typer.Option(
+            "--max-seconds",
+            help="--until-decisive: wall-clock budget of the whole run in seconds (default: 600).",
+            min=0,
+        ),
+    ] = DEFAULT_MAX_SECONDS,
+) -> None:
+    """Run benchmark suites, write the results file, and print the verdicts."""
+    import time
+
+    from mlxguard.config import load_config
+    from mlxguard.engines import configured_engine
+    from mlxguard.fsutil import check_writable
+    from mlxguard.reports import check_format
+    from mlxguard.suites import parse_suites
+
+    started = time.monotonic()
+    check_fail_on(fail_on)
+    if until_decisive and samples is None:
+        samples = 10  # the first look of adaptive sampling (docs/regression.md)
+    cfg = load_config(config).with_overrides(
+        model=model,
+        engine=engine,
+        candidate=candidate,
+        reference=reference,
+        questions=questions,
+        engines=engines,
+        order=order,
+        fresh_process=fresh_process,
+        codec=codec,
+        samples=samples,
+        warmup=warmup,
+        max_tokens=max_tokens,
+        prompt_tokens=prompt_tokens,
+        seed=seed,
+        cooldown_s=cooldown,
+    )
+    # Everything is validated before the model is built or loaded.
+    suites = parse_suites(suite if suite is not None else cfg.suites)
+    check_format(fmt)
+    configured_engine(cfg.engine, cfg.codec)
+    _check_pair_engines(cfg, suites)
+    check_writable(output)
+    if report is not None:
+        check_writable(report)
+    baselines = load_baseline(baseline)
+
+    from mlxguard.run.session import execute
+
+    results = execute(cfg, suites, output, quiet=quiet, command=sys.argv[1:])
+    if until_decisive:
+        from mlxguard.run.adaptive import run_until_decisive
+
+        done = run_until_decisive(
+            cfg, results, output, baselines=baselines, allow_cross_machine=allow_cross_machine,
+            max_samples=max_samples, max_seconds=max_seconds, started=started, quiet=quiet,
+        )  # fmt: skip
+        results = done.results
+        typer.echo(f"until-decisive: {done.rounds} extra round(s); {done.stopped}", err=True)
+    typer.echo(f"results: {output}", err=True)
+    raise typer.Exit(judge(results, cfg, fmt, report, fail_on, baselines, allow_cross_machine))
+
+
+def _check_pair_engines(cfg: Any, suites: list[str]) -> None:
+    """Resolve the candidate and reference specs the compare and flexible suites will use."""
+    from mlxguard.suites.compare import resolve_roles
+    from mlxguard.suites.flexible import flexible_roles
+
+    if "compare" in suites:
+        resolve_roles(cfg)
+    if "flexible" in suites:
+        resolve_roles(cfg, flexible_roles(cfg))
