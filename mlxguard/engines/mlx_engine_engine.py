@@ -46,7 +46,8 @@ class MlxEngineEngine(MlxPeakMemory):
     def __init__(self, ignore_eos: bool = True, max_kv_size: int | None = None) -> None:
         import mlx_engine
 
-        # Imported here, not in load(): the import takes seconds and is not model load time.
+        # The import takes seconds; the runner times construction with load(), so it counts in
+        # cold load_ms exactly as importing mlx_lm does for the mlx-lm engine.
         self._api = mlx_engine
         self.ignore_eos = ignore_eos
         self.max_kv_size = max_kv_size

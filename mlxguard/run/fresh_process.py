@@ -1,7 +1,8 @@
 """One cold trial in a fresh process: `python -m mlxguard.run.fresh_process`.
 
-The child resolves the engine spec, times the load, times one generation, and writes the raw
-record back as JSON. Every timestamp comes from the child's own `perf_counter_ns`, and every
+The child times the load (from before the engine's libraries are imported: resolving the spec
+and constructing the engine are load time), times one generation, and writes the raw record
+back as JSON. Every timestamp comes from the child's own `perf_counter_ns`, and every
 metric is a difference of two stamps from the same clock, so nothing is lost by crossing the
 process boundary. Nothing of the parent (imported libraries, warm caches, allocator state)
 reaches the child: this is what a user's first request after `import` looks like.
@@ -79,11 +80,16 @@ def run_fresh(
 def _trial(request: dict[str, Any]) -> Generation:
     from mlxguard.engines import check_engine, configured_engine
 
-    spec = request["spec"]
+    spec, codec = request["spec"], request.get("codec", "msgpack")
+
+    def new_engine() -> Any:
+        # Resolved inside the timed load: a plugin's module, like mlx_engine or mlx_lm, is
+        # first imported here, and cold load_ms includes importing the engine's libraries.
+        return check_engine(configured_engine(spec, codec)(), spec)
+
     try:
-        factory = configured_engine(spec, request.get("codec", "msgpack"))
         return cold_generate(
-            lambda: check_engine(factory(), spec),
+            new_engine,
             request["model_dir"],
             request["prompt"],
             max_tokens=request["max_tokens"],

@@ -65,8 +65,7 @@ class _EngineSlot:
     def get_warm(self) -> Engine | None:
         if self.warm is None and self.load_error is None:
             try:
-                engine = self.new()
-                self.load_ns = timed_load(engine, self.model_dir)
+                engine, self.load_ns = timed_load(self.new, self.model_dir)
                 self.warm = engine
                 info = getattr(engine, "info", None)
                 self.info = info() if callable(info) else {}

@@ -1,0 +1,51 @@
+"""Cold load_ms has one rule for every engine: importing and constructing it are load time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlxguard.engines import resolve_engine
+from mlxguard.run.fresh_process import run_fresh
+from mlxguard.run.plan import Scenario
+from mlxguard.run.progress import Progress
+from mlxguard.run.runner import RunSettings, run_trials
+from mlxguard.run.timing import cold_generate
+
+SLOW_IMPORT_NS = 300_000_000  # tests/plugins/slow_import.py sleeps this long at import
+SLOW_START_NS = 200_000_000  # ... and SlowStart this long in __init__
+
+
+def test_fresh_process_load_includes_importing_the_engine(tiny_model: Path) -> None:
+    rec = run_fresh(
+        "tests.plugins.slow_import:SlowImport",
+        str(tiny_model),
+        "one two three",
+        max_tokens=2,
+        temperature=0,
+        seed=0,
+    )
+    assert rec.ok, rec.error
+    assert rec.load_ns is not None and rec.load_ns >= SLOW_IMPORT_NS
+
+
+def test_in_process_cold_load_includes_constructing_the_engine(tiny_model: Path) -> None:
+    factory = resolve_engine("tests.plugins.slow_import:SlowStart")
+    rec = cold_generate(
+        factory, str(tiny_model), "one two three", max_tokens=2, temperature=0, seed=0
+    )
+    assert rec.ok, rec.error
+    assert rec.load_ns is not None and rec.load_ns >= SLOW_START_NS
+
+
+def test_warm_engine_load_includes_constructing_the_engine(tiny_model: Path) -> None:
+    settings = RunSettings(
+        model_dir=str(tiny_model), model_label="tiny", samples=1, warmup=0, seed=0
+    )
+    [bench] = run_trials(
+        [Scenario("ttft", "warm", 8, 2)],
+        {"slow": resolve_engine("tests.plugins.slow_import:SlowStart")},
+        settings,
+        Progress(enabled=False),
+    )
+    assert bench.successes == 1
+    assert bench.extra["engine_load_ms"] >= SLOW_START_NS / 1e6
