@@ -55,3 +55,7 @@ def format_value(name: str, value: float | None) -> str:
         return "—"
     s = spec(name)
     return f"{value:,.{s.digits}f} {s.unit}".rstrip()
+
+
+# Metric -> the word readers know it by.
+RATIO_METRICS = {"ttft_ms": "TTFT", "decode_tps": "decode", "throughput_tps": "throughput"}

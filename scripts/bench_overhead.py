@@ -26,13 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mlxguard.check.decision import ratio_ci
 from mlxguard.engines.ipc_engine import IpcEngine
 from mlxguard.engines.mlx_lm_engine import MlxLmEngine
 from mlxguard.models.synthetic import resolve_model
 from mlxguard.run.progress import Progress
 from mlxguard.run.prompts import PromptFactory
 from mlxguard.run.timing import Generation, generate, metrics_of
+from mlxguard.stats import ratio_ci
 
 Row = tuple[str, float, float, float | None, float | None, float | None]
 

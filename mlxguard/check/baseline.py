@@ -1,7 +1,7 @@
 """Verdicts against stored baselines: machine compatibility first, then the regression decision.
 
 Pure: no MLX, no file access (the CLI loads the baselines). ``comparison_verdict`` turns one
-``regression.compare`` into a ``Verdict``; the compare suite's candidate/reference ratios can use
+``decision.compare`` into a ``Verdict``; the compare suite's candidate/reference ratios can use
 it the same way with ``kind="reference"``.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from mlxguard.baselines import Baseline, Series
 from mlxguard.check.decision import Comparison, compare
-from mlxguard.check.evaluate import Kind, Verdict
+from mlxguard.check.verdicts import Kind, Verdict
 from mlxguard.config import CheckSettings
 from mlxguard.metrics import spec
 from mlxguard.results import Benchmark, Environment, Results
@@ -70,7 +70,7 @@ def compare_samples(
     *,
     interim: bool = False,
 ) -> Comparison:
-    """``regression.compare`` with the configured tolerance, alpha and confidence."""
+    """``check.decision.compare`` with the configured tolerance, alpha and confidence."""
     return compare(
         reference,
         current,
@@ -137,7 +137,7 @@ def baseline_verdicts(
 ) -> list[Verdict]:
     """One verdict per gated metric of every benchmark, against its stored baseline.
 
-    ``interim`` marks a look of adaptive sampling (see ``regression.compare``).
+    ``interim`` marks a look of adaptive sampling (see ``check.decision.compare``).
     """
     out: list[Verdict] = []
     for b in results.benchmarks:

@@ -5,9 +5,9 @@ the benchmark of that engine with the same suite, model and scenario. For TTFT (
 decode speed (`decode_tps`) and overall throughput (`throughput_tps`):
 
 * `ratio = median(candidate) / median(reference)`, with a percentile bootstrap confidence
-  interval `[ci_low, ci_high]` (`regression.ratio_ci`, seeded with the run's seed).
+  interval `[ci_low, ci_high]` (`stats.ratio_ci`, seeded with the run's seed).
 * The bound is a tolerance around 1× (TTFT 1.2× -> 20% slower; throughput 0.9 -> 10% lower),
-  decided by the same machinery as baselines (`regression.compare`, reference as the baseline):
+  decided by the same machinery as baselines (`check.decision.compare`, reference as the baseline):
   `fail` when the one-sided Mann–Whitney U test is significant, the ratio is beyond the bound
   and the interval is clearly on the worse side; `inconclusive` when the interval still reaches
   past the bound; `pass` otherwise. Fewer than `min_samples` on either side: `inconclusive`.
@@ -22,34 +22,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlxguard.check.decision import compare, ratio_ci
-from mlxguard.check.evaluate import Status, Verdict
+from mlxguard.check.decision import compare
+from mlxguard.check.verdicts import Status, Verdict
 from mlxguard.config import CheckSettings
-from mlxguard.metrics import spec
+from mlxguard.metrics import RATIO_METRICS, spec
 from mlxguard.results import Benchmark, Results
-
-# Metric -> the word readers know it by.
-RATIO_METRICS = {"ttft_ms": "TTFT", "decode_tps": "decode", "throughput_tps": "throughput"}
-
-
-def ratios(
-    candidate: Benchmark, reference: Benchmark, *, confidence: float, seed: int
-) -> dict[str, dict[str, Any]]:
-    """Candidate/reference ratio of medians, with its bootstrap CI, for each metric both have."""
-    out = {}
-    for name in RATIO_METRICS:
-        c, r = candidate.metrics.get(name), reference.metrics.get(name)
-        if c is None or r is None:
-            continue
-        ratio, lo, hi = ratio_ci(c.samples, r.samples, confidence=confidence, seed=seed)
-        out[name] = {
-            "ratio": ratio,
-            "ci_low": lo,
-            "ci_high": hi,
-            "n_candidate": len(c.samples),
-            "n_reference": len(r.samples),
-        }
-    return out
 
 
 def _ratio_verdict(
@@ -59,7 +36,7 @@ def _ratio_verdict(
     settings: CheckSettings,
     interim: bool,
 ) -> Verdict:
-    """The reference bound as a tolerance around 1×, decided by `regression.compare`."""
+    """The reference bound as a tolerance around 1×, decided by `check.decision.compare`."""
     at_most = metric == "ttft_ms"
     bound = (
         settings.reference_ttft_max_ratio if at_most else settings.reference_throughput_min_ratio

@@ -213,10 +213,14 @@ def run(
 
     results = execute(cfg, suites, output, quiet=quiet, command=sys.argv[1:])
     if until_decisive:
+        from mlxguard.check.evaluate import undecided
         from mlxguard.run.adaptive import run_until_decisive
 
+        def still_open(r: Any) -> set[tuple[str, str, str]]:
+            return undecided(r, cfg, baselines, allow_cross_machine)
+
         done = run_until_decisive(
-            cfg, results, output, baselines=baselines, allow_cross_machine=allow_cross_machine,
+            cfg, results, output, undecided=still_open,
             max_samples=max_samples, max_seconds=max_seconds, started=started, quiet=quiet,
         )  # fmt: skip
         results = done.results

@@ -1,7 +1,7 @@
 """The `ipc` engine: mlxguard's runtime worker in a subprocess, spoken to over stdio.
 
-The worker (`python -m mlxguard.ipc.worker`) runs mlx-lm; this client sends requests and reads
-frames (docs/ipc-protocol.md). Every wait has a deadline, so a hung worker becomes a
+The worker (`python -m mlxguard.engines.ipc_worker`) runs mlx-lm; this client sends requests and
+reads frames (docs/ipc-protocol.md). Every wait has a deadline, so a hung worker becomes a
 `WorkerTimeout` (and is stopped), and a dead one a `WorkerDied` naming its exit code and its
 last stderr lines; neither can hang the runner.
 """
@@ -115,7 +115,7 @@ class IpcEngine:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
         env["HF_HUB_OFFLINE"] = "1"  # models are local; never reach for the network
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "mlxguard.ipc.worker", "--codec", self.codec.name],
+            [sys.executable, "-m", "mlxguard.engines.ipc_worker", "--codec", self.codec.name],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

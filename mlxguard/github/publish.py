@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
-from mlxguard.check.evaluate import CheckReport
+from mlxguard.check.verdicts import CheckReport
 from mlxguard.github.client import Client, GitHubError, token_from_env
 from mlxguard.github.comment import StickyComment
 from mlxguard.github.context import Context, resolve

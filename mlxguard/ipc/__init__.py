@@ -1,1 +1,1 @@
-"""mlxguard's IPC runtime: the worker, its wire protocol and codecs (docs/ipc-protocol.md)."""
+"""mlxguard's IPC layer: the wire protocol, codecs and frame pipes (docs/ipc-protocol.md)."""

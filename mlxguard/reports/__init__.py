@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlxguard.check.evaluate import CheckReport
+from mlxguard.check.verdicts import CheckReport
 from mlxguard.errors import UsageError
 from mlxguard.results import Results
 

@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from mlxguard.check.evaluate import CheckReport, Verdict
+from mlxguard.check.verdicts import CheckReport, Verdict
 from mlxguard.metrics import format_value, spec
 from mlxguard.reports.chart import xychart
 from mlxguard.reports.headline import deciding

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlxguard.check.evaluate import CheckReport
+from mlxguard.check.verdicts import CheckReport
 from mlxguard.reports import pairs
 from mlxguard.reports.escape import plain
 from mlxguard.reports.headline import figure, headline, samples, suite_tables

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from mlxguard.check.evaluate import CheckReport
+from mlxguard.check.verdicts import CheckReport
 from mlxguard.results import Results
 
 COLUMNS = [

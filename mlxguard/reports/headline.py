@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlxguard.check.evaluate import CheckReport, Verdict
+from mlxguard.check.verdicts import CheckReport, Verdict
 from mlxguard.metrics import format_value
 from mlxguard.reports.escape import plain
 from mlxguard.results import Benchmark, Results

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mlxguard.check.evaluate import CheckReport
+from mlxguard.check.verdicts import CheckReport
 from mlxguard.results import Results
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import jinja2
 
-from mlxguard.check.evaluate import CheckReport
+from mlxguard.check.verdicts import CheckReport
 from mlxguard.metrics import format_value
 from mlxguard.reports import pairs
 from mlxguard.reports.escape import code, md

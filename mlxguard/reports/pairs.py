@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlxguard.check.reference import RATIO_METRICS
-from mlxguard.metrics import format_value
+from mlxguard.metrics import RATIO_METRICS, format_value
 from mlxguard.results import Benchmark, Results
 
 # Columns of the flexible table: (header, metric).

@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlxguard.baselines import Baseline
-from mlxguard.check.evaluate import evaluate
 from mlxguard.config import Config
 from mlxguard.results import Benchmark, Metric, Results, write_results
 from mlxguard.run.plan import Scenario
@@ -45,19 +43,6 @@ def _scenario_sources() -> dict[str, Callable[[Config], list[Scenario]]]:
     }
 
 
-def undecided(
-    results: Results, config: Config, baselines: list[Baseline] | None, allow_cross: bool
-) -> set[tuple[str, str, str]]:
-    """The (suite, scenario, engine) whose baseline or reference verdict is inconclusive."""
-    # An interim look: only a fail whose whole interval is beyond the tolerance stops early.
-    report = evaluate(results, config, baselines, allow_cross_machine=allow_cross, interim=True)
-    return {
-        (v.suite, v.scenario, v.engine)
-        for v in report.verdicts
-        if v.kind in ("baseline", "reference") and v.status == "inconclusive"
-    }
-
-
 def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
     """``old`` with ``new``'s trials appended (summaries recomputed over all samples)."""
     metrics = {}
@@ -81,7 +66,7 @@ def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
 
 def merge_compare(old: Benchmark, new: Benchmark, merged: dict[tuple, Benchmark]) -> Benchmark:
     """A compare candidate with ``new``'s trials appended: ratios and parity over all trials."""
-    from mlxguard.check.reference import ratios
+    from mlxguard.suites.compare import ratios
 
     cand = extend_benchmark(old, new)
     info = dict(old.extra.get("reference") or {})
@@ -159,8 +144,7 @@ def run_until_decisive(
     results: Results,
     output: Path,
     *,
-    baselines: list[Baseline] | None,
-    allow_cross_machine: bool,
+    undecided: Callable[[Results], set[tuple[str, str, str]]],
     max_samples: int,
     max_seconds: float,
     started: float,
@@ -172,8 +156,8 @@ def run_until_decisive(
         config: the run's effective config (engine, model, samples, seed).
         results: the first pass.
         output: the results file, rewritten after each round.
-        baselines: the baselines to decide against (None: only reference verdicts count).
-        allow_cross_machine: as for ``check``.
+        undecided: the (suite, scenario, engine) of the results whose verdict is still
+            inconclusive (the check stage's ``undecided``, bound to the baselines).
         max_samples: largest number of trials of one benchmark.
         max_seconds: wall-clock budget, counted from ``started`` (a ``time.monotonic()``).
         started: when the run began.
@@ -184,7 +168,7 @@ def run_until_decisive(
     rounds = 0
     while True:
         trials = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
-        open_ = undecided(results, config, baselines, allow_cross_machine)
+        open_ = undecided(results)
         if not open_:
             return Outcome(results, rounds, "every gated verdict is decisive")
         todo = {k for k in open_ if k[0] in sources and trials.get(k, 0) < max_samples}

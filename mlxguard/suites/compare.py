@@ -9,19 +9,41 @@ index, both engines in a seeded random order) so drift hits both alike. With
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from mlxguard.check.parity import Decode, parity
-from mlxguard.check.reference import ratios
 from mlxguard.config import Config
 from mlxguard.engines import EngineFactory, configured_engine, resolve_reference
+from mlxguard.metrics import RATIO_METRICS
 from mlxguard.results import Benchmark
 from mlxguard.run.plan import Scenario, Trial
 from mlxguard.run.runner import RunSettings, run_trials
 from mlxguard.run.timing import Generation
+from mlxguard.stats import ratio_ci
 from mlxguard.suites import SuiteContext
+from mlxguard.suites.parity import Decode, parity
 
 COMPARE_OUTPUT_TOKENS = 64
 ROLES = ("candidate", "reference")
+
+
+def ratios(
+    candidate: Benchmark, reference: Benchmark, *, confidence: float, seed: int
+) -> dict[str, dict[str, Any]]:
+    """Candidate/reference ratio of medians, with its bootstrap CI, for each metric both have."""
+    out = {}
+    for name in RATIO_METRICS:
+        c, r = candidate.metrics.get(name), reference.metrics.get(name)
+        if c is None or r is None:
+            continue
+        ratio, lo, hi = ratio_ci(c.samples, r.samples, confidence=confidence, seed=seed)
+        out[name] = {
+            "ratio": ratio,
+            "ci_low": lo,
+            "ci_high": hi,
+            "n_candidate": len(c.samples),
+            "n_reference": len(r.samples),
+        }
+    return out
 
 
 def reference_spec(spec: str) -> str:

@@ -12,9 +12,9 @@ import time
 from typing import Any
 
 from mlxguard.ipc.codec import CODECS, Codec, get_codec
-from mlxguard.ipc.payloads import KINDS, messages
 from mlxguard.results import Benchmark, Metric
 from mlxguard.suites import SuiteContext
+from mlxguard.suites.ipc_payloads import KINDS, messages
 
 MESSAGES_PER_SAMPLE = 200  # timed messages per `--samples` unit
 MAX_MESSAGES = 20_000

@@ -11,7 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from mlxguard.check.decision import Comparison, compare, decisive, naive_mean_rule, ratio_ci
+from mlxguard.check.decision import Comparison, compare, decisive, naive_mean_rule
+from mlxguard.stats import ratio_ci
 
 
 def _pairs(n: int, sigma: float, shift: float, reps: int, seed: int, median: float = 100.0):

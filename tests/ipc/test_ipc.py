@@ -141,7 +141,7 @@ def test_foreign_client_speaks_newline_json_and_survives_garbage():
     """What a Node client would do: raw lines on the worker's stdin."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-m", "mlxguard.ipc.worker", "--codec", "json"],
+        [sys.executable, "-m", "mlxguard.engines.ipc_worker", "--codec", "json"],
         input=b'not json\n{"id":1,"method":"echo","params":{"payload":[1]}}\n'
         b'{"id":2,"method":"shutdown"}\n',
         capture_output=True,

@@ -11,7 +11,6 @@ import pytest
 from typer.testing import CliRunner
 
 from mlxguard.check.evaluate import evaluate
-from mlxguard.check.parity import first_divergence, parity
 from mlxguard.check.reference import reference_verdicts
 from mlxguard.cli.app import app
 from mlxguard.config import CheckSettings, Config
@@ -19,6 +18,7 @@ from mlxguard.results import Benchmark, Environment, Metric, Results, RunInfo, T
 from mlxguard.run.fresh_process import run_fresh
 from mlxguard.run.plan import Scenario, make_plan
 from mlxguard.suites import SUITES, parse_suites
+from mlxguard.suites.parity import first_divergence, parity
 
 # --- the plan -------------------------------------------------------------------------------
 
@@ -345,7 +345,7 @@ def test_pair_sections_escape_engine_names_and_survive_odd_extras() -> None:
 
 
 def test_text_parity_ignores_where_the_detokenizer_puts_spaces() -> None:
-    from mlxguard.check.parity import parity
+    from mlxguard.suites.parity import parity
 
     words = {7: "dofu", 8: "bala"}
 

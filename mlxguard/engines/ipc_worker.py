@@ -1,4 +1,4 @@
-"""The IPC worker: `python -m mlxguard.ipc.worker --codec msgpack|json`.
+"""The IPC worker: `python -m mlxguard.engines.ipc_worker --codec msgpack|json`.
 
 It serves one client over stdin/stdout (docs/ipc-protocol.md), one request at a time, with
 mlx-lm inside (`MlxLmEngine`). Errors are answered as error responses; the worker exits only on
@@ -245,7 +245,7 @@ def _versions() -> dict[str, str | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mlxguard.ipc.worker")
+    parser = argparse.ArgumentParser(prog="python -m mlxguard.engines.ipc_worker")
     parser.add_argument("--codec", choices=CODECS, default="msgpack")
     args = parser.parse_args(argv)
     out_fd = os.dup(1)

@@ -1,0 +1,77 @@
+"""Absolute requirements: the targets (e.g. warm TTFT p95 < 200 ms) and the trial success rate."""
+
+from __future__ import annotations
+
+from mlxguard.check.verdicts import Verdict
+from mlxguard.config import Target
+from mlxguard.metrics import format_value, spec
+from mlxguard.results import Benchmark, Results
+
+
+def _target_verdict(t: Target, b: Benchmark) -> Verdict:
+    metric = b.metrics.get(t.metric)
+    base = dict(
+        kind="target",
+        metric=t.metric,
+        stat=t.stat,
+        bound=t.max if t.max is not None else t.min,
+        unit=spec(t.metric).unit,
+    )
+    value = getattr(metric.summary, t.stat) if metric else None
+    if value is None:
+        why = "not measured" if metric is None else f"{t.stat} undefined (n={metric.summary.n})"
+        return Verdict.on(b, **base, status="skipped", evidence=f"{t.metric} {why}")
+    op, ok = ("<", value < t.max) if t.max is not None else ("≥", value >= t.min)
+    bound = t.max if t.max is not None else t.min
+    shown = f"{t.stat} {format_value(t.metric, value)}"
+    evidence = (
+        f"{shown} {op} {format_value(t.metric, bound)}"
+        if ok
+        else f"{shown}, target {op} {format_value(t.metric, bound)}"
+    )
+    return Verdict.on(b, **base, status="pass" if ok else "fail", value=value, evidence=evidence)
+
+
+def target_verdicts(results: Results, targets: list[Target]) -> list[Verdict]:
+    """One verdict per target and matching benchmark; a target that matches none is skipped."""
+    out: list[Verdict] = []
+    suites_run = {b.suite for b in results.benchmarks}
+    for t in targets:
+        matched = [b for b in results.benchmarks if t.matches(b.suite, b.scenario, b.engine)]
+        out.extend(_target_verdict(t, b) for b in matched)
+        if not matched and (t.suite is None or t.suite in suites_run):
+            out.append(
+                Verdict(
+                    kind="target",
+                    suite=t.suite or "*",
+                    engine=t.engine,
+                    scenario=t.scenario,
+                    metric=t.metric,
+                    stat=t.stat,
+                    status="skipped",
+                    evidence="no benchmark matched this target",
+                )
+            )
+    return out
+
+
+def success_verdicts(results: Results, min_rate: float) -> list[Verdict]:
+    """A failing engine is a failed check: its figures would be flattering."""
+    out = []
+    for b in results.benchmarks:
+        rate = b.success_rate
+        if rate is None or rate >= min_rate:
+            continue
+        first = f": {b.errors[0]}" if b.errors else ""
+        out.append(
+            Verdict.on(
+                b,
+                kind="success",
+                metric="success_rate",
+                status="fail",
+                value=rate,
+                bound=min_rate,
+                evidence=f"{b.successes} of {b.trials} trials succeeded{first}",
+            )
+        )
+    return out

@@ -1,0 +1,71 @@
+"""Verdict types: one judgement with its evidence, and the report of a whole check."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mlxguard.results import Benchmark
+
+Status = Literal["pass", "fail", "inconclusive", "skipped"]
+Kind = Literal["target", "baseline", "reference", "success", "parity"]
+
+
+class Verdict(BaseModel):
+    """One judgement about one metric of one benchmark."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Kind
+    suite: str
+    engine: str
+    scenario: str
+    metric: str
+    stat: str | None = None
+    status: Status
+    value: float | None = None
+    bound: float | None = None
+    unit: str = ""
+    baseline: float | None = None
+    ratio: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    note: str = ""
+    evidence: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.suite} {self.scenario} · {self.engine}"
+
+    @classmethod
+    def on(cls, b: Benchmark, **fields: Any) -> Verdict:
+        """A verdict about benchmark `b` (its suite, engine and scenario filled in)."""
+        return cls(suite=b.suite, engine=b.engine, scenario=b.scenario, **fields)
+
+
+class CheckReport(BaseModel):
+    """Every verdict of one check, the overall status, and the warnings for the reader."""
+
+    status: Status
+    verdicts: list[Verdict]
+    warnings: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+    def exit_code(self, fail_on: str = "fail") -> int:
+        """0 pass, 1 a check failed (or was inconclusive with fail_on='inconclusive')."""
+        if self.status == "fail" or (fail_on == "inconclusive" and self.status == "inconclusive"):
+            return 1
+        return 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for v in self.verdicts if v.status == status)
+
+
+def overall(verdicts: list[Verdict]) -> Status:
+    statuses = {v.status for v in verdicts}
+    for s in ("fail", "inconclusive", "pass"):
+        if s in statuses:
+            return s  # type: ignore[return-value]
+    return "skipped"
