@@ -131,6 +131,7 @@ def compare(
     seed: int = 0,
     unit: str = "",
     interim: bool = False,
+    sides: tuple[str, str] = ("baseline", "current"),
 ) -> Comparison:
     """Decide whether ``current`` regressed against ``baseline`` (rule in the module docstring).
 
@@ -147,6 +148,7 @@ def compare(
         unit: unit shown after the medians in ``reason`` (e.g. "ms").
         interim: an interim look of adaptive sampling (more samples may follow): a fail then
             needs the whole interval beyond the tolerance.
+        sides: what the two sides are called in ``reason``, e.g. ("reference", "candidate").
 
     Returns:
         A ``Comparison`` with the verdict and its evidence.
@@ -162,8 +164,9 @@ def compare(
         raise ValueError(f"alpha {alpha!r} is outside (0, 1), e.g. 0.01")
     if min_samples < 1:
         raise ValueError(f"min_samples {min_samples!r} must be at least 1")
-    ref = finite_array(baseline, "baseline sample")
-    cur = finite_array(current, "current sample")
+    was, now = sides
+    ref = finite_array(baseline, f"{was} sample")
+    cur = finite_array(current, f"{now} sample")
     n_b, n_c = int(ref.size), int(cur.size)
 
     def result(**kw: object) -> Comparison:
@@ -185,7 +188,7 @@ def compare(
         return result(
             verdict="inconclusive",
             note="not enough samples",
-            reason=f"{n_b} baseline and {n_c} current samples; need at least {min_samples} each",
+            reason=f"{n_b} {was} and {n_c} {now} samples; need at least {min_samples} each",
         )
 
     sign = 1.0 if direction == "lower" else -1.0
@@ -207,7 +210,7 @@ def compare(
             significant=significant,
             verdict="inconclusive",
             note="ratio undefined",
-            reason=f"{medians}: the ratio is undefined (baseline median must be > 0)",
+            reason=f"{medians}: the ratio is undefined (the {was} median must be > 0)",
         )
     lo, hi = bootstrap_ratio_ci(cur, ref, confidence, n_boot, seed)
     change = ratio - 1.0
@@ -222,7 +225,7 @@ def compare(
             significant=significant,
             verdict="inconclusive",
             note="ratio undefined",
-            reason=f"{evidence}), but a resampled baseline median is 0, so no interval",
+            reason=f"{evidence}), but a resampled {was} median is 0, so no interval",
         )
     # Map the ratio interval onto the "worse" axis: [worse_lo, worse_hi].
     worse_lo, worse_hi = sorted((sign * (lo - 1.0), sign * (hi - 1.0)))

@@ -60,6 +60,7 @@ def _ratio_verdict(
         min_samples=settings.min_samples,
         seed=0,
         interim=interim,
+        sides=("reference", "candidate"),
     )
     if c.ratio is None or c.ci_low is None or c.ci_high is None or c.p_value is None:
         return Verdict.on(

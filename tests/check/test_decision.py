@@ -170,7 +170,14 @@ def test_too_few_samples_is_inconclusive(nb: int, nc: int) -> None:
     assert (r.verdict, r.note) == ("inconclusive", "not enough samples")
     assert r.ratio is None and r.p_value is None and not decisive(r)
     assert (r.n_baseline, r.n_current) == (nb, nc)
-    assert "need at least 3" in r.reason
+    assert r.reason == f"{nb} baseline and {nc} current samples; need at least 3 each"
+
+
+def test_the_sides_are_named_as_they_are() -> None:
+    r = compare([10.0] * 2, [20.0] * 2, direction="lower", sides=("reference", "candidate"))
+    assert r.reason == "2 reference and 2 candidate samples; need at least 3 each"
+    zero = compare([0.0] * 5, [1.0] * 5, direction="lower", sides=("reference", "candidate"))
+    assert "the reference median must be > 0" in zero.reason
 
 
 def test_higher_is_better_drop_fails() -> None:

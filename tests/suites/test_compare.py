@@ -138,7 +138,9 @@ def test_reference_verdicts_pass_fail_and_inconclusive_from_the_ci() -> None:
 
     few = _verdicts(_bench("candidate:x", [100, 100], [50, 50], **link))
     assert few["ttft_ms"].status == "inconclusive"
-    assert "need at least 3 each" in few["ttft_ms"].evidence
+    assert few["ttft_ms"].evidence == (
+        "6 reference and 2 candidate samples; need at least 3 each (add --samples)"
+    )
 
 
 def test_parity_verdict_reports_unless_gated() -> None:
