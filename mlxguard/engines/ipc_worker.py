@@ -19,6 +19,7 @@ from typing import Any
 from mlxguard.ipc import protocol as p
 from mlxguard.ipc.codec import CODECS, FrameError, get_codec
 from mlxguard.ipc.pipe import FrameReader, FrameWriter
+from mlxguard.models.files import read_config
 
 _SENT = object()  # a handler that wrote its own response (generate)
 _REQUIRED = object()
@@ -149,7 +150,7 @@ class Worker:
         return {
             "path": path,
             "load_ms": load_ms,
-            "config": _read_config(Path(path)),
+            "config": read_config(Path(path)),
             "versions": _versions(),
             "pid": os.getpid(),
         }
@@ -221,15 +222,6 @@ def _stats(sid: int, last: Any, peak_mb: float | None, elapsed_ms: float) -> dic
         "peak_memory_mb": peak_mb,
         "elapsed_ms": elapsed_ms,
     }
-
-
-def _read_config(path: Path) -> dict[str, Any]:
-    import json
-
-    try:
-        return json.loads((path / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
 
 
 def _versions() -> dict[str, str | None]:

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from mlxguard.engines.sse import iter_sse_data
 from mlxguard.errors import UsageError
+from mlxguard.models.files import read_config
 
 API_KEY_VARS = ("MLXGUARD_OPENAI_API_KEY", "OPENAI_API_KEY")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -123,10 +124,7 @@ def _eos_ids(model_dir: str) -> list[int]:
     """End-of-sequence ids from a local model's config, to bias away when EOS is ignored."""
     ids: set[int] = set()
     for name in ("config.json", "generation_config.json"):
-        try:
-            value = json.loads((Path(model_dir) / name).read_text()).get("eos_token_id")
-        except (OSError, ValueError, AttributeError):
-            continue
+        value = read_config(model_dir, name).get("eos_token_id")
         values = value if isinstance(value, list) else [value]
         ids.update(v for v in values if isinstance(v, int))
     return sorted(ids)

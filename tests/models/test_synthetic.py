@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from mlxguard.cli.model import app
 from mlxguard.errors import UsageError
-from mlxguard.models import synthetic
+from mlxguard.models import cache, synthetic
+from mlxguard.models.tokenizer import tokenizer_files
 
 mlx_lm = pytest.importorskip("mlx_lm")
 mx = pytest.importorskip("mlx.core")
@@ -175,7 +176,7 @@ def test_full_size_tokenizer_round_trip(name: str, tmp_path: Path) -> None:
 
     config = synthetic.PRESETS[name].config
     (tmp_path / "config.json").write_text(json.dumps(config))
-    for file_name, content in synthetic._tokenizer_files(config).items():
+    for file_name, content in tokenizer_files(config).items():
         (tmp_path / file_name).write_text(json.dumps(content))
     tokenizer = load_tokenizer(tmp_path, eos_token_ids=config["eos_token_id"])
     vocab_size = config["vocab_size"]
@@ -236,7 +237,7 @@ def test_build_keeps_a_build_that_appeared_meanwhile(
 ) -> None:
     """Two processes building one target: the loser's files are dropped, the winner's kept."""
     out = tmp_path / "race"
-    write = synthetic._write
+    write = cache._write
 
     def write_then_lose_race(
         tmp: Path, preset: synthetic.Preset, bits: int | None, seed: int
@@ -246,7 +247,7 @@ def test_build_keeps_a_build_that_appeared_meanwhile(
         write(out, preset, bits, seed)
         (out / "winner").touch()
 
-    monkeypatch.setattr(synthetic, "_write", write_then_lose_race)
+    monkeypatch.setattr(cache, "_write", write_then_lose_race)
     assert synthetic.build("tiny", out) == out
     assert (out / "winner").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["race"]
