@@ -8,6 +8,15 @@ Switches (attributes of `GitHubServer`):
   "after" applies it first, as a gateway timing out after the write would.
 - `secondary_limit_once`: {(method, operationId)}: the next such request gets a secondary rate
   limit (403 with `retry-after: 1`).
+- `secondary_limit`: every request gets a secondary rate limit (403 with GitHub's message and
+  no `retry-after`), as a persistent limit does.
+- `error_body_once`: {(method, operationId): (status, text)}: the next such request gets a
+  non-JSON body (an HTML error page, say), which may contain anything, the token included.
+- `trickle_s`: every response is sent one byte every `trickle_s` seconds, status line included.
+- `never_answer`: requests are read and never answered.
+- `login`, `user_type`: the token's identity, the author of the comments it writes;
+  `installation_token`: `GET /user` gets 403 "Resource not accessible by integration", as the
+  Actions `GITHUB_TOKEN` does.
 - `seed_comments(...)`: many existing comments, served in pages with real `Link` headers.
 
 Every violation of the description is recorded in `violations` (and answered 400/401/422), so
@@ -28,6 +37,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from openapi_schema_validator import OAS30Validator
 
 DATA = Path(__file__).resolve().parent / "data" / "github"
+# GitHub's description of GET /user, kept beside the vendored subset (identical to the shared one).
+SPECS = (DATA / "openapi-subset.json", DATA / "openapi-user.json")
 API_VERSIONS = ("2022-11-28",)
 MEDIA_TYPE = "application/vnd.github+json"
 WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
@@ -45,14 +56,16 @@ class Operation:
         return self.spec["operationId"]
 
 
-def load_operations(path: Path = DATA / "openapi-subset.json") -> list[Operation]:
-    doc = json.loads(path.read_text(encoding="utf-8"))
+def load_operations(paths: tuple[Path, ...] = SPECS) -> list[Operation]:
     ops = []
-    for template, methods in doc["paths"].items():
-        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
-        for method, spec in methods.items():
-            if method != "parameters":
-                ops.append(Operation(method.upper(), template, re.compile(f"^{regex}$"), spec))
+    for path in paths:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        for template, methods in doc["paths"].items():
+            regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
+            for method, spec in methods.items():
+                if method != "parameters":
+                    pattern = re.compile(f"^{regex}$")
+                    ops.append(Operation(method.upper(), template, pattern, spec))
     return ops
 
 
@@ -72,6 +85,13 @@ class GitHubServer:
     read_only: bool = False
     fail_once: dict[tuple[str, str], str] = field(default_factory=dict)
     secondary_limit_once: set[tuple[str, str]] = field(default_factory=set)
+    secondary_limit: bool = False
+    error_body_once: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    trickle_s: float | None = None
+    never_answer: bool = False
+    login: str = "github-actions[bot]"
+    user_type: str = "Bot"
+    installation_token: bool = True
     pulls: dict[int, str] = field(default_factory=dict)  # PR number -> head sha
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     statuses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -85,16 +105,29 @@ class GitHubServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.closing = threading.Event()  # ends trickling and never-answering handlers
 
     def __enter__(self) -> GitHubServer:
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.closing.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def new_comment(self, issue: int, body: str) -> dict[str, Any]:
+    def user(self, login: str | None = None, user_type: str | None = None) -> dict[str, Any]:
+        """A `user` object as GitHub sends it in a comment (the token's identity by default)."""
+        login = login or self.login
+        return {
+            "login": login,
+            "id": 41898282 if login == "github-actions[bot]" else 1000 + len(login),
+            "type": user_type or (self.user_type if login == self.login else "User"),
+        }
+
+    def new_comment(
+        self, issue: int, body: str, user: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         self._next_id += 1
         c = {
             "id": self._next_id,
@@ -102,7 +135,7 @@ class GitHubServer:
             "url": f"{self.url}/repos/o/r/issues/comments/{self._next_id}",
             "html_url": f"https://github.com/o/r/pull/{issue}#issuecomment-{self._next_id}",
             "body": body,
-            "user": {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"},
+            "user": user or self.user(),
             "created_at": "2024-01-01T00:00:00Z",
             "updated_at": "2024-01-01T00:00:00Z",
             "author_association": "NONE",
@@ -110,10 +143,19 @@ class GitHubServer:
         self.comments.setdefault(issue, []).append(c)
         return c
 
-    def seed_comments(self, issue: int, count: int, marked: dict[int, str] | None = None) -> None:
-        """`count` comments by others; `marked` puts a body at given positions (0-based)."""
+    def seed_comments(
+        self,
+        issue: int,
+        count: int,
+        marked: dict[int, str] | None = None,
+        author: str | None = None,
+    ) -> None:
+        """`count` comments; `marked` puts a body at given positions (0-based). Written by the
+        token's identity unless `author` names another account."""
+        user = self.user(author) if author else None
         for i in range(count):
-            self.new_comment(issue, (marked or {}).get(i, f"comment {i} by someone else"))
+            body = (marked or {}).get(i, f"comment {i}")
+            self.new_comment(issue, body, user)
 
     def calls(self, operation: str) -> list[Request]:
         return [r for r in self.requests if r.operation == operation]
@@ -126,15 +168,29 @@ def _handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: Any) -> None:  # quiet test output
             pass
 
-        def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None):
-            data = b"" if body is None else json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
+        def _send(
+            self,
+            status: int,
+            body: Any = None,
+            headers: dict[str, str] | None = None,
+            content_type: str = "application/json; charset=utf-8",
+        ) -> None:
+            if isinstance(body, str):
+                data = body.encode()
+            else:
+                data = b"" if body is None else json.dumps(body).encode()
+            head = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}"]
+            head += [f"Content-Type: {content_type}", f"Content-Length: {len(data)}"]
+            head += [f"{k}: {v}" for k, v in (headers or {}).items()]
+            raw = ("\r\n".join(head) + "\r\n\r\n").encode() + data
+            if server.trickle_s is None:
+                self.wfile.write(raw)
+                return
+            for i in range(len(raw)):  # one byte at a time: each read times out afresh
+                if server.closing.wait(server.trickle_s):
+                    return
+                self.wfile.write(raw[i : i + 1])
+                self.wfile.flush()
 
         def _reject(self, status: int, message: str) -> None:
             server.violations.append(f"{self.command} {self.path}: {message}")
@@ -163,6 +219,10 @@ def _handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
                         op.id if op else None,
                     )
                 )
+            if server.never_answer:
+                server.closing.wait()
+                self.close_connection = True
+                return None
             if op is None:
                 return self._reject(404, "no such operation in the OpenAPI subset")
             problem = self._check(op, params, query, body, raw)
@@ -170,6 +230,12 @@ def _handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
                 return self._reject(*problem)
             key = (self.command, op.id)
             with server.lock:
+                if server.secondary_limit:
+                    msg = "You have exceeded a secondary rate limit. Please wait a few minutes."
+                    return self._send(403, {"message": msg}, {"x-ratelimit-remaining": "4000"})
+                if key in server.error_body_once:
+                    status, text = server.error_body_once.pop(key)
+                    return self._send(status, text, content_type="text/html; charset=utf-8")
                 if key in server.secondary_limit_once:
                     server.secondary_limit_once.discard(key)
                     msg = "You have exceeded a secondary rate limit. Please wait a few minutes."
@@ -234,6 +300,10 @@ def _handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
                 )
                 chunk = items[(page - 1) * per_page : page * per_page]
                 return 200, chunk, {"Link": link} if link else {}
+            if op_id == "users/get-authenticated":
+                if server.installation_token:
+                    return 403, {"message": "Resource not accessible by integration"}, {}
+                return 200, server.user(), {}
             if op_id == "issues/create-comment":
                 return 201, server.new_comment(int(params["issue_number"]), body["body"]), {}
             if op_id in ("issues/update-comment", "issues/delete-comment"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Annotated
 
 import typer
@@ -10,6 +11,9 @@ import typer
 from mlxguard.cli.common import check_fail_on, guarded, load_baseline
 from mlxguard.cli.options import BaselineOpt, ConfigOpt, CrossOpt, FailOnOpt, ResultsArg
 from mlxguard.errors import UsageError
+
+# A user or app login: letters, digits, hyphens, and the `[bot]` suffix of apps.
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?")
 
 
 @guarded
@@ -54,6 +58,22 @@ def publish(
             help="Artifact name a trimmed comment points to (default: mlxguard-results).",
         ),
     ] = "mlxguard-results",
+    comment_author: Annotated[
+        str | None,
+        typer.Option(
+            "--comment-author",
+            help="Login that writes the sticky comment; only its comments are ours (default: "
+            "asked of GET /user, else github-actions[bot], the writer for GITHUB_TOKEN).",
+        ),
+    ] = None,
+    deadline: Annotated[
+        float,
+        typer.Option(
+            "--deadline",
+            help="Seconds for all requests to GitHub together; then publishing stops with a "
+            "warning and the check's exit code (default: 60).",
+        ),
+    ] = 60.0,
 ) -> None:
     """Check RESULTS as `mlxguard check` does, then report to GitHub (job summary, outputs,
     annotations, sticky PR comment, commit status). Exits with the check's code: 0 pass, 1 fail,
@@ -66,6 +86,10 @@ def publish(
     check_fail_on(fail_on)
     if not context.strip() or len(context) > 100:
         raise UsageError(f"--context '{context}' must be 1 to 100 characters")
+    if not 0 < deadline <= 3600:
+        raise UsageError(f"--deadline {deadline:g} must be more than 0 and at most 3600 seconds")
+    if comment_author is not None and not _LOGIN.fullmatch(comment_author):
+        raise UsageError(f"--comment-author '{comment_author}' is not a GitHub login")
     cfg = load_config(config)
     loaded = load_results(results)
     options = Options(
@@ -77,6 +101,8 @@ def publish(
         sha=sha,
         gated=tuple(cfg.check.all_gated()),
         artifact=artifact,
+        comment_author=comment_author,
+        deadline_s=deadline,
     )
     report = evaluate(loaded, cfg, load_baseline(baseline), allow_cross_machine=allow_cross_machine)
     raise typer.Exit(Publisher(dict(os.environ), options).publish(loaded, report))

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 from mlxguard.engines.sse import iter_sse_data
 from mlxguard.errors import UsageError
 from mlxguard.models.files import read_config
+from mlxguard.redact import scrub
 
 API_KEY_VARS = ("MLXGUARD_OPENAI_API_KEY", "OPENAI_API_KEY")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -143,8 +144,13 @@ def _cause(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0][:_BODY_CHARS]}" if text else type(exc).__name__
 
 
+def _api_key() -> str | None:
+    return next((os.environ[v] for v in API_KEY_VARS if os.environ.get(v)), None)
+
+
 def _snippet(text: str) -> str:
-    return " ".join(text.split())[:_BODY_CHARS]
+    """One line of a server's text, cut; an API key it echoes is redacted before the cut."""
+    return scrub(" ".join(text.split()), [_api_key()], _BODY_CHARS)
 
 
 class OpenAIEngine:
@@ -168,7 +174,7 @@ class OpenAIEngine:
         import requests
 
         session = requests.Session()
-        key = next((os.environ[v] for v in API_KEY_VARS if os.environ.get(v)), None)
+        key = _api_key()
         if key:
             session.headers["Authorization"] = f"Bearer {key}"
         return session

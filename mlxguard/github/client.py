@@ -8,24 +8,36 @@ Faults:
   requests. A POST that failed that way raises `GitHubError(uncertain=True)`: it may have been
   applied, so the caller looks before posting again.
 - Primary and secondary rate limits (403/429 with `retry-after`, or `x-ratelimit-remaining: 0`
-  with `x-ratelimit-reset`) are waited out when the wait is at most `max_wait_s`; a rate-limited
-  request was not applied, so it is repeated whatever its method.
+  with `x-ratelimit-reset`) are waited out when the wait is at most `max_wait_s` and ends before
+  the deadline; a rate-limited request was not applied, so it is repeated whatever its method.
+  A limit that is not waited out is remembered: later requests fail at once, without asking.
+- A rate limit (`kind="rate-limit"`) is told from a refusal (`kind="permission"`, e.g. a fork's
+  read-only token) by the response: `retry-after`, `x-ratelimit-remaining` and the message.
+- `deadline_s` bounds every wait of the client together: each request, each retry and each
+  rate-limit wait ends by then, however slowly a server answers (a response trickling one byte
+  at a time restarts a per-read timeout, so each request also runs under a watchdog).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import requests
+
+from mlxguard.redact import scrub
 
 API_VERSION = "2022-11-28"
 MEDIA_TYPE = "application/vnd.github+json"
 # GitHub asks clients to wait at least a minute after a secondary rate limit without retry-after.
 SECONDARY_WAIT_S = 60.0
+# How much of an error body (a message, an HTML page) is quoted.
+BODY_CHARS = 200
+Kind = Literal["rate-limit", "permission", "deadline"]
 
 
 class GitHubError(Exception):
@@ -34,12 +46,22 @@ class GitHubError(Exception):
     Attributes:
         status: the HTTP status, or None when no response arrived.
         uncertain: the request may have been applied (a POST met a 5xx or a broken connection).
+        kind: `rate-limit`, `permission` (refused: the token may not do this), `deadline`
+            (the client's deadline passed), or None.
     """
 
-    def __init__(self, message: str, status: int | None = None, *, uncertain: bool = False):
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        *,
+        uncertain: bool = False,
+        kind: Kind | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.uncertain = uncertain
+        self.kind = kind
 
 
 def token_from_env(env: Mapping[str, str]) -> str | None:
@@ -66,15 +88,25 @@ class Client:
         *,
         retry: RetryPolicy | None = None,
         timeout_s: float = 30.0,
+        deadline_s: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """
+        Args:
+            timeout_s: the longest wait for one connection or one read.
+            deadline_s: seconds from now after which no request is sent or waited for.
+            sleep, clock: for tests (`clock` is wall time, as `x-ratelimit-reset` is).
+        """
         self.api_url = api_url.rstrip("/")
         self._token = token
         self.retry = retry or RetryPolicy()
         self.timeout_s = timeout_s
+        self.deadline_s = deadline_s
+        self._ends = None if deadline_s is None else time.monotonic() + deadline_s
         self._sleep = sleep
         self._clock = clock
+        self._limited: GitHubError | None = None  # a rate limit not waited out
         self._session = requests.Session()
         self._session.headers.update(
             {
@@ -94,9 +126,47 @@ class Client:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def redact(self, text: str) -> str:
-        """`text` with the token replaced, for anything that may be printed."""
-        return text.replace(self._token, "***") if self._token else text
+    def redact(self, text: str, limit: int | None = None) -> str:
+        """`text` with the token replaced, then cut to `limit`, for anything that may be printed."""
+        return scrub(text, [self._token], limit)
+
+    def remaining_s(self) -> float:
+        """Seconds left before the deadline (infinite without one)."""
+        return float("inf") if self._ends is None else self._ends - time.monotonic()
+
+    def _deadline_error(self, what: str, *, uncertain: bool = False) -> GitHubError:
+        return GitHubError(
+            f"{what}: stopped at the deadline of {self.deadline_s:g} s",
+            uncertain=uncertain,
+            kind="deadline",
+        )
+
+    def _send(self, method: str, url: str, what: str, idempotent: bool, **kwargs: Any):
+        """One HTTP exchange, abandoned when the deadline passes mid-answer."""
+        left = self.remaining_s()
+        if left <= 0:
+            raise self._deadline_error(what)
+        timeout = min(self.timeout_s, left)
+        if self._ends is None:
+            return self._session.request(method, url, timeout=timeout, **kwargs)
+        box: dict[str, Any] = {}
+
+        def exchange() -> None:
+            try:
+                box["response"] = self._session.request(method, url, timeout=timeout, **kwargs)
+            except BaseException as e:  # handed to the caller's thread below
+                box["error"] = e
+
+        # A daemon thread: a server trickling bytes forever cannot hold the process.
+        worker = threading.Thread(target=exchange, name="mlxguard-github", daemon=True)
+        worker.start()
+        worker.join(left)
+        if worker.is_alive():
+            self._ends = time.monotonic()  # nothing more is sent: the session is mid-exchange
+            raise self._deadline_error(what, uncertain=not idempotent)
+        if "error" in box:
+            raise box["error"]
+        return box["response"]
 
     def _url(self, path_or_url: str) -> str:
         if "://" not in path_or_url:
@@ -131,11 +201,15 @@ class Client:
             idempotent = method != "POST"
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
         what = f"{method} {urlsplit(url).path}"
+        if self._limited is not None:
+            raise GitHubError(
+                f"{what}: not sent, {self._limited}", self._limited.status, kind="rate-limit"
+            )
         for attempt in range(1, self.retry.attempts + 1):
             last = attempt == self.retry.attempts
             try:
-                resp = self._session.request(
-                    method, url, json=json, params=params, headers=headers, timeout=self.timeout_s
+                resp = self._send(
+                    method, url, what, idempotent, json=json, params=params, headers=headers
                 )
             except requests.RequestException as e:
                 reason = self.redact(f"{what}: {type(e).__name__}")
@@ -143,15 +217,25 @@ class Client:
                     raise GitHubError(f"{reason}; gave up", uncertain=not idempotent) from None
                 self._wait(self._backoff(attempt), reason)
                 continue
-            wait = self._rate_limit_wait(resp)
-            if wait is not None:
-                reason = f"{what}: rate limited ({resp.status_code})"
-                if wait > self.retry.max_wait_s or last:
-                    raise GitHubError(
-                        f"{reason}; the limit resets in {wait:.0f} s", resp.status_code
-                    )
-                self._wait(wait, reason)
-                continue
+            limit = self._rate_limit(resp)
+            if limit is not None:
+                wait, which = limit
+                reason = f"{what}: {which} ({resp.status_code})"
+                if wait > self.retry.max_wait_s:
+                    why = f"longer than the longest wait ({self.retry.max_wait_s:g} s)"
+                elif wait > self.remaining_s():
+                    why = f"past the deadline of {self.deadline_s:g} s"
+                elif last:
+                    why = f"still limited after {attempt} attempts"
+                else:
+                    self._wait(wait, reason)
+                    continue
+                self._limited = GitHubError(
+                    f"{reason}; the limit lifts in {wait:.0f} s, {why}: gave up",
+                    resp.status_code,
+                    kind="rate-limit",
+                )
+                raise self._limited
             if resp.status_code >= 500:
                 reason = f"{what}: HTTP {resp.status_code}"
                 if not idempotent or last:
@@ -161,9 +245,11 @@ class Client:
                 self._wait(self._backoff(attempt), reason)
                 continue
             if resp.status_code >= 400:
+                said = self.redact(_body(resp), BODY_CHARS)
                 raise GitHubError(
-                    self.redact(f"{what}: HTTP {resp.status_code}: {_message(resp)}"),
+                    self.redact(f"{what}: HTTP {resp.status_code}: {said}"),
                     resp.status_code,
+                    kind="permission" if resp.status_code == 403 else None,
                 )
             return resp
         raise AssertionError("unreachable: the last attempt returns or raises")
@@ -172,21 +258,31 @@ class Client:
         return min(self.retry.backoff_s * 2 ** (attempt - 1), self.retry.max_wait_s)
 
     def _wait(self, seconds: float, reason: str) -> None:
+        if seconds > self.remaining_s():
+            raise self._deadline_error(reason)
         self.log.append(f"{reason}; retrying in {seconds:.1f} s")
         self._sleep(seconds)
 
-    def _rate_limit_wait(self, resp: requests.Response) -> float | None:
-        """Seconds to wait before repeating a rate-limited request; None if not rate limited."""
+    def _rate_limit(self, resp: requests.Response) -> tuple[float, str] | None:
+        """(seconds to wait, which limit) for a rate-limited response; None otherwise.
+
+        GitHub's documented signals: `retry-after`; `x-ratelimit-remaining: 0` with
+        `x-ratelimit-reset` (the primary limit); a 403/429 whose message names a secondary rate
+        limit (wait at least a minute). Any other 403 is a refusal, not a limit.
+        """
         if resp.status_code not in (403, 429):
             return None
         h = resp.headers
+        message = _message(resp).lower()
+        which = "secondary rate limit" if "secondary rate limit" in message else "rate limited"
         retry_after = h.get("retry-after")
         if retry_after is not None and retry_after.strip().isdigit():
-            return float(retry_after)
+            return float(retry_after), which
         if h.get("x-ratelimit-remaining") == "0" and (h.get("x-ratelimit-reset") or "").isdigit():
-            return max(0.0, float(h["x-ratelimit-reset"]) - self._clock()) + 1.0
-        if resp.status_code == 429 or "rate limit" in _message(resp).lower():
-            return SECONDARY_WAIT_S
+            reset = max(0.0, float(h["x-ratelimit-reset"]) - self._clock()) + 1.0
+            return reset, "primary rate limit (x-ratelimit-remaining: 0)"
+        if resp.status_code == 429 or "rate limit" in message:
+            return SECONDARY_WAIT_S, which
         return None
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -206,8 +302,17 @@ class Client:
 
 
 def _message(resp: requests.Response) -> str:
+    """The `message` of a JSON error body ("" for any other body)."""
     try:
         body = resp.json()
     except ValueError:
-        return resp.text[:200]
+        return ""
     return str(body.get("message", "")) if isinstance(body, dict) else ""
+
+
+def _body(resp: requests.Response) -> str:
+    """What an error response says: its JSON `message`, else its text on one line.
+
+    Not cut here: the caller redacts the whole text first, then cuts.
+    """
+    return _message(resp) or " ".join(resp.text.split())

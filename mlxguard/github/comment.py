@@ -1,8 +1,14 @@
 """The sticky pull request comment: one per status context, found by a hidden marker.
 
-The marker is looked for on every page of the PR's comments, so it is found even behind 100
-others. A create that may have gone through (a 5xx or a lost connection on POST) is never
-repeated blindly: the comments are listed again first.
+Only comments written by the token's own identity count: anyone can paste the marker into a
+comment of theirs, and that comment is just text (never edited, never deleted). The marker is
+looked for on every page of the PR's comments, so it is found even behind 100 others.
+
+Two jobs racing may both find nothing and both create a comment: after creating, the comments
+are listed again and the oldest of ours is kept (updated with this body if it is not ours), the
+newer ones deleted, so a race ends with one comment at once. A create that may have gone
+through (a 5xx or a lost connection on POST) is never repeated blindly: the comments are listed
+again first.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from mlxguard.github.client import Client, GitHubError
 
 # GitHub rejects comment bodies over 65,536 characters (counted as UTF-16 code units).
 MAX_BODY = 65_536
+# Who writes with the Actions GITHUB_TOKEN; that token may not read GET /user.
+ACTIONS_BOT = "github-actions[bot]"
 _CONTEXT = re.compile(r"[^A-Za-z0-9_.:/ -]")
 
 
@@ -22,6 +30,24 @@ def marker(context: str) -> str:
     """The hidden HTML comment that identifies our comment for `context`."""
     safe = _CONTEXT.sub("_", context).replace("--", "__")
     return f"<!-- mlxguard:sticky-comment context={safe} -->"
+
+
+def comment_author(client: Client, configured: str | None = None) -> str:
+    """The login our comments carry: `configured`, else `GET /user`, else the Actions bot.
+
+    An installation token (the Actions `GITHUB_TOKEN`) gets 403 from `GET /user`; its comments
+    are written by `github-actions[bot]`. A personal token's login is what `GET /user` says.
+    """
+    if configured:
+        return configured
+    try:
+        user = client.json("GET", "/user")
+    except GitHubError as e:
+        if e.status in (401, 403, 404):
+            return ACTIONS_BOT
+        raise
+    login = user.get("login") if isinstance(user, dict) else None
+    return login if isinstance(login, str) and login else ACTIONS_BOT
 
 
 def _units(text: str) -> int:
@@ -64,31 +90,58 @@ class Posted:
 class StickyComment:
     """The marker comment of one pull request."""
 
-    def __init__(self, client: Client, repository: str, pr: int, context: str) -> None:
+    def __init__(
+        self, client: Client, repository: str, pr: int, context: str, *, author: str
+    ) -> None:
+        """
+        Args:
+            author: the login of the token's identity (see `comment_author`).
+        """
         self.client = client
         self.base = f"/repos/{repository}/issues"
         self.pr = pr
         self.marker = marker(context)
+        self.author = author.lower()
+
+    def _ours(self, comment: dict[str, Any]) -> bool:
+        user = comment.get("user") if isinstance(comment.get("user"), dict) else {}
+        login = user.get("login") if isinstance(user, dict) else None
+        return isinstance(login, str) and login.lower() == self.author
 
     def find(self) -> list[dict[str, Any]]:
-        """Every comment carrying the marker, oldest first (normally zero or one)."""
+        """Our comments carrying the marker, oldest first (normally zero or one)."""
         comments = self.client.paginate(f"{self.base}/{self.pr}/comments")
-        return [c for c in comments if self.marker in (c.get("body") or "")]
+        found = [c for c in comments if self._ours(c) and self.marker in (c.get("body") or "")]
+        return sorted(found, key=lambda c: c["id"])  # ids grow with creation time
 
     def _update(self, comment_id: int, body: str) -> Posted:
         c = self.client.json("PATCH", f"{self.base}/comments/{comment_id}", json={"body": body})
         return Posted("updated", comment_id, c.get("html_url"))
+
+    def _delete(self, comment_id: int) -> None:
+        try:
+            self.client.request("DELETE", f"{self.base}/comments/{comment_id}")
+        except GitHubError as e:
+            if e.status != 404:  # a racing job deleted it first
+                raise
+
+    def _converge(self, found: list[dict[str, Any]], body: str, mine: int | None) -> Posted:
+        """Keep the oldest of `found` with `body` in it, delete the others."""
+        for extra in found[1:]:
+            self._delete(extra["id"])
+        oldest = found[0]
+        if oldest["id"] == mine:
+            return Posted("created", oldest["id"], oldest.get("html_url"))
+        return self._update(oldest["id"], body)
 
     def upsert(self, body: str, pointer: str) -> Posted:
         """Update our comment in place, or create it; an oversized `body` is trimmed to fit,
         ending with `pointer` (where to read the rest)."""
         body = fit(f"{self.marker}\n{body}", pointer)
         found = self.find()
-        for extra in found[1:]:
-            # Left by an older run that raced this one: keep the first, so links to it hold.
-            self.client.request("DELETE", f"{self.base}/comments/{extra['id']}")
         if found:
-            return self._update(found[0]["id"], body)
+            # Keep the oldest, so links to it hold; newer ones were left by a race.
+            return self._converge(found, body, None)
         try:
             c = self.client.json("POST", f"{self.base}/{self.pr}/comments", json={"body": body})
         except GitHubError as e:
@@ -97,6 +150,8 @@ class StickyComment:
             # It may exist now: look before creating a second one.
             found = self.find()
             if found:
-                return self._update(found[0]["id"], body)
+                return self._converge(found, body, None)
             c = self.client.json("POST", f"{self.base}/{self.pr}/comments", json={"body": body})
-        return Posted("created", c["id"], c.get("html_url"))
+        # Another job may have created one meanwhile: list again and keep the oldest.
+        found = self.find() or [c]
+        return self._converge(found, body, c["id"])

@@ -1,8 +1,9 @@
 """Publish a check to GitHub: job summary, outputs, annotations, sticky PR comment, commit status.
 
 The verdict is decided before anything is published, and nothing here can change it: every
-reporting failure becomes a warning annotation, and a fork's read-only token (HTTP 403) falls
-back to the job summary alone.
+reporting failure becomes a warning annotation that says what happened (a rate limit, a refusal
+such as a fork's read-only token, the deadline), and the report stays in the job summary. The
+requests to GitHub share one deadline (`Options.deadline_s`), after which publishing stops.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TextIO
 
 from mlxguard.check.verdicts import CheckReport
 from mlxguard.github.client import Client, GitHubError, token_from_env
-from mlxguard.github.comment import StickyComment
+from mlxguard.github.comment import StickyComment, comment_author
 from mlxguard.github.context import Context, resolve
 from mlxguard.github.workflow import Level, add_summary, annotate, set_outputs
 from mlxguard.reports import comment
@@ -22,10 +23,12 @@ from mlxguard.reports.headline import headline
 from mlxguard.results import Results
 
 MAX_DESCRIPTION = 140
+DEFAULT_DEADLINE_S = 60.0
 READ_ONLY_HINT = (
     "the token cannot write here (a fork's pull request has a read-only token): the report is "
     "in the job summary only; publish from a workflow_run workflow (see docs/github.md)"
 )
+RATE_LIMIT_HINT = "GitHub's rate limit stopped publishing; the report is in the job summary only"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class Options:
     sha: str | None = None
     gated: tuple[str, ...] = ()
     artifact: str = "mlxguard-results"
+    comment_author: str | None = None  # None: asked of GET /user, else the Actions bot
+    deadline_s: float = DEFAULT_DEADLINE_S
 
 
 def status_state(report: CheckReport, fail_on: str) -> str:
@@ -60,6 +65,7 @@ class Publisher:
         self.env = env
         self.options = options
         self.out = out or sys.stdout
+        self._stopped = False  # the deadline passed; said once
 
     def _note(self, level: Level, message: str, title: str) -> None:
         """An annotation in Actions; a plain `level: message` line elsewhere."""
@@ -111,7 +117,7 @@ class Publisher:
             self._warn("no GITHUB_TOKEN or GITHUB_REPOSITORY: comment and status skipped")
             return None
         url = None
-        with Client(ctx.api_url, token) as client:
+        with Client(ctx.api_url, token, deadline_s=self.options.deadline_s) as client:
             try:
                 sha, commentable = self._head(client, ctx)
                 if self.options.comment:
@@ -128,7 +134,16 @@ class Publisher:
         try:
             return post()
         except GitHubError as e:
-            self._warn(READ_ONLY_HINT if e.status == 403 else f"publishing failed: {e}")
+            if e.kind == "deadline":
+                if not self._stopped:
+                    self._stopped = True
+                    self._warn(f"publishing {e}; what was not posted is in the job summary")
+            elif e.kind == "rate-limit":
+                self._warn(f"{RATE_LIMIT_HINT}: {e}")
+            elif e.kind == "permission":
+                self._warn(f"{READ_ONLY_HINT} ({e})")
+            else:
+                self._warn(f"publishing failed: {e}")
         except (ValueError, KeyError, TypeError) as e:
             self._warn(f"publishing failed: unexpected API response ({type(e).__name__})")
         return None
@@ -150,7 +165,14 @@ class Publisher:
             print("mlxguard publish: no pull request to comment on", file=self.out)
             return None
         pointer = comment.trimmed_pointer(ctx.run_url, self.options.artifact)
-        sticky = StickyComment(client, ctx.repository, ctx.pr, self.options.context)  # type: ignore[arg-type]
+        author = comment_author(client, self.options.comment_author)
+        sticky = StickyComment(
+            client,
+            ctx.repository,  # type: ignore[arg-type]
+            ctx.pr,  # type: ignore[arg-type]
+            self.options.context,
+            author=author,
+        )
         posted = sticky.upsert(body, pointer)
         print(f"mlxguard publish: comment {posted.action}: {posted.url}", file=self.out)
         return posted.url

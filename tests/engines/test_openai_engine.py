@@ -160,7 +160,10 @@ class _Crafted(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
         body = STREAMS.get(self.path)
-        if body is None:
+        if self.path == "/leak/completions":  # echoes the key, as some servers' 401 pages do
+            key = self.headers["Authorization"].removeprefix("Bearer ")
+            self._send(401, "text/html", f"<p>{'x' * 180} bad key {key} </p>".encode())
+        elif body is None:
             self._send(500, "text/plain", b"boom\n" + b"x" * 500)
         else:
             self._send(200, "text/event-stream", body)
@@ -219,6 +222,16 @@ def test_api_key_is_sent_but_never_recorded(crafted: str, monkeypatch: pytest.Mo
     engine = _engine(f"openai:{crafted}/ok")
     assert engine._session.headers["Authorization"] == "Bearer sk-secret"
     assert "sk-secret" not in json.dumps(engine.info())
+
+
+def test_an_echoed_api_key_is_redacted_before_the_body_is_cut(
+    crafted: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "sk-proj-0123456789abcdefghijklmnop"
+    monkeypatch.setenv("MLXGUARD_OPENAI_API_KEY", key)
+    rec = generate(_engine(f"openai:{crafted}/leak"), "p", max_tokens=3, temperature=0, seed=None)
+    assert rec.error is not None and "HTTP 401" in rec.error
+    assert not [key[i : i + 6] for i in range(len(key) - 5) if key[i : i + 6] in rec.error]
 
 
 def test_sse_parser_joins_split_bytes_and_multiline_data() -> None:

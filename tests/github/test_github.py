@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,10 @@ from github_server import DATA, GitHubServer
 from mlxguard.check.evaluate import evaluate
 from mlxguard.config import Config
 from mlxguard.github.client import Client, GitHubError, RetryPolicy
-from mlxguard.github.comment import MAX_BODY, StickyComment, fit, marker
+from mlxguard.github.comment import MAX_BODY, StickyComment, comment_author, fit, marker
 from mlxguard.github.context import resolve
 from mlxguard.github.workflow import annotation, set_outputs
+from mlxguard.redact import scrub
 from mlxguard.reports import comment
 from mlxguard.results import load_results
 
@@ -26,6 +28,7 @@ EVENTS = DATA / "events"
 TOKEN = "ghs_test0123456789secretTOKEN"
 HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"  # the PR's head sha in the payloads
 MARK = marker("mlxguard")
+BOT = "github-actions[bot]"  # the writer for an Actions GITHUB_TOKEN
 
 
 @pytest.fixture(scope="module")
@@ -178,14 +181,16 @@ def test_publish_faults(results_file, server, tmp_path):
     assert len(server.comments[2]) == 1  # looked again before posting again: no duplicate
     assert len(server.calls("issues/create-comment")) == 1
     assert len(server.statuses[HEAD]) == 1
-    assert "rate limited (403); retrying in 1.0 s" in proc.stdout
+    assert "secondary rate limit (403); retrying in 1.0 s" in proc.stdout
     assert "HTTP 502; retrying" in proc.stdout
 
 
 def test_sticky_comment_found_on_a_later_page(server):
     server.seed_comments(2, 150, marked={120: f"{MARK}\nold report"})
     with Client(server.url, TOKEN) as client:
-        posted = StickyComment(client, "o/r", 2, "mlxguard").upsert("new report", "see run")
+        posted = StickyComment(client, "o/r", 2, "mlxguard", author=BOT).upsert(
+            "new report", "see run"
+        )
     assert posted.action == "updated"
     assert len(server.comments[2]) == 150
     assert server.comments[2][120]["body"] == f"{MARK}\nnew report"
@@ -197,7 +202,7 @@ def test_sticky_comment_found_on_a_later_page(server):
 def test_sticky_comment_removes_duplicates_and_keeps_other_contexts(server):
     server.seed_comments(3, 3, marked={0: f"{MARK}\na", 1: f"{marker('other')}\nb", 2: MARK})
     with Client(server.url, TOKEN) as client:
-        StickyComment(client, "o/r", 3, "mlxguard").upsert("c", "see run")
+        StickyComment(client, "o/r", 3, "mlxguard", author=BOT).upsert("c", "see run")
     bodies = [c["body"] for c in server.comments[3]]
     assert bodies == [f"{MARK}\nc", f"{marker('other')}\nb"]
 
@@ -215,7 +220,7 @@ def test_client_rate_limit_wait_is_bounded(server):
     waits: list[float] = []
     retry = RetryPolicy(max_wait_s=0.5)
     client = Client(server.url, TOKEN, retry=retry, sleep=waits.append)
-    with client, pytest.raises(GitHubError, match="resets in 1 s"):
+    with client, pytest.raises(GitHubError, match="lifts in 1 s"):
         client.request("GET", "/repos/o/r/pulls/2")
     assert waits == []
 
@@ -287,3 +292,132 @@ def test_fit_trims_to_the_limit_and_closes_blocks():
     assert len(out.encode("utf-16-le")) // 2 <= MAX_BODY
     assert out.rstrip().endswith("full report: see the run")
     assert out.count("```") == 2 and out.count("</details>") == 1
+
+
+# --- identity, races, rate limits, deadlines, leaks -------------------------------------------
+
+
+def test_sticky_comment_counts_only_its_own_identity(server):
+    """A marker in another account's comment is text: never edited, never deleted."""
+    server.seed_comments(2, 1, marked={0: f"{MARK}\nforged, older than ours"}, author="mallory")
+    server.new_comment(2, f"{MARK}\nours")
+    with Client(server.url, TOKEN) as client:
+        posted = StickyComment(client, "o/r", 2, "mlxguard", author=BOT).upsert("new", "see run")
+    forged, ours = server.comments[2]
+    assert forged["body"] == f"{MARK}\nforged, older than ours"
+    assert (posted.action, posted.id, ours["body"]) == ("updated", ours["id"], f"{MARK}\nnew")
+    assert server.calls("issues/delete-comment") == []
+
+
+def test_sticky_comment_creates_its_own_beside_a_forged_one(server):
+    server.seed_comments(2, 1, marked={0: MARK}, author="mallory")
+    with Client(server.url, TOKEN) as client:
+        posted = StickyComment(client, "o/r", 2, "mlxguard", author=BOT).upsert("ours", "run")
+    assert posted.action == "created"
+    assert [c["user"]["login"] for c in server.comments[2]] == ["mallory", BOT]
+    assert server.comments[2][0]["body"] == MARK
+
+
+@pytest.mark.parametrize(
+    ("installation", "configured", "expected", "asked"),
+    [
+        (True, None, BOT, True),  # GITHUB_TOKEN: GET /user is 403, the Actions bot writes
+        (False, None, "octocat", True),  # a personal token: GET /user names it
+        (False, "mlxguard-bot", "mlxguard-bot", False),  # configured: nothing asked
+    ],
+)
+def test_comment_author_is_the_tokens_identity(server, installation, configured, expected, asked):
+    server.installation_token, server.login, server.user_type = installation, "octocat", "User"
+    with Client(server.url, TOKEN) as client:
+        assert comment_author(client, configured) == expected
+    assert bool(server.calls("users/get-authenticated")) == asked
+
+
+def test_racing_jobs_converge_on_one_comment(server):
+    """Jobs that all find no comment and all create one end with one comment, the oldest."""
+    barrier = threading.Barrier(6)
+
+    def job(i: int) -> None:
+        with Client(server.url, TOKEN) as client:
+            sticky = StickyComment(client, "o/r", 2, "mlxguard", author=BOT)
+            barrier.wait()
+            sticky.upsert(f"report {i}", "see run")
+
+    threads = [threading.Thread(target=job, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(server.calls("issues/create-comment")) > 1  # they did race
+    [c] = server.comments[2]
+    assert c["body"].startswith(f"{MARK}\nreport ")
+
+
+def test_persistent_secondary_limit_is_named_and_not_waited_for_each_request(server):
+    server.secondary_limit = True
+    waits: list[float] = []
+    client = Client(server.url, TOKEN, sleep=waits.append, deadline_s=5)
+    with client:
+        with pytest.raises(GitHubError) as first:
+            client.request("GET", "/repos/o/r/pulls/2")
+        with pytest.raises(GitHubError) as second:
+            client.request("POST", "/repos/o/r/issues/2/comments", json={"body": "x"})
+    assert first.value.kind == second.value.kind == "rate-limit"
+    assert "secondary rate limit" in str(first.value)
+    assert waits == []  # GitHub asks for 60 s: more than the 5 s left, so no wait at all
+    assert len(server.requests) == 1  # the second request knew better than to ask
+
+
+def test_publish_says_rate_limit_not_read_only(results_file, server, tmp_path):
+    server.secondary_limit = True
+    proc = publish(results_file, actions_env(server, tmp_path), "--deadline", "5")
+    assert proc.returncode == check_code(results_file), proc.stderr
+    assert "secondary rate limit" in proc.stdout
+    assert "read-only" not in proc.stdout and "cannot write" not in proc.stdout
+
+
+@pytest.mark.parametrize("fault", ["trickle", "never-answer"])
+def test_publish_stops_at_its_deadline(results_file, tmp_path, fault):
+    with GitHubServer(TOKEN, pulls={2: HEAD}) as server:
+        if fault == "trickle":
+            server.trickle_s = 0.2  # each byte restarts a per-read timeout
+        else:
+            server.never_answer = True
+        env = actions_env(server, tmp_path)
+        cmd = [sys.executable, "-m", "mlxguard", "publish", str(results_file), "--deadline", "2"]
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == check_code(results_file), proc.stderr
+    assert "deadline of 2 s" in proc.stdout
+    assert outputs(tmp_path / "output")["exit-code"] == str(proc.returncode)
+    assert "mlxguard: " in (tmp_path / "summary.md").read_text()
+
+
+def test_deadline_bounds_rate_limit_waits(server):
+    server.secondary_limit_once.add(("GET", "pulls/get"))  # retry-after: 1
+    client = Client(server.url, TOKEN, sleep=lambda s: None, deadline_s=0.5)
+    with client, pytest.raises(GitHubError) as e:
+        client.request("GET", "/repos/o/r/pulls/2")
+    assert e.value.kind == "rate-limit" and "deadline" in str(e.value)
+
+
+def _leaks(text: str, secret: str, window: int = 6) -> list[str]:
+    """Every `window`-character piece of `secret` found in `text`."""
+    pieces = {secret[i : i + window] for i in range(len(secret) - window + 1)}
+    return [p for p in pieces if p in text]
+
+
+@pytest.mark.parametrize("offset", [150, 180, 190, 199])
+def test_error_body_is_redacted_before_it_is_cut(server, offset):
+    page = "<html>" + "x" * (offset - 6) + TOKEN + "y" * 300 + "</html>"
+    server.error_body_once[("POST", "issues/create-comment")] = (422, page)
+    with Client(server.url, TOKEN) as client, pytest.raises(GitHubError) as e:
+        client.request("POST", "/repos/o/r/issues/2/comments", json={"body": "x"})
+    assert "HTTP 422" in str(e.value)
+    assert _leaks(str(e.value), TOKEN) == []
+
+
+def test_a_prefix_of_the_token_left_by_a_cut_is_redacted():
+    text = "error: " + "x" * 20 + TOKEN[:11]  # a body the server itself cut mid-token
+    assert _leaks(scrub(text, [TOKEN], limit=200), TOKEN, window=4) == []
+    assert scrub(TOKEN[-9:] + " tail", [TOKEN], limit=200).endswith(" tail")
+    assert _leaks(scrub(TOKEN[-9:] + " tail", [TOKEN], limit=200), TOKEN, window=4) == []
