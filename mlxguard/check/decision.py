@@ -1,40 +1,44 @@
-"""The regression decision: is ``current`` worse than ``baseline`` by more than a tolerance?
+"""The decision rule: is one arm worse than the other by more than a tolerance?
 
-Built so that a noisy machine does not cry wolf. Never decided by one noisy ratio
-(DESIGN.md, "Checks and verdicts"); significance comes before any ratio (pyperf's
-``_compare.py``), and an effect size with its uncertainty comes before a ``fail``.
+One rule for every same-job comparison: head against base, candidate engine against reference
+engine, and the ad hoc ``mlxguard compare A.json B.json``. (Stored baselines, compared across
+runs, are judged on run medians instead: ``check/baseline.py``.)
 
-Evidence, for samples of one metric from the baseline run and the current run:
+Evidence has levels (DESIGN.md, "How evidence is gathered"): samples come from worker
+processes, processes from rounds of one run. Samples of one process are not independent draws,
+so the uncertainty is estimated at the level that varies (Kalibera & Jones, "Rigorous
+Benchmarking in Reasonable Time", ISMM 2013, section 4: resample the top level, then within it):
 
-* ``ratio = median(current) / median(baseline)``: medians, so a few outliers cannot move it.
-* ``[ci_low, ci_high]``: a percentile bootstrap confidence interval of that ratio (Efron &
-  Tibshirani 1993, ch. 13), each side resampled independently, ``n_boot`` resamples, seeded.
-* ``p_value``: one-sided Mann–Whitney U test (Mann & Whitney 1947) in the worse direction
-  (current greater for "lower is better" metrics, smaller for "higher is better"): rank based,
-  so it assumes no normality and is robust to heavy tails.
-* ``worse_by``: the fraction by which current is worse, ``ratio - 1`` for "lower" metrics and
-  ``1 - ratio`` for "higher" ones; the interval is mapped the same way to ``[worse_lo, worse_hi]``.
+* **paired by round**, when both arms were measured in the same rounds (same ``rounds``
+  values, at least ``MIN_PAIRED_ROUNDS``): the ratio of the arms' medians within each round
+  (both saw the machine as it was at that moment), summarized by the median of those per-round
+  ratios; the interval resamples rounds (clustered by the pair of processes that served them,
+  when that is known, then rounds within each cluster).
+* **hierarchical**: ``ratio = median(current) / median(baseline)``; each replicate resamples an
+  arm's processes with replacement, then samples within each chosen process. With one process,
+  rounds are the clusters; with neither, samples are resampled as if independent, and the
+  evidence says what that cannot see.
 
-Decision rule, in order (``tolerance`` defaults to 5%, ``alpha`` to 0.01):
+Interval: percentile bootstrap (Efron & Tibshirani 1993, ch. 13), ``n_boot`` replicates, seeded.
+``worse_by`` maps the ratio onto "how much worse" (``ratio - 1`` for lower-is-better metrics,
+``1 - ratio`` for higher-is-better ones); ``[worse_lo, worse_hi]`` is the interval on that axis.
 
-1. Fewer than ``min_samples`` on either side, or no ratio/interval (e.g. a zero baseline
-   median): ``inconclusive``.
-2. ``fail`` ("regressed") when all three hold: the test is significant (``p < alpha``), the
-   point estimate is worse than the tolerance (``worse_by > tolerance``) and the interval is
-   clearly on the worse side (``worse_lo > tolerance / 2``). Significance guards against noise,
-   the point estimate against trivial but significant changes, and the interval against a
-   point estimate that crossed the tolerance by luck. An ``interim`` look (adaptive sampling,
-   before the budget is spent) asks more: the whole interval beyond the tolerance
-   (``worse_lo > tolerance``), so that looking again and again does not multiply false alarms.
-   Measured on synthetic and real samples in docs/regression.md.
-3. ``inconclusive`` when the interval still reaches beyond the tolerance (``worse_hi >
-   tolerance``) without meeting 2: a regression larger than the tolerance cannot be ruled out
-   ("possible regression" if significant or the point estimate is beyond the tolerance, else
-   "too noisy to tell"). Collect more samples: adaptive sampling stops only on ``decisive``.
-4. Otherwise ``pass``: the interval rules out a regression beyond the tolerance. The note says
-   "improved" (significant in the better direction and interval entirely on the better side),
-   "within tolerance" (significantly worse, but by less than the tolerance) or
-   "no significant change".
+Decision, with ``tolerance`` (default 5%) and ``alpha`` (default 0.01):
+
+* ``pass`` when the whole interval is inside the tolerance band (``worse_hi <= tolerance``);
+* ``fail`` when the whole interval is beyond it (``worse_lo > tolerance``) and the bootstrap
+  p-value of "worse by no more than the tolerance" is below ``alpha`` (below
+  ``alpha * INTERIM_ALPHA_SHARE`` at an interim look of adaptive sampling);
+* ``inconclusive`` otherwise: the interval straddles the tolerance; more rounds can settle it.
+
+``p_value`` is the share of replicates on the acceptable side of the tolerance,
+``(1 + #{worse_b <= tolerance}) / (n_boot + 1)`` (Davison & Hinkley 1997, eq. 4.11): the
+one-sided test that the interval's lower end is beyond the tolerance. It feeds the family-wise
+correction over all verdicts of one check (``check/family.py``).
+
+``detectable``: the smallest worsening this comparison would fail with 80% probability at its
+alpha and sample size, from the interval's width (``se = log(hi / lo) / (2 z)``):
+``tolerance`` widened by ``(z_{1-alpha} + z_{0.8}) * se`` on the log scale.
 
 Pure: imports only the standard library, numpy and scipy.
 """
@@ -43,27 +47,38 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats as sps
 
 from mlxguard.stats import (
-    bootstrap_ratio_ci,
+    Arm,
     check_bootstrap_params,
+    estimate,
     finite_array,
-    ratio_of_medians,
+    interval,
+    widened,
 )
 
 __all__ = [
     "DIRECTIONS",
+    "INTERIM_ALPHA_SHARE",
+    "Arm",
     "Comparison",
     "compare",
     "decisive",
+    "detectable_change",
     "naive_mean_rule",
 ]
 
 DIRECTIONS = ("lower", "higher")
+# Power at which `detectable` is stated: found 4 times in 5.
+POWER = 0.8
+# Share of alpha an interim look may spend: every look of adaptive sampling is another chance of
+# a false alarm. Pocock (1977, Biometrika 64:191) gives a nominal 0.0106 per look for 10 looks at
+# an overall 0.05, about a fifth.
+INTERIM_ALPHA_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -71,19 +86,21 @@ class Comparison:
     """The verdict on one metric, current against baseline, with its evidence.
 
     Attributes:
-        ratio: median(current) / median(baseline); ``None`` if undefined.
+        ratio: current / baseline (ratio of medians, or median of per-round ratios when paired).
         ci_low: lower end of the bootstrap confidence interval of ``ratio``.
         ci_high: upper end of that interval.
-        p_value: one-sided Mann–Whitney U p-value in the worse direction.
-        change: ``ratio - 1``, plainly (positive = current median is larger).
+        p_value: bootstrap p-value of "worse by no more than the tolerance" (small: regression).
+        change: ``ratio - 1``, plainly (positive = current is larger).
         worse_by: fraction by which current is worse (positive = regression), direction-aware.
-        significant: ``p_value < alpha``.
+        significant: ``p_value < alpha`` (the level of this look).
         verdict: "pass", "fail" or "inconclusive".
         note: a short label: "regressed", "improved", "within tolerance", "no significant change",
             "possible regression", "too noisy to tell", "not enough samples", "ratio undefined".
-        reason: one sentence with the evidence.
+        reason: one sentence with the evidence, naming the method.
         n_baseline: number of baseline samples.
         n_current: number of current samples.
+        method: how the interval was built, e.g. "paired by round, 12 rounds".
+        detectable: smallest worsening (fraction) failed with 80% probability; None if unknown.
     """
 
     ratio: float | None
@@ -98,11 +115,27 @@ class Comparison:
     reason: str
     n_baseline: int
     n_current: int
+    method: str = ""
+    detectable: float | None = field(default=None)
 
 
 def _check_direction(direction: str) -> None:
     if direction not in DIRECTIONS:
         raise ValueError(f"direction {direction!r} is not one of 'lower', 'higher'")
+
+
+def detectable_change(
+    se_log: float, *, tolerance: float, alpha: float, direction: str, power: float = POWER
+) -> float:
+    """The worsening (fraction) a test with log-scale standard error ``se_log`` fails at ``power``.
+
+    The lower end of a one-sided ``1 - alpha`` bound must clear the tolerance: the true change
+    must exceed it by ``(z_{1-alpha} + z_{power}) * se`` on the log scale.
+    """
+    z = NormalDist().inv_cdf(1 - alpha) + NormalDist().inv_cdf(power)
+    if direction == "lower":
+        return math.exp(math.log1p(tolerance) + z * se_log) - 1.0
+    return 1.0 - math.exp(math.log1p(-tolerance) - z * se_log)
 
 
 def _fmt(x: float) -> str:
@@ -119,8 +152,8 @@ def _pct(x: float) -> str:
 
 
 def compare(
-    baseline: Sequence[float],
-    current: Sequence[float],
+    baseline: Arm | Sequence[float],
+    current: Arm | Sequence[float],
     *,
     direction: str,
     tolerance: float = 0.05,
@@ -133,28 +166,29 @@ def compare(
     interim: bool = False,
     sides: tuple[str, str] = ("baseline", "current"),
 ) -> Comparison:
-    """Decide whether ``current`` regressed against ``baseline`` (rule in the module docstring).
+    """Decide whether ``current`` is worse than ``baseline`` beyond ``tolerance`` (module doc).
 
     Args:
-        baseline: samples of the metric in the baseline run.
-        current: samples of the same metric in the current run.
+        baseline: samples (or an ``Arm`` with processes and rounds) of the side compared with.
+        current: samples (or an ``Arm``) of the side under test.
         direction: "lower" (times, memory) or "higher" (tokens per second) is better.
         tolerance: largest worsening that is not a regression, as a fraction (0.05 = 5%).
-        alpha: significance level of the one-sided Mann–Whitney U test.
+        alpha: level of the one-sided test behind a fail (before the family-wise correction).
         confidence: two-sided confidence level of the bootstrap interval of the ratio.
         min_samples: fewer samples than this on either side gives "inconclusive".
         n_boot: bootstrap resamples.
         seed: seed of the bootstrap; the result is deterministic given it.
         unit: unit shown after the medians in ``reason`` (e.g. "ms").
-        interim: an interim look of adaptive sampling (more samples may follow): a fail then
-            needs the whole interval beyond the tolerance.
+        interim: an interim look of adaptive sampling (more rounds may follow): a fail then
+            needs ``p < alpha * INTERIM_ALPHA_SHARE``.
         sides: what the two sides are called in ``reason``, e.g. ("reference", "candidate").
 
     Returns:
         A ``Comparison`` with the verdict and its evidence.
 
     Raises:
-        ValueError: on non-finite samples, an unknown direction or out-of-range parameters.
+        ValueError: on non-finite samples, an unknown direction, labels that are not parallel
+            to the samples, or out-of-range parameters.
     """
     _check_direction(direction)
     check_bootstrap_params(confidence, n_boot)
@@ -165,22 +199,16 @@ def compare(
     if min_samples < 1:
         raise ValueError(f"min_samples {min_samples!r} must be at least 1")
     was, now = sides
-    ref = finite_array(baseline, f"{was} sample")
-    cur = finite_array(current, f"{now} sample")
+    base_arm, cur_arm = Arm.of(baseline), Arm.of(current)
+    ref = finite_array(base_arm.samples, f"{was} sample")
+    cur = finite_array(cur_arm.samples, f"{now} sample")
     n_b, n_c = int(ref.size), int(cur.size)
 
     def result(**kw: object) -> Comparison:
-        base = dict(
-            ratio=None,
-            ci_low=None,
-            ci_high=None,
-            p_value=None,
-            change=None,
-            worse_by=None,
-            significant=False,
-            n_baseline=n_b,
-            n_current=n_c,
-        )
+        base: dict[str, object] = dict(
+            ratio=None, ci_low=None, ci_high=None, p_value=None, change=None, worse_by=None,
+            significant=False, n_baseline=n_b, n_current=n_c,
+        )  # fmt: skip
         base.update(kw)
         return Comparison(**base)  # type: ignore[arg-type]
 
@@ -192,83 +220,76 @@ def compare(
         )
 
     sign = 1.0 if direction == "lower" else -1.0
-    worse_alt, better_alt = ("greater", "less") if direction == "lower" else ("less", "greater")
-    if np.ptp(np.concatenate([ref, cur])) == 0:
-        p_value, p_better = 1.0, 1.0  # all samples equal: no evidence either way (scipy gives nan)
-    else:
-        p_value = float(sps.mannwhitneyu(cur, ref, alternative=worse_alt).pvalue)
-        p_better = float(sps.mannwhitneyu(cur, ref, alternative=better_alt).pvalue)
-    significant = p_value < alpha
-
-    m_b, m_c = float(np.median(ref)), float(np.median(cur))
     u = f" {unit}" if unit else ""
-    medians = f"median {_fmt(m_b)} → {_fmt(m_c)}{u}"
-    ratio = ratio_of_medians(cur, ref)
-    if ratio is None:
+    medians = f"median {_fmt(float(np.median(ref)))} → {_fmt(float(np.median(cur)))}{u}"
+    est = estimate(ref, cur, base_arm, cur_arm, n_boot, seed)
+    if est is None:
         return result(
-            p_value=p_value,
-            significant=significant,
             verdict="inconclusive",
             note="ratio undefined",
             reason=f"{medians}: the ratio is undefined (the {was} median must be > 0)",
         )
-    lo, hi = bootstrap_ratio_ci(cur, ref, confidence, n_boot, seed)
+    ratio = est.ratio
     change = ratio - 1.0
     worse_by = sign * change
     evidence = f"{medians} ({ratio:.3g}×"
-    if lo is None or hi is None:
+    if est.replicates is None:
         return result(
-            ratio=ratio,
-            p_value=p_value,
-            change=change,
-            worse_by=worse_by,
-            significant=significant,
-            verdict="inconclusive",
-            note="ratio undefined",
+            ratio=ratio, change=change, worse_by=worse_by, method=est.method,
+            verdict="inconclusive", note="ratio undefined",
             reason=f"{evidence}), but a resampled {was} median is 0, so no interval",
-        )
-    # Map the ratio interval onto the "worse" axis: [worse_lo, worse_hi].
+        )  # fmt: skip
+    # Widened at the test's own level, so the p-value and the interval agree with each other.
+    log_reps = widened(est.replicates, est.units, alpha)
+    lo, hi = interval(log_reps, confidence)
+    worse_reps = sign * (np.exp(log_reps) - 1.0)
+    p_value = float((1 + np.count_nonzero(worse_reps <= tolerance)) / (n_boot + 1))
+    level = alpha * (INTERIM_ALPHA_SHARE if interim else 1.0)
+    significant = p_value < level
     worse_lo, worse_hi = sorted((sign * (lo - 1.0), sign * (hi - 1.0)))
-    evidence += f", {confidence * 100:g}% CI {lo:.3g}–{hi:.3g}), p={p_value:.2g}"
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    se_log = math.log(hi / lo) / (2 * z) if lo > 0 else None
+    detectable = (
+        None
+        if se_log is None
+        else detectable_change(se_log, tolerance=tolerance, alpha=alpha, direction=direction)
+    )
+    evidence += f", {confidence * 100:g}% CI {lo:.3g}–{hi:.3g}; {est.method}), p={p_value:.2g}"
     tol = _pct(tolerance)
 
-    # The interval must clear half the tolerance (all of it at an interim look): see the docstring.
-    margin = tolerance if interim else tolerance / 2
-    if significant and worse_by > tolerance and worse_lo > margin:
+    if worse_lo > tolerance and significant:
         verdict, note = "fail", "regressed"
-        reason = f"{evidence} < {alpha:g}, {_pct(worse_by)} worse, beyond {tol} tolerance"
+        reason = f"{evidence} < {level:g}: {_pct(worse_by)} worse, beyond the {tol} tolerance"
     elif worse_hi > tolerance:
         verdict = "inconclusive"
-        possible = significant or worse_by > tolerance
-        note = "possible regression" if possible else "too noisy to tell"
+        note = (
+            "possible regression" if worse_by > tolerance or worse_lo > 0 else "too noisy to tell"
+        )
         cmp_p = "<" if significant else "≥"
         reason = (
-            f"{evidence} {cmp_p} {alpha:g}; the interval reaches {_pct(worse_hi)} worse, past "
+            f"{evidence} {cmp_p} {level:g}; the interval reaches {_pct(worse_hi)} worse, past "
             f"the {tol} tolerance: collect more samples"
         )
     else:
         verdict = "pass"
-        if p_better < alpha and worse_hi < 0:
+        if worse_hi < 0:
             note = "improved"
-            reason = f"{evidence} (improvement p={p_better:.2g}), {_pct(-worse_by)} better"
-        elif significant:
+            reason = f"{evidence}: {_pct(-worse_by)} better, the whole interval on the better side"
+        elif worse_lo > 0:
             note = "within tolerance"
-            reason = f"{evidence} < {alpha:g}, {_pct(worse_by)} worse, within {tol} tolerance"
+            reason = f"{evidence}: {_pct(worse_by)} worse, within the {tol} tolerance"
         else:
             note = "no significant change"
-            reason = f"{evidence} ≥ {alpha:g}; the interval stays within {tol} tolerance"
+            reason = f"{evidence}: the interval stays within the {tol} tolerance"
+    if detectable is not None:
+        reason += f"; detects changes ≥ {_pct(detectable)}"
+    if est.caveat:
+        reason += f" ({est.caveat})"
     return result(
-        ratio=ratio,
-        ci_low=lo,
-        ci_high=hi,
-        p_value=p_value,
-        change=change,
-        worse_by=worse_by,
-        significant=significant,
-        verdict=verdict,
-        note=note,
-        reason=reason,
-    )
+        ratio=ratio, ci_low=lo, ci_high=hi, p_value=p_value, change=change, worse_by=worse_by,
+        significant=significant, verdict=verdict, note=note, reason=reason, method=est.method,
+        detectable=detectable,
+    )  # fmt: skip
 
 
 def decisive(c: Comparison) -> bool:

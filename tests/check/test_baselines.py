@@ -140,7 +140,7 @@ def test_check_cli_with_baseline(tmp_path: Path) -> None:
     out = runner.invoke(app, ["check", str(tmp_path / "slow.json"), "--baseline",
                               str(tmp_path / "base")])  # fmt: skip
     assert out.exit_code == 1, out.output
-    assert "FAIL" in out.output and "20% worse, beyond 5% tolerance" in out.output
+    assert "FAIL" in out.output and "0.8×" in out.output
     out = runner.invoke(app, ["check", str(tmp_path / "slow.json"), "--baseline",
                               str(tmp_path / "missing")])  # fmt: skip
     assert out.exit_code == 2 and "does not exist" in out.output
