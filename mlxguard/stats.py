@@ -292,7 +292,12 @@ def _level(values: np.ndarray, arm: Arm) -> _Level:
 class Estimate:
     ratio: float
     replicates: np.ndarray | None  # bootstrap ratios; None when undefined
-    units: int  # independent units at the top level (fewest of the two arms): the t's df + 1
+    # Clusters of several values at the top level (fewest of the two arms), the t's df + 1;
+    # 0 when every cluster is a single value (a plain bootstrap: nothing to widen).
+    units: int
+    # The smallest p-value an exact rank test on the same top-level units could reach: no
+    # resampling can show stronger evidence than a complete ordering of those units.
+    p_floor: float
     method: str
     caveat: str = ""
 
@@ -341,7 +346,9 @@ def estimate(
         logs, clusters, method = paired
         reps = np.exp(_two_level_medians(clusters, n_boot, rng))
         caveat = "" if "process pairs" in method else ROUND_CAVEAT
-        return Estimate(float(np.exp(np.median(logs))), reps, len(clusters), method, caveat)
+        units = _cluster_units(clusters) or 0
+        floor = 0.5**logs.size  # the sign test's smallest one-sided p over the rounds
+        return Estimate(float(np.exp(np.median(logs))), reps, units, floor, method, caveat)
     m_ref, m_cur = float(np.median(ref)), float(np.median(cur))
     if m_ref <= 0 or m_cur < 0:
         return None
@@ -363,7 +370,14 @@ def estimate(
         caveat = SAMPLE_CAVEAT
     elif "round" in (lb.name, lc.name):
         caveat = ROUND_CAVEAT
-    return Estimate(m_cur / m_ref, reps, min(kb, kc), method, caveat)
+    units = [u for u in (_cluster_units(lb.clusters), _cluster_units(lc.clusters)) if u]
+    floor = 1.0 / math.comb(kb + kc, kb)  # Mann-Whitney's smallest one-sided p over the units
+    return Estimate(m_cur / m_ref, reps, min(units, default=0), floor, method, caveat)
+
+
+def _cluster_units(clusters: list[np.ndarray]) -> int | None:
+    """The number of clusters, or None when each holds one value (no level above the values)."""
+    return len(clusters) if any(c.size > 1 for c in clusters) else None
 
 
 def widened(reps: np.ndarray, units: int, tail: float) -> np.ndarray:
@@ -372,7 +386,9 @@ def widened(reps: np.ndarray, units: int, tail: float) -> np.ndarray:
     Resampling ``k`` clusters with replacement underestimates the variance by ``(k - 1) / k``
     (Davison & Hinkley 1997, section 3.8), and with few clusters the normal quantile is too
     small: the spread around the replicates' median is scaled by
-    ``sqrt(k / (k - 1)) * t_{k-1}(1 - tail) / z(1 - tail)`` (about 1 for many units).
+    ``sqrt(k / (k - 1)) * t_{k-1}(1 - tail) / z(1 - tail)`` (about 1 for many units). Single
+    values (no clusters) are left alone: the percentile bootstrap of a median is used as is,
+    and scaling its heavy tails would only magnify one stalled sample.
     """
     from scipy import stats as sps  # here, so importing stats never loads scipy
 

@@ -33,7 +33,10 @@ Decision, with ``tolerance`` (default 5%) and ``alpha`` (default 0.01):
 
 ``p_value`` is the share of replicates on the acceptable side of the tolerance,
 ``(1 + #{worse_b <= tolerance}) / (n_boot + 1)`` (Davison & Hinkley 1997, eq. 4.11): the
-one-sided test that the interval's lower end is beyond the tolerance. It feeds the family-wise
+one-sided test that the interval's lower end is beyond the tolerance, never below what an exact
+rank test on the same top-level units could reach (``1 / C(m + n, m)`` for ``m + n`` processes or
+samples, Mann–Whitney's smallest one-sided p; ``2^-k`` for ``k`` paired rounds, the sign test's):
+with 3 samples a side no resampling can show p < 0.05. It feeds the family-wise
 correction over all verdicts of one check (``check/family.py``).
 
 ``detectable``: the smallest worsening this comparison would fail with 80% probability at its
@@ -243,7 +246,8 @@ def compare(
     log_reps = widened(est.replicates, est.units, alpha)
     lo, hi = interval(log_reps, confidence)
     worse_reps = sign * (np.exp(log_reps) - 1.0)
-    p_value = float((1 + np.count_nonzero(worse_reps <= tolerance)) / (n_boot + 1))
+    p_boot = float((1 + np.count_nonzero(worse_reps <= tolerance)) / (n_boot + 1))
+    p_value = max(p_boot, est.p_floor)
     level = alpha * (INTERIM_ALPHA_SHARE if interim else 1.0)
     significant = p_value < level
     worse_lo, worse_hi = sorted((sign * (lo - 1.0), sign * (hi - 1.0)))
