@@ -140,6 +140,8 @@ class Config(_Strict):
     # compare and flexible: engine order of the timed trials, and a new process per trial.
     order: Literal["interleaved", "sequential", "shuffled"] = "interleaved"
     fresh_process: bool = False
+    # Worker processes per engine (each loads the model once); rounds spread across them.
+    processes: int = Field(1, ge=1, le=64)
     # flexible: how many generated questions, and on which engines.
     questions: int = Field(20, ge=1, le=100_000)
     engines: Literal["candidate", "reference", "both"] = "both"

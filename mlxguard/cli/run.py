@@ -99,7 +99,17 @@ def run(
     warmup: Annotated[
         int | None,
         typer.Option(
-            "--warmup", "-w", help="Untimed warm-up trials per scenario and engine (default: 1)."
+            "--warmup",
+            "-w",
+            help="Untimed warm-up trials per scenario, engine and process (default: 1).",
+        ),
+    ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes",
+            help="Worker processes per engine, each loading the model once; samples are "
+            "spread across them in rounds (default: 1).",
         ),
     ] = None,
     max_tokens: Annotated[
@@ -194,6 +204,7 @@ def run(
         codec=codec,
         samples=samples,
         warmup=warmup,
+        processes=processes,
         max_tokens=max_tokens,
         prompt_tokens=prompt_tokens,
         seed=seed,
@@ -204,27 +215,32 @@ def run(
     check_format(fmt)
     configured_engine(cfg.engine, cfg.codec)
     _check_pair_engines(cfg, suites)
+    _check_processes(cfg, suites)
     check_writable(output)
     if report is not None:
         check_writable(report)
     baselines = load_baseline(baseline)
 
     from mlxguard.run.session import execute
+    from mlxguard.run.workers import Workers
 
-    results = execute(cfg, suites, output, quiet=quiet, command=sys.argv[1:])
-    if until_decisive:
-        from mlxguard.check.evaluate import undecided
-        from mlxguard.run.adaptive import run_until_decisive
+    # With --until-decisive the warm engines stay open after the suites, for the added rounds.
+    with Workers() as workers:
+        kept = workers if until_decisive else None
+        results = execute(cfg, suites, output, quiet=quiet, command=sys.argv[1:], workers=kept)
+        if until_decisive:
+            from mlxguard.check.evaluate import undecided
+            from mlxguard.run.adaptive import run_until_decisive
 
-        def still_open(r: Any) -> set[tuple[str, str, str]]:
-            return undecided(r, cfg, baselines, allow_cross_machine)
+            def still_open(r: Any) -> set[tuple[str, str, str]]:
+                return undecided(r, cfg, baselines, allow_cross_machine)
 
-        done = run_until_decisive(
-            cfg, results, output, undecided=still_open,
-            max_samples=max_samples, max_seconds=max_seconds, started=started, quiet=quiet,
-        )  # fmt: skip
-        results = done.results
-        typer.echo(f"until-decisive: {done.rounds} extra round(s); {done.stopped}", err=True)
+            done = run_until_decisive(
+                cfg, results, output, undecided=still_open, max_samples=max_samples,
+                max_seconds=max_seconds, started=started, workers=workers, quiet=quiet,
+            )  # fmt: skip
+            results = done.results
+            typer.echo(f"until-decisive: {done.rounds} extra round(s); {done.stopped}", err=True)
     typer.echo(f"results: {output}", err=True)
     raise typer.Exit(judge(results, cfg, fmt, report, fail_on, baselines, allow_cross_machine))
 
@@ -238,3 +254,22 @@ def _check_pair_engines(cfg: Any, suites: list[str]) -> None:
         resolve_roles(cfg)
     if "flexible" in suites:
         resolve_roles(cfg, flexible_roles(cfg))
+
+
+def _check_processes(cfg: Any, suites: list[str]) -> None:
+    """More than one process per engine needs engines that each run in a process of their own."""
+    from mlxguard.engines import runs_in_worker
+    from mlxguard.errors import UsageError
+    from mlxguard.suites.compare import role_specs
+
+    if cfg.processes == 1:
+        return
+    specs = [cfg.engine] if {"ttft", "throughput"} & set(suites) else []
+    if {"compare", "flexible"} & set(suites):
+        specs += role_specs(cfg).values()
+    inside = [s for s in specs if not runs_in_worker(s)]
+    if inside:
+        raise UsageError(
+            f"--processes {cfg.processes}: engine '{inside[0]}' runs inside mlxguard's own "
+            "process; use an engine that runs in a worker (ipc) or --processes 1"
+        )

@@ -129,6 +129,12 @@ def configured_engine(spec: str, codec: str = "msgpack") -> EngineFactory:
     return resolve_engine(spec, codec=codec) if ipc else resolve_engine(spec)
 
 
+def runs_in_worker(spec: str) -> bool:
+    """Does each instance of `spec` run in a worker process of its own?"""
+    spec = spec.strip()
+    return spec == "ipc" or spec.startswith("ipc:")
+
+
 def _check_methods(engine: object, spec: str) -> None:
     missing = [m for m in ("load", "generate") if not callable(getattr(engine, m, None))]
     if missing:

@@ -6,6 +6,10 @@ trials, appended to the samples already measured. Rounds stop when nothing is in
 when a benchmark reaches ``max_samples`` trials, or when ``max_seconds`` have passed since the
 start of the run. The generation suites (ttft, throughput) and the compare suite (both engines,
 interleaved, ratios and parity recomputed over all trials) can be extended.
+
+A round only adds samples: it runs on the run's own warm engines and worker processes (the
+`Workers` pool), with no new process, no model reload and no second warm-up, and its samples
+are numbered after those measured before (new prompts, the same seeded order rule).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pathlib import Path
 from mlxguard.config import Config
 from mlxguard.results import Benchmark, Metric, Results, write_results
 from mlxguard.run.plan import Scenario
+from mlxguard.run.workers import Workers
 
 # Trials added per round: fewer means more looks at the data (more chances of a false alarm).
 MIN_BATCH = 10
@@ -43,15 +48,33 @@ def _scenario_sources() -> dict[str, Callable[[Config], list[Scenario]]]:
     }
 
 
+def _joined(a: list[int] | None, b: list[int] | None) -> list[int] | None:
+    return None if a is None or b is None else a + b
+
+
+def extend_metric(name: str, a: Metric | None, b: Metric | None) -> Metric:
+    """``a``'s samples then ``b``'s, with their processes and rounds (None if one lacks them)."""
+    none = Metric.of(name, [], processes=[], rounds=[])
+    a, b = a or none, b or none
+    return Metric.of(
+        name,
+        a.samples + b.samples,
+        a.warmup_samples + b.warmup_samples,
+        processes=_joined(a.processes, b.processes),
+        rounds=_joined(a.rounds, b.rounds),
+    )
+
+
 def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
     """``old`` with ``new``'s trials appended (summaries recomputed over all samples)."""
-    metrics = {}
-    for name in old.metrics.keys() | new.metrics.keys():
-        a, b = old.metrics.get(name), new.metrics.get(name)
-        samples = (a.samples if a else []) + (b.samples if b else [])
-        warm = (a.warmup_samples if a else []) + (b.warmup_samples if b else [])
-        metrics[name] = Metric.of(name, samples, warm)
+    metrics = {
+        name: extend_metric(name, old.metrics.get(name), new.metrics.get(name))
+        for name in old.metrics.keys() | new.metrics.keys()
+    }
     trials = old.trials + new.trials
+    # The workers are the same ones; their record now also counts this round's requests.
+    workers = {"workers": new.extra["workers"]} if "workers" in new.extra else {}
+    rounds = old.extra.get("adaptive_rounds", 0) + 1
     return old.model_copy(
         update={
             "metrics": dict(sorted(metrics.items())),
@@ -59,7 +82,7 @@ def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
             "successes": old.successes + new.successes,
             "errors": sorted(set(old.errors) | set(new.errors)),
             "params": {**old.params, "samples": trials},
-            "extra": {**old.extra, "adaptive_rounds": old.extra.get("adaptive_rounds", 0) + 1},
+            "extra": {**old.extra, **workers, "adaptive_rounds": rounds},
         }
     )
 
@@ -76,22 +99,19 @@ def merge_compare(old: Benchmark, new: Benchmark, merged: dict[tuple, Benchmark]
     a, b = old.extra.get("parity") or {}, new.extra.get("parity") or {}
     identical = a.get("identical", 0) + b.get("identical", 0)
     total = a.get("total", 0) + b.get("total", 0)
-    shifted = [  # the new round numbers its samples from 0 again
-        {**d, "sample": d["sample"] + old.trials} for d in b.get("first_divergence", [])
-    ]
     parity = {
         **a,
         "identical": identical,
         "total": total,
         "share": identical / total if total else None,
-        "first_divergence": a.get("first_divergence", []) + shifted,
+        "first_divergence": a.get("first_divergence", []) + b.get("first_divergence", []),
     }
     return cand.model_copy(update={"extra": {**cand.extra, "reference": info, "parity": parity}})
 
 
 def _round(
-    results: Results, config: Config, todo: set[tuple[str, str, str]], batch: int, seed: int,
-    quiet: bool,
+    results: Results, config: Config, todo: set[tuple[str, str, str]], batch: int,
+    workers: Workers, quiet: bool,
 ) -> Results:  # fmt: skip
     """Run ``batch`` more trials of every benchmark in ``todo``; return the extended results."""
     from mlxguard.engines import configured_engine
@@ -105,15 +125,7 @@ def _round(
     model_dir = resolve_model(config.model)
     label = model_label(config.model, model_dir)
     progress = Progress(False if quiet else None)
-    settings = RunSettings(
-        model_dir=str(model_dir),
-        model_label=label,
-        samples=batch,
-        warmup=config.warmup,
-        seed=seed,
-        temperature=config.temperature,
-        cooldown_s=config.cooldown_s,
-    )
+    measured = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
     wanted = {(s, n) for s, n, e in todo if e == config.engine}
     sources = _scenario_sources()
     scenarios = [
@@ -124,12 +136,31 @@ def _round(
     ]
     fresh: dict[tuple, Benchmark] = {}
     if scenarios:
+        first = max(measured[(sc.suite, sc.name, config.engine)] for sc in scenarios)
+        settings = RunSettings(
+            model_dir=str(model_dir),
+            model_label=label,
+            samples=batch,
+            warmup=0,  # the engines were warmed up before the first sample
+            seed=config.seed,
+            temperature=config.temperature,
+            cooldown_s=config.cooldown_s,
+            processes=config.processes,
+            first_sample=first,
+        )
         engines = {config.engine: configured_engine(config.engine, config.codec)}
-        fresh.update((b.key, b) for b in run_trials(scenarios, engines, settings, progress))
-    if any(suite == "compare" for suite, _, _ in todo):
-        pair = config.with_overrides(samples=batch, seed=seed)
-        ctx = SuiteContext(config=pair, model_dir=str(model_dir), model_label=label,
-                           progress=progress)  # fmt: skip
+        found = run_trials(scenarios, engines, settings, progress, workers=workers)
+        fresh.update((b.key, b) for b in found)
+    pairs = [k for k in todo if k[0] == "compare"]
+    if pairs:
+        ctx = SuiteContext(
+            config=config.with_overrides(samples=batch, warmup=0),
+            model_dir=str(model_dir),
+            model_label=label,
+            progress=progress,
+            workers=workers,
+            first_sample=max(measured[k] for k in pairs),
+        )
         fresh.update((b.key, b) for b in run_compare(ctx))
     old = {b.key: b for b in results.benchmarks}
     merged = {k: extend_benchmark(b, fresh[k]) if k in fresh else b for k, b in old.items()}
@@ -148,6 +179,7 @@ def run_until_decisive(
     max_samples: int,
     max_seconds: float,
     started: float,
+    workers: Workers,
     quiet: bool = True,
 ) -> Outcome:
     """Add rounds to ``results`` (already measured) until decisive or out of budget.
@@ -161,10 +193,13 @@ def run_until_decisive(
         max_samples: largest number of trials of one benchmark.
         max_seconds: wall-clock budget, counted from ``started`` (a ``time.monotonic()``).
         started: when the run began.
+        workers: the run's warm engines; every round adds its samples on them.
         quiet: no progress bar.
     """
     sources = _scenario_sources()
-    batch = max(config.samples, MIN_BATCH)
+    # Whole rounds: every process of every arm gets the same number of added samples.
+    per = config.processes
+    batch = -(-max(config.samples, MIN_BATCH) // per) * per
     rounds = 0
     while True:
         trials = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
@@ -178,5 +213,5 @@ def run_until_decisive(
             return Outcome(results, rounds, f"budget: {max_seconds:g} s reached")
         room = min(max_samples - trials[k] for k in todo)
         rounds += 1
-        results = _round(results, config, todo, min(batch, room), config.seed + rounds, quiet)
+        results = _round(results, config, todo, min(batch, room), workers, quiet)
         write_results(results, output)

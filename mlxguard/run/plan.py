@@ -1,4 +1,10 @@
-"""The plan: scenarios x engines x samples -> trials, in a seeded order (the seed is recorded)."""
+"""The plan: scenarios x engines x samples -> trials, in a seeded order (the seed is recorded).
+
+Each engine (an arm) may run in several worker processes. Sample `j` of an arm goes to its
+process `j % processes`, in round `j // processes`: a round gives every arm one sample on each
+of its processes, so rounds spread evenly across processes, and adding rounds later (adaptive
+sampling) continues the same numbering.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 # shuffled: one global seeded shuffle of every timed trial.
-# interleaved: for each sample index, one block with every scenario and engine, the engines of
-#   a block in a seeded random order; slow drift (heat, background load) then hits all engines
-#   alike, and no engine always goes first.
+# interleaved: for each round, one block with every scenario, engine and process, in a seeded
+#   random order; slow drift (heat, background load) then hits all engines alike, and no engine
+#   always goes first.
 # sequential: every trial of the first engine, then of the next (drift-prone; for reading logs).
 Order = Literal["shuffled", "interleaved", "sequential"]
 ORDERS: tuple[str, ...] = ("shuffled", "interleaved", "sequential")
@@ -24,7 +30,7 @@ class Scenario:
     prompt_tokens: int
     max_tokens: int
     streaming: bool = True
-    cold: bool = False  # a new engine and a timed load for every sample
+    cold: bool = False  # a new engine and a timed load for every sample (in the runner)
     fresh_process: bool = False  # with cold: in a new process too (`mlxguard.run.fresh_process`)
 
     def params(self) -> dict[str, object]:
@@ -39,18 +45,36 @@ class Scenario:
 
 @dataclass(frozen=True)
 class Trial:
-    """One timed (or warm-up) request."""
+    """One timed (or warm-up) request, on one process of its engine, in one round."""
 
     scenario: Scenario
     engine: str
     sample: int
     warmup: bool = False
+    process: int = 0
+    round: int = 0
 
     @property
     def prompt_key(self) -> str:
         # The same key for every engine, so engines answer identical prompts (apples to apples).
         kind = "warmup" if self.warmup else "sample"
         return f"{self.scenario.suite}/{self.scenario.name}/{kind}/{self.sample}"
+
+
+def _timed(s: Scenario, engine: str, sample: int, processes: int) -> Trial:
+    rnd = sample // processes
+    if s.fresh_process:
+        process = sample  # every trial is a process of its own
+    elif s.cold:
+        process = 0  # a new engine per trial, in the runner's own process
+    else:
+        process = sample % processes
+    return Trial(s, engine, sample, process=process, round=rnd)
+
+
+def round_rng(seed: int, rnd: int) -> random.Random:
+    """The order of round `rnd` depends on the seed and the round only: more rounds, same past."""
+    return random.Random(f"{seed}:{rnd}")
 
 
 def make_plan(
@@ -60,20 +84,44 @@ def make_plan(
     warmup: int,
     seed: int,
     order: Order = "shuffled",
+    *,
+    processes: int = 1,
+    first_sample: int = 0,
 ) -> list[Trial]:
-    """Warm-ups first (alternating engines), then every timed trial in the seeded `order`."""
-    warm = [Trial(s, e, i, warmup=True) for s in scenarios for i in range(warmup) for e in engines]
-    rng = random.Random(seed)
+    """Warm-ups first (alternating engines and processes), then every timed trial in `order`.
+
+    Args:
+        samples: timed trials per scenario and engine.
+        warmup: untimed trials per scenario, engine and process (0 when adding rounds).
+        processes: worker processes per engine.
+        first_sample: the number of the first sample (samples measured before, when adding).
+    """
+    warm = [
+        Trial(s, e, i, warmup=True, process=p)
+        for s in scenarios
+        for i in range(warmup)
+        for p in range(1 if s.cold else processes)
+        for e in engines
+    ]
+    numbers = range(first_sample, first_sample + samples)
     if order == "sequential":
-        return warm + [Trial(s, e, i) for e in engines for s in scenarios for i in range(samples)]
+        return warm + [
+            _timed(s, e, j, processes) for e in engines for s in scenarios for j in numbers
+        ]
     if order == "interleaved":
+        # One block per round with every scenario, engine and process, in a seeded random order.
         timed = []
-        for i in range(samples):
-            for s in scenarios:
-                block = list(engines)
-                rng.shuffle(block)
-                timed += [Trial(s, e, i) for e in block]
+        for rnd in sorted({j // processes for j in numbers}):
+            block = [
+                _timed(s, e, j, processes)
+                for j in numbers
+                if j // processes == rnd
+                for s in scenarios
+                for e in engines
+            ]
+            round_rng(seed, rnd).shuffle(block)
+            timed += block
         return warm + timed
-    timed = [Trial(s, e, i) for s in scenarios for e in engines for i in range(samples)]
-    rng.shuffle(timed)
+    timed = [_timed(s, e, j, processes) for s in scenarios for e in engines for j in numbers]
+    round_rng(seed, first_sample // processes).shuffle(timed)
     return warm + timed

@@ -8,21 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlxguard.engines import Engine, EngineFactory, check_engine
-from mlxguard.errors import UsageError
+from mlxguard.engines import EngineFactory
 from mlxguard.results import Benchmark, Metric
 from mlxguard.run.plan import Order, Scenario, Trial, make_plan
 from mlxguard.run.progress import Progress
 from mlxguard.run.prompts import Prompt, PromptFactory
-from mlxguard.run.timing import (
-    Generation,
-    close_quietly,
-    cold_generate,
-    describe_error,
-    generate,
-    metrics_of,
-    timed_load,
-)
+from mlxguard.run.timing import Generation, cold_generate, generate, metrics_of
+from mlxguard.run.workers import EngineSlot, Workers
 
 
 @dataclass
@@ -41,47 +33,18 @@ class RunSettings:
     # a label not listed is its own spec.
     specs: dict[str, str] = field(default_factory=dict)
     codec: str = "msgpack"  # the ipc engine's wire format, for trials in a fresh process
+    processes: int = 1  # worker processes per engine
+    first_sample: int = 0  # samples already measured (adaptive rounds add after them)
 
 
 @dataclass
 class _Cell:
-    records: list[Generation] = field(default_factory=list)
+    records: list[tuple[Trial, Generation]] = field(default_factory=list)
     warmups: list[Generation] = field(default_factory=list)
 
 
-class _EngineSlot:
-    """One engine spec: a warm instance loaded once, and fresh ones for cold trials."""
-
-    def __init__(self, label: str, factory: EngineFactory, model_dir: str) -> None:
-        self.label, self.factory, self.model_dir = label, factory, model_dir
-        self.warm: Engine | None = None
-        self.load_ns: int | None = None
-        self.load_error: str | None = None
-        self.info: dict[str, Any] = {}
-
-    def new(self) -> Engine:
-        return check_engine(self.factory(), self.label)
-
-    def get_warm(self) -> Engine | None:
-        if self.warm is None and self.load_error is None:
-            try:
-                engine, self.load_ns = timed_load(self.new, self.model_dir)
-                self.warm = engine
-                info = getattr(engine, "info", None)
-                self.info = info() if callable(info) else {}
-            except UsageError:
-                raise
-            except Exception as e:
-                self.load_error = f"load failed: {describe_error(e)}"
-        return self.warm
-
-    def close(self) -> None:
-        close_quietly(self.warm)
-        self.warm = None
-
-
 def _run_cold(
-    slot: _EngineSlot, prompt: str, prompt_tokens: int | None, trial: Trial, settings: RunSettings
+    slot: EngineSlot, prompt: str, prompt_tokens: int | None, trial: Trial, settings: RunSettings
 ) -> Generation:
     params = dict(
         max_tokens=trial.scenario.max_tokens,
@@ -107,22 +70,38 @@ def run_trials(
     progress: Progress,
     on_trial: Callable[[Trial, Generation], None] | None = None,
     prompt_for: Callable[[Trial], Prompt] | None = None,
+    *,
+    workers: Workers | None = None,
+    kind: str = "",
 ) -> list[Benchmark]:
     """Run every trial of the plan and aggregate one benchmark per (scenario, engine).
 
     Args:
         on_trial: called after each trial (warm-ups included) with its raw record.
         prompt_for: the prompt of a trial (default: exact-token prompts, seeded per trial key).
+        workers: the run's warm engines, kept open for later rounds (default: a pool of this
+            call only, closed at the end).
+        kind: tells apart engines of one label set up differently (see `Workers.slot`).
     """
     plan = make_plan(
-        scenarios, list(engines), settings.samples, settings.warmup, settings.seed, settings.order
+        scenarios,
+        list(engines),
+        settings.samples,
+        settings.warmup,
+        settings.seed,
+        settings.order,
+        processes=settings.processes,
+        first_sample=settings.first_sample,
     )
-    slots = {label: _EngineSlot(label, f, settings.model_dir) for label, f in engines.items()}
+    pool = workers if workers is not None else Workers()
     if prompt_for is None:
         prompts = PromptFactory(settings.model_dir, settings.seed)
 
         def prompt_for(trial: Trial) -> Prompt:
             return prompts.make(trial.scenario.prompt_tokens, trial.prompt_key)
+
+    def slot_of(label: str, process: int) -> EngineSlot:
+        return pool.slot(label, engines[label], settings.model_dir, process, kind)
 
     cells: dict[tuple[Scenario, str], _Cell] = defaultdict(_Cell)
     progress.start(len(plan))
@@ -130,10 +109,11 @@ def run_trials(
         for trial in plan:
             progress.describe(
                 f"{trial.scenario.suite} {trial.scenario.name} · {trial.engine}"
+                + (f" · process {trial.process}" if settings.processes > 1 else "")
                 + (" · warm-up" if trial.warmup else "")
             )
             prompt = prompt_for(trial)
-            slot = slots[trial.engine]
+            slot = slot_of(trial.engine, 0 if trial.scenario.cold else trial.process)
             if trial.scenario.cold:
                 rec = _run_cold(slot, prompt.text, prompt.tokens, trial, settings)
             else:
@@ -141,6 +121,7 @@ def run_trials(
                 if engine is None:
                     rec = Generation(error=slot.load_error)
                 else:
+                    slot.requests += 1
                     rec = generate(
                         engine,
                         prompt.text,
@@ -151,21 +132,30 @@ def run_trials(
                     )
                     rec.prompt_tokens = prompt.tokens
             cell = cells[(trial.scenario, trial.engine)]
-            (cell.warmups if trial.warmup else cell.records).append(rec)
+            if trial.warmup:
+                cell.warmups.append(rec)
+            else:
+                cell.records.append((trial, rec))
             progress.step()
             if on_trial is not None:
                 on_trial(trial, rec)
             if settings.cooldown_s and not trial.warmup:
                 time.sleep(settings.cooldown_s)
+        return [
+            _benchmark(s, label, cells[(s, label)], _slots(s, label, slot_of, settings), settings)
+            for s in scenarios
+            for label in engines
+        ]
     finally:
         progress.stop()
-        for slot in slots.values():
-            slot.close()
-    return [
-        _benchmark(s, label, cells[(s, label)], slots[label], settings)
-        for s in scenarios
-        for label in engines
-    ]
+        if workers is None:
+            pool.close()
+
+
+def _slots(
+    s: Scenario, label: str, slot_of: Callable[[str, int], EngineSlot], settings: RunSettings
+) -> list[EngineSlot]:
+    return [slot_of(label, 0)] if s.cold else [slot_of(label, p) for p in range(settings.processes)]
 
 
 def _pool(records: list[Generation]) -> dict[str, list[float]]:
@@ -176,19 +166,50 @@ def _pool(records: list[Generation]) -> dict[str, list[float]]:
     return pooled
 
 
+def _measured(
+    records: list[tuple[Trial, Generation]], warmups: list[Generation]
+) -> dict[str, Metric]:
+    """Each metric's samples with the process and round each came from (parallel lists)."""
+    warm = _pool(warmups)
+    values: dict[str, list[float]] = defaultdict(list)
+    processes: dict[str, list[int]] = defaultdict(list)
+    rounds: dict[str, list[int]] = defaultdict(list)
+    for trial, rec in records:
+        for name, got in metrics_of(rec).items():
+            values[name].extend(got)
+            processes[name].extend([trial.process] * len(got))
+            rounds[name].extend([trial.round] * len(got))
+    return {
+        name: Metric.of(name, v, warm.get(name), processes=processes[name], rounds=rounds[name])
+        for name, v in values.items()
+    }
+
+
+def _worker_record(process: int, slot: EngineSlot) -> dict[str, Any]:
+    return {
+        "process": process,
+        "pid": slot.pid,
+        "loads": slot.loads,
+        "requests": slot.requests,
+        "load_ms": None if slot.load_ns is None else slot.load_ns / 1e6,
+    }
+
+
 def _benchmark(
-    s: Scenario, label: str, cell: _Cell, slot: _EngineSlot, settings: RunSettings
+    s: Scenario, label: str, cell: _Cell, slots: list[EngineSlot], settings: RunSettings
 ) -> Benchmark:
     # Percentiles are taken over all raw samples pooled across trials, never averaged per batch.
-    measured, warm = _pool(cell.records), _pool(cell.warmups)
-    metrics = {name: Metric.of(name, values, warm.get(name)) for name, values in measured.items()}
-    errors = sorted({r.error for r in cell.records if r.error})
+    metrics = _measured(cell.records, cell.warmups)
+    records = [rec for _, rec in cell.records]
+    errors = sorted({r.error for r in records if r.error})
     extra: dict[str, Any] = {}
+    slot = slots[0]
     if slot.load_ns is not None and not s.cold:
         extra["engine_load_ms"] = slot.load_ns / 1e6
+        extra["workers"] = [_worker_record(p, w) for p, w in enumerate(slots)]
     if slot.info:
         extra["engine_info"] = slot.info
-    usages = [r.usage for r in cell.records if r.ok and r.usage]
+    usages = [r.usage for r in records if r.ok and r.usage]
     if usages:
         # Totals over the timed trials: cached_tokens > 0 means a server prompt cache was hit.
         keys = ("prompt_tokens", "completion_tokens", "cached_tokens")
@@ -196,7 +217,7 @@ def _benchmark(
             "trials": len(usages),
             **{k: sum(u[k] for u in usages if k in u) for k in keys if any(k in u for u in usages)},
         }
-    counts = [r.output_tokens for r in cell.records if r.ok]
+    counts = [r.output_tokens for r in records if r.ok]
     if counts and min(counts) < s.max_tokens:
         extra["short_outputs"] = sum(1 for c in counts if c < s.max_tokens)
     return Benchmark(
@@ -210,10 +231,11 @@ def _benchmark(
             "warmup": settings.warmup,
             "temperature": settings.temperature,
             "order": settings.order,
+            "processes": 1 if s.cold else settings.processes,
         },
         metrics=metrics,
-        trials=len(cell.records),
-        successes=sum(1 for r in cell.records if r.ok),
+        trials=len(records),
+        successes=sum(1 for r in records if r.ok),
         errors=errors,
         extra=extra,
     )

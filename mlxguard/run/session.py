@@ -17,6 +17,7 @@ from mlxguard.config import Config
 from mlxguard.results import Benchmark, Results, RunInfo, Tool, write_results
 from mlxguard.run.environment import DEFAULT_FINGERPRINT_FIELDS, collect
 from mlxguard.run.progress import Progress
+from mlxguard.run.workers import Workers
 from mlxguard.suites import SuiteContext, suite_runner
 
 
@@ -55,8 +56,14 @@ def execute(
     *,
     quiet: bool = False,
     command: list[str] | None = None,
+    workers: Workers | None = None,
 ) -> Results:
-    """Run `suites` on the configured model and engine; write `output` after each suite."""
+    """Run `suites` on the configured model and engine; write `output` after each suite.
+
+    Args:
+        workers: keeps the warm engines open after the suites (for adaptive rounds); the
+            caller closes it. None: each suite closes its engines when it ends.
+    """
     from mlxguard.models.synthetic import resolve_model
 
     model_dir = resolve_model(config.model)
@@ -76,6 +83,7 @@ def execute(
         model_dir=str(model_dir),
         model_label=label,
         progress=Progress(enabled=False if quiet else None),
+        workers=workers,
     )
     benchmarks: list[Benchmark] = []
 

@@ -10,16 +10,23 @@ from mlxguard.config import Config
 from mlxguard.errors import UsageError
 from mlxguard.results import Benchmark
 from mlxguard.run.progress import Progress
+from mlxguard.run.workers import Workers
 
 
 @dataclass
 class SuiteContext:
-    """What every suite gets: the effective config, the resolved model, and the progress bar."""
+    """What every suite gets: the effective config, the resolved model, and the progress bar.
+
+    `workers` keeps the warm engines for later rounds (None: each suite closes its own), and
+    `first_sample` numbers the samples of an added round after those measured before.
+    """
 
     config: Config
     model_dir: str
     model_label: str
     progress: Progress
+    workers: Workers | None = None
+    first_sample: int = 0
 
 
 # Suite name -> (one-line description, "module:function"), in the order `--suite all` runs them.

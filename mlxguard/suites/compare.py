@@ -81,6 +81,8 @@ def pair_settings(ctx: SuiteContext, samples: int, roles: tuple[str, ...]) -> Ru
         order=cfg.order,
         specs=role_specs(cfg, roles),
         codec=cfg.codec,
+        processes=cfg.processes,
+        first_sample=ctx.first_sample,
     )
 
 
@@ -128,6 +130,7 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
         pair_settings(ctx, cfg.samples, ROLES),
         ctx.progress,
         on_trial=keep,
+        workers=ctx.workers,
     )
     pairs = [
         (i, out[cand_label], out[ref_label])

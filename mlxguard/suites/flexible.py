@@ -124,7 +124,14 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
             records[trial.engine].append(_record(trial.sample, q, role_of[trial.engine], rec))
 
     benchmarks = run_trials(
-        [scenario], engines, pair_settings(ctx, n, roles), ctx.progress, keep, prompt_for
+        [scenario],
+        engines,
+        pair_settings(ctx, n, roles),
+        ctx.progress,
+        keep,
+        prompt_for,
+        workers=ctx.workers,
+        kind="flexible",  # answers end at EOS here: not the compare suite's engines
     )
     out = []
     for b in benchmarks:

@@ -52,9 +52,11 @@ def _run(ctx: SuiteContext, scenarios: list[Scenario]) -> list[Benchmark]:
         seed=cfg.seed,
         temperature=cfg.temperature,
         cooldown_s=cfg.cooldown_s,
+        processes=cfg.processes,
+        first_sample=ctx.first_sample,
     )
     engines = {cfg.engine: configured_engine(cfg.engine, cfg.codec)}
-    return run_trials(scenarios, engines, settings, ctx.progress)
+    return run_trials(scenarios, engines, settings, ctx.progress, workers=ctx.workers)
 
 
 def run_ttft(ctx: SuiteContext) -> list[Benchmark]:

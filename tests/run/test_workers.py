@@ -1,0 +1,103 @@
+"""Worker processes as a level of evidence, and adaptive rounds that reuse the warm workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import mlxguard
+
+from mlxguard.check.evaluate import undecided
+from mlxguard.config import Config
+from mlxguard.run.adaptive import run_until_decisive
+from mlxguard.run.session import execute
+from mlxguard.run.workers import Workers
+
+SMALL = dict(samples=2, warmup=1, max_tokens=4, prompt_tokens=16)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_round_adds_samples_on_the_same_warm_workers(tmp_path: Path, tiny_model: Path) -> None:
+    # Limits of exactly 1x keep an A/A pair inconclusive, so every round up to the budget runs.
+    cfg = Config.model_validate(
+        {
+            "model": str(tiny_model),
+            "candidate": "ipc",
+            "reference": "ipc:json",
+            "processes": 2,
+            "check": {"reference_ttft_max_ratio": 1.0, "reference_throughput_min_ratio": 1.0},
+            **SMALL,
+        }
+    )
+    out = tmp_path / "results.json"
+    with Workers() as workers:
+        first = execute(cfg, ["compare"], out, quiet=True, workers=workers)
+        before = {b.engine: b.extra["workers"] for b in first.benchmarks}
+        done = run_until_decisive(
+            cfg, first, out, undecided=lambda r: undecided(r, cfg, None, False), max_samples=6,
+            max_seconds=600, started=time.monotonic(), workers=workers,
+        )  # fmt: skip
+        pids = [w["pid"] for b in done.results.benchmarks for w in b.extra["workers"]]
+        assert all(_alive(pid) for pid in pids)
+    assert not any(_alive(pid) for pid in pids)  # closing the pool stops every worker
+    assert done.rounds == 1  # 2 samples, then one round of 4 up to the budget of 6
+    assert len(set(pids)) == 4  # two arms, two processes each
+    for b in done.results.benchmarks:
+        assert b.trials == b.successes == 6
+        workers = b.extra["workers"]
+        assert [w["pid"] for w in workers] == [w["pid"] for w in before[b.engine]]
+        # One load per worker for the whole run; each served its warm-up and 3 samples.
+        assert [(w["process"], w["loads"], w["requests"]) for w in workers] == [
+            (0, 1, 4),
+            (1, 1, 4),
+        ]
+        ttft = b.metrics["ttft_ms"]
+        assert sorted(zip(ttft.rounds, ttft.processes, strict=True)) == [
+            (r, p) for r in range(3) for p in range(2)
+        ]
+        assert len(b.metrics["itl_ms"].processes) == len(b.metrics["itl_ms"].samples)
+    parity = done.results.benchmarks[0].extra["parity"]
+    assert parity["total"] == 6
+
+
+def test_processes_are_recorded_per_sample_from_the_command_line(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    out = tmp_path / "r.json"
+    proc = mlxguard(
+        "run", "--suite", "compare", "--model", str(tiny_model), "--candidate", "ipc",
+        "--reference", "ipc:json", "--processes", "2", "--samples", "4", "--warmup", "0",
+        "--max-tokens", "4", "--prompt-tokens", "16", "--quiet", "-o", str(out),
+    )  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stderr
+    data = json.loads(out.read_text())
+    for b in data["benchmarks"]:
+        assert b["params"]["processes"] == 2
+        decode = b["metrics"]["decode_tps"]
+        assert Counter(decode["processes"]) == {0: 2, 1: 2}
+        assert Counter(decode["rounds"]) == {0: 2, 1: 2}
+        assert len({w["pid"] for w in b["extra"]["workers"]}) == 2
+    assert data["config"]["processes"] == 2
+
+
+@pytest.mark.parametrize("engine", ["mlx-lm"])
+def test_processes_need_engines_that_run_in_workers(tmp_path: Path, engine: str) -> None:
+    out = tmp_path / "r.json"
+    proc = mlxguard(
+        "run", "--suite", "compare", "--candidate", engine, "--reference", "ipc",
+        "--processes", "2", "-o", str(out),
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"error: --processes 2: engine '{engine}' runs inside")
+    assert not out.exists()
