@@ -1,4 +1,6 @@
-"""The metric registry: each metric's unit, better direction and meaning.
+"""The metric registry: each metric's label, unit, better direction, meaning and precision.
+
+Every report names and formats a metric through this registry (``label``, ``format_value``).
 
 Metric names are part of the results schema (`mlxguard.results/1`); the unit is in the name.
 """
@@ -16,6 +18,7 @@ class MetricSpec:
     """How one metric is measured and read."""
 
     name: str
+    label: str  # the word readers know it by, in table headers and sentences
     unit: str
     direction: Direction
     definition: str
@@ -23,22 +26,33 @@ class MetricSpec:
 
 
 _SPECS = [
-    MetricSpec("load_ms", "ms", "lower", "model load wall time", 1),
-    MetricSpec("ttft_ms", "ms", "lower", "request sent -> first token received"),
-    MetricSpec("prefill_tps", "tok/s", "higher", "prompt tokens / TTFT", 1),
-    MetricSpec("decode_tps", "tok/s", "higher", "(n - 1) / (t_last - t_first)", 1),
-    MetricSpec("throughput_tps", "tok/s", "higher", "n / (t_last - t_sent)", 1),
-    MetricSpec("itl_ms", "ms", "lower", "gaps between consecutive tokens", 3),
-    MetricSpec("e2e_ms", "ms", "lower", "request sent -> last token"),
-    MetricSpec("peak_memory_mb", "MB", "lower", "peak memory of the engine, where readable", 1),
-    MetricSpec("output_tokens", "tok", "none", "tokens received per request", 0),
-    MetricSpec("prompt_tokens", "tok", "none", "prompt tokens per request", 0),
-    MetricSpec("encode_us", "µs", "lower", "IPC: encode one message", 2),
-    MetricSpec("decode_us", "µs", "lower", "IPC: decode one message", 2),
-    MetricSpec("roundtrip_us", "µs", "lower", "IPC: one frame to the worker and back", 1),
-    MetricSpec("bytes", "B", "lower", "IPC: encoded size of one message", 0),
-    MetricSpec("compression_ratio", "x", "higher", "IPC: JSON bytes / codec bytes", 2),
-    MetricSpec("overhead_pct", "%", "lower", "harness cost per token, % of the token time", 3),
+    MetricSpec("load_ms", "load", "ms", "lower", "model load wall time", 1),
+    MetricSpec("ttft_ms", "TTFT", "ms", "lower", "request sent -> first token received"),
+    MetricSpec("prefill_tps", "prefill", "tok/s", "higher", "prompt tokens / TTFT", 1),
+    MetricSpec("decode_tps", "decode", "tok/s", "higher", "(n - 1) / (t_last - t_first)", 1),
+    MetricSpec("throughput_tps", "throughput", "tok/s", "higher", "n / (t_last - t_sent)", 1),
+    MetricSpec("itl_ms", "ITL", "ms", "lower", "gaps between consecutive tokens", 3),
+    MetricSpec("e2e_ms", "latency", "ms", "lower", "request sent -> last token"),
+    MetricSpec(
+        "peak_memory_mb",
+        "peak memory",
+        "MB",
+        "lower",
+        "peak memory of the engine, where readable",
+        1,
+    ),
+    MetricSpec("output_tokens", "tokens", "tok", "none", "tokens received per request", 0),
+    MetricSpec("prompt_tokens", "prompt tokens", "tok", "none", "prompt tokens per request", 0),
+    MetricSpec("encode_us", "encode", "µs", "lower", "IPC: encode one message", 2),
+    MetricSpec("decode_us", "decode", "µs", "lower", "IPC: decode one message", 2),
+    MetricSpec(
+        "roundtrip_us", "round trip", "µs", "lower", "IPC: one frame to the worker and back", 1
+    ),
+    MetricSpec("bytes", "bytes", "B", "lower", "IPC: encoded size of one message", 0),
+    MetricSpec("compression_ratio", "vs JSON", "x", "higher", "IPC: JSON bytes / codec bytes", 2),
+    MetricSpec(
+        "overhead_pct", "overhead", "%", "lower", "harness cost per token, % of the token time", 3
+    ),
 ]
 
 METRICS: dict[str, MetricSpec] = {s.name: s for s in _SPECS}
@@ -46,7 +60,7 @@ METRICS: dict[str, MetricSpec] = {s.name: s for s in _SPECS}
 
 def spec(name: str) -> MetricSpec:
     """The spec of a metric; unknown metrics (from plugins) are informational."""
-    return METRICS.get(name) or MetricSpec(name, "", "none", "metric not in the registry")
+    return METRICS.get(name) or MetricSpec(name, name, "", "none", "metric not in the registry")
 
 
 def format_value(name: str, value: float | None) -> str:
@@ -57,5 +71,11 @@ def format_value(name: str, value: float | None) -> str:
     return f"{value:,.{s.digits}f} {s.unit}".rstrip()
 
 
-# Metric -> the word readers know it by.
-RATIO_METRICS = {"ttft_ms": "TTFT", "decode_tps": "decode", "throughput_tps": "throughput"}
+def label(name: str, stat: str | None = None) -> str:
+    """A metric's header, e.g. "TTFT p95"; the median of a count or size is its label alone."""
+    word = spec(name).label
+    return word if stat in (None, "median") else f"{word} {stat}"
+
+
+# The metrics a candidate engine is compared on with its reference, as ratios.
+RATIO_METRICS = ("ttft_ms", "decode_tps", "throughput_tps")

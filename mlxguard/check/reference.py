@@ -25,7 +25,7 @@ from typing import Any
 from mlxguard.check.decision import compare
 from mlxguard.check.verdicts import Status, Verdict
 from mlxguard.config import CheckSettings
-from mlxguard.metrics import RATIO_METRICS, spec
+from mlxguard.metrics import RATIO_METRICS, label, spec
 from mlxguard.results import Benchmark, Results
 
 
@@ -67,7 +67,7 @@ def _ratio_verdict(
             cand, **base, status="inconclusive", evidence=f"{c.reason} (add --samples)"
         )
     shown = (
-        f"{RATIO_METRICS[metric]} {c.ratio:.2f}× the reference "
+        f"{label(metric)} {c.ratio:.2f}× the reference "
         f"({settings.confidence:.0%} CI {c.ci_low:.2f}–{c.ci_high:.2f}, p={c.p_value:.2g})"
     )
     evidence = {

@@ -8,13 +8,13 @@ from typing import Annotated
 import typer
 
 from mlxguard.cli.common import emit, guarded
-from mlxguard.cli.options import OutputOpt
+from mlxguard.cli.options import ExportToOpt, OutputOpt
 
 
 @guarded
 def export(
     results: Annotated[Path, typer.Argument(help="Results file to export.")],
-    to: Annotated[str, typer.Option("--to", help="bencher or github-action-benchmark.")],
+    to: ExportToOpt,
     better: Annotated[
         str,
         typer.Option(
@@ -26,7 +26,7 @@ def export(
     output: OutputOpt = None,
 ) -> None:
     """Export a results file in Bencher Metric Format or github-action-benchmark's JSON."""
-    from mlxguard.reports.exports import export as render
+    from mlxguard.reports import export as render
     from mlxguard.results import load_results
 
     text = render(load_results(results), to, better=better)

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from mlxguard.models import synthetic
+from mlxguard.reports.table import text_table
 
 app = typer.Typer(help="Build and list synthetic models.")
 
@@ -55,7 +56,7 @@ def _list_lines() -> list[str]:
         (p.name, synthetic.format_params(p.published_params), p.description)
         for p in synthetic.PRESETS.values()
     ]
-    lines = _table(rows)
+    lines = text_table(rows[0], rows[1:], rule=False)
     models = synthetic.cache_dir() / "models"
     built = sorted(p for p in models.glob("*") if (p / synthetic.MARKER_FILE).exists())
     lines.append("")
@@ -75,13 +76,5 @@ def _list_lines() -> list[str]:
                 "?" if params is None else synthetic.format_params(params),
             )
         )
-    lines += _table(cached)
+    lines += text_table(cached[0], cached[1:], rule=False)
     return lines
-
-
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]

@@ -7,6 +7,14 @@ from typing import Annotated
 
 import typer
 
+from mlxguard.reports import EXPORT_FORMATS, REPORT_FORMATS
+
+
+def one_of(names: tuple[str, ...]) -> str:
+    """ "a, b or c": the choices of an option, for its help."""
+    return " or ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
+
+
 ConfigOpt = Annotated[
     Path | None,
     typer.Option(
@@ -18,8 +26,12 @@ ConfigOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="Report format: console, markdown, json or csv.")
+    str,
+    typer.Option(
+        "--format", "-f", help=f"Report format: {one_of(REPORT_FORMATS)} (default: console)."
+    ),
 ]
+ExportToOpt = Annotated[str, typer.Option("--to", help=f"Export format: {one_of(EXPORT_FORMATS)}.")]
 FailOnOpt = Annotated[
     str | None,
     typer.Option(

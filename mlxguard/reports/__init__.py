@@ -1,34 +1,97 @@
-"""Reports: one module per format, each a pure `render(results, report) -> str`."""
+"""Reports: every output format behind one registry, each module one pure `render(...) -> str`.
+
+Reports (console, markdown, json, csv) render a results file with its check; exports
+(bencher, github-action-benchmark) render the results alone in another tool's format. Modules
+are imported only when their format is chosen, so looking a format up stays cheap.
+"""
 
 from __future__ import annotations
 
-from mlxguard.check.verdicts import CheckReport
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
 from mlxguard.errors import UsageError
-from mlxguard.results import Results
 
-FORMATS = ("console", "markdown", "json", "csv")
+if TYPE_CHECKING:
+    from mlxguard.check.verdicts import CheckReport
+    from mlxguard.results import Benchmark, Results
+
+Kind = Literal["report", "export"]
 
 
-def render(fmt: str, results: Results, report: CheckReport) -> str:
-    """Render `report` in `fmt`.
+@dataclass(frozen=True)
+class Format:
+    """One output format: its name on the command line, its kind and what it is for."""
 
-    Raises:
-        UsageError: an unknown format.
-    """
-    if fmt == "console":
-        from mlxguard.reports.console import render as r
-    elif fmt == "markdown":
-        from mlxguard.reports.markdown import render as r
-    elif fmt == "json":
-        from mlxguard.reports.json import render as r
-    elif fmt == "csv":
-        from mlxguard.reports.csv import render as r
-    else:
-        raise UsageError(f"unknown format '{fmt}'; choose from {', '.join(FORMATS)}")
-    return r(results, report)
+    name: str
+    kind: Kind
+    description: str
+
+    def renderer(self) -> Callable[..., str]:
+        """The format module's `render`: (results, report) for a report, (results, options)
+        for an export."""
+        module = importlib.import_module(f"mlxguard.reports.{self.name.replace('-', '_')}")
+        render: Callable[..., str] = module.render
+        return render
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """Options of the export formats."""
+
+    better: str = "higher"  # github-action-benchmark: which direction's metrics one file holds
+
+
+FORMATS = {
+    f.name: f
+    for f in [
+        Format("console", "report", "plain-text tables for a terminal or a CI log"),
+        Format("markdown", "report", "the job summary and the PR comment's body"),
+        Format("json", "report", "the verdicts and their evidence, for machines"),
+        Format("csv", "report", "one row per benchmark metric, for spreadsheets"),
+        Format("bencher", "export", "Bencher Metric Format (BMF) JSON"),
+        Format("github-action-benchmark", "export", "github-action-benchmark's custom JSON"),
+    ]
+}
+REPORT_FORMATS = tuple(n for n, f in FORMATS.items() if f.kind == "report")
+EXPORT_FORMATS = tuple(n for n, f in FORMATS.items() if f.kind == "export")
 
 
 def check_format(fmt: str) -> str:
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown format '{fmt}'; choose from {', '.join(FORMATS)}")
+    """``fmt`` if it is a report format.
+
+    Raises:
+        UsageError: an unknown report format.
+    """
+    if fmt not in REPORT_FORMATS:
+        raise UsageError(f"unknown format '{fmt}'; choose from {', '.join(REPORT_FORMATS)}")
     return fmt
+
+
+def render(fmt: str, results: Results, report: CheckReport) -> str:
+    """Render ``results`` and their check ``report`` in the report format ``fmt``.
+
+    Raises:
+        UsageError: an unknown report format.
+    """
+    return FORMATS[check_format(fmt)].renderer()(results, report)
+
+
+def export(results: Results, fmt: str, *, better: str = "higher") -> str:
+    """Render ``results`` in the export format ``fmt``.
+
+    Raises:
+        UsageError: an unknown export format or ``better`` value.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(
+            f"unknown export format '{fmt}'; choose one of {', '.join(EXPORT_FORMATS)}"
+        )
+    return FORMATS[fmt].renderer()(results, ExportOptions(better=better))
+
+
+def benchmark_name(b: Benchmark) -> str:
+    """One readable name per benchmark in exported files: suite/scenario/model/engine."""
+    return f"{b.suite}/{b.scenario}/{b.model}/{b.engine}"

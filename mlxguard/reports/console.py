@@ -6,16 +6,12 @@ from mlxguard.check.verdicts import CheckReport
 from mlxguard.reports import pairs
 from mlxguard.reports.escape import plain
 from mlxguard.reports.headline import figure, headline, samples, suite_tables
+from mlxguard.reports.table import text_table
 from mlxguard.results import Results
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    rows = [[plain(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return [fmt.format(*header).rstrip(), fmt.format(*("-" * w for w in widths))] + [
-        fmt.format(*r).rstrip() for r in rows
-    ]
+    return text_table(header, [[plain(c) for c in r] for r in rows])
 
 
 def _pair_sections(results: Results) -> list[str]:

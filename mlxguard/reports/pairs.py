@@ -9,16 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlxguard.metrics import RATIO_METRICS, format_value
+from mlxguard.metrics import RATIO_METRICS, format_value, label
 from mlxguard.results import Benchmark, Results
 
 # Columns of the flexible table: (header, metric).
-FLEXIBLE_FIGURES = [
-    ("TTFT", "ttft_ms"),
-    ("latency", "e2e_ms"),
-    ("tok/s", "decode_tps"),
-    ("tokens", "output_tokens"),
-]
+FLEXIBLE_FIGURES = [(label(m), m) for m in ("ttft_ms", "e2e_ms", "decode_tps", "output_tokens")]
 
 
 def _x(value: Any) -> str:
@@ -42,11 +37,11 @@ def ratio_figures(b: Benchmark) -> list[str]:
     """E.g. "TTFT 1.08× (CI 1.01–1.15)", one per ratio, then "parity 12/12 identical"."""
     ratios = _dict(_dict(b.extra.get("reference")).get("ratios"))
     out = []
-    for metric, word in RATIO_METRICS.items():
+    for metric in RATIO_METRICS:
         r = _dict(ratios.get(metric))
         if r:
             ci = f"{_x(r.get('ci_low'))}–{_x(r.get('ci_high'))}"
-            out.append(f"{word} {_x(r.get('ratio'))}× (CI {ci})")
+            out.append(f"{label(metric)} {_x(r.get('ratio'))}× (CI {ci})")
     parity = _dict(b.extra.get("parity"))
     if parity:
         out.append(f"parity {parity.get('identical', '—')}/{parity.get('total', '—')} identical")

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from mlxguard.cli.app import app
 from mlxguard.errors import UsageError
 from mlxguard.merge import merge
-from mlxguard.reports.exports import export
+from mlxguard.reports import export
 from mlxguard.results import load_results, write_results
 
 # https://bencher.dev/bmf.json (Bencher Metric Format), as documented.

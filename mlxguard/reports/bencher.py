@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from mlxguard.reports.exports import benchmark_name
+from mlxguard.reports import ExportOptions, benchmark_name
 from mlxguard.results import Results
 from mlxguard.stats import percentile
 
@@ -19,7 +19,8 @@ def measure_slug(metric: str) -> str:
     return metric.replace("_", "-")
 
 
-def export(results: Results) -> str:
+def render(results: Results, options: ExportOptions) -> str:
+    """Every metric with a direction, both directions in one file (``options`` do not apply)."""
     out: dict[str, dict[str, dict[str, float]]] = {}
     for b in results.benchmarks:
         measures = {}

@@ -12,13 +12,19 @@ import json
 
 from mlxguard.errors import UsageError
 from mlxguard.metrics import format_value
-from mlxguard.reports.exports import benchmark_name
+from mlxguard.reports import ExportOptions, benchmark_name
 from mlxguard.results import Results
 
 TOOLS = {"higher": "customBiggerIsBetter", "lower": "customSmallerIsBetter"}
 
 
-def export(results: Results, better: str) -> str:
+def render(results: Results, options: ExportOptions) -> str:
+    """The metrics whose better direction is ``options.better``.
+
+    Raises:
+        UsageError: ``options.better`` is neither 'higher' nor 'lower'.
+    """
+    better = options.better
     if better not in TOOLS:
         raise UsageError(f"--better '{better}' must be 'higher' or 'lower'")
     rows = []
