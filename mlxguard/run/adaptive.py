@@ -22,6 +22,7 @@ from pathlib import Path
 from mlxguard.config import Config
 from mlxguard.results import Benchmark, Metric, Results, write_results
 from mlxguard.run.plan import Scenario
+from mlxguard.run.progress import Progress, progress_line
 from mlxguard.run.workers import Workers
 
 # Trials added per round: fewer means more looks at the data (more chances of a false alarm).
@@ -116,7 +117,6 @@ def _round(
     """Run ``batch`` more trials of every benchmark in ``todo``; return the extended results."""
     from mlxguard.engines import configured_engine
     from mlxguard.models.synthetic import resolve_model
-    from mlxguard.run.progress import Progress
     from mlxguard.run.runner import RunSettings, run_trials
     from mlxguard.run.session import model_label
     from mlxguard.suites import SuiteContext
@@ -194,7 +194,8 @@ def run_until_decisive(
         max_seconds: wall-clock budget, counted from ``started`` (a ``time.monotonic()``).
         started: when the run began.
         workers: the run's warm engines; every round adds its samples on them.
-        quiet: no progress bar.
+        quiet: no progress bar, and no line per round (otherwise printed when stderr is not
+            a terminal).
     """
     sources = _scenario_sources()
     # Whole rounds: every process of every arm gets the same number of added samples.
@@ -213,5 +214,13 @@ def run_until_decisive(
             return Outcome(results, rounds, f"budget: {max_seconds:g} s reached")
         room = min(max_samples - trials[k] for k in todo)
         rounds += 1
-        results = _round(results, config, todo, min(batch, room), workers, quiet)
+        added = min(batch, room)
+        results = _round(results, config, todo, added, workers, quiet)
         write_results(results, output)
+        most = max(trials[k] for k in todo) + added
+        progress_line(
+            f"until-decisive round {rounds}: +{added} samples for {len(todo)} undecided "
+            f"benchmark(s) (and their reference), now up to {most}; "
+            f"{time.monotonic() - started:.0f} s elapsed",
+            quiet,
+        )

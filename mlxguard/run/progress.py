@@ -1,4 +1,7 @@
-"""A progress bar with ETA on stderr; silent when stderr is not a terminal or with --quiet."""
+"""Progress on stderr: a bar with ETA on a terminal; plain lines where no bar shows (CI logs).
+
+Both are silent with --quiet.
+"""
 
 from __future__ import annotations
 
@@ -55,3 +58,12 @@ class Progress:
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
+
+
+def progress_line(text: str, quiet: bool = False) -> None:
+    """One line on stderr when stderr is not a terminal (a CI log), so long runs show progress.
+
+    On a terminal the bar already shows it; `quiet` silences both.
+    """
+    if not quiet and not sys.stderr.isatty():
+        print(text, file=sys.stderr, flush=True)

@@ -71,23 +71,32 @@ def test_a_round_adds_samples_on_the_same_warm_workers(tmp_path: Path, tiny_mode
     assert parity["total"] == 6
 
 
-def test_processes_are_recorded_per_sample_from_the_command_line(
-    tmp_path: Path, tiny_model: Path
-) -> None:
+def test_processes_and_rounds_from_the_command_line(tmp_path: Path, tiny_model: Path) -> None:
+    # Limits of exactly 1x keep the A/A pair inconclusive: one round of 4 up to the budget of 8.
+    config = tmp_path / "mlxguard.toml"
+    config.write_text(
+        "[check]\nreference_ttft_max_ratio = 1.0\nreference_throughput_min_ratio = 1.0\n"
+    )
     out = tmp_path / "r.json"
     proc = mlxguard(
         "run", "--suite", "compare", "--model", str(tiny_model), "--candidate", "ipc",
         "--reference", "ipc:json", "--processes", "2", "--samples", "4", "--warmup", "0",
-        "--max-tokens", "4", "--prompt-tokens", "16", "--quiet", "-o", str(out),
+        "--max-tokens", "4", "--prompt-tokens", "16", "--until-decisive", "--max-samples", "8",
+        "--config", str(config), "-o", str(out),
     )  # fmt: skip
     assert proc.returncode in (0, 1), proc.stderr
+    # stderr is a pipe here, as in CI: one line per added round.
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("until-decisive round")]
+    assert len(lines) == 1 and "+4 samples for 1 undecided benchmark(s)" in lines[0]
     data = json.loads(out.read_text())
     for b in data["benchmarks"]:
-        assert b["params"]["processes"] == 2
+        assert b["params"]["processes"] == 2 and b["trials"] == 8
         decode = b["metrics"]["decode_tps"]
-        assert Counter(decode["processes"]) == {0: 2, 1: 2}
-        assert Counter(decode["rounds"]) == {0: 2, 1: 2}
-        assert len({w["pid"] for w in b["extra"]["workers"]}) == 2
+        assert Counter(decode["processes"]) == {0: 4, 1: 4}
+        assert Counter(decode["rounds"]) == {r: 2 for r in range(4)}
+        workers = b["extra"]["workers"]
+        assert [(w["loads"], w["requests"]) for w in workers] == [(1, 4), (1, 4)]
+        assert len({w["pid"] for w in workers}) == 2
     assert data["config"]["processes"] == 2
 
 
