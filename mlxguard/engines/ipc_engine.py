@@ -1,21 +1,27 @@
 """The `ipc` engine: mlxguard's runtime worker in a subprocess, spoken to over stdio.
 
-The worker (`python -m mlxguard.engines.ipc_worker`) runs mlx-lm; this client sends requests and
-reads frames (docs/ipc-protocol.md). Every wait has a deadline, so a hung worker becomes a
-`WorkerTimeout` (and is stopped), and a dead one a `WorkerDied` naming its exit code and its
-last stderr lines; neither can hang the runner.
+The worker (`python -m mlxguard.engines.ipc_worker`) hosts one engine spec (mlx-lm by default); this
+client sends requests and reads frames (docs/ipc-protocol.md). The worker can run under another
+interpreter, in another directory, with more environment: that is how engine definitions isolate
+an engine. Every wait has a deadline, so a hung worker becomes a `WorkerTimeout` (and is
+stopped), and a dead one a `WorkerDied` naming its exit code and its last stderr lines; neither
+can hang the runner.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import itertools
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -54,6 +60,29 @@ def _exit_text(rc: int | None) -> str:
     return f"exit code {rc}"
 
 
+@functools.cache
+def worker_import_root() -> str:
+    """A directory in which this mlxguard, and nothing else, is importable.
+
+    The worker's interpreter may be another virtualenv without mlxguard; this directory goes on
+    its PYTHONPATH. Pointing at mlxguard's parent directory instead would also expose that
+    directory's other packages (all of site-packages, for an installed mlxguard), shadowing the
+    other environment's own mlx and mlx-lm.
+    """
+    home = Path(tempfile.mkdtemp(prefix="mlxguard-worker-"))
+    (home / "mlxguard").symlink_to(Path(__file__).resolve().parents[1], target_is_directory=True)
+    atexit.register(shutil.rmtree, home, ignore_errors=True)  # removes the link, not its target
+    return str(home)
+
+
+def worker_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment plus `extra`, with mlxguard importable and the hub offline."""
+    env = {**os.environ, **(extra or {})}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [worker_import_root(), env.get("PYTHONPATH")]))
+    env["HF_HUB_OFFLINE"] = "1"  # models are local; never reach for the network
+    return env
+
+
 def _pump(stream: IO[bytes], ring: deque[str]) -> None:
     """Keep the worker's last stderr lines; reading also stops a full pipe blocking it."""
     for line in iter(stream.readline, b""):
@@ -69,6 +98,10 @@ class IpcEngine:
         self,
         codec: str = "msgpack",
         *,
+        engine: str = "mlx-lm",
+        python: str | None = None,
+        cwd: str | None = None,
+        env: Mapping[str, str] | None = None,
         ignore_eos: bool = True,
         prefill_step_size: int = 2048,
         timeout_s: float = 120.0,
@@ -79,6 +112,10 @@ class IpcEngine:
         """
         Args:
             codec: "msgpack" (length-prefixed frames) or "json" (newline-delimited).
+            engine: the engine spec the worker hosts.
+            python: the worker's interpreter (default: this one).
+            cwd: the worker's working directory (default: this one).
+            env: added to this process's environment for the worker.
             ignore_eos: generate exactly max_tokens tokens (the same work every trial).
             timeout_s: the longest wait for any one frame, including each token.
             load_timeout_s: the longest wait for `load_model`.
@@ -86,6 +123,8 @@ class IpcEngine:
             grace_s: how long `close` waits after `shutdown` before terminating, then killing.
         """
         self.codec = get_codec(codec)
+        self.hosted, self.python, self.cwd = engine, python or sys.executable, cwd
+        self.env = dict(env or {})
         self.ignore_eos, self.prefill_step_size = ignore_eos, prefill_step_size
         self.timeout_s, self.load_timeout_s = timeout_s, load_timeout_s
         self.start_timeout_s, self.grace_s = start_timeout_s, grace_s
@@ -93,6 +132,7 @@ class IpcEngine:
         self.ready: dict[str, Any] = {}
         self.loaded: dict[str, Any] = {}
         self.last_stats: dict[str, Any] | None = None
+        self.last_usage: dict[str, Any] | None = None  # the hosted engine's, e.g. a server's
         self._proc: subprocess.Popen[bytes] | None = None
         self._reader: FrameReader | None = None
         self._writer: FrameWriter | None = None
@@ -110,19 +150,21 @@ class IpcEngine:
         """Spawn the worker and wait for its `worker.ready` notification (idempotent)."""
         if self._proc is not None:
             return
-        env = dict(os.environ)
-        root = str(Path(__file__).resolve().parents[2])  # so `-m mlxguard...` imports this copy
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
-        env["HF_HUB_OFFLINE"] = "1"  # models are local; never reach for the network
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "mlxguard.engines.ipc_worker", "--codec", self.codec.name],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            bufsize=0,
-            env=env,
-            start_new_session=True,  # Ctrl-C reaches the runner, which then closes the worker
-        )
+        command = [self.python, "-m", "mlxguard.engines.ipc_worker", "--codec", self.codec.name]
+        try:
+            self._proc = subprocess.Popen(
+                [*command, "--engine", self.hosted],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                bufsize=0,
+                cwd=self.cwd,
+                env=worker_environment(self.env),
+                start_new_session=True,  # Ctrl-C reaches the runner, which then closes the worker
+            )
+        except OSError as e:  # no such interpreter or directory
+            self._dead = f"cannot start the ipc worker ({self.python}): {e.strerror or e}"
+            raise WorkerDied(self._dead) from None
         assert self._proc.stdin and self._proc.stdout and self._proc.stderr
         self._pump = threading.Thread(
             target=_pump, args=(self._proc.stderr, self.stderr_tail), daemon=True
@@ -264,14 +306,14 @@ class IpcEngine:
 
     def generate(
         self, prompt: str, max_tokens: int, temperature: float, seed: int | None
-    ) -> Iterator[int]:
+    ) -> Iterator[int | str]:
         params = {"prompt": prompt, "max_tokens": max_tokens, "temperature": temperature}
         if seed is not None:
             params["seed"] = seed
         sid = self.request("generate", params)["stream_id"]
         return self._stream(sid)
 
-    def _stream(self, sid: int) -> Iterator[int]:
+    def _stream(self, sid: int) -> Iterator[int | str]:
         recv, wait, finished = self._recv, self.timeout_s, False
         try:
             while True:
@@ -280,9 +322,11 @@ class IpcEngine:
                 if params.get("stream_id") != sid:
                     continue
                 if method == p.CHUNK:
-                    yield params["token_id"]
+                    token = params.get("token_id")
+                    yield token if token is not None else params.get("text", "")
                 elif method == p.STATS:
                     self.last_stats = params
+                    self.last_usage = params.get("usage")
                 elif method == p.EVENT:
                     finished = True
                     if params.get("event") == "error":
@@ -309,6 +353,7 @@ class IpcEngine:
     def info(self) -> dict[str, Any]:
         return {
             "codec": self.codec.name,
+            "engine": self.loaded.get("engine", {"spec": self.hosted}),
             "worker_pid": self.pid,
             "python": self.ready.get("python"),
             "executable": self.ready.get("executable"),

@@ -1,9 +1,13 @@
-"""The IPC worker: `python -m mlxguard.engines.ipc_worker --codec msgpack|json`.
+"""The IPC worker: `python -m mlxguard.engines.ipc_worker --codec msgpack|json [--engine SPEC]`.
 
-It serves one client over stdin/stdout (docs/ipc-protocol.md), one request at a time, with
-mlx-lm inside (`MlxLmEngine`). Errors are answered as error responses; the worker exits only on
-`shutdown`, on end of input, or when its output pipe is gone. Its stdout carries frames and
-nothing else: anything printed (by mlx-lm or a library) is redirected to stderr.
+It serves one client over stdin/stdout (docs/ipc-protocol.md), one request at a time, hosting
+one engine of any spec (`mlx-lm` by default, `mlx-engine`, `openai:URL`, a `module:attr`
+plugin). Errors are answered as error responses; the worker exits only on `shutdown`, on end of
+input, or when its output pipe is gone. Its stdout carries frames and nothing else: anything
+printed (by an engine or a library) is redirected to stderr.
+
+It runs in interpreters where mlxguard is not installed (another virtualenv): it needs only the
+standard library, `msgpack` for the msgpack codec, and what its engine needs.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +59,10 @@ def _at_least(value: Any, name: str, minimum: float) -> Any:
 class Worker:
     """Dispatches requests to handlers; `serve` runs until shutdown or end of input."""
 
-    def __init__(self, reader: FrameReader, writer: FrameWriter, codec: str) -> None:
-        self.reader, self.writer, self.codec = reader, writer, codec
+    def __init__(
+        self, reader: FrameReader, writer: FrameWriter, codec: str, spec: str = "mlx-lm"
+    ) -> None:
+        self.reader, self.writer, self.codec, self.spec = reader, writer, codec, spec
         self.engine: Any = None
         self.streams = 0
         self.handlers: dict[str, Callable[[Any, dict[str, Any]], Any]] = {
@@ -80,6 +86,7 @@ class Worker:
                     "python": sys.version.split()[0],
                     "executable": sys.executable,
                     "codec": self.codec,
+                    "engine": self.spec,
                     "methods": list(p.METHODS),
                 },
             )
@@ -128,17 +135,16 @@ class Worker:
         return self.engine
 
     def load_model(self, _id: Any, params: dict[str, Any]) -> dict[str, Any]:
-        from mlxguard.engines.mlx_lm_engine import MlxLmEngine
-
         path = _param(params, "path", str, _REQUIRED)
         ignore_eos = _param(params, "ignore_eos", bool, True)
         prefill = _at_least(_param(params, "prefill_step_size", int, 2048), "prefill_step_size", 1)
         # A path that is not a directory would make mlx-lm try the Hugging Face hub.
         if not Path(path).is_dir():
             raise RequestError(p.LOAD_FAILED, f"model path '{path}' is not a directory")
-        engine = MlxLmEngine(ignore_eos=ignore_eos, prefill_step_size=prefill)
-        t0 = time.perf_counter_ns()
         try:
+            # Made before the clock starts: importing an engine's library is not loading a model.
+            engine = _new_engine(self.spec, ignore_eos, prefill)
+            t0 = time.perf_counter_ns()
             engine.load(path)
         except Exception as e:
             first = (str(e).strip().splitlines() or [""])[0][:300]
@@ -146,18 +152,30 @@ class Worker:
                 p.LOAD_FAILED, f"cannot load '{path}': {type(e).__name__}: {first}"
             ) from None
         load_ms = (time.perf_counter_ns() - t0) / 1e6
+        close = getattr(self.engine, "close", None)
+        if callable(close):
+            close()  # loading again replaces the model
         self.engine = engine
+        info = getattr(engine, "info", None)
         return {
             "path": path,
             "load_ms": load_ms,
             "config": read_config(Path(path)),
-            "versions": _versions(),
+            "engine": {
+                "spec": self.spec,
+                "name": str(engine.name),
+                "info": info() if callable(info) else {},
+            },
+            "versions": _versions(self.spec),
             "pid": os.getpid(),
         }
 
     def tokenize(self, _id: Any, params: dict[str, Any]) -> dict[str, Any]:
         text = _param(params, "text", str, _REQUIRED)
-        return {"tokens": self._model().tokenize(text)}
+        tokenize = getattr(self._model(), "tokenize", None)
+        if not callable(tokenize):
+            raise RequestError(p.INVALID_REQUEST, f"engine '{self.spec}' cannot tokenize")
+        return {"tokens": list(tokenize(text))}
 
     def generate(self, msg_id: Any, params: dict[str, Any]) -> object:
         engine = self._model()
@@ -171,24 +189,28 @@ class Worker:
         send = self.writer.write
         t0 = time.perf_counter_ns()
         send(p.result(msg_id, {"stream_id": sid}))
-        engine.reset_peak_memory()
-        last: Any = None
+        reset = getattr(engine, "reset_peak_memory", None)
+        if callable(reset):
+            reset()
+        count, last = 0, None
         try:
             # The per-token path: one dict, one encode, one write.
-            for i, r in enumerate(engine.stream(prompt, max_tokens, temperature, seed)):
+            for i, (token_id, text, response) in enumerate(
+                _steps(engine, prompt, max_tokens, temperature, seed)
+            ):
                 send(
                     {
                         "method": p.CHUNK,
                         "params": {
                             "stream_id": sid,
                             "token": i,
-                            "token_id": r.token,
-                            "is_final": r.finish_reason is not None,
-                            "text": r.text,
+                            "token_id": token_id,
+                            "is_final": response is not None and response.finish_reason is not None,
+                            "text": text,
                         },
                     }
                 )
-                last = r
+                count, last = i + 1, response
         except BrokenPipeError:
             raise
         except Exception as e:
@@ -196,7 +218,7 @@ class Worker:
             send(p.notification(p.EVENT, {"stream_id": sid, "event": "error", "message": message}))
             return _SENT
         elapsed_ms = (time.perf_counter_ns() - t0) / 1e6
-        send(p.notification(p.STATS, _stats(sid, last, engine.peak_memory_mb(), elapsed_ms)))
+        send(p.notification(p.STATS, _stats(sid, engine, count, last, elapsed_ms)))
         send(p.notification(p.EVENT, {"stream_id": sid, "event": "completed", "message": ""}))
         return _SENT
 
@@ -212,23 +234,64 @@ class Worker:
         return {"slept": seconds}
 
 
-def _stats(sid: int, last: Any, peak_mb: float | None, elapsed_ms: float) -> dict[str, Any]:
+def _new_engine(spec: str, ignore_eos: bool, prefill_step_size: int) -> Any:
+    """A fresh engine of `spec`, with the load options it understands."""
+    from mlxguard.engines import check_engine, resolve_engine
+
+    options = {"prefill_step_size": prefill_step_size} if spec == "mlx-lm" else {}
+    engine = check_engine(resolve_engine(spec, **options)(), spec)
+    set_ignore_eos = getattr(engine, "set_ignore_eos", None)
+    if callable(set_ignore_eos):
+        set_ignore_eos(ignore_eos)
+    return engine
+
+
+def _steps(
+    engine: Any, prompt: str, max_tokens: int, temperature: float, seed: int | None
+) -> Iterator[tuple[int | None, str, Any]]:
+    """(token id, text, mlx-lm's response or None) for each token, as soon as it exists.
+
+    mlx-lm's own `stream` also gives each token's text and mlx-lm's rates; any other engine's
+    `generate` yields token ids or text.
+    """
+    stream = getattr(engine, "stream", None)
+    if callable(stream):
+        for r in stream(prompt, max_tokens, temperature, seed):
+            yield r.token, r.text, r
+        return
+    for item in engine.generate(prompt, max_tokens, temperature, seed):
+        yield (item, "", None) if isinstance(item, int) else (None, str(item), None)
+
+
+def _stats(sid: int, engine: Any, count: int, last: Any, elapsed_ms: float) -> dict[str, Any]:
+    """The worker's view of a stream; rates only where the engine measured them (mlx-lm)."""
+    peak = getattr(engine, "peak_memory_mb", None)
+    usage = getattr(engine, "last_usage", None)
     return {
         "stream_id": sid,
-        "prompt_tokens": last.prompt_tokens if last else 0,
-        "generation_tokens": last.generation_tokens if last else 0,
-        "prompt_tps": last.prompt_tps if last else 0.0,
-        "generation_tps": last.generation_tps if last else 0.0,
-        "peak_memory_mb": peak_mb,
+        "prompt_tokens": last.prompt_tokens if last else None,
+        "generation_tokens": last.generation_tokens if last else count,
+        "prompt_tps": last.prompt_tps if last else None,
+        "generation_tps": last.generation_tps if last else None,
+        "peak_memory_mb": peak() if callable(peak) else None,
         "elapsed_ms": elapsed_ms,
+        "usage": dict(usage) if isinstance(usage, dict) else None,
     }
 
 
-def _versions() -> dict[str, str | None]:
-    from importlib.metadata import PackageNotFoundError, version
+def _versions(spec: str) -> dict[str, str | None]:
+    """Versions of what the engine runs on, as this interpreter has them installed.
 
+    mlx and mlx-lm always; a plugin's distribution too (found from its top-level module).
+    """
+    from importlib.metadata import PackageNotFoundError, packages_distributions, version
+
+    names = ["mlx", "mlx-lm"]
+    module, sep, _ = spec.partition(":")
+    if sep and module not in ("ipc", "openai"):
+        names += packages_distributions().get(module.split(".")[0], [])
     out: dict[str, str | None] = {}
-    for name in ("mlx", "mlx-lm"):
+    for name in dict.fromkeys(names):
         try:
             out[name] = version(name)
         except PackageNotFoundError:
@@ -239,11 +302,12 @@ def _versions() -> dict[str, str | None]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mlxguard.engines.ipc_worker")
     parser.add_argument("--codec", choices=CODECS, default="msgpack")
+    parser.add_argument("--engine", default="mlx-lm", help="the engine spec to host")
     args = parser.parse_args(argv)
     out_fd = os.dup(1)
     os.dup2(2, 1)  # stray prints go to stderr, never into the frame stream
     codec = get_codec(args.codec)
-    worker = Worker(FrameReader(0, codec), FrameWriter(out_fd, codec), codec.name)
+    worker = Worker(FrameReader(0, codec), FrameWriter(out_fd, codec), codec.name, args.engine)
     try:
         return worker.serve()
     except (BrokenPipeError, KeyboardInterrupt):

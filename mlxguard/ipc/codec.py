@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-import msgpack
-
 CODECS = ("msgpack", "json")
 
 # A length above this means the stream is out of step (e.g. stray text on stdout), not a message.
@@ -59,13 +57,17 @@ class MsgpackCodec:
     name = "msgpack"
 
     def __init__(self) -> None:
+        # Imported here: a json worker in another interpreter needs no msgpack installed.
+        import msgpack
+
         self._packer = msgpack.Packer(use_bin_type=True)
+        self._unpackb = msgpack.unpackb
 
     def dumps(self, msg: Any) -> bytes:
         return self._packer.pack(msg)
 
     def loads(self, body: bytes) -> Any:
-        return msgpack.unpackb(body, raw=False)
+        return self._unpackb(body, raw=False)
 
     def frame(self, msg: Any) -> bytes:
         body = self._packer.pack(msg)
