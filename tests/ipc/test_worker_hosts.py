@@ -62,7 +62,7 @@ def test_a_spec_the_worker_cannot_import_is_a_load_error_naming_it(engines, tiny
 
 def test_a_missing_interpreter_is_a_clear_error(engines, tmp_path):
     e = engines(python=str(tmp_path / "nowhere" / "python"))
-    with pytest.raises(WorkerDied, match="cannot start the ipc worker .*nowhere/python"):
+    with pytest.raises(WorkerDied, match=r"cannot start the ipc worker .*nowhere/python"):
         e.request("echo", {"payload": 1})
 
 
