@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mlxguard.engines import configured_engine, resolve_engine
-from mlxguard.engines.ipc_engine import IpcEngine, IpcError, WorkerDied, WorkerTimeout
+from mlxguard.engines.ipc_engine import IpcError, WorkerDied, WorkerTimeout
 from mlxguard.engines.mlx_lm_engine import MlxLmEngine
 from mlxguard.errors import UsageError
 from mlxguard.ipc import protocol as p
@@ -31,19 +31,6 @@ def reference(tiny_model: Path) -> dict[str, list[int]]:
     out = {prompt: list(engine.generate(prompt, 8, 0.0, 0)) for prompt in PROMPTS}
     out.update({f"tokenize:{prompt}": engine.tokenize(prompt) for prompt in PROMPTS})
     return out
-
-
-@pytest.fixture
-def engine():
-    made: list[IpcEngine] = []
-
-    def make(codec: str = "msgpack", **kw) -> IpcEngine:
-        made.append(IpcEngine(codec, **kw))
-        return made[-1]
-
-    yield make
-    for e in made:
-        e.close()
 
 
 @pytest.mark.parametrize("codec", CODECS)
