@@ -63,3 +63,19 @@ def small_run(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     )
     assert proc.returncode == 0, proc.stderr
     return out
+
+
+@pytest.fixture
+def ipc_engine():
+    """Make ipc engines (`ipc_engine(codec, **options)`); every one is closed after the test."""
+    from mlxguard.engines.ipc_engine import IpcEngine
+
+    made: list[IpcEngine] = []
+
+    def make(codec: str = "msgpack", **kw) -> IpcEngine:
+        made.append(IpcEngine(codec, **kw))
+        return made[-1]
+
+    yield make
+    for e in made:
+        e.close()

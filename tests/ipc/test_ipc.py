@@ -34,8 +34,8 @@ def reference(tiny_model: Path) -> dict[str, list[int]]:
 
 
 @pytest.mark.parametrize("codec", CODECS)
-def test_same_tokens_as_in_process_mlx_lm(codec, engine, tiny_model, reference):
-    e = engine(codec)
+def test_same_tokens_as_in_process_mlx_lm(codec, ipc_engine, tiny_model, reference):
+    e = ipc_engine(codec)
     e.load(str(tiny_model))
     for prompt in PROMPTS:
         assert list(e.generate(prompt, 8, 0.0, 0)) == reference[prompt]
@@ -46,15 +46,15 @@ def test_same_tokens_as_in_process_mlx_lm(codec, engine, tiny_model, reference):
     assert info["codec"] == codec and info["worker_pid"] == e.pid and info["python"]
 
 
-def test_close_shuts_the_worker_down_cleanly(engine):
-    e = engine()
+def test_close_shuts_the_worker_down_cleanly(ipc_engine):
+    e = ipc_engine()
     e.start()
     e.close()
     assert e._proc.returncode == 0
 
 
 @pytest.mark.parametrize("codec", CODECS)
-def test_framing_round_trip_with_a_frame_over_64_kib(codec, engine):
+def test_framing_round_trip_with_a_frame_over_64_kib(codec, ipc_engine):
     c = get_codec(codec)
     big = {"id": 1, "result": {"text": "é" * 50_000 + "\n", "ids": list(range(20_000))}}
     stream = bytearray()
@@ -68,7 +68,7 @@ def test_framing_round_trip_with_a_frame_over_64_kib(codec, engine):
             got.append(c.loads(body))
     assert got == [big, {"id": 2}] and not buf
     # The same through the worker's pipes, both ways.
-    e = engine(codec)
+    e = ipc_engine(codec)
     assert e.request("echo", {"payload": big}) == {"payload": big}
 
 
@@ -77,8 +77,8 @@ def test_out_of_step_length_prefix_is_a_clear_error():
         get_codec("msgpack").split(bytearray(b"Hello, world"))
 
 
-def test_errors_are_answers_and_the_worker_lives_on(engine):
-    e = engine()
+def test_errors_are_answers_and_the_worker_lives_on(ipc_engine):
+    e = ipc_engine()
     with pytest.raises(IpcError, match="unknown method 'nope'") as err:
         e.request("nope", {})
     assert err.value.code == p.METHOD_NOT_FOUND
@@ -91,8 +91,8 @@ def test_errors_are_answers_and_the_worker_lives_on(engine):
     assert e.request("echo", {"payload": [1, "two"]}) == {"payload": [1, "two"]}
 
 
-def test_load_failure_is_a_clear_error_not_a_hang(engine, tmp_path):
-    e = engine(load_timeout_s=60)
+def test_load_failure_is_a_clear_error_not_a_hang(ipc_engine, tmp_path):
+    e = ipc_engine(load_timeout_s=60)
     with pytest.raises(IpcError, match="is not a directory") as err:
         e.load(str(tmp_path / "missing"))
     assert err.value.code == p.LOAD_FAILED
@@ -102,8 +102,8 @@ def test_load_failure_is_a_clear_error_not_a_hang(engine, tmp_path):
     assert e.request("echo", {"payload": 1}) == {"payload": 1}
 
 
-def test_worker_killed_mid_stream_names_its_exit_code(engine, tiny_model):
-    e = engine(timeout_s=30)
+def test_worker_killed_mid_stream_names_its_exit_code(ipc_engine, tiny_model):
+    e = ipc_engine(timeout_s=30)
     e.load(str(tiny_model))
     stream = e.generate("The quick brown fox", 100_000, 0.0, 0)
     next(stream)
@@ -115,8 +115,8 @@ def test_worker_killed_mid_stream_names_its_exit_code(engine, tiny_model):
         e.tokenize("again")
 
 
-def test_hung_worker_times_out_and_is_stopped(engine):
-    e = engine(timeout_s=0.5)
+def test_hung_worker_times_out_and_is_stopped(ipc_engine):
+    e = ipc_engine(timeout_s=0.5)
     with pytest.raises(WorkerTimeout, match=r"no answer within 0.5 s during 'debug.sleep'"):
         e.request("debug.sleep", {"seconds": 60})
     assert e._proc.poll() is not None

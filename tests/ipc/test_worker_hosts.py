@@ -30,25 +30,29 @@ class Words:
 '''
 
 
-def test_a_plugin_from_the_working_directory_with_extra_environment(engine, tmp_path, tiny_model):
+def test_a_plugin_from_the_working_directory_with_extra_environment(
+    ipc_engine, tmp_path, tiny_model
+):
     (tmp_path / "words_plugin.py").write_text(PLUGIN)
-    e = engine("json", engine="words_plugin:Words", cwd=str(tmp_path), env={"WORDS_TOKEN": "zz"})
+    e = ipc_engine(
+        "json", engine="words_plugin:Words", cwd=str(tmp_path), env={"WORDS_TOKEN": "zz"}
+    )
     e.load(str(tiny_model))
     assert list(e.generate("any prompt", 3, 0.0, None)) == ["zz", "zz", "zz"]
     assert e.last_stats["generation_tokens"] == 3 and e.last_stats["generation_tps"] is None
     assert e.info()["engine"] == {"spec": "words_plugin:Words", "name": "words", "info": {}}
 
 
-def test_a_spec_the_worker_cannot_import_is_a_load_error_naming_it(engine, tiny_model):
+def test_a_spec_the_worker_cannot_import_is_a_load_error_naming_it(ipc_engine, tiny_model):
     from mlxguard.engines.ipc_engine import IpcError
 
-    e = engine(engine="no_such_module_xyz:Engine")
+    e = ipc_engine(engine="no_such_module_xyz:Engine")
     with pytest.raises(IpcError, match="cannot import 'no_such_module_xyz'"):
         e.load(str(tiny_model))
 
 
-def test_a_missing_interpreter_is_a_clear_error(engine, tmp_path):
-    e = engine(python=str(tmp_path / "nowhere" / "python"))
+def test_a_missing_interpreter_is_a_clear_error(ipc_engine, tmp_path):
+    e = ipc_engine(python=str(tmp_path / "nowhere" / "python"))
     with pytest.raises(WorkerDied, match=r"cannot start the ipc worker .*nowhere/python"):
         e.request("echo", {"payload": 1})
 
@@ -70,7 +74,9 @@ def _second_venv(where: Path) -> Path:
     return python
 
 
-def test_mlx_lm_in_a_worker_of_another_virtualenv_without_mlxguard(engine, tmp_path, tiny_model):
+def test_mlx_lm_in_a_worker_of_another_virtualenv_without_mlxguard(
+    ipc_engine, tmp_path, tiny_model
+):
     python = _second_venv(tmp_path / "venv")
     probe = "import importlib.util as u; print(u.find_spec('mlxguard'), u.find_spec('mlx_lm'))"
     seen = subprocess.run(
@@ -78,7 +84,7 @@ def test_mlx_lm_in_a_worker_of_another_virtualenv_without_mlxguard(engine, tmp_p
     ).stdout.split()
     assert seen[0] == "None" and seen[1] != "None"  # no mlxguard there, but mlx-lm
 
-    e = engine(python=str(python), cwd=str(tmp_path))
+    e = ipc_engine(python=str(python), cwd=str(tmp_path))
     e.load(str(tiny_model))
     tokens = list(e.generate("The quick brown fox", 6, 0.0, 0))
     assert e.ready["executable"] == str(python)
