@@ -64,10 +64,14 @@ def spec(name: str) -> MetricSpec:
 
 
 def format_value(name: str, value: float | None) -> str:
-    """A value with its unit, rounded to the metric's precision; '—' when undefined."""
+    """A value with its unit, rounded to the metric's precision (three significant digits for
+    values too small for it); '—' when undefined."""
     if value is None:
         return "—"
     s = spec(name)
+    if value and abs(value) < 10 ** (1 - s.digits):
+        # Fixed digits would show 0.001 ms as "0.00 ms": keep three significant digits.
+        return f"{value:.3g} {s.unit}".rstrip()
     return f"{value:,.{s.digits}f} {s.unit}".rstrip()
 
 

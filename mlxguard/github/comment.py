@@ -14,6 +14,7 @@ again first.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,23 +51,32 @@ def comment_author(client: Client, configured: str | None = None) -> str:
     return login if isinstance(login, str) and login else ACTIONS_BOT
 
 
-def _units(text: str) -> int:
+def utf16_units(text: str) -> int:
+    """Length as GitHub counts a comment: UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
 
 
-def fit(body: str, pointer: str, limit: int = MAX_BODY) -> str:
-    """`body`, or as many whole lines of it as fit with `pointer` appended, under `limit`.
+def utf8_bytes(text: str) -> int:
+    """Length as GitHub counts a job summary: bytes of UTF-8."""
+    return len(text.encode("utf-8"))
+
+
+def fit(
+    body: str, pointer: str, limit: int = MAX_BODY, size: Callable[[str], int] = utf16_units
+) -> str:
+    """`body`, or as many whole lines of it as fit with `pointer` appended, under `limit`
+    as measured by `size`.
 
     Open `<details>` blocks and code fences of the kept part are closed, so the trimmed
     comment still renders.
     """
-    if _units(body) <= limit:
+    if size(body) <= limit:
         return body
-    budget = limit - _units(pointer) - 64  # room for the closing tags below
+    budget = limit - size(pointer) - 64  # room for the closing tags below
     kept: list[str] = []
     used = 0
     for line in body.splitlines(keepends=True):
-        used += _units(line)
+        used += size(line)
         if used > budget:
             break
         kept.append(line)

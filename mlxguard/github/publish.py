@@ -89,7 +89,7 @@ class Publisher:
             context=self.options.context,
         )
         self._annotate(report)
-        add_summary(body, self.env)
+        add_summary(body, self.env, comment.trimmed_pointer(ctx.run_url, self.options.artifact))
         url = (
             self._remote(ctx, report, body) if self.options.comment or self.options.status else None
         )

@@ -7,17 +7,25 @@ value must not end a multi-line output early.
 
 from __future__ import annotations
 
+import re
 import secrets
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal, TextIO
 
+from mlxguard.github.comment import fit, utf8_bytes
+
 Level = Literal["error", "warning", "notice"]
+# GitHub refuses a step's job summary over 1 MiB.
+MAX_SUMMARY_BYTES = 1024 * 1024
+# Control characters but line breaks (escaped below): a terminal escape must not reach the log.
+_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def escape_data(text: str) -> str:
     """Escape the message of a workflow command (the part after `::`)."""
+    text = _CONTROL.sub("�", text)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -63,10 +71,17 @@ def set_outputs(values: Mapping[str, str], env: Mapping[str, str]) -> bool:
     return True
 
 
-def add_summary(markdown: str, env: Mapping[str, str]) -> bool:
-    """Append Markdown to the job summary (`$GITHUB_STEP_SUMMARY`); False when not in Actions."""
+def add_summary(markdown: str, env: Mapping[str, str], pointer: str = "") -> bool:
+    """Append Markdown to the job summary (`$GITHUB_STEP_SUMMARY`); False when not in Actions.
+
+    GitHub refuses a step's summary over 1 MiB, so what would pass it (counting what the step
+    wrote before) is trimmed at a line, ending with `pointer` (where to read the rest).
+    """
     path = env.get("GITHUB_STEP_SUMMARY")
     if not path:
         return False
-    _append(path, markdown if markdown.endswith("\n") else markdown + "\n")
+    file = Path(path)
+    room = MAX_SUMMARY_BYTES - (file.stat().st_size if file.exists() else 0)
+    text = fit(markdown, pointer, max(room, 0), size=utf8_bytes)
+    _append(path, text if text.endswith("\n") else text + "\n")
     return True

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from mlxguard.check.verdicts import CheckReport, Verdict
 from mlxguard.metrics import format_value, spec
 from mlxguard.reports.chart import xychart
+from mlxguard.reports.escape import code
 from mlxguard.reports.headline import deciding
 from mlxguard.reports.markdown import environment
 from mlxguard.results import Results
@@ -141,7 +142,6 @@ def render(
 def trimmed_pointer(run_url: str | None, artifact: str) -> str:
     """The line that ends a comment trimmed to GitHub's size limit."""
     url = safe_url(run_url)
-    where = (
-        f"the `{artifact}` artifact of [the run]({url})" if url else f"the `{artifact}` artifact"
-    )
+    name = code(artifact)
+    where = f"the {name} artifact of [the run]({url})" if url else f"the {name} artifact"
     return f"_Comment trimmed to GitHub's size limit: the full report is in {where}._"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mlxguard.check.verdicts import CheckReport
 from mlxguard.reports import pairs
 from mlxguard.reports.escape import plain
-from mlxguard.reports.headline import figure, headline, samples, suite_tables
+from mlxguard.reports.headline import figure, headline, models, samples, suite_tables
 from mlxguard.reports.table import text_table
 from mlxguard.results import Results
 
@@ -41,6 +41,7 @@ def render(results: Results, report: CheckReport) -> str:
     lines = [
         headline(report),
         "",
+        plain(f"model: {', '.join(models(results)) or '—'}"),
         plain(f"machine: {env.chip} · {env.backend} · {env.os} · {versions}"),
         plain(f"fingerprint: {env.fingerprint} · run {results.run.id} · seed {results.run.seed}"),
         "",

@@ -53,6 +53,11 @@ def figure(b: Benchmark, metric: str, stat: str) -> str:
     return format_value(metric, getattr(m.summary, stat)) if m else "—"
 
 
+def models(results: Results) -> list[str]:
+    """The models measured, in order of first appearance (names as the run recorded them)."""
+    return list(dict.fromkeys(b.model for b in results.benchmarks))
+
+
 def samples(b: Benchmark) -> str:
     return f"{b.successes}/{b.trials}"
 

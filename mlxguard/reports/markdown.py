@@ -11,7 +11,7 @@ from mlxguard.check.verdicts import CheckReport
 from mlxguard.metrics import format_value
 from mlxguard.reports import pairs
 from mlxguard.reports.escape import code, md
-from mlxguard.reports.headline import deciding, figure, samples, suite_tables
+from mlxguard.reports.headline import deciding, figure, models, samples, suite_tables
 from mlxguard.results import Results
 
 ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️", "skipped": "⏭️"}
@@ -29,7 +29,12 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(md=md, code=code, value=lambda v, metric: format_value(metric, v))
     env.globals.update(
-        icons=ICONS, figure=figure, samples=samples, suite_tables=suite_tables, pairs=pairs
+        icons=ICONS,
+        figure=figure,
+        models=models,
+        samples=samples,
+        suite_tables=suite_tables,
+        pairs=pairs,
     )
     return env
 

@@ -17,7 +17,7 @@ from mlxguard.config import Config
 from mlxguard.github.client import Client, GitHubError, RetryPolicy
 from mlxguard.github.comment import MAX_BODY, StickyComment, comment_author, fit, marker
 from mlxguard.github.context import resolve
-from mlxguard.github.workflow import annotation, set_outputs
+from mlxguard.github.workflow import MAX_SUMMARY_BYTES, add_summary, annotation, set_outputs
 from mlxguard.redact import scrub
 from mlxguard.reports import comment
 from mlxguard.results import load_results
@@ -421,3 +421,50 @@ def test_a_prefix_of_the_token_left_by_a_cut_is_redacted():
     assert _leaks(scrub(text, [TOKEN], limit=200), TOKEN, window=4) == []
     assert scrub(TOKEN[-9:] + " tail", [TOKEN], limit=200).endswith(" tail")
     assert _leaks(scrub(TOKEN[-9:] + " tail", [TOKEN], limit=200), TOKEN, window=4) == []
+
+
+def test_job_summary_is_trimmed_to_githubs_limit(tmp_path):
+    path = tmp_path / "summary.md"
+    path.write_text("an earlier step of this job wrote this\n" * 1000)
+    big = "<details>\n\n" + "| a row of a large results file | é |\n" * 40_000  # ~1.5 MB
+    assert add_summary(big, {"GITHUB_STEP_SUMMARY": str(path)}, pointer="see the artifact")
+    data = path.read_bytes()
+    assert len(data) <= MAX_SUMMARY_BYTES
+    text = data.decode()
+    assert text.rstrip().endswith("see the artifact") and text.count("</details>") == 1
+
+
+def test_publish_job_summary_of_a_large_results_file_fits(results_file, tmp_path):
+    """A results file whose report exceeds 1 MiB: the summary is trimmed with a pointer."""
+    data = json.loads(results_file.read_text())
+    data["benchmarks"] = [
+        {**b, "scenario": f"{b['scenario']}-{i}"} for i in range(3000) for b in data["benchmarks"]
+    ]
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps(data))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env.update(GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"))
+    proc = publish(big, env, "--no-comment", "--no-status")
+    assert proc.returncode in (0, 1), proc.stderr
+    summary = (tmp_path / "summary.md").read_bytes()
+    assert len(summary) <= MAX_SUMMARY_BYTES
+    assert b"mlxguard-results" in summary[-400:]
+
+
+def test_annotations_are_plain_single_lines(tmp_path):
+    from io import StringIO
+
+    from factories import benchmark, results
+
+    from mlxguard.config import Config
+    from mlxguard.github.publish import Options, Publisher
+
+    hostile = "warm\x1b[31m red\x07 %0A::error::forged"
+    r = results(benchmark(scenario=hostile, ttft_ms=[300.0, 310.0, 320.0]))
+    out = StringIO()
+    Publisher({"GITHUB_ACTIONS": "true"}, Options(comment=False, status=False), out).publish(
+        r, evaluate(r, Config())
+    )
+    lines = [x for x in out.getvalue().splitlines() if x.startswith("::error")]
+    assert lines and all("\x1b" not in x and "\x07" not in x for x in lines)
+    assert all(x.count("::error") == 1 for x in lines)

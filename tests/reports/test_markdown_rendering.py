@@ -1,0 +1,106 @@
+"""Every Markdown output, rendered by GitHub's own Markdown library (cmark-gfm, with its
+autolink, table and tag filter extensions): untrusted names show as the text they are, once
+escaped, never as a link, an image, a mention or HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import cmarkgfm
+import pytest
+from factories import benchmark, results
+
+from mlxguard.check.evaluate import evaluate
+from mlxguard.config import Config, Target
+from mlxguard.metrics import format_value
+from mlxguard.reports import comment, markdown
+from mlxguard.reports.escape import code, md
+
+NAMES = [
+    "[x](https://evil.example)",
+    "see https://evil.example/a?b=c and HTTP://EVIL.EXAMPLE",
+    "www.evil.example and WWW.Evil.example",
+    "mail me: someone@evil.example",
+    'it\'s "quoted" & <b>bold</b> &#x27; &amp;',
+    "@octocat #12 | *a* _b_ ~c~ `d` \\e",
+    "![img](https://evil.example/x.png) <img src=x onerror=alert(1)>",
+]
+
+
+def gfm(text: str) -> str:
+    return cmarkgfm.github_flavored_markdown_to_html(text)
+
+
+def visible(rendered: str) -> str:
+    """The text a reader sees: tags dropped, entities decoded, invisible joiners removed."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+    return " ".join(text.replace("\u200b", "").replace("\u200d", "").split())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_md_renders_as_the_same_text_and_never_a_link(name):
+    rendered = gfm(md(name))
+    assert "<a " not in rendered and "<img" not in rendered and "<b>" not in rendered
+    assert visible(rendered) == " ".join(name.split())  # escaped once: no `&#x27;` shown
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_code_spans_are_never_links(name):
+    rendered = gfm(code(name))
+    assert "<a " not in rendered and "<img" not in rendered
+
+
+def _hostile_report(name: str, model: str = "tiny"):
+    r = results(
+        benchmark(scenario=name, engine=name, model=model, ttft_ms=[80.0, 90.0, 300.0]),
+        benchmark(suite="throughput", scenario="short-stream", decode_tps=[15.0, 16.0, 17.0]),
+    )
+    return r, evaluate(r, Config())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_comment_and_job_summary_have_no_links_but_the_run(name):
+    r, report = _hostile_report(name, model=name)
+    run = "https://github.com/o/r/actions/runs/1"
+    for body in (
+        comment.render(r, report, gated=["ttft_ms"], run_url=run),
+        markdown.render(r, report),
+    ):
+        rendered = gfm(body)
+        assert set(re.findall(r'<a href="([^"]*)"', rendered)) <= {run}
+        assert "<img" not in rendered and "evil.example</a>" not in rendered
+
+
+def test_trimmed_pointer_escapes_the_artifact_name():
+    pointer = comment.trimmed_pointer(None, "x` [a](https://evil.example) `y")
+    assert "<a " not in gfm(pointer)
+
+
+def test_deciding_lines_are_separate_list_items():
+    r, report = _hostile_report("warm")
+    for body in (comment.render(r, report, gated=["ttft_ms"]), markdown.render(r, report)):
+        items = re.findall(r"<li>(.*?)</li>", gfm(body.split("<details>")[0]), re.S)
+        assert len(items) == 2, body[:600]
+        assert all(item.count("<strong>") == 1 for item in items)
+
+
+def test_comment_names_the_model_escaped():
+    r, report = _hostile_report("warm", model="llama-3.2-1b <i>4bit</i> @octocat")
+    for body in (comment.render(r, report, gated=["ttft_ms"]), markdown.render(r, report)):
+        head = body.split("<details>")[0]
+        assert "llama-3.2-1b" in head and "<i>" not in head and "@octocat" not in head
+        assert "model" in visible(gfm(head)).lower()
+
+
+def test_small_bounds_keep_their_significant_digits():
+    r = results(benchmark(suite="ipc", scenario="msgpack-small", decode_us=[0.0004, 0.0005]))
+    cfg = Config(targets=[Target(suite="ipc", metric="decode_us", stat="p95", max=0.001)])
+    report = evaluate(r, cfg)
+    [v] = report.verdicts
+    assert "0.001 µs" in v.evidence and "0.00 µs" not in v.evidence
+    row = comment.row(v)
+    assert row.baseline == "target < 0.001 µs"
+    assert format_value("ttft_ms", 56.174) == "56.17 ms"  # ordinary values as before
+    assert format_value("ttft_ms", 0.0012345) == "0.00123 ms"
+    assert format_value("bytes", 512) == "512 B"
