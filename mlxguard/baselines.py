@@ -19,22 +19,18 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from mlxguard.errors import UsageError, first_problem
 from mlxguard.fsutil import read_input, write_atomic
-from mlxguard.results import Benchmark, Environment, Results
+from mlxguard.results import Benchmark, Environment, Frozen, Results
 
 SCHEMA = "mlxguard.baseline/1"
 DEFAULT_KEEP = 5
 MAX_KEEP = 100
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-
-class RunTag(_Frozen):
+class RunTag(Frozen):
     """Which run a pool of samples came from."""
 
     id: str
@@ -43,12 +39,12 @@ class RunTag(_Frozen):
     git_ref: str | None = None
 
 
-class RunSamples(_Frozen):
+class RunSamples(Frozen):
     run: str
     samples: list[float]
 
 
-class Series(_Frozen):
+class Series(Frozen):
     """The recent samples of one metric of one scenario, per run (oldest first)."""
 
     suite: str
@@ -63,7 +59,7 @@ class Series(_Frozen):
         return [x for r in self.runs for x in r.samples]
 
 
-class Baseline(_Frozen):
+class Baseline(Frozen):
     """One baseline file."""
 
     schema_: Literal["mlxguard.baseline/1"] = Field(SCHEMA, alias="schema")

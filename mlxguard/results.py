@@ -18,11 +18,13 @@ from mlxguard.fsutil import read_input, write_atomic
 SCHEMA = "mlxguard.results/1"
 
 
-class _Frozen(BaseModel):
+class Frozen(BaseModel):
+    """A record of the files mlxguard writes: immutable, no unknown keys, finite numbers."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
-class Summary(_Frozen):
+class Summary(Frozen):
     """Summary of one metric's measured samples (percentiles by linear interpolation)."""
 
     n: int
@@ -37,7 +39,7 @@ class Summary(_Frozen):
     stddev: float | None = Field(None, description="sample standard deviation (n - 1)")
 
 
-class Metric(_Frozen):
+class Metric(Frozen):
     """One metric of one benchmark: raw samples (warm-ups kept apart) and their summary."""
 
     unit: str
@@ -100,7 +102,7 @@ class Metric(_Frozen):
         )
 
 
-class EngineEnvironment(_Frozen):
+class EngineEnvironment(Frozen):
     """What an engine (or the worker process hosting it) reports about itself."""
 
     versions: dict[str, str | None] = Field(
@@ -110,7 +112,7 @@ class EngineEnvironment(_Frozen):
     )
 
 
-class Benchmark(_Frozen):
+class Benchmark(Frozen):
     """One (suite, engine, model, scenario) cell of a run."""
 
     suite: str
@@ -141,12 +143,12 @@ class Benchmark(_Frozen):
         return self.successes / self.trials if self.trials else None
 
 
-class Tool(_Frozen):
+class Tool(Frozen):
     name: str = "mlxguard"
     version: str
 
 
-class RunInfo(_Frozen):
+class RunInfo(Frozen):
     id: str
     started_at: str
     finished_at: str | None = None
@@ -160,7 +162,7 @@ class RunInfo(_Frozen):
     )
 
 
-class Environment(_Frozen):
+class Environment(Frozen):
     """Where the run happened; `fingerprint` says which machines are comparable."""
 
     platform: str
@@ -178,7 +180,7 @@ class Environment(_Frozen):
     fingerprint_fields: list[str] = Field(default_factory=list)
 
 
-class Results(_Frozen):
+class Results(Frozen):
     """A whole results file."""
 
     schema_: Literal["mlxguard.results/1"] = Field(SCHEMA, alias="schema")

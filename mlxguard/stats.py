@@ -27,7 +27,6 @@ __all__ = [
     "Arm",
     "Estimate",
     "check_bootstrap_params",
-    "coefficient_of_variation",
     "estimate",
     "finite_array",
     "interval",
@@ -36,6 +35,7 @@ __all__ = [
     "outliers",
     "percentile",
     "ratio_ci",
+    "robust_spread",
     "summarize",
     "widened",
 ]
@@ -177,19 +177,19 @@ def outliers(samples: Sequence[float], threshold: float = MODIFIED_Z_THRESHOLD) 
     return [i for i, z in enumerate(scores) if abs(z) > threshold]
 
 
-def coefficient_of_variation(samples: Sequence[float]) -> float | None:
-    """Return the coefficient of variation: sample stddev (ddof=1) / |mean|.
+def robust_spread(samples: Sequence[float]) -> float | None:
+    """1.4826 * MAD / |median|: the normal-consistent spread, relative to the median.
+
+    MAD rather than the standard deviation, so one preempted sample among thousands of
+    microsecond-scale timings does not move it (Rousseeuw & Croux 1993).
 
     Returns:
-        The ratio, or ``None`` with fewer than two samples or a zero mean.
+        The relative spread, or ``None`` with fewer than two samples or a zero median.
     """
-    arr = finite_array(samples)
-    if arr.size < 2:
+    if len(samples) < 2:
         return None
-    mean = float(np.mean(arr))
-    if mean == 0 or not math.isfinite(mean):
-        return None
-    return float(np.std(arr, ddof=1)) / abs(mean)
+    m, median = mad(samples), percentile(samples, 50)
+    return 1.4826 * m / abs(median) if m is not None and median else None
 
 
 # Paired analysis needs enough rounds for an interval over rounds to mean something.

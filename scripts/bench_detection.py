@@ -43,7 +43,7 @@ def record(data: Path, minutes: float, max_tokens: int, prompt_tokens: int, seed
 
     from mlxguard.models.synthetic import resolve_model
     from mlxguard.run.prompts import PromptFactory
-    from mlxguard.run.timing import generate, metrics_of
+    from mlxguard.run.timing import Request, generate, metrics_of
 
     done = sum(1 for _ in data.open(encoding="utf-8")) if data.exists() else 0
     model = str(resolve_model(None))
@@ -52,8 +52,8 @@ def record(data: Path, minutes: float, max_tokens: int, prompt_tokens: int, seed
     for arm, engine in engines.items():
         engine.load(model)
         for i in range(2):  # untimed warm-ups
-            generate(engine, prompts.make(prompt_tokens, f"warmup/{arm}/{i}").text,
-                     max_tokens=max_tokens, temperature=0.0, seed=seed)  # fmt: skip
+            warmup = prompts.make(prompt_tokens, f"warmup/{arm}/{i}").text
+            generate(engine, Request(warmup, max_tokens, temperature=0.0, seed=seed))
     rng = random.Random(f"{seed}/{done}")
     deadline = time.monotonic() + minutes * 60
     with data.open("a", encoding="utf-8") as out:
@@ -64,8 +64,7 @@ def record(data: Path, minutes: float, max_tokens: int, prompt_tokens: int, seed
             rng.shuffle(order)
             row: dict[str, object] = {"round": i, "t": time.time(), "order": order}
             for arm in order:
-                rec = generate(engines[arm], prompt, max_tokens=max_tokens, temperature=0.0,
-                               seed=seed)  # fmt: skip
+                rec = generate(engines[arm], Request(prompt, max_tokens, seed=seed))
                 m = metrics_of(rec)
                 row[arm] = {k: m[k][0] for k in METRICS if k in m}
             out.write(json.dumps(row) + "\n")

@@ -31,7 +31,7 @@ from mlxguard.engines.mlx_lm_engine import MlxLmEngine
 from mlxguard.models.synthetic import resolve_model
 from mlxguard.run.progress import Progress
 from mlxguard.run.prompts import PromptFactory
-from mlxguard.run.timing import Generation, generate, metrics_of
+from mlxguard.run.timing import Generation, Request, generate, metrics_of
 from mlxguard.stats import ratio_ci
 
 Row = tuple[str, float, float, float | None, float | None, float | None]
@@ -60,7 +60,7 @@ def bare_loop(model_dir: str, prompt: str, max_tokens: int) -> Callable[[], floa
 def harnessed(engine: object, prompt: str, max_tokens: int, progress: Progress) -> Generation:
     """What the runner does per trial: describe, timed generate, metrics, step."""
     progress.describe("overhead · harness")
-    rec = generate(engine, prompt, max_tokens=max_tokens, temperature=0.0, seed=0)  # type: ignore[arg-type]
+    rec = generate(engine, Request(prompt, max_tokens, seed=0))  # type: ignore[arg-type]
     if rec.error:
         raise RuntimeError(rec.error)
     metrics_of(rec)
@@ -120,7 +120,7 @@ def replay_cost_ns(n: int = 200_000, rounds: int = 15) -> float:
             pass
         bare = time.perf_counter_ns() - t0
         t0 = time.perf_counter_ns()
-        generate(engine, "", max_tokens=n, temperature=0.0, seed=None)  # type: ignore[arg-type]
+        generate(engine, Request("", n))  # type: ignore[arg-type]
         diffs.append((time.perf_counter_ns() - t0 - bare) / n)
     return statistics.median(diffs)
 

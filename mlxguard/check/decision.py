@@ -70,7 +70,6 @@ __all__ = [
     "Arm",
     "Comparison",
     "compare",
-    "decisive",
     "detectable_change",
     "naive_mean_rule",
 ]
@@ -294,11 +293,6 @@ def compare(
         significant=significant, verdict=verdict, note=note, reason=reason, method=est.method,
         detectable=detectable,
     )  # fmt: skip
-
-
-def decisive(c: Comparison) -> bool:
-    """Return True when the verdict is settled ("pass" or "fail"): adaptive sampling may stop."""
-    return c.verdict in ("pass", "fail")
 
 
 def naive_mean_rule(

@@ -1,38 +1,57 @@
-"""Stability warnings: benchmarks whose samples spread too much to be trusted at face value."""
+"""Stability warnings: benchmarks whose samples are too noisy to be taken at face value.
+
+As pyperf's checks do, each warning lists every reason with its figure, then what helps:
+- spread: the robust relative spread (1.4826 * MAD / median) of a gated metric is 10% or more;
+- outliers: samples whose modified Z-score exceeds 3.5 (Iglewicz & Hoaglin 1993, with a guard
+  for MAD = 0), when they are 5% of the samples or more.
+"""
 
 from __future__ import annotations
 
 from mlxguard.config import CheckSettings
+from mlxguard.metrics import format_value
 from mlxguard.results import Results
-from mlxguard.stats import mad, percentile
+from mlxguard.stats import MODIFIED_Z_THRESHOLD, outliers, percentile, robust_spread
 
-# Robust relative spread (1.4826 * MAD / median) above which samples are flagged unstable.
-# MAD rather than stdev (pyperf's choice) so one preempted sample among thousands of
-# microsecond-scale IPC timings does not raise a warning on its own.
+# Robust relative spread above which samples are flagged unstable. MAD rather than stdev (pyperf
+# uses stdev) so one preempted sample among thousands of microsecond-scale IPC timings does not
+# raise a warning on its own.
 UNSTABLE_SPREAD = 0.10
+# Share of outlying samples that earns a warning: one preempted trial in ten is worth a word,
+# a few preemptions among thousands of IPC timings are not.
+OUTLIER_SHARE = 0.05
+ADVICE = "close other apps, add --samples, or add --cooldown"
 
 
-def robust_spread(samples: list[float]) -> float | None:
-    """1.4826 * MAD / median: the normal-consistent spread, relative to the median."""
-    if len(samples) < 2:
-        return None
-    m, median = mad(samples), percentile(samples, 50)
-    return 1.4826 * m / abs(median) if m is not None and median else None
+def instability(name: str, samples: list[float]) -> list[str]:
+    """The reasons one metric's samples are unstable, each with its figure (none: stable)."""
+    reasons = []
+    spread = robust_spread(samples)
+    if spread is not None and spread >= UNSTABLE_SPREAD:
+        reasons.append(f"{name} ±{spread:.0%} of the median")
+    flagged = outliers(samples)
+    median = percentile(samples, 50)
+    if flagged and median is not None and len(flagged) >= OUTLIER_SHARE * len(samples):
+        worst = max((samples[i] for i in flagged), key=lambda x: abs(x - median))
+        reasons.append(
+            f"{name} {len(flagged)} of {len(samples)} samples outlying "
+            f"(modified Z > {MODIFIED_Z_THRESHOLD}; worst {format_value(name, worst)}, "
+            f"median {format_value(name, median)})"
+        )
+    return reasons
 
 
 def stability_warnings(results: Results, settings: CheckSettings) -> list[str]:
-    """One line per benchmark whose gated samples spread by 10% or more of their median."""
+    """One line per benchmark whose gated samples are unstable, every reason with its figure."""
     out = []
     for b in results.benchmarks:
-        spread = []
+        reasons = []
         for name in settings.gated_for(b.suite):
             m = b.metrics.get(name)
-            cv = robust_spread(m.samples) if m else None
-            if cv is not None and cv >= UNSTABLE_SPREAD:
-                spread.append(f"{name} ±{cv:.0%}")
-        if spread:
+            if m is not None:
+                reasons += instability(name, m.samples)
+        if reasons:
             out.append(
-                f"{b.suite} {b.scenario} · {b.engine}: unstable ({', '.join(spread)} "
-                "of the median); close other apps, add --samples, or add --cooldown"
+                f"{b.suite} {b.scenario} · {b.engine}: unstable ({'; '.join(reasons)}); {ADVICE}"
             )
     return out

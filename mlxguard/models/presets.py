@@ -89,6 +89,52 @@ def _hf(repo: str) -> str:
     return f"https://huggingface.co/{repo}/blob/main/config.json"
 
 
+def _dims(
+    layers: int,
+    hidden: int,
+    heads: int,
+    kv_heads: int,
+    intermediate: int,
+    head_dim: int | None = None,
+) -> dict[str, int]:
+    """The config keys of a model's shape, in the order model cards list them."""
+    dims = {
+        "num_hidden_layers": layers,
+        "hidden_size": hidden,
+        "num_attention_heads": heads,
+        "num_key_value_heads": kv_heads,
+        "intermediate_size": intermediate,
+    }
+    return dims if head_dim is None else {**dims, "head_dim": head_dim}
+
+
+def _window(max_window_layers: int, context: int) -> dict[str, int]:
+    """Qwen2's context keys: its sliding window spans the whole context."""
+    return {
+        "max_position_embeddings": context,
+        "max_window_layers": max_window_layers,
+        "sliding_window": context,
+    }
+
+
+def _real(repo: str, published_params: int, config: dict[str, Any]) -> Preset:
+    """A preset in a real model's published shape; its description names the shape."""
+    title = repo.split("/")[1]
+    shape = (
+        f"{config['num_hidden_layers']} layers, hidden {config['hidden_size']}, "
+        f"GQA {config['num_attention_heads']}/{config['num_key_value_heads']}"
+    )
+    bias = ", qkv bias" if config["model_type"] == "qwen2" else ""
+    tied = "tied" if config["tie_word_embeddings"] else "untied"
+    return Preset(
+        name=title.lower(),
+        description=f"{title} dimensions: {shape}{bias}, {tied}",
+        config=config,
+        published_params=published_params,
+        source=_hf(repo),
+    )
+
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
@@ -116,80 +162,34 @@ PRESETS: dict[str, Preset] = {
             published_params=1_049_728,  # not a real model: its own analytic count
             source="mlxguard",
         ),
-        Preset(
-            name="llama-3.2-1b",
-            description="Llama-3.2-1B dimensions: 16 layers, hidden 2048, GQA 32/8, tied",
-            config=_llama_config(
-                head_dim=64,
-                hidden_size=2048,
-                intermediate_size=8192,
-                num_attention_heads=32,
-                num_hidden_layers=16,
-                num_key_value_heads=8,
-            ),
-            published_params=1_235_814_400,
-            source=_hf("meta-llama/Llama-3.2-1B"),
+        _real(
+            "meta-llama/Llama-3.2-1B",
+            1_235_814_400,
+            _llama_config(**_dims(16, 2048, 32, 8, 8192, 64)),
         ),
-        Preset(
-            name="llama-3.2-3b",
-            description="Llama-3.2-3B dimensions: 28 layers, hidden 3072, GQA 24/8, tied",
-            config=_llama_config(
-                head_dim=128,
-                hidden_size=3072,
-                intermediate_size=8192,
-                num_attention_heads=24,
-                num_hidden_layers=28,
-                num_key_value_heads=8,
-            ),
-            published_params=3_212_749_824,
-            source=_hf("meta-llama/Llama-3.2-3B"),
+        _real(
+            "meta-llama/Llama-3.2-3B",
+            3_212_749_824,
+            _llama_config(**_dims(28, 3072, 24, 8, 8192, 128)),
         ),
-        Preset(
-            name="llama-3.1-8b",
-            description="Llama-3.1-8B dimensions: 32 layers, hidden 4096, GQA 32/8, untied",
-            config=_llama_config(
-                hidden_size=4096,
-                intermediate_size=14336,
-                num_attention_heads=32,
-                num_hidden_layers=32,
-                num_key_value_heads=8,
+        _real(
+            "meta-llama/Llama-3.1-8B",
+            8_030_261_248,
+            _llama_config(
+                **_dims(32, 4096, 32, 8, 14336),
                 rope_scaling={**_LLAMA3_ROPE_SCALING, "factor": 8.0},
                 tie_word_embeddings=False,
             ),
-            published_params=8_030_261_248,
-            source=_hf("meta-llama/Llama-3.1-8B"),
         ),
-        Preset(
-            name="qwen2.5-0.5b",
-            description="Qwen2.5-0.5B dimensions: 24 layers, hidden 896, GQA 14/2, qkv bias, tied",
-            config=_qwen2_config(
-                hidden_size=896,
-                intermediate_size=4864,
-                max_position_embeddings=32768,
-                max_window_layers=24,
-                num_attention_heads=14,
-                num_hidden_layers=24,
-                num_key_value_heads=2,
-                sliding_window=32768,
-            ),
-            published_params=494_032_768,
-            source=_hf("Qwen/Qwen2.5-0.5B"),
+        _real(
+            "Qwen/Qwen2.5-0.5B",
+            494_032_768,
+            _qwen2_config(**_dims(24, 896, 14, 2, 4864), **_window(24, 32768)),
         ),
-        Preset(
-            name="qwen2.5-1.5b",
-            description="Qwen2.5-1.5B dimensions: 28 layers, hidden 1536, GQA 12/2, qkv bias, tied",
-            config=_qwen2_config(
-                hidden_size=1536,
-                intermediate_size=8960,
-                max_position_embeddings=131072,
-                max_window_layers=21,
-                num_attention_heads=12,
-                num_hidden_layers=28,
-                num_key_value_heads=2,
-                sliding_window=131072,
-            ),
-            published_params=1_543_714_304,
-            source=_hf("Qwen/Qwen2.5-1.5B"),
+        _real(
+            "Qwen/Qwen2.5-1.5B",
+            1_543_714_304,
+            _qwen2_config(**_dims(28, 1536, 12, 2, 8960), **_window(21, 131072)),
         ),
     ]
 }

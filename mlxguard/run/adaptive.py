@@ -137,16 +137,9 @@ def _round(
     fresh: dict[tuple, Benchmark] = {}
     if scenarios:
         first = max(measured[(sc.suite, sc.name, config.engine)] for sc in scenarios)
-        settings = RunSettings(
-            model_dir=str(model_dir),
-            model_label=label,
-            samples=batch,
-            warmup=0,  # the engines were warmed up before the first sample
-            seed=config.seed,
-            temperature=config.temperature,
-            cooldown_s=config.cooldown_s,
-            processes=config.processes,
-            first_sample=first,
+        # warmup=0: the engines were warmed up before the first sample.
+        settings = RunSettings.of(
+            config, str(model_dir), label, samples=batch, warmup=0, first_sample=first
         )
         engines = {config.engine: configured_engine(config.engine, config.codec)}
         found = run_trials(scenarios, engines, settings, progress, workers=workers)

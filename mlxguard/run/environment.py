@@ -25,7 +25,8 @@ DEFAULT_FINGERPRINT_FIELDS = (
 VERSIONED_PACKAGES = ("mlx", "mlx-metal", "mlx-cpu", "mlx-lm", "mlx-engine", "mlxguard")
 
 
-def _run(cmd: list[str]) -> str | None:
+def probe(*cmd: str) -> str | None:
+    """The trimmed output of a short command, or None when it fails, is missing or hangs."""
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
@@ -36,7 +37,7 @@ def _run(cmd: list[str]) -> str | None:
 def _chip() -> str:
     if platform.system() == "Darwin":
         return (
-            _run(["sysctl", "-n", "machdep.cpu.brand_string"]) or platform.processor() or "unknown"
+            probe("sysctl", "-n", "machdep.cpu.brand_string") or platform.processor() or "unknown"
         )
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -51,7 +52,7 @@ def _chip() -> str:
 def _performance_cores() -> int | None:
     if platform.system() != "Darwin":
         return None
-    out = _run(["sysctl", "-n", "hw.perflevel0.physicalcpu"])
+    out = probe("sysctl", "-n", "hw.perflevel0.physicalcpu")
     return int(out) if out and out.isdigit() else None
 
 
@@ -59,7 +60,7 @@ def _memory_gb() -> float | None:
     try:
         pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
-        out = _run(["sysctl", "-n", "hw.memsize"])
+        out = probe("sysctl", "-n", "hw.memsize")
         return round(int(out) / 2**30) if out and out.isdigit() else None
     # Rounded to whole GiB so that firmware reservations do not split identical machines.
     return float(round(pages * size / 2**30))
@@ -92,7 +93,7 @@ def _backend() -> tuple[str, str | None]:
         return "metal", str(info.get("device_name") or "Apple GPU")
     cuda = getattr(mx, "cuda", None)
     if cuda is not None and cuda.is_available():
-        name = _run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"])
+        name = probe("nvidia-smi", "--query-gpu=name", "--format=csv,noheader")
         return "cuda", (name.splitlines()[0] if name else "NVIDIA GPU")
     return "cpu", None
 
@@ -129,3 +130,14 @@ def collect(fields: tuple[str, ...] | list[str] = DEFAULT_FINGERPRINT_FIELDS) ->
         fingerprint=fingerprint(values, fields),
         fingerprint_fields=list(fields),
     )
+
+
+def git_identity() -> tuple[str | None, str | None]:
+    """The commit and ref under test: GitHub's variables first, then the local checkout."""
+    sha = os.environ.get("GITHUB_SHA") or probe("git", "rev-parse", "HEAD")
+    ref = (
+        os.environ.get("GITHUB_HEAD_REF")
+        or os.environ.get("GITHUB_REF_NAME")
+        or probe("git", "rev-parse", "--abbrev-ref", "HEAD")
+    )
+    return sha, ref

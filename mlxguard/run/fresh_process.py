@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mlxguard.errors import UsageError
-from mlxguard.run.timing import Generation, cold_generate, describe_error
+from mlxguard.run.timing import Generation, Request, cold_generate, describe_error
 
 
 def _child_path() -> str:
@@ -34,35 +34,21 @@ def _child_path() -> str:
     return os.pathsep.join(dict.fromkeys(entries))
 
 
-def run_fresh(
-    spec: str,
-    model_dir: str,
-    prompt: str,
-    *,
-    max_tokens: int,
-    temperature: float,
-    seed: int | None,
-    streaming: bool = True,
-    codec: str = "msgpack",
-) -> Generation:
+def run_fresh(spec: str, model_dir: str, request: Request, *, codec: str = "msgpack") -> Generation:
     """Run one trial (load + generate) in a new Python process and return its record.
 
     A child that crashes becomes a record with an error, like an engine failing in-process.
     """
-    request = {
+    job = {
         "spec": spec,
         "model_dir": model_dir,
-        "prompt": prompt,
-        "max_tokens": max_tokens,
-        "temperature": temperature,
-        "seed": seed,
-        "streaming": streaming,
         "codec": codec,
+        "request": dataclasses.asdict(request),
     }
     env = {**os.environ, "PYTHONPATH": _child_path()}
     proc = subprocess.run(
         [sys.executable, "-m", "mlxguard.run.fresh_process"],
-        input=json.dumps(request),
+        input=json.dumps(job),
         capture_output=True,
         text=True,
         env=env,
@@ -77,10 +63,10 @@ def run_fresh(
         return Generation(error=f"fresh process sent an unreadable record: {e}")
 
 
-def _trial(request: dict[str, Any]) -> Generation:
+def _trial(job: dict[str, Any]) -> Generation:
     from mlxguard.engines import check_engine, configured_engine
 
-    spec, codec = request["spec"], request.get("codec", "msgpack")
+    spec, codec = job["spec"], job.get("codec", "msgpack")
 
     def new_engine() -> Any:
         # Resolved inside the timed load: a plugin's module, like mlx_engine or mlx_lm, is
@@ -88,15 +74,7 @@ def _trial(request: dict[str, Any]) -> Generation:
         return check_engine(configured_engine(spec, codec)(), spec)
 
     try:
-        return cold_generate(
-            new_engine,
-            request["model_dir"],
-            request["prompt"],
-            max_tokens=request["max_tokens"],
-            temperature=request["temperature"],
-            seed=request["seed"],
-            streaming=request["streaming"],
-        )
+        return cold_generate(new_engine, job["model_dir"], Request(**job["request"]))
     except UsageError as e:  # in the child this is a failed trial; the parent reports it
         return Generation(error=f"load failed: {describe_error(e)}")
 

@@ -8,12 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlxguard.config import Config
 from mlxguard.engines import EngineFactory
 from mlxguard.results import Benchmark, Metric
 from mlxguard.run.plan import Order, Scenario, Trial, make_plan
 from mlxguard.run.progress import Progress
 from mlxguard.run.prompts import Prompt, PromptFactory
-from mlxguard.run.timing import Generation, cold_generate, generate, metrics_of
+from mlxguard.run.timing import Generation, Request, cold_generate, generate, metrics_of
 from mlxguard.run.workers import EngineSlot, Workers
 
 
@@ -36,6 +37,21 @@ class RunSettings:
     processes: int = 1  # worker processes per engine
     first_sample: int = 0  # samples already measured (adaptive rounds add after them)
 
+    @classmethod
+    def of(cls, config: Config, model_dir: str, model_label: str, **overrides: Any) -> RunSettings:
+        """The settings of ``config`` for one model; ``overrides`` replace any field."""
+        fields: dict[str, Any] = dict(
+            model_dir=model_dir,
+            model_label=model_label,
+            samples=config.samples,
+            warmup=config.warmup,
+            seed=config.seed,
+            temperature=config.temperature,
+            cooldown_s=config.cooldown_s,
+            processes=config.processes,
+        )
+        return cls(**{**fields, **overrides})
+
 
 @dataclass
 class _Cell:
@@ -43,22 +59,22 @@ class _Cell:
     warmups: list[Generation] = field(default_factory=list)
 
 
+def _request(prompt: str, trial: Trial, settings: RunSettings) -> Request:
+    sc = trial.scenario
+    return Request(prompt, sc.max_tokens, settings.temperature, settings.seed, sc.streaming)
+
+
 def _run_cold(
     slot: EngineSlot, prompt: str, prompt_tokens: int | None, trial: Trial, settings: RunSettings
 ) -> Generation:
-    params = dict(
-        max_tokens=trial.scenario.max_tokens,
-        temperature=settings.temperature,
-        seed=settings.seed,
-        streaming=trial.scenario.streaming,
-    )
+    request = _request(prompt, trial, settings)
     if trial.scenario.fresh_process:
         from mlxguard.run.fresh_process import run_fresh
 
         spec = settings.specs.get(slot.label, slot.label)
-        rec = run_fresh(spec, slot.model_dir, prompt, codec=settings.codec, **params)
+        rec = run_fresh(spec, slot.model_dir, request, codec=settings.codec)
     else:
-        rec = cold_generate(slot.new, slot.model_dir, prompt, **params)
+        rec = cold_generate(slot.new, slot.model_dir, request)
     rec.prompt_tokens = prompt_tokens
     return rec
 
@@ -122,14 +138,7 @@ def run_trials(
                     rec = Generation(error=slot.load_error)
                 else:
                     slot.requests += 1
-                    rec = generate(
-                        engine,
-                        prompt.text,
-                        max_tokens=trial.scenario.max_tokens,
-                        temperature=settings.temperature,
-                        seed=settings.seed,
-                        streaming=trial.scenario.streaming,
-                    )
+                    rec = generate(engine, _request(prompt.text, trial, settings))
                     rec.prompt_tokens = prompt.tokens
             cell = cells[(trial.scenario, trial.engine)]
             if trial.warmup:

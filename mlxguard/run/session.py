@@ -6,8 +6,6 @@ long run keeps everything measured so far.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +13,7 @@ from pathlib import Path
 from mlxguard import __version__
 from mlxguard.config import Config
 from mlxguard.results import Benchmark, Results, RunInfo, Tool, write_results
-from mlxguard.run.environment import DEFAULT_FINGERPRINT_FIELDS, collect
+from mlxguard.run.environment import DEFAULT_FINGERPRINT_FIELDS, collect, git_identity
 from mlxguard.run.progress import Progress
 from mlxguard.run.workers import Workers
 from mlxguard.suites import SuiteContext, suite_runner
@@ -23,25 +21,6 @@ from mlxguard.suites import SuiteContext, suite_runner
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def git_identity() -> tuple[str | None, str | None]:
-    """The commit and ref under test: GitHub's variables first, then the local checkout."""
-    sha = os.environ.get("GITHUB_SHA") or _git("rev-parse", "HEAD")
-    ref = (
-        os.environ.get("GITHUB_HEAD_REF")
-        or os.environ.get("GITHUB_REF_NAME")
-        or _git("rev-parse", "--abbrev-ref", "HEAD")
-    )
-    return sha, ref
 
 
 def model_label(spec: str | None, model_dir: Path) -> str:

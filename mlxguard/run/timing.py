@@ -69,17 +69,20 @@ def timed_load(new_engine: Callable[[], Engine], model: str) -> tuple[Engine, in
     return engine, time.perf_counter_ns() - t0
 
 
-def generate(
-    engine: Engine,
-    prompt: str,
-    *,
-    max_tokens: int,
-    temperature: float,
-    seed: int | None,
-    streaming: bool = True,
-) -> Generation:
+@dataclass(frozen=True)
+class Request:
+    """One request to an engine: the prompt and how to sample the answer."""
+
+    prompt: str
+    max_tokens: int
+    temperature: float = 0.0
+    seed: int | None = None
+    streaming: bool = True  # False: the caller sees the whole answer at once
+
+
+def generate(engine: Engine, request: Request) -> Generation:
     """Run one request and time it. Engine exceptions are recorded, never raised."""
-    rec = Generation(streaming=streaming)
+    rec = Generation(streaming=request.streaming)
     reset = getattr(engine, "reset_peak_memory", None)
     if callable(reset):
         reset()
@@ -87,8 +90,10 @@ def generate(
     stamps, tokens = rec.stamps_ns, rec.tokens
     try:
         rec.t_sent_ns = clock()
-        stream = engine.generate(prompt, max_tokens, temperature, seed)
-        if streaming:
+        stream = engine.generate(
+            request.prompt, request.max_tokens, request.temperature, request.seed
+        )
+        if request.streaming:
             for token in stream:
                 stamps.append(clock())
                 tokens.append(token)
@@ -117,16 +122,7 @@ def close_quietly(engine: object) -> None:
             close()
 
 
-def cold_generate(
-    new_engine: Callable[[], Engine],
-    model_dir: str,
-    prompt: str,
-    *,
-    max_tokens: int,
-    temperature: float,
-    seed: int | None,
-    streaming: bool = True,
-) -> Generation:
+def cold_generate(new_engine: Callable[[], Engine], model_dir: str, request: Request) -> Generation:
     """A new engine, a timed load (construction included), one timed request, then close.
 
     Raises:
@@ -139,14 +135,7 @@ def cold_generate(
     except Exception as e:
         return Generation(error=f"load failed: {describe_error(e)}")
     try:
-        rec = generate(
-            engine,
-            prompt,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            seed=seed,
-            streaming=streaming,
-        )
+        rec = generate(engine, request)
     finally:
         close_quietly(engine)
     rec.load_ns = load_ns

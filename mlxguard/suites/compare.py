@@ -70,18 +70,14 @@ def resolve_roles(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, E
 
 def pair_settings(ctx: SuiteContext, samples: int, roles: tuple[str, ...]) -> RunSettings:
     cfg = ctx.config
-    return RunSettings(
-        model_dir=ctx.model_dir,
-        model_label=ctx.model_label,
+    return RunSettings.of(
+        cfg,
+        ctx.model_dir,
+        ctx.model_label,
         samples=samples,
-        warmup=cfg.warmup,
-        seed=cfg.seed,
-        temperature=cfg.temperature,
-        cooldown_s=cfg.cooldown_s,
         order=cfg.order,
         specs=role_specs(cfg, roles),
         codec=cfg.codec,
-        processes=cfg.processes,
         first_sample=ctx.first_sample,
     )
 

@@ -44,17 +44,7 @@ def throughput_scenarios(config: Config) -> list[Scenario]:
 
 def _run(ctx: SuiteContext, scenarios: list[Scenario]) -> list[Benchmark]:
     cfg = ctx.config
-    settings = RunSettings(
-        model_dir=ctx.model_dir,
-        model_label=ctx.model_label,
-        samples=cfg.samples,
-        warmup=cfg.warmup,
-        seed=cfg.seed,
-        temperature=cfg.temperature,
-        cooldown_s=cfg.cooldown_s,
-        processes=cfg.processes,
-        first_sample=ctx.first_sample,
-    )
+    settings = RunSettings.of(cfg, ctx.model_dir, ctx.model_label, first_sample=ctx.first_sample)
     engines = {cfg.engine: configured_engine(cfg.engine, cfg.codec)}
     return run_trials(scenarios, engines, settings, ctx.progress, workers=ctx.workers)
 

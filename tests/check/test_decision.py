@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlxguard.check.decision import Comparison, compare, decisive, naive_mean_rule
+from mlxguard.check.decision import compare, naive_mean_rule
 from mlxguard.stats import ratio_ci
 
 
@@ -80,7 +80,7 @@ def _sequential_rates(sigma: float, shift: float, reps: int, seed: int) -> dict:
         cur = 100 * (1 - shift) * np.exp(rng.normal(0, sigma, 60))
         for n in range(10, 61, 10):
             r = compare(base[:n], cur[:n], direction="higher", seed=i, n_boot=500, interim=n < 60)
-            if decisive(r):
+            if r.verdict in ("pass", "fail"):  # decisive: adaptive sampling stops
                 break
         counts[r.verdict] += 1
     return {k: v / reps for k, v in counts.items()}
@@ -173,7 +173,7 @@ def test_heavy_tailed_noise_on_both_sides_does_not_fail() -> None:
 def test_too_few_samples_is_inconclusive(nb: int, nc: int) -> None:
     r = compare([10.0] * nb, [20.0] * nc, direction="lower")
     assert (r.verdict, r.note) == ("inconclusive", "not enough samples")
-    assert r.ratio is None and r.p_value is None and not decisive(r)
+    assert r.ratio is None and r.p_value is None and r.verdict == "inconclusive"
     assert (r.n_baseline, r.n_current) == (nb, nc)
     assert r.reason == f"{nb} baseline and {nc} current samples; need at least 3 each"
 
@@ -201,7 +201,6 @@ def test_higher_is_better_gain_is_improved() -> None:
     (b, c), *_ = _pairs(20, 0.02, 0.10, 1, seed=11)
     r = compare(b, c, direction="higher")
     assert (r.verdict, r.note) == ("pass", "improved") and r.worse_by < 0
-    assert decisive(r)
 
 
 def test_lower_is_better_speedup_is_improved() -> None:
@@ -215,14 +214,13 @@ def test_aa_low_noise_passes_no_significant_change() -> None:
     (b, c), *_ = _pairs(20, 0.01, 0.0, 1, seed=13)
     r = compare(b, c, direction="lower")
     assert (r.verdict, r.note) == ("pass", "no significant change"), r.reason
-    assert decisive(r)
 
 
 def test_aa_high_noise_small_n_is_too_noisy_to_tell() -> None:
     (b, c), *_ = _pairs(5, 0.3, 0.0, 1, seed=14)
     r = compare(b, c, direction="lower")
     assert r.verdict == "inconclusive" and r.note in ("too noisy to tell", "possible regression")
-    assert "collect more samples" in r.reason and not decisive(r)
+    assert "collect more samples" in r.reason and r.verdict == "inconclusive"
 
 
 def test_constant_samples() -> None:
@@ -292,14 +290,6 @@ def test_ratio_ci() -> None:
     assert ratio_ci(cand, ref, seed=5) == ratio_ci(cand, ref, seed=5)
     assert ratio_ci([], ref) == (None, None, None)
     assert ratio_ci(cand, [0.0, 0.0, 1.0]) == (None, None, None)
-
-
-def test_decisive() -> None:
-    base = dict(ratio=1.0, ci_low=1.0, ci_high=1.0, p_value=0.5, change=0.0, worse_by=0.0,
-                significant=False, note="", reason="", n_baseline=3, n_current=3)  # fmt: skip
-    assert decisive(Comparison(verdict="pass", **base))
-    assert decisive(Comparison(verdict="fail", **base))
-    assert not decisive(Comparison(verdict="inconclusive", **base))
 
 
 def test_naive_mean_rule() -> None:

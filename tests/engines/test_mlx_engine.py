@@ -12,7 +12,7 @@ from mlxguard.cli.app import app
 from mlxguard.engines import resolve_engine, resolve_reference
 from mlxguard.engines.mlx_engine_engine import INSTALL_HINT
 from mlxguard.errors import UsageError
-from mlxguard.run.timing import generate, metrics_of
+from mlxguard.run.timing import Request, generate, metrics_of
 
 
 @pytest.fixture
@@ -51,7 +51,9 @@ def test_mlx_engine_generates_when_installed(tiny_model: Path) -> None:
     engine = resolve_engine("mlx-engine")()
     engine.load(str(tiny_model))
     try:
-        rec = generate(engine, "the model reads a prompt", max_tokens=6, temperature=0, seed=0)
+        rec = generate(
+            engine, Request("the model reads a prompt", max_tokens=6, temperature=0, seed=0)
+        )
     finally:
         engine.close()
     assert rec.error is None, rec.error

@@ -20,7 +20,7 @@ from mlxguard.engines import resolve_engine
 from mlxguard.engines.openai_engine import ServerError, parse_spec
 from mlxguard.engines.sse import iter_sse_data
 from mlxguard.errors import UsageError
-from mlxguard.run.timing import generate, metrics_of
+from mlxguard.run.timing import Request, generate, metrics_of
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,7 +75,9 @@ def _engine(spec: str, model: Path | str = "tiny"):
 def test_streams_and_counts_tokens_from_usage(mlx_server: str, tiny_model: Path) -> None:
     engine = _engine(f"openai:{mlx_server}", tiny_model)
     assert engine.model_name == str(tiny_model.resolve())  # picked from GET /models
-    rec = generate(engine, "the model reads a long prompt", max_tokens=6, temperature=0, seed=0)
+    rec = generate(
+        engine, Request("the model reads a long prompt", max_tokens=6, temperature=0, seed=0)
+    )
     engine.close()
     assert rec.error is None, rec.error
     assert rec.usage is not None
@@ -92,7 +94,9 @@ def test_streams_and_counts_tokens_from_usage(mlx_server: str, tiny_model: Path)
 def test_without_nonce_the_server_cache_is_visible(mlx_server: str, tiny_model: Path) -> None:
     engine = _engine(f"openai:{mlx_server}#nonce=0", tiny_model)
     for _ in range(2):
-        rec = generate(engine, "same prompt every time", max_tokens=2, temperature=0, seed=0)
+        rec = generate(
+            engine, Request("same prompt every time", max_tokens=2, temperature=0, seed=0)
+        )
         assert rec.error is None, rec.error
     engine.close()
     assert rec.usage is not None and rec.usage["cached_tokens"] > 1
@@ -191,7 +195,7 @@ def crafted() -> Iterator[str]:
 def test_keepalive_comments_done_and_usage(crafted: str) -> None:
     engine = _engine(f"openai:{crafted}/ok")
     assert engine.model_name == "crafted"
-    rec = generate(engine, "p", max_tokens=3, temperature=0, seed=None)
+    rec = generate(engine, Request("p", 3))
     assert rec.error is None
     assert rec.tokens == ["a", "bc"]
     assert rec.usage == {"prompt_tokens": 5, "completion_tokens": 3}
@@ -199,7 +203,9 @@ def test_keepalive_comments_done_and_usage(crafted: str) -> None:
 
 
 def test_malformed_stream_is_reported(crafted: str) -> None:
-    rec = generate(_engine(f"openai:{crafted}/bad"), "p", max_tokens=3, temperature=0, seed=None)
+    rec = generate(
+        _engine(f"openai:{crafted}/bad"), Request("p", max_tokens=3, temperature=0, seed=None)
+    )
     assert rec.tokens == ["a"]
     assert rec.error == (
         f"ServerError: malformed stream from {crafted}/bad/completions: "
@@ -208,10 +214,14 @@ def test_malformed_stream_is_reported(crafted: str) -> None:
 
 
 def test_error_event_and_server_error_body(crafted: str) -> None:
-    rec = generate(_engine(f"openai:{crafted}/err"), "p", max_tokens=3, temperature=0, seed=None)
+    rec = generate(
+        _engine(f"openai:{crafted}/err"), Request("p", max_tokens=3, temperature=0, seed=None)
+    )
     event = '{"message": "out of memory"}'
     assert rec.error == f"ServerError: {crafted}/err/completions sent an error event: {event}"
-    rec = generate(_engine(f"openai:{crafted}/500"), "p", max_tokens=3, temperature=0, seed=None)
+    rec = generate(
+        _engine(f"openai:{crafted}/500"), Request("p", max_tokens=3, temperature=0, seed=None)
+    )
     assert rec.error is not None
     assert rec.error.startswith(f"ServerError: POST {crafted}/500/completions answered HTTP 500: ")
     assert rec.error.endswith("boom " + "x" * 195)
@@ -229,7 +239,9 @@ def test_an_echoed_api_key_is_redacted_before_the_body_is_cut(
 ) -> None:
     key = "sk-proj-0123456789abcdefghijklmnop"
     monkeypatch.setenv("MLXGUARD_OPENAI_API_KEY", key)
-    rec = generate(_engine(f"openai:{crafted}/leak"), "p", max_tokens=3, temperature=0, seed=None)
+    rec = generate(
+        _engine(f"openai:{crafted}/leak"), Request("p", max_tokens=3, temperature=0, seed=None)
+    )
     assert rec.error is not None and "HTTP 401" in rec.error
     assert not [key[i : i + 6] for i in range(len(key) - 5) if key[i : i + 6] in rec.error]
 

@@ -9,7 +9,7 @@ from mlxguard.run.fresh_process import run_fresh
 from mlxguard.run.plan import Scenario
 from mlxguard.run.progress import Progress
 from mlxguard.run.runner import RunSettings, run_trials
-from mlxguard.run.timing import cold_generate
+from mlxguard.run.timing import Request, cold_generate
 
 SLOW_IMPORT_NS = 300_000_000  # tests/plugins/slow_import.py sleeps this long at import
 SLOW_START_NS = 200_000_000  # ... and SlowStart this long in __init__
@@ -17,12 +17,7 @@ SLOW_START_NS = 200_000_000  # ... and SlowStart this long in __init__
 
 def test_fresh_process_load_includes_importing_the_engine(tiny_model: Path) -> None:
     rec = run_fresh(
-        "tests.plugins.slow_import:SlowImport",
-        str(tiny_model),
-        "one two three",
-        max_tokens=2,
-        temperature=0,
-        seed=0,
+        "tests.plugins.slow_import:SlowImport", str(tiny_model), Request("one two three", 2, seed=0)
     )
     assert rec.ok, rec.error
     assert rec.load_ns is not None and rec.load_ns >= SLOW_IMPORT_NS
@@ -30,9 +25,7 @@ def test_fresh_process_load_includes_importing_the_engine(tiny_model: Path) -> N
 
 def test_in_process_cold_load_includes_constructing_the_engine(tiny_model: Path) -> None:
     factory = resolve_engine("tests.plugins.slow_import:SlowStart")
-    rec = cold_generate(
-        factory, str(tiny_model), "one two three", max_tokens=2, temperature=0, seed=0
-    )
+    rec = cold_generate(factory, str(tiny_model), Request("one two three", 2, seed=0))
     assert rec.ok, rec.error
     assert rec.load_ns is not None and rec.load_ns >= SLOW_START_NS
 

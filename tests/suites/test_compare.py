@@ -17,6 +17,7 @@ from mlxguard.config import CheckSettings, Config
 from mlxguard.results import Benchmark, Environment, Metric, Results, RunInfo, Tool
 from mlxguard.run.fresh_process import run_fresh
 from mlxguard.run.plan import Scenario, make_plan
+from mlxguard.run.timing import Request
 from mlxguard.suites import SUITES, parse_suites
 from mlxguard.suites.parity import first_divergence, parity
 
@@ -311,9 +312,7 @@ def test_fresh_process_trials_are_cold_with_a_timed_load(tmp_path: Path, tiny_mo
 
 
 def test_fresh_process_failure_is_a_record_not_a_crash(tiny_model: Path) -> None:
-    rec = run_fresh(
-        "no_such_module:Engine", str(tiny_model), "hi", max_tokens=2, temperature=0, seed=0
-    )
+    rec = run_fresh("no_such_module:Engine", str(tiny_model), Request("hi", 2, seed=0))
     assert not rec.ok and rec.error.startswith("load failed: UsageError")
 
 

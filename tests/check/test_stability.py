@@ -1,0 +1,43 @@
+"""Stability warnings: each reason with its figure, then what helps."""
+
+from __future__ import annotations
+
+from factories import benchmark, results
+
+from mlxguard.check.stability import instability, stability_warnings
+from mlxguard.config import CheckSettings
+
+STEADY = [100.0, 101.0, 99.0, 100.5, 99.5, 100.2, 99.8, 100.1, 99.9, 100.0]
+
+
+def test_steady_samples_raise_no_warning() -> None:
+    assert instability("ttft_ms", STEADY) == []
+    assert stability_warnings(results(benchmark(ttft_ms=STEADY)), CheckSettings()) == []
+
+
+def test_an_outlier_is_named_with_its_figure() -> None:
+    samples = [*STEADY[:-1], 180.0]  # one preempted trial in ten
+    assert instability("ttft_ms", samples) == [
+        "ttft_ms 1 of 10 samples outlying (modified Z > 3.5; worst 180.00 ms, median 100.05 ms)"
+    ]
+
+
+def test_one_outlier_among_many_is_not_worth_a_warning() -> None:
+    samples = STEADY * 10 + [180.0]  # under 5% of the samples
+    assert instability("ttft_ms", samples) == []
+
+
+def test_every_reason_in_one_line_per_benchmark() -> None:
+    wide = [60.0, 80.0, 100.0, 120.0, 140.0, 100.0, 90.0, 110.0]
+    b = benchmark(suite="throughput", scenario="128-stream", decode_tps=wide, throughput_tps=wide)
+    [line] = stability_warnings(results(b), CheckSettings())
+    assert line == (
+        "throughput 128-stream · mlx-lm: unstable (decode_tps ±22% of the median; "
+        "throughput_tps ±22% of the median); close other apps, add --samples, or add --cooldown"
+    )
+
+
+def test_mad_zero_still_finds_the_outlier() -> None:
+    samples = [50.0] * 9 + [90.0]  # over half tie: the MAD is 0, the mean-AD guard takes over
+    [reason] = instability("decode_tps", samples)
+    assert reason.startswith("decode_tps 1 of 10 samples outlying")
