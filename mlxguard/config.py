@@ -123,7 +123,8 @@ class Config(_Strict):
     order: Literal["interleaved", "sequential", "shuffled"] = "interleaved"
     fresh_process: bool = False
     # Worker processes per engine (each loads the model once); rounds spread across them.
-    processes: int = Field(1, ge=1, le=64)
+    # None: DEFAULT_PROCESSES when every engine runs in a worker process, else 1.
+    processes: int | None = Field(None, ge=1, le=64)
     # flexible: how many generated questions, and on which engines.
     questions: int = Field(20, ge=1, le=100_000)
     engines: Literal["candidate", "reference", "both"] = "both"
@@ -152,29 +153,33 @@ def _validate(data: dict[str, Any], source: str) -> Config:
         raise UsageError(f"{source}: {first_problem(e)}") from None
 
 
+def find_config(search_dir: Path | None = None) -> Path | None:
+    """The config file `load_config` would read in `search_dir` (default: the current directory):
+    `mlxguard.toml`, else a `pyproject.toml` with a `[tool.mlxguard]` table, else None."""
+    base = search_dir or Path.cwd()
+    for name in CONFIG_FILES:
+        candidate = base / name
+        if candidate.is_file() and (name != "pyproject.toml" or _section(candidate) is not None):
+            return candidate
+    return None
+
+
+def _section(path: Path) -> dict[str, Any] | None:
+    """The mlxguard settings of a config file: all of it, or `[tool.mlxguard]` of a pyproject."""
+    data = _read_toml(path)
+    return data.get("tool", {}).get("mlxguard") if path.name == "pyproject.toml" else data
+
+
 def load_config(path: Path | str | None = None, search_dir: Path | None = None) -> Config:
     """Load the config from `path`, or find one in `search_dir` (default: the current directory).
 
     Raises:
         UsageError: a missing or unreadable file, invalid TOML, an unknown key, a bad value.
     """
+    path = Path(path) if path is not None else find_config(search_dir)
     if path is None:
-        base = search_dir or Path.cwd()
-        for name in CONFIG_FILES:
-            candidate = base / name
-            if candidate.is_file():
-                section = _read_toml(candidate)
-                if name == "pyproject.toml":
-                    section = section.get("tool", {}).get("mlxguard")
-                    if section is None:
-                        continue
-                return _validate(section, str(candidate))
         return Config()
-    path = Path(path)
-    data = _read_toml(path)
-    if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("mlxguard", {})
-    return _validate(data, str(path))
+    return _validate(_section(path) or {}, str(path))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

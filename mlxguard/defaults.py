@@ -8,3 +8,8 @@ DEFAULT_MAX_SECONDS = 600.0
 
 # Runs a baseline keeps per (machine, model, engine), newest first (`baseline update --keep`).
 DEFAULT_KEEP = 5
+
+# Worker processes per engine when every engine of the run runs in a worker process (ipc, engine
+# definitions) and --processes is not given. Chosen with scripts/bench_processes.py
+# (docs/suites.md, "Processes and rounds").
+DEFAULT_PROCESSES = 4

@@ -108,8 +108,9 @@ def run(
         int | None,
         typer.Option(
             "--processes",
-            help="Worker processes per engine, each loading the model once; samples are "
-            "spread across them in rounds (default: 1).",
+            help="Worker processes per engine, each loading the model once; rounds are "
+            "spread across them (default: 4 when every engine runs in a worker process, "
+            "such as ipc; else 1).",
         ),
     ] = None,
     max_tokens: Annotated[
@@ -215,7 +216,7 @@ def run(
     check_format(fmt)
     configured_engine(cfg.engine, cfg.codec)
     _check_pair_engines(cfg, suites)
-    _check_processes(cfg, suites)
+    cfg = _resolve_processes(cfg, suites)
     check_writable(output)
     if report is not None:
         check_writable(report)
@@ -256,20 +257,27 @@ def _check_pair_engines(cfg: Any, suites: list[str]) -> None:
         resolve_roles(cfg, flexible_roles(cfg))
 
 
-def _check_processes(cfg: Any, suites: list[str]) -> None:
-    """More than one process per engine needs engines that each run in a process of their own."""
+def _resolve_processes(cfg: Any, suites: list[str]) -> Any:
+    """The config with its worker processes per engine settled (and checked).
+
+    Not given: DEFAULT_PROCESSES when every engine of the run runs in a worker process, else 1
+    (an engine inside mlxguard's own process stays there). Given above 1: every engine must
+    run in a worker process.
+    """
+    from mlxguard.defaults import DEFAULT_PROCESSES
     from mlxguard.engines import runs_in_worker
     from mlxguard.errors import UsageError
     from mlxguard.suites.compare import role_specs
 
-    if cfg.processes == 1:
-        return
     specs = [cfg.engine] if {"ttft", "throughput"} & set(suites) else []
     if {"compare", "flexible"} & set(suites):
         specs += role_specs(cfg).values()
     inside = [s for s in specs if not runs_in_worker(s)]
-    if inside:
+    if cfg.processes is None:
+        return cfg.with_overrides(processes=1 if inside or not specs else DEFAULT_PROCESSES)
+    if inside and cfg.processes > 1:
         raise UsageError(
             f"--processes {cfg.processes}: engine '{inside[0]}' runs inside mlxguard's own "
             "process; use an engine that runs in a worker (ipc) or --processes 1"
         )
+    return cfg

@@ -192,7 +192,7 @@ def run_until_decisive(
     """
     sources = _scenario_sources()
     # Whole rounds: every process of every arm gets the same number of added samples.
-    per = config.processes
+    per = config.processes or 1
     batch = -(-max(config.samples, MIN_BATCH) // per) * per
     rounds = 0
     while True:

@@ -1,9 +1,10 @@
 """The plan: scenarios x engines x samples -> trials, in a seeded order (the seed is recorded).
 
-Each engine (an arm) may run in several worker processes. Sample `j` of an arm goes to its
-process `j % processes`, in round `j // processes`: a round gives every arm one sample on each
-of its processes, so rounds spread evenly across processes, and adding rounds later (adaptive
-sampling) continues the same numbering.
+Each engine (an arm) may run in several worker processes. Sample `j` of every arm belongs to
+round `j`, and a round runs on one process of each arm, the same index on every arm: rounds are
+dealt to processes in cycles of `processes` rounds, each cycle in a seeded random order, so
+every process serves the same number of rounds and a process pair's rounds can be told apart
+from the others'. Adding rounds later (adaptive sampling) continues the same numbering.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 # shuffled: one global seeded shuffle of every timed trial.
-# interleaved: for each round, one block with every scenario, engine and process, in a seeded
-#   random order; slow drift (heat, background load) then hits all engines alike, and no engine
-#   always goes first.
+# interleaved: for each round (sample index), one block with every scenario and engine, in a
+#   seeded random order; slow drift (heat, background load) then hits all engines alike, and no
+#   engine always goes first.
 # sequential: every trial of the first engine, then of the next (drift-prone; for reading logs).
 Order = Literal["shuffled", "interleaved", "sequential"]
 ORDERS: tuple[str, ...] = ("shuffled", "interleaved", "sequential")
@@ -61,20 +62,28 @@ class Trial:
         return f"{self.scenario.suite}/{self.scenario.name}/{kind}/{self.sample}"
 
 
-def _timed(s: Scenario, engine: str, sample: int, processes: int) -> Trial:
-    rnd = sample // processes
+def round_rng(seed: int, rnd: int) -> random.Random:
+    """The order of round `rnd` depends on the seed and the round only: more rounds, same past."""
+    return random.Random(f"{seed}:{rnd}")
+
+
+def process_of(sample: int, processes: int, seed: int) -> int:
+    """The process serving round `sample`: each cycle of `processes` rounds is dealt to every
+    process once, in a seeded order."""
+    cycle, slot = divmod(sample, processes)
+    order = list(range(processes))
+    random.Random(f"{seed}:cycle:{cycle}").shuffle(order)
+    return order[slot]
+
+
+def _timed(s: Scenario, engine: str, sample: int, processes: int, seed: int) -> Trial:
     if s.fresh_process:
         process = sample  # every trial is a process of its own
     elif s.cold:
         process = 0  # a new engine per trial, in the runner's own process
     else:
-        process = sample % processes
-    return Trial(s, engine, sample, process=process, round=rnd)
-
-
-def round_rng(seed: int, rnd: int) -> random.Random:
-    """The order of round `rnd` depends on the seed and the round only: more rounds, same past."""
-    return random.Random(f"{seed}:{rnd}")
+        process = process_of(sample, processes, seed)
+    return Trial(s, engine, sample, process=process, round=sample)
 
 
 def make_plan(
@@ -106,22 +115,16 @@ def make_plan(
     numbers = range(first_sample, first_sample + samples)
     if order == "sequential":
         return warm + [
-            _timed(s, e, j, processes) for e in engines for s in scenarios for j in numbers
+            _timed(s, e, j, processes, seed) for e in engines for s in scenarios for j in numbers
         ]
     if order == "interleaved":
-        # One block per round with every scenario, engine and process, in a seeded random order.
+        # One block per round with every scenario and engine, in a seeded random order.
         timed = []
-        for rnd in sorted({j // processes for j in numbers}):
-            block = [
-                _timed(s, e, j, processes)
-                for j in numbers
-                if j // processes == rnd
-                for s in scenarios
-                for e in engines
-            ]
-            round_rng(seed, rnd).shuffle(block)
+        for j in numbers:
+            block = [_timed(s, e, j, processes, seed) for s in scenarios for e in engines]
+            round_rng(seed, j).shuffle(block)
             timed += block
         return warm + timed
-    timed = [_timed(s, e, j, processes) for s in scenarios for e in engines for j in numbers]
-    round_rng(seed, first_sample // processes).shuffle(timed)
+    timed = [_timed(s, e, j, processes, seed) for s in scenarios for e in engines for j in numbers]
+    round_rng(seed, first_sample).shuffle(timed)
     return warm + timed

@@ -48,7 +48,7 @@ class RunSettings:
             seed=config.seed,
             temperature=config.temperature,
             cooldown_s=config.cooldown_s,
-            processes=config.processes,
+            processes=config.processes or 1,
         )
         return cls(**{**fields, **overrides})
 

@@ -9,21 +9,22 @@ from mlxguard.run.plan import Scenario, make_plan
 WARM = Scenario("compare", "warm", 8, 4)
 
 
-def test_rounds_spread_samples_evenly_across_processes() -> None:
-    plan = make_plan([WARM], ["a", "b"], samples=6, warmup=1, seed=3, order="interleaved",
+def test_each_round_runs_on_one_process_pair_and_processes_share_rounds_evenly() -> None:
+    plan = make_plan([WARM], ["a", "b"], samples=12, warmup=1, seed=3, order="interleaved",
                      processes=3)  # fmt: skip
     warm, timed = plan[:6], plan[6:]
     # One warm-up per engine and process, before anything is timed.
     assert {(t.engine, t.process) for t in warm} == {(e, p) for e in "ab" for p in range(3)}
     assert all(t.warmup for t in warm)
-    assert [(t.sample % 3, t.sample // 3) for t in timed] == [(t.process, t.round) for t in timed]
-    assert Counter((t.engine, t.process) for t in timed) == {
-        (e, p): 2 for e in "ab" for p in range(3)
-    }
-    # A round is one block: every engine on every process, before the next round starts.
-    first, second = timed[:6], timed[6:]
-    assert {t.round for t in first} == {0} and {t.round for t in second} == {1}
-    assert {(t.engine, t.process) for t in first} == {(e, p) for e in "ab" for p in range(3)}
+    # A round is one block: one sample of each engine, on the same process index.
+    blocks = [timed[i : i + 2] for i in range(0, len(timed), 2)]
+    for r, (x, y) in enumerate(blocks):
+        assert {x.engine, y.engine} == {"a", "b"}
+        assert x.round == y.round == x.sample == y.sample == r and x.process == y.process
+    # Each cycle of 3 rounds visits every process once: 4 rounds per process.
+    procs = [x.process for x, _ in blocks]
+    assert all(sorted(procs[i : i + 3]) == [0, 1, 2] for i in range(0, 12, 3))
+    assert Counter(procs) == {0: 4, 1: 4, 2: 4}
 
 
 def test_the_order_is_seeded_and_varies_between_rounds() -> None:
@@ -32,9 +33,10 @@ def test_the_order_is_seeded_and_varies_between_rounds() -> None:
         return [(t.engine, t.process) for t in plan]
 
     assert order(5) == order(5) and order(5) != order(6)
-    blocks = [tuple(order(5)[i : i + 4]) for i in range(0, 80, 4)]
-    assert len(set(blocks)) > 1  # not one fixed order repeated
-    assert Counter(b[0] for b in blocks)[("a", 0)] < len(blocks)  # nobody always goes first
+    firsts = Counter(order(5)[i][0] for i in range(0, 80, 2))
+    assert firsts["a"] > 0 and firsts["b"] > 0  # neither engine always goes first
+    cycles = {tuple(p for _, p in order(5)[i : i + 4 : 2]) for i in range(0, 80, 4)}
+    assert cycles == {(0, 1), (1, 0)}  # the processes' order within a cycle is shuffled too
 
 
 def test_added_rounds_continue_the_numbering_and_the_order() -> None:
@@ -43,8 +45,7 @@ def test_added_rounds_continue_the_numbering_and_the_order() -> None:
     added = make_plan([WARM], ["a", "b"], 4, 0, 9, "interleaved", processes=2, first_sample=4)
     # Adding rounds later gives exactly the trials (and order) of planning them all at once.
     assert first + added == whole
-    assert sorted(t.sample for t in added if t.engine == "a") == [4, 5, 6, 7]
-    assert {t.round for t in added} == {2, 3} and not any(t.warmup for t in added)
+    assert [t.round for t in added] == [4, 4, 5, 5, 6, 6, 7, 7] and not any(t.warmup for t in added)
 
 
 def test_cold_trials_are_not_spread_over_warm_processes() -> None:
@@ -55,4 +56,3 @@ def test_cold_trials_are_not_spread_over_warm_processes() -> None:
     by = {(t.scenario.name, t.scenario.fresh_process, t.sample): t for t in plan if not t.warmup}
     assert all(by[("cold", False, j)].process == 0 for j in range(4))  # the runner's own
     assert all(by[("cold", True, j)].process == j for j in range(4))  # a new process each
-    assert all(t.round == t.sample // 2 for t in by.values())

@@ -63,9 +63,8 @@ def test_a_round_adds_samples_on_the_same_warm_workers(tmp_path: Path, tiny_mode
             (1, 1, 4),
         ]
         ttft = b.metrics["ttft_ms"]
-        assert sorted(zip(ttft.rounds, ttft.processes, strict=True)) == [
-            (r, p) for r in range(3) for p in range(2)
-        ]
+        assert sorted(ttft.rounds) == list(range(6))  # numbering continues across the rounds
+        assert Counter(ttft.processes) == {0: 3, 1: 3}
         assert len(b.metrics["itl_ms"].processes) == len(b.metrics["itl_ms"].samples)
     parity = done.results.benchmarks[0].extra["parity"]
     assert parity["total"] == 6
@@ -93,7 +92,7 @@ def test_processes_and_rounds_from_the_command_line(tmp_path: Path, tiny_model: 
         assert b["params"]["processes"] == 2 and b["trials"] == 8
         decode = b["metrics"]["decode_tps"]
         assert Counter(decode["processes"]) == {0: 4, 1: 4}
-        assert Counter(decode["rounds"]) == {r: 2 for r in range(4)}
+        assert sorted(decode["rounds"]) == list(range(8))
         workers = b["extra"]["workers"]
         assert [(w["loads"], w["requests"]) for w in workers] == [(1, 4), (1, 4)]
         assert len({w["pid"] for w in workers}) == 2
