@@ -4,6 +4,11 @@ Sources, in order: explicit flags (`--pr`, `--sha`), then the event payload at
 `GITHUB_EVENT_PATH` (`pull_request`, `pull_request_target`, `workflow_run`, `push`), then
 `GITHUB_SHA`. The status goes on the pull request's head sha, never on the merge sha that
 `GITHUB_SHA` holds for `pull_request` events.
+
+`workflow_run` (publishing the results of another run): the status goes on the commit that run
+measured, `workflow_run.head_sha`. A comment goes on a pull request only when that run was a
+pull request's (`workflow_run.event` is `pull_request` or `pull_request_target`) and the pull
+request's head is still that commit; otherwise there is no comment, and `no_comment` says why.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ class Context:
     Attributes:
         verify_head: the PR number came from outside the event (e.g. from an artifact of a
             fork's run), so the PR's head sha must be checked against `sha` before using it.
+        no_comment: why there is no pull request to comment on, when the event says so.
     """
 
     api_url: str
@@ -38,6 +44,7 @@ class Context:
     sha: str | None
     run_url: str | None
     verify_head: bool = False
+    no_comment: str | None = None
 
 
 def _payload(env: Mapping[str, str]) -> dict[str, Any]:
@@ -77,28 +84,19 @@ def resolve(env: Mapping[str, str], *, pr: int | None = None, sha: str | None = 
         if repository and env.get("GITHUB_RUN_ID")
         else None
     )
-    event_pr, event_sha, verify = None, None, False
+    event_pr, event_sha, verify, no_comment = None, None, False, None
     if event in PR_EVENTS and isinstance(payload.get("pull_request"), dict):
         event_pr = payload.get("number")
         event_sha = payload["pull_request"].get("head", {}).get("sha")
     elif event == "workflow_run" and isinstance(payload.get("workflow_run"), dict):
         run = payload["workflow_run"]
         run_url = run.get("html_url") or run_url  # the run that measured, with its logs
-        listed = {
-            p.get("number"): p.get("head", {}).get("sha")
-            for p in run.get("pull_requests") or []
-            if isinstance(p, dict)
-        }
-        if pr is None and listed:
-            event_pr, event_sha = next(iter(listed.items()))
-        elif pr is not None and pr in listed:
-            event_sha = listed[pr]
-        else:
-            # A fork's PR is not listed: its number comes from elsewhere and must be verified.
-            event_sha = run.get("head_sha")
-            verify = pr is not None
-            if verify and sha is not None and sha != event_sha:
-                raise UsageError(f"--sha {sha} is not the head_sha of the workflow_run event")
+        event_sha = run.get("head_sha")  # the measured commit: the status goes there
+        if sha is not None and sha != event_sha:
+            raise UsageError(f"--sha {sha} is not the head_sha of the workflow_run event")
+        event_pr, verify, no_comment = _run_pull_request(run, pr)
+        if no_comment is not None:
+            pr = None
     elif event == "push":
         event_sha = payload.get("after")
     if not _SHA.fullmatch(str(event_sha)) or event_sha == "0" * 40:
@@ -115,4 +113,29 @@ def resolve(env: Mapping[str, str], *, pr: int | None = None, sha: str | None = 
         sha=sha or event_sha or _check_sha(fallback, "GITHUB_SHA"),
         run_url=run_url,
         verify_head=verify,
+        no_comment=no_comment,
     )
+
+
+def _run_pull_request(run: dict[str, Any], pr: int | None) -> tuple[int | None, bool, str | None]:
+    """(PR from the payload, whether `pr` must be checked with the API, why no comment).
+
+    A listed PR counts only when its head is the measured commit. A fork's PR is not listed:
+    its number comes from elsewhere (`pr`, from the artifact) and is checked with the API.
+    """
+    kind = run.get("event")
+    if kind not in PR_EVENTS:
+        return None, False, f"the measured run was triggered by {kind}, not by a pull request"
+    head = run.get("head_sha")
+    listed = {
+        p.get("number"): p.get("head", {}).get("sha")
+        for p in run.get("pull_requests") or []
+        if isinstance(p, dict) and isinstance(p.get("head"), dict)
+    }
+    if pr is None and listed:
+        pr = next(iter(listed))
+    if pr is not None and pr in listed:
+        if listed[pr] != head:
+            return None, False, f"PR #{pr} has moved on from the measured commit {head}"
+        return pr, False, None
+    return None, pr is not None, None

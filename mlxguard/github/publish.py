@@ -162,7 +162,10 @@ class Publisher:
 
     def _comment(self, client: Client, ctx: Context, body: str, commentable: bool) -> str | None:
         if not commentable:
-            print("mlxguard publish: no pull request to comment on", file=self.out)
+            why = f": {ctx.no_comment}" if ctx.no_comment else ""
+            print(
+                f"mlxguard publish: no comment, no pull request to comment on{why}", file=self.out
+            )
             return None
         pointer = comment.trimmed_pointer(ctx.run_url, self.options.artifact)
         author = comment_author(client, self.options.comment_author)

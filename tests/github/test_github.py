@@ -27,6 +27,7 @@ SHARED = ROOT.parent / "shared" / "github"
 EVENTS = DATA / "events"
 TOKEN = "ghs_test0123456789secretTOKEN"
 HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"  # the PR's head sha in the payloads
+RUN_HEAD = "3484a3fb816e0859fd6e1cea078d76385ff50625"  # workflow_run.head_sha of the payload
 MARK = marker("mlxguard")
 BOT = "github-actions[bot]"  # the writer for an Actions GITHUB_TOKEN
 
@@ -139,19 +140,51 @@ def test_publish_read_only_token_degrades_to_summary(results_file, server, tmp_p
     assert TOKEN not in proc.stdout + proc.stderr
 
 
+def _run_event(tmp_path: Path, event: str, pr_head: str) -> Path:
+    """The real workflow_run payload, as a run of `event` whose listed PR is at `pr_head`."""
+    data = json.loads((EVENTS / "workflow_run.completed.with-pull-requests.json").read_text())
+    data["workflow_run"]["event"] = event
+    data["workflow_run"]["pull_requests"][0]["head"]["sha"] = pr_head
+    path = tmp_path / f"run-{event}-{pr_head[:4]}.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
 def test_publish_workflow_run_uses_payload_pr(results_file, server, tmp_path):
     env = actions_env(server, tmp_path, "workflow_run")
+    env["GITHUB_EVENT_PATH"] = str(_run_event(tmp_path, "pull_request", RUN_HEAD))
     proc = publish(results_file, env, "--context", "mlxguard/m3")
     assert proc.returncode == check_code(results_file), proc.stderr
     [c] = server.comments[2]
     assert c["body"].startswith(marker("mlxguard/m3"))
-    assert server.statuses[HEAD][-1]["context"] == "mlxguard/m3"
+    assert list(server.statuses) == [RUN_HEAD]
+    assert server.statuses[RUN_HEAD][-1]["context"] == "mlxguard/m3"
     run_url = "https://github.com/octo-org/octo-repo/actions/runs/289782451"
-    assert server.statuses[HEAD][-1]["target_url"] == run_url
+    assert server.statuses[RUN_HEAD][-1]["target_url"] == run_url
+
+
+@pytest.mark.parametrize(
+    ("event", "pr_head", "why"),
+    [
+        ("pull_request", HEAD, "moved on"),  # the PR was pushed to after the measured commit
+        ("repository_dispatch", RUN_HEAD, "repository_dispatch"),
+        ("push", RUN_HEAD, "push"),
+    ],
+)
+def test_workflow_run_status_on_the_measured_sha_comment_only_on_its_pr(
+    results_file, server, tmp_path, event, pr_head, why
+):
+    env = actions_env(server, tmp_path, "workflow_run")
+    env["GITHUB_EVENT_PATH"] = str(_run_event(tmp_path, event, pr_head))
+    proc = publish(results_file, env)
+    assert proc.returncode == check_code(results_file), proc.stderr
+    assert server.comments == {} and list(server.statuses) == [RUN_HEAD]
+    assert "no comment" in proc.stdout and why in proc.stdout
 
 
 def _fork_event(tmp_path: Path) -> Path:
     data = json.loads((EVENTS / "workflow_run.completed.with-pull-requests.json").read_text())
+    data["workflow_run"]["event"] = "pull_request"
     data["workflow_run"]["pull_requests"] = []  # how GitHub sends a fork's run
     path = tmp_path / "fork-event.json"
     path.write_text(json.dumps(data))
@@ -244,7 +277,8 @@ def test_client_error_messages_hide_the_token():
         ("pull_request.opened.json", 2, HEAD),
         ("pull_request.synchronize.json", 2, HEAD),
         ("push.json", None, "f" * 40),  # a deleted tag: "after" is all zeros
-        ("workflow_run.completed.with-pull-requests.json", 2, HEAD),
+        # A repository_dispatch run: its listed PR is not what it measured. Status only.
+        ("workflow_run.completed.with-pull-requests.json", None, RUN_HEAD),
     ],
 )
 def test_context_from_real_payloads(event, pr, sha):
@@ -468,3 +502,21 @@ def test_annotations_are_plain_single_lines(tmp_path):
     lines = [x for x in out.getvalue().splitlines() if x.startswith("::error")]
     assert lines and all("\x1b" not in x and "\x07" not in x for x in lines)
     assert all(x.count("::error") == 1 for x in lines)
+
+
+def test_docs_table_of_status_per_fail_on_and_verdict():
+    """docs/github.md's table is what status_state does, for every verdict and fail-on."""
+    from mlxguard.check.verdicts import CheckReport
+    from mlxguard.github.publish import status_state
+
+    text = (ROOT / "docs" / "github.md").read_text()
+    table = text.split("| verdict | `fail-on: fail` (default) | `fail-on: inconclusive` |")[1]
+    rows = {}
+    for line in table.splitlines()[2:6]:
+        verdict, on_fail, on_inconclusive = [c.strip(" `") for c in line.strip("|").split("|")]
+        rows[verdict] = {"fail": on_fail, "inconclusive": on_inconclusive}
+    assert set(rows) == {"pass", "fail", "inconclusive", "skipped"}
+    for verdict, expected in rows.items():
+        report = CheckReport(status=verdict, verdicts=[])
+        for fail_on, state in expected.items():
+            assert status_state(report, fail_on) == state, (verdict, fail_on)
