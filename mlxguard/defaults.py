@@ -13,3 +13,7 @@ DEFAULT_KEEP = 5
 # definitions) and --processes is not given. Chosen with scripts/bench_processes.py
 # (docs/suites.md, "Processes and rounds").
 DEFAULT_PROCESSES = 4
+
+# Seeds are unsigned 64-bit integers: MLX's `mx.random.seed` (and so every engine running it)
+# accepts nothing else, so a seed outside this range is refused before anything runs.
+SEED_MAX = 2**64 - 1

@@ -40,6 +40,15 @@ def mlxguard(*args: str, cwd: Path | None = None, env: dict[str, str] | None = N
     )
 
 
+def assert_usage_error(proc, fragment: str) -> None:
+    """Bad input's contract: exit 2, one `error:` line on stderr naming it, no traceback."""
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: ") and fragment in lines[0], lines[0]
+
+
 @pytest.fixture(scope="session")
 def small_run(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real `mlxguard run` of ttft + throughput on the tiny model, kept small."""

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from mlxguard.cli.common import guarded
 from mlxguard.models import synthetic
 from mlxguard.reports.table import text_table
 
@@ -17,6 +18,7 @@ app = typer.Typer(help="Build and list synthetic models.")
 
 
 @app.command("synth")
+@guarded
 def synth(
     out: Annotated[
         Path,
@@ -31,7 +33,10 @@ def synth(
         typer.Option(help="Quantize to 4 or 8 bits as `mlx_lm convert -q` does. Default: none."),
     ] = None,
     seed: Annotated[
-        int, typer.Option(help="Seed of the random weights (same seed, same bytes). Default: 0.")
+        int,
+        typer.Option(
+            help="Seed of the random weights, 0 to 2**64-1 (same seed, same bytes). Default: 0."
+        ),
     ] = 0,
 ) -> None:
     """Build a synthetic model directory (random weights, real shapes) that mlx_lm.load loads."""
@@ -43,6 +48,7 @@ def synth(
 
 
 @app.command("list")
+@guarded
 def list_models() -> None:
     """List the presets and the synthetic models built in the cache."""
     for line in _list_lines():

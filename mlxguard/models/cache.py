@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from mlxguard.defaults import SEED_MAX
 from mlxguard.errors import UsageError
 from mlxguard.models.files import CONFIG_FILE, MARKER_FILE, write_json
 from mlxguard.models.presets import DEFAULT_PRESET, PRESETS, Preset
@@ -34,6 +35,11 @@ def cache_dir() -> Path:
 def _check_bits(bits: int | None) -> None:
     if bits is not None and bits not in VALID_BITS:
         raise UsageError(f"--bits {bits} is not supported; use 4 or 8, or omit it for bfloat16")
+
+
+def _check_seed(seed: int) -> None:
+    if not 0 <= seed <= SEED_MAX:
+        raise UsageError(f"--seed {seed} is outside 0..2**64-1 (MLX seeds are unsigned 64-bit)")
 
 
 def _write(out: Path, preset: Preset, bits: int | None, seed: int) -> None:
@@ -72,15 +78,20 @@ def build(preset: str, out: Path, *, bits: int | None = None, seed: int = 0) -> 
         ``out``.
 
     Raises:
-        UsageError: unknown preset, unsupported ``bits``, or ``out`` exists and is not empty.
+        UsageError: unknown preset, unsupported ``bits``, a seed outside 0..2**64-1, or ``out``
+            exists and is not empty, or its parent cannot be created or written.
     """
     spec = find_preset(preset)
     _check_bits(bits)
+    _check_seed(seed)
     out = Path(out).expanduser()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UsageError(f"output '{out}' already exists and is not empty; choose a new --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    except OSError as e:
+        raise UsageError(f"cannot write --out '{out}': {e.strerror or e}") from None
     try:
         _write(tmp, spec, bits, seed)
         try:

@@ -6,15 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import mlxguard
-
-
-def _assert_usage_error(proc, fragment: str) -> None:
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert fragment in lines[0], lines[0]
+from conftest import assert_usage_error, mlxguard
 
 
 @pytest.fixture
@@ -23,11 +15,11 @@ def valid(small_run: Path) -> dict:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    _assert_usage_error(mlxguard("check", str(tmp_path / "nope.json")), "does not exist")
+    assert_usage_error(mlxguard("check", str(tmp_path / "nope.json")), "does not exist")
 
 
 def test_directory(tmp_path: Path) -> None:
-    _assert_usage_error(mlxguard("check", str(tmp_path)), "is a directory")
+    assert_usage_error(mlxguard("check", str(tmp_path)), "is a directory")
 
 
 @pytest.mark.parametrize(
@@ -42,33 +34,33 @@ def test_directory(tmp_path: Path) -> None:
 def test_bad_documents(tmp_path: Path, text: str, fragment: str) -> None:
     path = tmp_path / "r.json"
     path.write_text(text)
-    _assert_usage_error(mlxguard("check", str(path)), fragment)
+    assert_usage_error(mlxguard("check", str(path)), fragment)
 
 
 def test_non_finite_numbers(tmp_path: Path, valid: dict) -> None:
     text = json.dumps(valid).replace('"samples": [', '"samples": [NaN, ', 1)
     path = tmp_path / "r.json"
     path.write_text(text)
-    _assert_usage_error(mlxguard("check", str(path)), "non-finite number NaN")
+    assert_usage_error(mlxguard("check", str(path)), "non-finite number NaN")
 
 
 def test_wrong_shape(tmp_path: Path, valid: dict) -> None:
     valid["benchmarks"][0]["metrics"]["ttft_ms"]["samples"] = "fast"
     path = tmp_path / "r.json"
     path.write_text(json.dumps(valid))
-    _assert_usage_error(mlxguard("check", str(path)), "benchmarks.0.metrics.ttft_ms.samples")
+    assert_usage_error(mlxguard("check", str(path)), "benchmarks.0.metrics.ttft_ms.samples")
 
 
 def test_config_unknown_key(tmp_path: Path, small_run: Path) -> None:
     cfg = tmp_path / "mlxguard.toml"
     cfg.write_text("samples = 3\nsampels = 4\n")
-    _assert_usage_error(mlxguard("check", str(small_run), "-c", str(cfg)), "sampels: unknown key")
+    assert_usage_error(mlxguard("check", str(small_run), "-c", str(cfg)), "sampels: unknown key")
 
 
 def test_config_bad_target(tmp_path: Path, small_run: Path) -> None:
     cfg = tmp_path / "mlxguard.toml"
     cfg.write_text('[[targets]]\nmetric = "ttft_ms"\nmax = 1\nmin = 2\n')
-    _assert_usage_error(mlxguard("check", str(small_run), "-c", str(cfg)), "exactly one of max")
+    assert_usage_error(mlxguard("check", str(small_run), "-c", str(cfg)), "exactly one of max")
 
 
 @pytest.mark.parametrize(
@@ -91,7 +83,7 @@ def test_bad_run_flags(tmp_path: Path, args: list[str], fragment: str) -> None:
         str(tmp_path / "r.json"),
         env={"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
-    _assert_usage_error(proc, fragment)
+    assert_usage_error(proc, fragment)
     assert not (tmp_path / "r.json").exists()
 
 
@@ -108,8 +100,8 @@ def test_plugin_without_protocol(tmp_path: Path, tiny_model: Path) -> None:
         str(tmp_path / "r.json"),
         env={"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
-    _assert_usage_error(proc, "does not follow the protocol: no load()")
+    assert_usage_error(proc, "does not follow the protocol: no load()")
 
 
 def test_output_is_a_directory(tmp_path: Path) -> None:
-    _assert_usage_error(mlxguard("run", "-o", str(tmp_path)), "is a directory")
+    assert_usage_error(mlxguard("run", "-o", str(tmp_path)), "is a directory")
