@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from mlxguard.defaults import SEED_MAX
 from mlxguard.errors import UsageError, first_problem
 from mlxguard.fsutil import read_input
 from mlxguard.stats import SUMMARY_FIELDS
@@ -133,17 +134,36 @@ class Config(_Strict):
     max_tokens: int | None = Field(None, ge=1, le=100_000)
     prompt_tokens: int = Field(128, ge=1, le=1_000_000)
     temperature: float = Field(0.0, ge=0)
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=SEED_MAX)  # what MLX accepts: unsigned 64-bit
     cooldown_s: float = Field(0.0, ge=0)
     fingerprint_fields: list[str] | None = None
     targets: list[Target] = Field(default_factory=lambda: list(DEFAULT_TARGETS))
     check: CheckSettings = Field(default_factory=CheckSettings)
 
     def with_overrides(self, **overrides: Any) -> Config:
-        """A copy with the CLI flags that were given (None means not given)."""
-        data = self.model_dump()
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return _validate(data, "command-line flags")
+        """A copy with the CLI flags that were given (None means not given).
+
+        Raises:
+            UsageError: a bad flag value, naming the flag (`--cooldown -1: ...`).
+        """
+        given = {k: v for k, v in overrides.items() if v is not None}
+        try:
+            return Config.model_validate({**self.model_dump(), **given})
+        except ValidationError as e:
+            err = e.errors()[0]
+            key = str(err["loc"][0]) if err["loc"] else ""
+            if key in given:
+                raise UsageError(f"{flag_name(key)} {given[key]}: {err['msg']}") from None
+            raise UsageError(f"command-line flags: {first_problem(e)}") from None
+
+
+# Config keys whose flag is not simply the key with dashes.
+_FLAGS = {"cooldown_s": "--cooldown", "fresh_process": "--fresh-process/--same-process"}
+
+
+def flag_name(key: str) -> str:
+    """The `mlxguard run` flag that sets config key `key` (`cooldown_s` -> `--cooldown`)."""
+    return _FLAGS.get(key, "--" + key.replace("_", "-"))
 
 
 def _validate(data: dict[str, Any], source: str) -> Config:

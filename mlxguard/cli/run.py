@@ -11,6 +11,7 @@ import typer
 from mlxguard.cli.common import check_fail_on, guarded, judge, load_baseline
 from mlxguard.cli.options import BaselineOpt, ConfigOpt, CrossOpt, FailOnOpt, FormatOpt
 from mlxguard.defaults import DEFAULT_MAX_SAMPLES, DEFAULT_MAX_SECONDS
+from mlxguard.errors import UsageError
 
 
 @guarded
@@ -217,6 +218,7 @@ def run(
     configured_engine(cfg.engine, cfg.codec)
     _check_pair_engines(cfg, suites)
     cfg = _resolve_processes(cfg, suites)
+    _check_context(cfg, suites)
     check_writable(output)
     if report is not None:
         check_writable(report)
@@ -244,6 +246,22 @@ def run(
             typer.echo(f"until-decisive: {done.rounds} extra round(s); {done.stopped}", err=True)
     typer.echo(f"results: {output}", err=True)
     raise typer.Exit(judge(results, cfg, fmt, report, fail_on, baselines, allow_cross_machine))
+
+
+def _check_context(cfg: Any, suites: list[str]) -> None:
+    """Refuse requests longer than the model's context, which would fail (or crawl) in every
+    trial of the engine instead of once here."""
+    from mlxguard.models.files import context_length
+    from mlxguard.suites import longest_request
+
+    context = context_length(cfg.model)
+    need = longest_request(cfg, suites)
+    if context is not None and need > context:
+        raise UsageError(
+            f"--prompt-tokens {cfg.prompt_tokens} plus up to {need - cfg.prompt_tokens} "
+            f"generated tokens exceed the model's context of {context} tokens "
+            "(max_position_embeddings); lower --prompt-tokens or --max-tokens"
+        )
 
 
 def _check_pair_engines(cfg: Any, suites: list[str]) -> None:

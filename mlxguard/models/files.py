@@ -35,6 +35,21 @@ def write_json(path: Path, content: Any) -> None:
         f.write("\n")
 
 
+def context_length(spec: str | None) -> int | None:
+    """The model's context in tokens (``max_position_embeddings``), read without building it.
+
+    ``spec`` is a preset name (``None``: the default preset) or a model directory; ``None`` when
+    its config does not say (or ``spec`` is neither, which ``resolve_model`` reports).
+    """
+    from mlxguard.models.presets import DEFAULT_PRESET, PRESETS
+
+    name = DEFAULT_PRESET if spec is None else spec
+    config = PRESETS[name].config if name in PRESETS else read_config(Path(name).expanduser())
+    text = {**config, **(config.get("text_config") or {})}
+    n = text.get("max_position_embeddings")
+    return n if isinstance(n, int) and n > 0 else None
+
+
 def describe(path: Path) -> dict[str, Any]:
     """Summary of a model directory, from its ``config.json`` (and marker, if mlxguard built it).
 

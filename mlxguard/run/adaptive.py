@@ -38,15 +38,14 @@ class Outcome:
     stopped: str
 
 
-def _scenario_sources() -> dict[str, Callable[[Config], list[Scenario]]]:
-    from mlxguard.suites.compare import compare_scenario
-    from mlxguard.suites.generation import throughput_scenarios, ttft_scenarios
+# The suites whose scenarios a round can extend.
+ADAPTIVE_SUITES = ("ttft", "throughput", "compare")
 
-    return {
-        "ttft": ttft_scenarios,
-        "throughput": throughput_scenarios,
-        "compare": lambda config: [compare_scenario(config)],
-    }
+
+def _scenario_sources() -> dict[str, Callable[[Config], list[Scenario]]]:
+    from mlxguard.suites import scenario_sources
+
+    return {k: v for k, v in scenario_sources().items() if k in ADAPTIVE_SUITES}
 
 
 def _joined(a: list[int] | None, b: list[int] | None) -> list[int] | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from mlxguard.config import Config
 from mlxguard.errors import UsageError
 from mlxguard.results import Benchmark
+from mlxguard.run.plan import Scenario
 from mlxguard.run.progress import Progress
 from mlxguard.run.workers import Workers
 
@@ -57,6 +58,27 @@ SUITES: dict[str, tuple[str, str]] = {
 def suite_runner(name: str) -> Callable[[SuiteContext], list[Benchmark]]:
     module, _, func = SUITES[name][1].partition(":")
     return getattr(importlib.import_module(module), func)
+
+
+def scenario_sources() -> dict[str, Callable[[Config], list[Scenario]]]:
+    """Suite -> its generation scenarios for a config (the `ipc` suite generates nothing)."""
+    from mlxguard.suites.compare import compare_scenario
+    from mlxguard.suites.flexible import flexible_scenario
+    from mlxguard.suites.generation import throughput_scenarios, ttft_scenarios
+
+    return {
+        "ttft": ttft_scenarios,
+        "throughput": throughput_scenarios,
+        "compare": lambda config: [compare_scenario(config)],
+        "flexible": lambda config: [flexible_scenario(config)],
+    }
+
+
+def longest_request(config: Config, suites: list[str]) -> int:
+    """Prompt plus output tokens of the longest request `suites` will make (0: none)."""
+    sources = scenario_sources()
+    requests = [s for n in suites if n in sources for s in sources[n](config)]
+    return max((s.prompt_tokens + s.max_tokens for s in requests), default=0)
 
 
 def parse_suites(value: str | list[str]) -> list[str]:

@@ -104,6 +104,11 @@ def flexible_roles(config: Config) -> tuple[str, ...]:
     return ROLES if config.engines == "both" else (config.engines,)
 
 
+def flexible_scenario(config: Config) -> Scenario:
+    """The questions (prompt lengths vary, so none is fixed), each answered with max_tokens."""
+    return Scenario("flexible", "questions", 0, config.max_tokens or FLEXIBLE_OUTPUT_TOKENS)
+
+
 def run(ctx: SuiteContext) -> list[Benchmark]:
     cfg = ctx.config
     roles = flexible_roles(cfg)
@@ -111,7 +116,7 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
     n = cfg.questions
     # Warm-ups take the questions after the timed ones, so no timed question is seen twice.
     questions = make_questions(n + cfg.warmup, cfg.seed)
-    scenario = Scenario("flexible", "questions", 0, cfg.max_tokens or FLEXIBLE_OUTPUT_TOKENS)
+    scenario = flexible_scenario(cfg)
     records: dict[str, list[dict[str, Any]]] = {label: [] for label in engines}
     role_of = dict(zip(engines, roles, strict=True))
 

@@ -63,6 +63,10 @@ def test_config_bad_target(tmp_path: Path, small_run: Path) -> None:
     assert_usage_error(mlxguard("check", str(small_run), "-c", str(cfg)), "exactly one of max")
 
 
+# Keeps a run short if a bad value were not refused up front.
+ONE_TRIAL = ["--suite", "ttft", "--samples", "1", "--warmup", "0", "--max-tokens", "2"]
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
@@ -73,6 +77,14 @@ def test_config_bad_target(tmp_path: Path, small_run: Path) -> None:
         (["--engine", "tests.plugins.flaky:Missing"], "has no attribute 'Missing'"),
         (["--format", "xml"], "unknown format 'xml'"),
         (["--samples", "0"], "samples"),
+        # Values that only the engine would refuse, trial after trial: refused up front.
+        ([*ONE_TRIAL, "--seed", "-1"], "--seed -1"),
+        ([*ONE_TRIAL, "--seed", str(2**64)], f"--seed {2**64}"),
+        ([*ONE_TRIAL, "--prompt-tokens", "5000"], "context of 4096 tokens"),
+        ([*ONE_TRIAL, "--suite", "compare", "--max-tokens", "5000"], "context of 4096 tokens"),
+        # Errors name the flag that was given, not the config key behind it.
+        (["--cooldown", "-1"], "--cooldown -1"),
+        (["--fresh-process", "--questions", "0"], "--questions 0"),
     ],
 )
 def test_bad_run_flags(tmp_path: Path, args: list[str], fragment: str) -> None:
