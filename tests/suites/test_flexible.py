@@ -119,10 +119,10 @@ def test_one_engine_in_sequential_order(tmp_path: Path, tiny_model: Path) -> Non
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-q", "100001"], "error: command-line flags: questions: "),
-        (["-q", "0"], "error: command-line flags: questions: "),
-        (["--engines", "all"], "error: command-line flags: engines: "),
-        (["--order", "random"], "error: command-line flags: order: "),
+        (["-q", "100001"], "error: --questions 100001: "),
+        (["-q", "0"], "error: --questions 0: "),
+        (["--engines", "all"], "error: --engines all: "),
+        (["--order", "random"], "error: --order random: "),
     ],
 )
 def test_bad_flags_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
