@@ -1,0 +1,92 @@
+"""The config of the action's base-vs-head comparison: the user's config plus two engines.
+
+    python -m mlxguard.github.base_engines --head DIR --base DIR --engine SPEC \\
+        [--python REL] [--config PATH] --output-dir DIR
+
+writes the user's config (the one given, else the one `mlxguard run` would find) into
+--output-dir under the same file name, with `[engines.head]` and `[engines.base]` appended: the
+same engine spec run from each checkout (with --python, that checkout's interpreter), so
+`mlxguard run --suite compare --candidate head --reference base` measures both builds. It
+prints the path it wrote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+from mlxguard.config import find_config
+from mlxguard.errors import UsageError
+from mlxguard.fsutil import read_input, write_atomic
+
+NAMES = ("head", "base")
+
+
+def toml_string(value: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's, except that TOML also escapes DEL."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def definitions(checkouts: dict[str, Path], engine: str, python: str, table: str) -> str:
+    """`[<table>.head]` and `[<table>.base]`: one engine spec, each checkout's directory."""
+    out = []
+    for name, cwd in checkouts.items():
+        out += [f"[{table}.{name}]", f"spec = {toml_string(engine)}"]
+        out.append(f"cwd = {toml_string(str(cwd))}")
+        if python:
+            out.append(f"python = {toml_string(str(cwd / python))}")
+        out.append("")
+    return "\n".join(out)
+
+
+def compose(config: Path | None, checkouts: dict[str, Path], engine: str, python: str) -> str:
+    """The user's config text with the two definitions appended.
+
+    Raises:
+        UsageError: the config is not valid TOML, or already defines `head` or `base`.
+    """
+    text = read_input(config, "config file") if config else ""
+    pyproject = config is not None and config.name == "pyproject.toml"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"config '{config}' is not valid TOML: {e}") from None
+    section = data.get("tool", {}).get("mlxguard", {}) if pyproject else data
+    engines = section.get("engines")
+    taken = [n for n in NAMES if isinstance(engines, dict) and n in engines]
+    if taken:
+        raise UsageError(
+            f"config '{config}' already defines engine '{taken[0]}'; the base comparison "
+            "defines head and base itself: rename yours"
+        )
+    table = "tool.mlxguard.engines" if pyproject else "engines"
+    return f"{text.rstrip()}\n\n{definitions(checkouts, engine, python, table)}".lstrip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mlxguard.github.base_engines")
+    parser.add_argument("--head", type=Path, required=True)
+    parser.add_argument("--base", type=Path, required=True)
+    parser.add_argument("--engine", required=True)
+    parser.add_argument("--python", default="")
+    parser.add_argument("--config", default="")
+    parser.add_argument("--output-dir", type=Path, required=True)
+    args = parser.parse_args(argv)
+    checkouts = {"head": args.head.resolve(), "base": args.base.resolve()}
+    config = Path(args.config) if args.config else find_config()
+    try:
+        text = compose(config, checkouts, args.engine, args.python)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    output = args.output_dir / (config.name if config else "mlxguard.toml")
+    write_atomic(output, text)
+    print(output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""The action's base-vs-head flow: a base worktree outside the workspace, set up, measured
+against the head in one compare run, and removed, also when something fails."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from action_runner import run_action
+from github_server import GitHubServer
+from test_action import ROOT, runner_env
+from test_github import EVENTS, HEAD, TOKEN
+
+# A plugin engine (it must not import mlxguard) that leaves a mark per load: which build, which pid.
+ENGINE = """\
+import os
+from mlx_lm import load, stream_generate
+
+BUILD = "{build}"
+
+
+class Engine:
+    name = "demo"
+
+    def load(self, model):
+        self.model, self.tokenizer = load(model)
+        mark = os.path.join(os.environ["DEMO_MARKS"], f"{{BUILD}}-{{os.getpid()}}")
+        open(mark, "w").close()
+
+    def generate(self, prompt, max_tokens, temperature, seed):
+        for r in stream_generate(self.model, self.tokenizer, prompt, max_tokens=max_tokens):
+            yield r.token
+"""
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def _repo(path: Path) -> str:
+    """A repository whose HEAD is the head build; returns the base commit's sha."""
+    path.mkdir()
+    _git(path, "init", "-q")
+    _git(path, "config", "user.email", "dev@example.com")
+    _git(path, "config", "user.name", "dev")
+    for build in ("base", "head"):
+        (path / "demo_engine.py").write_text(ENGINE.format(build=build))
+        _git(path, "add", "-A")
+        _git(path, "commit", "-qm", build)
+        if build == "base":
+            sha = _git(path, "rev-parse", "HEAD")
+    return sha
+
+
+def _event(tmp: Path, base_sha: str) -> Path:
+    event = json.loads((EVENTS / "pull_request.synchronize.json").read_text())
+    event["pull_request"]["base"]["sha"] = base_sha
+    path = tmp / "event.json"
+    path.write_text(json.dumps(event))
+    return path
+
+
+def _env(server: GitHubServer, tmp: Path, base_sha: str) -> dict[str, str]:
+    temp = tmp / "runner-temp"
+    temp.mkdir()
+    (tmp / "marks").mkdir()
+    return {
+        **runner_env(server, temp),
+        "GITHUB_EVENT_PATH": str(_event(tmp, base_sha)),
+        "DEMO_MARKS": str(tmp / "marks"),
+    }
+
+
+def test_the_worktree_is_removed_when_the_setup_fails_and_refs_stay_data(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "workspace"
+    base_sha = _repo(work)
+    inputs = {
+        "model": str(tiny_model),
+        "suites": "ttft",
+        "samples": "1",
+        "run-args": "--warmup 0 --max-tokens 2",
+        "github-token": TOKEN,
+        "compare-base": "true",
+        "engine": "demo_engine:Engine",
+        # Fails in the base only: the head checkout has the file.
+        "setup-command": "test -f only-in-head",
+    }
+    (work / "only-in-head").touch()
+    with GitHubServer(TOKEN, pulls={2: HEAD}) as server:
+        env = _env(server, tmp_path, base_sha)
+        failed = run_action(ROOT, inputs, env, work)
+        hostile = run_action(
+            ROOT,
+            {**inputs, "base-ref": "$(touch pwned)"},
+            {**env, "RUNNER_TEMP": env["RUNNER_TEMP"]},
+            work,
+        )
+    base = failed.step("base")
+    assert base.outcome == "failure" and "setup in the base checkout" in base.stdout
+    cleanup = next(s for s in failed.steps if s.name == "Remove the base checkout")
+    assert cleanup.outcome == "success"
+    assert not Path(base.outputs["worktree"]).exists()
+    assert _git(work, "worktree", "list", "--porcelain").count("worktree ") == 1
+    # A ref is a value, never code: nothing ran, the step failed cleanly.
+    assert hostile.step("base").outcome == "failure"
+    assert not (work / "pwned").exists() and not Path("pwned").exists()

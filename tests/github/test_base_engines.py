@@ -1,0 +1,44 @@
+"""The config the action writes for the base comparison: the user's, plus head and base."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from mlxguard.errors import UsageError
+from mlxguard.github.base_engines import compose, main
+
+CHECKOUTS = {"head": Path("/w/head"), "base": Path('/t/ba"se\x7f')}
+
+
+def test_definitions_are_appended_to_the_users_config(tmp_path: Path) -> None:
+    cfg = tmp_path / "mlxguard.toml"
+    cfg.write_text("samples = 7\n[check]\ntolerance = 0.1\n")
+    data = tomllib.loads(compose(cfg, CHECKOUTS, "my.engine:make", ".venv/bin/python"))
+    assert data["samples"] == 7 and data["check"] == {"tolerance": 0.1}
+    assert data["engines"]["head"] == {
+        "spec": "my.engine:make", "cwd": "/w/head", "python": "/w/head/.venv/bin/python",
+    }  # fmt: skip
+    assert data["engines"]["base"]["cwd"] == '/t/ba"se\x7f'  # any path survives quoting
+
+
+def test_a_pyproject_gets_tool_tables_and_no_python_means_mlxguards(tmp_path: Path) -> None:
+    cfg = tmp_path / "pyproject.toml"
+    cfg.write_text('[project]\nname = "x"\n[tool.mlxguard]\nsamples = 3\n')
+    data = tomllib.loads(compose(cfg, CHECKOUTS, "ipc", ""))
+    section = data["tool"]["mlxguard"]
+    assert section["samples"] == 3 and section["engines"]["base"]["spec"] == "ipc"
+    assert "python" not in section["engines"]["head"]
+
+
+def test_a_config_that_defines_head_is_refused(tmp_path: Path, capsys) -> None:
+    cfg = tmp_path / "mlxguard.toml"
+    cfg.write_text('[engines.head]\nspec = "ipc"\n')
+    with pytest.raises(UsageError, match="already defines engine 'head'"):
+        compose(cfg, CHECKOUTS, "ipc", "")
+    args = ["--head", "h", "--base", "b", "--engine", "ipc", "--config", str(cfg)]
+    assert main([*args, "--output-dir", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.startswith("error: config ")
+    assert not (tmp_path / "out").exists()
