@@ -3,7 +3,7 @@
 As pyperf's checks do, each warning lists every reason with its figure, then what helps:
 - spread: the robust relative spread (1.4826 * MAD / median) of a gated metric is 10% or more;
 - outliers: samples whose modified Z-score exceeds 3.5 (Iglewicz & Hoaglin 1993, with a guard
-  for MAD = 0), when they are 5% of the samples or more.
+  for MAD = 0), when they are 5% of 5 or more samples.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from mlxguard.stats import MODIFIED_Z_THRESHOLD, outliers, percentile, robust_sp
 # uses stdev) so one preempted sample among thousands of microsecond-scale IPC timings does not
 # raise a warning on its own.
 UNSTABLE_SPREAD = 0.10
+# Fewer samples than this have no outliers to speak of: with three, any odd one looks outlying.
+MIN_OUTLIER_SAMPLES = 5
 # Share of outlying samples that earns a warning: one preempted trial in ten is worth a word,
 # a few preemptions among thousands of IPC timings are not.
 OUTLIER_SHARE = 0.05
@@ -29,7 +31,7 @@ def instability(name: str, samples: list[float]) -> list[str]:
     spread = robust_spread(samples)
     if spread is not None and spread >= UNSTABLE_SPREAD:
         reasons.append(f"{name} ±{spread:.0%} of the median")
-    flagged = outliers(samples)
+    flagged = outliers(samples) if len(samples) >= MIN_OUTLIER_SAMPLES else []
     median = percentile(samples, 50)
     if flagged and median is not None and len(flagged) >= OUTLIER_SHARE * len(samples):
         worst = max((samples[i] for i in flagged), key=lambda x: abs(x - median))

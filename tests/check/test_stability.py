@@ -41,3 +41,7 @@ def test_mad_zero_still_finds_the_outlier() -> None:
     samples = [50.0] * 9 + [90.0]  # over half tie: the MAD is 0, the mean-AD guard takes over
     [reason] = instability("decode_tps", samples)
     assert reason.startswith("decode_tps 1 of 10 samples outlying")
+
+
+def test_too_few_samples_have_no_outliers() -> None:
+    assert instability("decode_tps", [171.0, 170.0, 99.3]) == []
