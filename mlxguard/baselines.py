@@ -1,14 +1,19 @@
 """The baseline store: one small JSON file per (machine fingerprint, model, engine).
 
-Each file keeps, for every (suite, scenario, metric) it has seen, the samples of the last
-``keep`` runs, each run tagged with its id, date, git sha and ref. Comparisons pool those
-samples, so a baseline is as large as ``keep`` runs, never more: no per-run growth.
+A baseline is judged at the run level (DESIGN.md, "How evidence is gathered"): each file keeps,
+for every (suite, scenario, metric) it has seen, one summary per run of its last ``keep`` runs
+(median, a within-run interval of that median, n), each run tagged with its id, date, git sha
+and ref. The check compares the current run's median with the spread of those run medians;
+samples are never pooled across runs. A file is as large as ``keep`` runs, never more.
 
 Files are written atomically; a file that cannot be read as a baseline is an error, never
 silently replaced (it may be a merge conflict in git worth a look).
 
 History of the schema:
-- `mlxguard.baseline/1`: first version.
+- `mlxguard.baseline/1`: raw samples per run, pooled by the check.
+- `mlxguard.baseline/2`: a summary per run (median, within-run interval, n). A `/1` file is
+  read and upgraded: it kept its samples per run, so each of its runs becomes that run's
+  summary (nothing is invented); the next `baseline update` writes it as `/2`.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import statistics
 from pathlib import Path
 from typing import Literal
 
@@ -23,10 +29,11 @@ from pydantic import ConfigDict, Field, ValidationError
 
 from mlxguard.errors import UsageError, first_problem
 from mlxguard.fsutil import read_input, write_atomic
-from mlxguard.results import Benchmark, Environment, Frozen, Results
+from mlxguard.results import Benchmark, Environment, Frozen, Metric, Results
+from mlxguard.stats import Arm, median_ci
 
-SCHEMA = "mlxguard.baseline/1"
-DEFAULT_KEEP = 5
+SCHEMA = "mlxguard.baseline/2"
+OLD_SCHEMAS = ("mlxguard.baseline/1",)
 MAX_KEEP = 100
 
 
@@ -39,30 +46,43 @@ class RunTag(Frozen):
     git_ref: str | None = None
 
 
-class RunSamples(Frozen):
+class RunSummary(Frozen):
+    """One run of one metric: its median, a 95% interval of that median within the run, n."""
+
     run: str
-    samples: list[float]
+    median: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n: int = Field(ge=1)
+
+    @classmethod
+    def of(cls, run: str, arm: Arm | list[float]) -> RunSummary:
+        """Summarize one run's samples (resampled by process or round, where recorded)."""
+        a = Arm.of(arm)
+        lo, hi = median_ci(a)
+        n = len(a.samples)
+        return cls(run=run, median=statistics.median(a.samples), ci_low=lo, ci_high=hi, n=n)
 
 
 class Series(Frozen):
-    """The recent samples of one metric of one scenario, per run (oldest first)."""
+    """The run summaries of one metric of one scenario (oldest first)."""
 
     suite: str
     scenario: str
     metric: str
     unit: str
     direction: Literal["lower", "higher", "none"]
-    runs: list[RunSamples]
+    runs: list[RunSummary]
 
-    @property
-    def samples(self) -> list[float]:
-        return [x for r in self.runs for x in r.samples]
+    def medians(self, excluding: str | None = None) -> list[float]:
+        """The run medians, oldest first, without run ``excluding`` (the run being checked)."""
+        return [r.median for r in self.runs if r.run != excluding]
 
 
 class Baseline(Frozen):
     """One baseline file."""
 
-    schema_: Literal["mlxguard.baseline/1"] = Field(SCHEMA, alias="schema")
+    schema_: Literal["mlxguard.baseline/2"] = Field(SCHEMA, alias="schema")
     fingerprint: str
     model: str
     engine: str
@@ -111,13 +131,26 @@ def parse_baseline(text: str, source: str) -> Baseline:
         data = json.loads(text)
     except ValueError as e:
         raise UsageError(f"baseline {source} is corrupt (not valid JSON: {e}); {fix}") from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+    found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+    if found not in (SCHEMA, *OLD_SCHEMAS):
         raise UsageError(f"baseline {source} has schema {found!r}, expected {SCHEMA!r}; {fix}")
     try:
+        if found != SCHEMA:
+            data = _upgrade_v1(data)
         return Baseline.model_validate(data)
-    except ValidationError as e:
-        raise UsageError(f"baseline {source} is corrupt ({first_problem(e)}); {fix}") from None
+    except (ValidationError, TypeError, KeyError, AttributeError) as e:
+        why = first_problem(e) if isinstance(e, ValidationError) else f"bad shape: {e}"
+        raise UsageError(f"baseline {source} is corrupt ({why}); {fix}") from None
+
+
+def _upgrade_v1(data: dict) -> dict:
+    """A `/1` document as `/2`: each run's kept samples become that run's summary."""
+    series = []
+    for s in data["series"]:
+        kept = [r for r in s["runs"] if r["samples"]]
+        runs = [RunSummary.of(r["run"], r["samples"]).model_dump() for r in kept]
+        series.append({**s, "runs": runs})
+    return {**data, "schema": SCHEMA, "series": series}
 
 
 def load_baseline(path: Path) -> Baseline:
@@ -145,9 +178,14 @@ def _env_of(results: Results, b: Benchmark) -> Environment:
     return Environment.model_validate(own) if own else results.environment
 
 
-def _series_of(b: Benchmark, metrics: list[str]) -> list[tuple[str, str, str, str, str, list]]:
+def metric_arm(m: Metric) -> Arm:
+    """A metric's samples with the worker process and round of each, where recorded."""
+    return Arm(m.samples, getattr(m, "processes", None), getattr(m, "rounds", None))
+
+
+def _series_of(b: Benchmark, metrics: list[str]) -> list[tuple[str, str, str, Metric]]:
     return [
-        (b.suite, b.scenario, name, m.unit, m.direction, m.samples)
+        (b.suite, b.scenario, name, m)
         for name, m in b.metrics.items()
         if name in metrics and m.samples and m.direction != "none"
     ]
@@ -169,12 +207,11 @@ def _updated(
         if left:
             pools[(s.suite, s.scenario, s.metric)] = s.model_copy(update={"runs": left})
     for b in group:
-        for suite, scenario, name, unit, direction, samples in _series_of(b, metrics):
+        for suite, scenario, name, m in _series_of(b, metrics):
             prev = pools.get((suite, scenario, name))
-            entry = RunSamples(run=run.id, samples=list(samples))
             pools[(suite, scenario, name)] = Series(
-                suite=suite, scenario=scenario, metric=name, unit=unit, direction=direction,
-                runs=[*(prev.runs if prev else []), entry],
+                suite=suite, scenario=scenario, metric=name, unit=m.unit, direction=m.direction,
+                runs=[*(prev.runs if prev else []), RunSummary.of(run.id, metric_arm(m))],
             )  # fmt: skip
     first = group[0]
     return Baseline(

@@ -78,6 +78,9 @@ class CheckSettings(_Strict):
     alpha: float = Field(0.01, gt=0, lt=0.5)
     confidence: float = Field(0.95, gt=0.5, lt=1)
     min_samples: int = Field(3, ge=1)
+    # A prior run-to-run coefficient of variation of run medians (0.1 = 10%), used by stored
+    # baselines with fewer runs than the band needs; None: such verdicts are inconclusive.
+    between_run_cv: float | None = Field(None, gt=0, lt=1)
     min_success_rate: float = Field(1.0, ge=0, le=1)
     reference_ttft_max_ratio: float = Field(1.2, gt=0)
     reference_throughput_min_ratio: float = Field(0.9, gt=0)

@@ -31,6 +31,7 @@ __all__ = [
     "finite_array",
     "interval",
     "mad",
+    "median_ci",
     "modified_z_scores",
     "outliers",
     "percentile",
@@ -447,3 +448,22 @@ def ratio_ci(
     tail = (1.0 - confidence) / 2.0
     lo, hi = interval(widened(est.replicates, est.units, tail), confidence)
     return est.ratio, lo, hi
+
+
+def median_ci(
+    arm: Arm | Sequence[float], *, confidence: float = 0.95, n_boot: int = 1000, seed: int = 0
+) -> tuple[float | None, float | None]:
+    """A percentile bootstrap interval of one arm's median, resampled at the level that varies.
+
+    Processes (then samples within them) when there are several, else rounds, else samples, as
+    in `estimate`. Returns ``(None, None)`` with fewer than two samples.
+    """
+    check_bootstrap_params(confidence, n_boot)
+    a = Arm.of(arm)
+    values = finite_array(a.samples)
+    if values.size < 2:
+        return None, None
+    medians = _two_level_medians(_level(values, a).clusters, n_boot, np.random.default_rng(seed))
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    lo, hi = np.percentile(medians, [tail, 100.0 - tail])
+    return float(lo), float(hi)

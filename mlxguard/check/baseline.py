@@ -1,23 +1,50 @@
-"""Verdicts against stored baselines: machine compatibility first, then the regression decision.
+"""Verdicts against stored baselines, judged at the run level.
 
-Pure: no MLX, no file access (the CLI loads the baselines). ``comparison_verdict`` turns one
-``decision.compare`` into a ``Verdict``; the compare suite's candidate/reference ratios can use
-it the same way with ``kind="reference"``.
+Machine compatibility first (a baseline of another fingerprint is skipped unless
+``--allow-cross-machine``), then the run-level rule. A stored baseline was measured in other
+runs, at other times: what varies between them is the run, so the current run's median is
+compared with the spread of the baseline's run medians, never with their pooled samples.
+
+With the run medians ``m_1..m_k`` on the log scale (mean ``ȳ``, standard deviation ``s``):
+
+* the prediction band for one more run's median is ``ȳ ± t_{k-1} · s · sqrt(1 + 1/k)`` (Hahn &
+  Meeker, *Statistical Intervals*, 1991, §4.7; normal prediction interval with estimated
+  variance); one-sided at ``alpha`` in the worse direction. With ``k + 1 >= 1 / alpha`` runs
+  the band is nonparametric: the current run's rank among the ``k + 1`` (Wilks 1941);
+* ``p_value`` is the one-sided t probability of a run median at least this much worse;
+* ``fail`` only when the current median is beyond both the tolerance and the band;
+  ``inconclusive`` when beyond the tolerance but within the band (the runner's run-to-run
+  spread hides it); ``pass`` when within the tolerance;
+* fewer than ``MIN_RUNS`` baseline runs: ``inconclusive`` naming how many more are needed,
+  unless ``[check] between_run_cv`` gives a prior spread (then ``s = sqrt(log(1 + cv²))`` and
+  the normal quantile), stated in the evidence;
+* ``detectable``: the worsening that would fail 4 times in 5: the larger of the tolerance and
+  the band's edge, plus ``z_{0.8} · s · sqrt(1 + 1/k)``.
+
+Pure: no MLX, no file access (the CLI loads the baselines).
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
 
 from mlxguard.baselines import Baseline, Series
-from mlxguard.check.decision import Comparison, compare
-from mlxguard.check.verdicts import Kind, Verdict
+from mlxguard.check.decision import POWER, Comparison, compare, fmt_number, fmt_pct
+from mlxguard.check.verdicts import Verdict
 from mlxguard.config import CheckSettings
 from mlxguard.metrics import spec
 from mlxguard.results import Benchmark, Environment, Results
+from mlxguard.stats import Arm
 
 CROSS_MACHINE_NOTE = "compared across machines (--allow-cross-machine)"
+# Baseline runs needed for a band from the data: 3 run medians give 2 degrees of freedom.
+MIN_RUNS = 3
 
 
 def machine_difference(a: Environment, b: Environment) -> str:
@@ -33,38 +60,123 @@ def machine_difference(a: Environment, b: Environment) -> str:
     return ", ".join(diffs) or f"fingerprint {a.fingerprint} vs {b.fingerprint}"
 
 
-def comparison_verdict(
-    kind: Kind,
-    b: Benchmark,
-    metric: str,
-    reference: Sequence[float],
-    c: Comparison,
+@dataclass(frozen=True)
+class RunLevel:
+    """The current run's median against the run medians of a baseline (module docstring)."""
+
+    verdict: str
+    note: str
+    reason: str
+    center: float | None = None
+    ratio: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    detectable: float | None = None
+
+
+def judge_run(
+    medians: Sequence[float],
+    current: float,
     *,
-    context: str = "",
-) -> Verdict:
-    """One verdict from one comparison; ``value`` and ``baseline`` are the two medians."""
-    current = b.metrics[metric].samples
-    return Verdict.on(
-        b,
-        kind=kind,
-        metric=metric,
-        stat="median",
-        status=c.verdict,  # type: ignore[arg-type]
-        value=statistics.median(current) if current else None,
-        baseline=statistics.median(reference) if reference else None,
-        unit=spec(metric).unit,
-        ratio=c.ratio,
-        ci_low=c.ci_low,
-        ci_high=c.ci_high,
-        p_value=c.p_value,
-        note=c.note,
-        evidence=f"{c.reason}{context}",
+    direction: str,
+    tolerance: float,
+    alpha: float,
+    confidence: float = 0.95,
+    between_run_cv: float | None = None,
+    unit: str = "",
+) -> RunLevel:
+    """Judge one run's median against the medians of the baseline's runs.
+
+    Args:
+        medians: the baseline's run medians (the run being checked left out).
+        current: the current run's median.
+        direction: "lower" or "higher" is better.
+        tolerance: largest worsening that is not a regression (0.05 = 5%).
+        alpha: one-sided level of the prediction band (before the family-wise correction).
+        confidence: two-sided level of the interval shown for the ratio.
+        between_run_cv: a prior run-to-run coefficient of variation, used when the baseline has
+            fewer than ``MIN_RUNS`` runs.
+        unit: shown after the medians.
+    """
+    from scipy import stats as sps
+
+    k = len(medians)
+    if current <= 0 or any(m <= 0 for m in medians):
+        return RunLevel("inconclusive", "ratio undefined", "a median is <= 0: no ratio")
+    logs = np.log(np.asarray(medians, dtype=float))
+    sign = 1.0 if direction == "lower" else -1.0
+    u = f" {unit}" if unit else ""
+    if k >= MIN_RUNS:
+        sd, dist = float(np.std(logs, ddof=1)), sps.t(k - 1)
+        source = f"{k} baseline runs, t with {k - 1} df"
+    elif between_run_cv is not None and k >= 1:
+        sd, dist = math.sqrt(math.log1p(between_run_cv**2)), sps.norm()
+        source = f"{k} baseline run(s) and the between-run CV prior {fmt_pct(between_run_cv)} " \
+            "([check] between_run_cv)"  # fmt: skip
+    else:
+        more = MIN_RUNS - k
+        center = float(np.exp(logs.mean())) if k else None
+        return RunLevel(
+            "inconclusive",
+            "too few baseline runs",
+            f"the baseline has {k} run(s) of this metric; {more} more needed (`mlxguard baseline "
+            f"update` after each of {more} more run(s) of the baseline branch), or set "
+            "[check] between_run_cv",
+            center=center,
+            ratio=current / center if center else None,
+        )
+    center = float(np.exp(logs.mean()))
+    ratio = current / center
+    scale = sd * math.sqrt(1 + 1 / k)
+    worse_log = sign * math.log(ratio)
+    nonparametric = k + 1 >= 1 / alpha  # enough runs for the worst of them to be the band
+    if nonparametric:
+        as_bad = int(np.count_nonzero(sign * (logs - math.log(current)) >= 0))
+        p_value = (1 + as_bad) / (k + 1)  # rank of the current run among k + 1 (Wilks 1941)
+        edge = float(np.max(sign * (logs - logs.mean())))
+        source = f"{k} baseline runs, rank among them"
+    else:
+        p_value = float(dist.sf(worse_log / scale)) if scale > 0 else float(worse_log <= 0)
+        edge = float(dist.ppf(1 - alpha)) * scale
+    half = float(dist.ppf(0.5 + confidence / 2)) * scale
+    lo, hi = ratio * math.exp(-half), ratio * math.exp(half)
+    worse = sign * (ratio - 1.0)
+    band = fmt_pct(math.expm1(edge)) if direction == "lower" else fmt_pct(-math.expm1(-edge))
+    z = NormalDist().inv_cdf(POWER)
+    reach = max(math.log1p(tolerance if direction == "lower" else -tolerance) * sign, edge)
+    detect = reach + z * scale
+    detectable = math.expm1(detect) if direction == "lower" else -math.expm1(-detect)
+    evidence = (
+        f"median {fmt_number(current)}{u} vs the baseline's {fmt_number(center)}{u} ({ratio:.3g}×, "
+        f"{confidence * 100:g}% CI {lo:.3g}–{hi:.3g} from the run-to-run spread; {source}), "
+        f"p={p_value:.2g}"
     )
+    tol = fmt_pct(tolerance)
+    if worse > tolerance and p_value < alpha:
+        verdict, note = "fail", "regressed"
+        reason = (
+            f"{evidence} < {alpha:g}: {fmt_pct(worse)} worse, beyond the {tol} tolerance and "
+            f"beyond the run-to-run band ({band})"
+        )
+    elif worse > tolerance:
+        verdict, note = "inconclusive", "within the run-to-run band"
+        reason = (
+            f"{evidence} ≥ {alpha:g}: {fmt_pct(worse)} worse, beyond the {tol} tolerance but "
+            f"within the run-to-run band ({band}): more baseline runs narrow it"
+        )
+    else:
+        verdict = "pass"
+        note = "improved" if worse < 0 and p_value > 1 - alpha else "within tolerance"
+        reason = f"{evidence}: {fmt_pct(abs(worse))} {'worse' if worse >= 0 else 'better'}, " \
+            f"within the {tol} tolerance"  # fmt: skip
+    reason += f"; detects changes ≥ {fmt_pct(detectable)}"
+    return RunLevel(verdict, note, reason, center, ratio, lo, hi, p_value, detectable)
 
 
 def compare_samples(
-    reference: Sequence[float],
-    current: Sequence[float],
+    reference: Sequence[float] | Arm,
+    current: Sequence[float] | Arm,
     metric: str,
     settings: CheckSettings,
     *,
@@ -120,11 +232,37 @@ def _skipped(b: Benchmark, metric: str, why: str) -> Verdict:
     )
 
 
-def _context(base: Baseline, series: Series, cross: str) -> str:
+def _context(base: Baseline, cross: str) -> str:
     latest = base.latest
     sha = f" {latest.git_sha[:7]}" if latest.git_sha else ""
-    text = f"; baseline: {len(series.runs)} run(s), latest{sha} {latest.date}"
+    text = f"; baseline latest{sha} {latest.date}"
     return f"{text}; {CROSS_MACHINE_NOTE}: {cross}" if cross else text
+
+
+def _verdict(b: Benchmark, metric: str, series: Series, results: Results,
+             settings: CheckSettings, context: str) -> Verdict:  # fmt: skip
+    m = b.metrics[metric]
+    base = dict(kind="baseline", metric=metric, stat="median", unit=spec(metric).unit)
+    if len(m.samples) < settings.min_samples:
+        why = f"{len(m.samples)} current samples; need at least {settings.min_samples}"
+        return Verdict.on(b, **base, status="inconclusive", note="not enough samples",
+                          evidence=why + context)  # fmt: skip
+    current = statistics.median(m.samples)
+    r = judge_run(
+        series.medians(excluding=results.run.id),
+        current,
+        direction=spec(metric).direction,
+        tolerance=settings.tolerance_for(metric),
+        alpha=settings.alpha,
+        confidence=settings.confidence,
+        between_run_cv=settings.between_run_cv,
+        unit=spec(metric).unit,
+    )
+    return Verdict.on(
+        b, **base, status=r.verdict, value=current, baseline=r.center, ratio=r.ratio,
+        ci_low=r.ci_low, ci_high=r.ci_high, p_value=r.p_value, detectable=r.detectable,
+        note=r.note, evidence=r.reason + context,
+    )  # fmt: skip
 
 
 def baseline_verdicts(
@@ -133,12 +271,8 @@ def baseline_verdicts(
     settings: CheckSettings,
     *,
     allow_cross_machine: bool = False,
-    interim: bool = False,
 ) -> list[Verdict]:
-    """One verdict per gated metric of every benchmark, against its stored baseline.
-
-    ``interim`` marks a look of adaptive sampling (see ``check.decision.compare``).
-    """
+    """One verdict per gated metric of every benchmark, against its stored baseline."""
     out: list[Verdict] = []
     for b in results.benchmarks:
         gated = _gated(b, settings)
@@ -155,9 +289,5 @@ def baseline_verdicts(
             if series is None:
                 out.append(_skipped(b, metric, f"{metric} is not in the baseline"))
                 continue
-            c = compare_samples(
-                series.samples, b.metrics[metric].samples, metric, settings, interim=interim
-            )
-            ctx = _context(base, series, why)
-            out.append(comparison_verdict("baseline", b, metric, series.samples, c, context=ctx))
+            out.append(_verdict(b, metric, series, results, settings, _context(base, why)))
     return out

@@ -71,6 +71,8 @@ __all__ = [
     "Comparison",
     "compare",
     "detectable_change",
+    "fmt_number",
+    "fmt_pct",
     "naive_mean_rule",
 ]
 
@@ -140,7 +142,7 @@ def detectable_change(
     return 1.0 - math.exp(math.log1p(-tolerance) - z * se_log)
 
 
-def _fmt(x: float) -> str:
+def fmt_number(x: float) -> str:
     """A compact number for sentences: 3 significant digits, no exponent below 1e6."""
     if x == 0 or not math.isfinite(x):
         return f"{x:g}"
@@ -149,7 +151,8 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
-def _pct(x: float) -> str:
+def fmt_pct(x: float) -> str:
+    """A fraction as a percentage with 3 significant digits: 0.0512 -> "5.12%"."""
     return f"{x * 100:.3g}%"
 
 
@@ -223,7 +226,7 @@ def compare(
 
     sign = 1.0 if direction == "lower" else -1.0
     u = f" {unit}" if unit else ""
-    medians = f"median {_fmt(float(np.median(ref)))} → {_fmt(float(np.median(cur)))}{u}"
+    medians = f"median {fmt_number(float(np.median(ref)))} → {fmt_number(float(np.median(cur)))}{u}"
     est = estimate(ref, cur, base_arm, cur_arm, n_boot, seed)
     if est is None:
         return result(
@@ -258,11 +261,11 @@ def compare(
         else detectable_change(se_log, tolerance=tolerance, alpha=alpha, direction=direction)
     )
     evidence += f", {confidence * 100:g}% CI {lo:.3g}–{hi:.3g}; {est.method}), p={p_value:.2g}"
-    tol = _pct(tolerance)
+    tol = fmt_pct(tolerance)
 
     if worse_lo > tolerance and significant:
         verdict, note = "fail", "regressed"
-        reason = f"{evidence} < {level:g}: {_pct(worse_by)} worse, beyond the {tol} tolerance"
+        reason = f"{evidence} < {level:g}: {fmt_pct(worse_by)} worse, beyond the {tol} tolerance"
     elif worse_hi > tolerance:
         verdict = "inconclusive"
         note = (
@@ -270,22 +273,24 @@ def compare(
         )
         cmp_p = "<" if significant else "≥"
         reason = (
-            f"{evidence} {cmp_p} {level:g}; the interval reaches {_pct(worse_hi)} worse, past "
+            f"{evidence} {cmp_p} {level:g}; the interval reaches {fmt_pct(worse_hi)} worse, past "
             f"the {tol} tolerance: collect more samples"
         )
     else:
         verdict = "pass"
         if worse_hi < 0:
             note = "improved"
-            reason = f"{evidence}: {_pct(-worse_by)} better, the whole interval on the better side"
+            reason = (
+                f"{evidence}: {fmt_pct(-worse_by)} better, the whole interval on the better side"
+            )
         elif worse_lo > 0:
             note = "within tolerance"
-            reason = f"{evidence}: {_pct(worse_by)} worse, within the {tol} tolerance"
+            reason = f"{evidence}: {fmt_pct(worse_by)} worse, within the {tol} tolerance"
         else:
             note = "no significant change"
             reason = f"{evidence}: the interval stays within the {tol} tolerance"
     if detectable is not None:
-        reason += f"; detects changes ≥ {_pct(detectable)}"
+        reason += f"; detects changes ≥ {fmt_pct(detectable)}"
     if est.caveat:
         reason += f" ({est.caveat})"
     return result(

@@ -43,7 +43,6 @@ def evaluate(
             baseline,
             config.check,
             allow_cross_machine=allow_cross_machine,
-            interim=interim,
         )
         verdicts += against
         if any(CROSS_MACHINE_NOTE in v.evidence for v in against):
@@ -59,11 +58,16 @@ def evaluate(
 def undecided(
     results: Results, config: Config, baselines: list[Baseline] | None, allow_cross: bool
 ) -> set[tuple[str, str, str]]:
-    """The (suite, scenario, engine) whose baseline or reference verdict is inconclusive."""
-    # An interim look: only a fail whose whole interval is beyond the tolerance stops early.
+    """The (suite, scenario, engine) whose same-job verdict more rounds could settle.
+
+    Only same-job comparisons (candidate or head against reference or base) are sent back:
+    a stored baseline is judged on run medians, and more samples of this run cannot narrow
+    the spread between runs.
+    """
+    # An interim look: a fail then needs p < alpha / 5 (check.decision.INTERIM_ALPHA_SHARE).
     report = evaluate(results, config, baselines, allow_cross_machine=allow_cross, interim=True)
     return {
         (v.suite, v.scenario, v.engine)
         for v in report.verdicts
-        if v.kind in ("baseline", "reference") and v.status == "inconclusive"
+        if v.kind == "reference" and v.status == "inconclusive"
     }

@@ -32,6 +32,10 @@ class Verdict(BaseModel):
     ci_low: float | None = None
     ci_high: float | None = None
     p_value: float | None = None
+    # Holm-adjusted p-value over the gated verdicts of the check (check/family.py).
+    p_adjusted: float | None = None
+    # The smallest worsening (fraction) this comparison would fail 4 times in 5.
+    detectable: float | None = None
     note: str = ""
     evidence: str
 

@@ -57,6 +57,9 @@ def baseline_show(directory: DirOpt = Path("baselines")) -> None:
             f"{len(b.runs)}/{b.keep} runs, latest{sha} {latest.date}"
         )
         for s in b.series:
-            med = format_value(s.metric, statistics.median(s.samples))
-            lines.append(f"  {s.suite} {s.scenario} {s.metric}: median {med} (n={len(s.samples)})")
+            med = format_value(s.metric, statistics.median(s.medians()))
+            lines.append(
+                f"  {s.suite} {s.scenario} {s.metric}: median of run medians {med} "
+                f"({len(s.runs)} run(s), n={sum(r.n for r in s.runs)})"
+            )
     typer.echo("\n".join(lines) if lines else f"no baselines in '{directory}'")

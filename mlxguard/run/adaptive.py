@@ -1,11 +1,13 @@
 """Adaptive sampling (`mlxguard run --until-decisive`): add trials until every verdict is decisive.
 
-After the normal run, every gated verdict against the baseline (or the reference engine) that
-is ``inconclusive`` sends its (suite, scenario, engine) back for another round of interleaved
-trials, appended to the samples already measured. Rounds stop when nothing is inconclusive, or
-when a benchmark reaches ``max_samples`` trials, or when ``max_seconds`` have passed since the
-start of the run. The generation suites (ttft, throughput) and the compare suite (both engines,
-interleaved, ratios and parity recomputed over all trials) can be extended.
+After the normal run, every same-job verdict (candidate or head against the reference or base,
+decided by ``check.decision``) that is ``inconclusive`` sends its (suite, scenario, engine) back
+for another round of interleaved trials, appended to the samples already measured; the check
+stage's ``undecided`` says which. Stored-baseline verdicts are judged on run medians, which more
+samples of this run cannot settle, so they never send a benchmark back. Rounds stop when
+nothing is inconclusive, or when a benchmark reaches ``max_samples`` trials, or when
+``max_seconds`` have passed since the start of the run. The compare suite is extended (both
+engines, interleaved, ratios and parity recomputed over all trials).
 
 A round only adds samples: it runs on the run's own warm engines and worker processes (the
 `Workers` pool), with no new process, no model reload and no second warm-up, and its samples

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from _results_factory import bench, env, lognormal, results
+from scipy.stats import mannwhitneyu
 from typer.testing import CliRunner
 
 from mlxguard.baselines import SCHEMA, file_name, load_baseline, load_baselines, update
@@ -28,7 +30,9 @@ def test_round_trip(tmp_path: Path) -> None:
     assert json.loads(path.read_text())["schema"] == SCHEMA
     assert (b.model, b.engine, b.fingerprint, b.keep) == ("tiny", "mlx-lm", env().fingerprint, 5)
     assert b.latest.git_sha == "abcdef0123456789" and b.latest.id == "run1"
-    assert b.find("throughput", "short-stream", "decode_tps").samples == [100.0, 101.0, 99.0]
+    [run] = b.find("throughput", "short-stream", "decode_tps").runs
+    assert (run.run, run.median, run.n) == ("run1", 100.0, 3)
+    assert run.ci_low is not None and run.ci_high is not None and run.ci_low <= 100 <= run.ci_high
     assert b.find("throughput", "short-stream", "output_tokens") is None  # not gated
     assert load_baselines(tmp_path) == [b] == load_baselines(path)
 
@@ -38,11 +42,39 @@ def test_history_is_bounded_and_update_idempotent(tmp_path: Path) -> None:
         update(results(bench([float(i)] * 3), run_id=f"r{i}"), tmp_path, GATED, keep=2)
     [b] = load_baselines(tmp_path)
     assert [r.id for r in b.runs] == ["r2", "r3"]
-    assert b.find("throughput", "short-stream", "decode_tps").samples == [2.0] * 3 + [3.0] * 3
+    assert b.find("throughput", "short-stream", "decode_tps").medians() == [2.0, 3.0]
     update(results(bench([9.0] * 3), run_id="r3"), tmp_path, GATED, keep=2)  # same run again
     [b] = load_baselines(tmp_path)
     assert [r.id for r in b.runs] == ["r2", "r3"]
-    assert b.find("throughput", "short-stream", "decode_tps").samples == [2.0] * 3 + [9.0] * 3
+    assert b.find("throughput", "short-stream", "decode_tps").medians() == [2.0, 9.0]
+
+
+def test_size_is_bounded_by_runs_not_samples(tmp_path: Path) -> None:
+    update(results(bench([1.0] * 3), run_id="small"), tmp_path / "a", GATED, keep=10)
+    update(results(bench([1.0] * 3000), run_id="small"), tmp_path / "b", GATED, keep=10)
+    [a], [b] = list((tmp_path / "a").iterdir()), list((tmp_path / "b").iterdir())
+    assert abs(len(a.read_text()) - len(b.read_text())) < 40
+
+
+def test_schema_1_files_are_read_and_upgraded(tmp_path: Path) -> None:
+    """A `/1` file kept samples per run: each run becomes that run's summary."""
+    new = load_baseline(update(results(bench([1.0, 2.0, 3.0])), tmp_path / "new", GATED, 5)[0])
+    old = json.loads(new.to_json())
+    old["schema"] = "mlxguard.baseline/1"
+    for s in old["series"]:
+        s["runs"] = [{"run": "run0", "samples": [10.0, 12.0, 11.0]},
+                     {"run": "run1", "samples": [20.0, 22.0, 21.0, 23.0]}]  # fmt: skip
+    old["runs"] = [{"id": "run0", "date": "2025-12-31T00:00:00+00:00"}, *old["runs"]]
+    path = tmp_path / "old" / file_name(env().fingerprint, "tiny", "mlx-lm")
+    path.parent.mkdir()
+    path.write_text(json.dumps(old))
+    [b] = load_baselines(path.parent)
+    series = b.find("throughput", "short-stream", "decode_tps")
+    assert [(r.run, r.median, r.n) for r in series.runs] == [("run0", 11.0, 3), ("run1", 21.5, 4)]
+    update(results(bench([30.0] * 3), run_id="run2"), path.parent, GATED, keep=5)
+    upgraded = json.loads(path.read_text())
+    assert upgraded["schema"] == SCHEMA == "mlxguard.baseline/2"
+    assert [r["median"] for r in upgraded["series"][0]["runs"]] == [11.0, 21.5, 30.0]
 
 
 def test_untrusted_names_cannot_escape_the_directory(tmp_path: Path) -> None:
@@ -79,21 +111,22 @@ def test_keep_out_of_range(tmp_path: Path) -> None:
         update(results(bench([1.0])), tmp_path, GATED, keep=0)
 
 
-def _verdicts(base_samples, cur_samples, *, cur_env=None, allow=False):
-    return baseline_verdicts(
-        results(bench(cur_samples), run_id="cur", environment=cur_env),
-        _store(base_samples),
-        CheckSettings(),
-        allow_cross_machine=allow,
-    )
-
-
-def _store(samples):
+def _store(runs: list[list[float]]) -> list:
     import tempfile
 
     d = Path(tempfile.mkdtemp())
-    update(results(bench(samples), run_id="base"), d, GATED, keep=5)
+    for i, samples in enumerate(runs):
+        update(results(bench(samples), run_id=f"base{i}"), d, GATED, keep=10)
     return load_baselines(d)
+
+
+def _verdicts(base_runs, cur_samples, *, cur_env=None, allow=False, settings=None):
+    return baseline_verdicts(
+        results(bench(cur_samples), run_id="cur", environment=cur_env),
+        _store(base_runs),
+        settings or CheckSettings(),
+        allow_cross_machine=allow,
+    )
 
 
 def _decode(verdicts):
@@ -101,23 +134,59 @@ def _decode(verdicts):
     return v
 
 
-def test_identical_distribution_does_not_fail() -> None:
-    v = _decode(_verdicts(lognormal(40, 100, 0.02, 1), lognormal(40, 100, 0.02, 2)))
+def _runs(k: int, cv: float, seed: int, median: float = 100.0) -> list[list[float]]:
+    """k runs whose levels differ by ``cv`` between runs, each tight inside (1%)."""
+    levels = median * np.exp(np.random.default_rng(seed).normal(0, cv, k))
+    return [lognormal(20, float(level), 0.01, seed + i) for i, level in enumerate(levels)]
+
+
+def test_identical_runs_do_not_fail() -> None:
+    v = _decode(_verdicts(_runs(8, 0.02, 1), lognormal(40, 100, 0.02, 2)))
     assert v.kind == "baseline" and v.status == "pass", v.evidence
-    assert v.ratio == pytest.approx(1.0, abs=0.03) and v.ci_low < 1 < v.ci_high
-    assert "baseline: 1 run(s), latest abcdef0" in v.evidence
+    assert v.ratio == pytest.approx(1.0, abs=0.05) and v.ci_low < 1 < v.ci_high
+    assert "8 baseline runs, t with 7 df" in v.evidence and "baseline latest abcdef0" in v.evidence
+    assert v.detectable is not None and "detects changes ≥" in v.evidence
+
+
+def test_run_to_run_drift_is_not_a_regression() -> None:
+    """Runs that differ by 15% between them, each tight inside: a run 10% slower than their
+    center is within the band; a per-sample test of pooled samples would fail it."""
+    base = _runs(10, 0.15, 3)
+    centre = float(np.exp(np.mean(np.log([np.median(r) for r in base]))))
+    v = _decode(_verdicts(base, lognormal(20, 0.9 * centre, 0.01, 4)))
+    assert (v.status, v.note) == ("inconclusive", "within the run-to-run band"), v.evidence
+    pooled, cur = [x for r in base for x in r], lognormal(20, 0.9 * centre, 0.01, 4)
+    assert mannwhitneyu(cur, pooled, alternative="less").pvalue < 0.001  # the old, pooled test
 
 
 def test_ten_percent_slower_decode_fails_with_evidence() -> None:
-    v = _decode(_verdicts(lognormal(40, 100, 0.02, 1), lognormal(40, 90, 0.02, 2)))
+    v = _decode(_verdicts(_runs(10, 0.01, 5), lognormal(40, 90, 0.02, 2)))
     assert (v.status, v.note, v.unit, v.stat) == ("fail", "regressed", "tok/s", "median")
     assert v.baseline == pytest.approx(100, rel=0.02) and v.value == pytest.approx(90, rel=0.02)
     assert v.ratio == pytest.approx(0.9, abs=0.02) and v.ci_high < 0.95 and v.p_value < 0.01
+    assert "beyond the 5% tolerance and beyond the run-to-run band" in v.evidence
+
+
+def test_too_few_runs_is_inconclusive_naming_how_many_more() -> None:
+    v = _decode(_verdicts(_runs(1, 0.01, 6), lognormal(20, 50, 0.01, 7)))
+    assert (v.status, v.note) == ("inconclusive", "too few baseline runs"), v.evidence
+    assert "2 more needed" in v.evidence and "between_run_cv" in v.evidence
+    prior = CheckSettings(between_run_cv=0.05)
+    v = _decode(_verdicts(_runs(1, 0.01, 6), lognormal(20, 50, 0.01, 7), settings=prior))
+    assert v.status == "fail" and "between-run CV prior 5%" in v.evidence
+
+
+def test_the_checked_run_is_left_out_of_its_own_baseline(tmp_path: Path) -> None:
+    for i, samples in enumerate(_runs(4, 0.01, 8)):
+        update(results(bench(samples), run_id=f"r{i}"), tmp_path, GATED, keep=10)
+    again = results(bench(_runs(4, 0.01, 8)[3]), run_id="r3")
+    v = _decode(baseline_verdicts(again, load_baselines(tmp_path), CheckSettings()))
+    assert "3 baseline runs" in v.evidence
 
 
 def test_other_machine_is_skipped_with_the_reason_or_compared_when_allowed() -> None:
     other = env(chip="Other Chip", fingerprint="cpu-other-chip-9999999999")
-    base, cur = lognormal(20, 100, 0.02, 1), lognormal(20, 100, 0.02, 2)
+    base, cur = _runs(4, 0.01, 1), lognormal(20, 100, 0.02, 2)
     v = _decode(_verdicts(base, cur, cur_env=other))
     assert v.status == "skipped"
     assert "chip 'Test CPU' vs 'Other Chip'" in v.evidence and "--allow-cross-machine" in v.evidence
@@ -126,21 +195,22 @@ def test_other_machine_is_skipped_with_the_reason_or_compared_when_allowed() -> 
 
 
 def test_no_baseline_for_model_is_skipped() -> None:
-    vs = baseline_verdicts(results(bench([1.0, 2.0, 3.0], model="other")), _store([1.0] * 3),
+    vs = baseline_verdicts(results(bench([1.0, 2.0, 3.0], model="other")), _store([[1.0] * 3]),
                            CheckSettings())  # fmt: skip
     assert {v.status for v in vs} == {"skipped"}
     assert "no baseline for other · mlx-lm" in vs[0].evidence
 
 
 def test_check_cli_with_baseline(tmp_path: Path) -> None:
-    update(results(bench(lognormal(30, 100, 0.02, 1)), run_id="b"), tmp_path / "base", GATED, 5)
+    for i, samples in enumerate(_runs(5, 0.01, 1)):
+        update(results(bench(samples), run_id=f"b{i}"), tmp_path / "base", GATED, 10)
     slow = results(bench(lognormal(30, 80, 0.02, 2)), run_id="c")
     write_results(slow, tmp_path / "slow.json")
     runner = CliRunner()
     out = runner.invoke(app, ["check", str(tmp_path / "slow.json"), "--baseline",
                               str(tmp_path / "base")])  # fmt: skip
     assert out.exit_code == 1, out.output
-    assert "FAIL" in out.output and "0.8×" in out.output
+    assert "FAIL" in out.output and "beyond the run-to-run band" in out.output
     out = runner.invoke(app, ["check", str(tmp_path / "slow.json"), "--baseline",
                               str(tmp_path / "missing")])  # fmt: skip
     assert out.exit_code == 2 and "does not exist" in out.output
