@@ -56,7 +56,7 @@ class RunSummary(Frozen):
     n: int = Field(ge=1)
 
     @classmethod
-    def of(cls, run: str, arm: Arm | list[float]) -> RunSummary:
+    def of(cls, run: str, arm: Metric | list[float]) -> RunSummary:
         """Summarize one run's samples (resampled by process or round, where recorded)."""
         a = Arm.of(arm)
         lo, hi = median_ci(a)
@@ -178,11 +178,6 @@ def _env_of(results: Results, b: Benchmark) -> Environment:
     return Environment.model_validate(own) if own else results.environment
 
 
-def metric_arm(m: Metric) -> Arm:
-    """A metric's samples with the worker process and round of each, where recorded."""
-    return Arm(m.samples, getattr(m, "processes", None), getattr(m, "rounds", None))
-
-
 def _series_of(b: Benchmark, metrics: list[str]) -> list[tuple[str, str, str, Metric]]:
     return [
         (b.suite, b.scenario, name, m)
@@ -211,7 +206,7 @@ def _updated(
             prev = pools.get((suite, scenario, name))
             pools[(suite, scenario, name)] = Series(
                 suite=suite, scenario=scenario, metric=name, unit=m.unit, direction=m.direction,
-                runs=[*(prev.runs if prev else []), RunSummary.of(run.id, metric_arm(m))],
+                runs=[*(prev.runs if prev else []), RunSummary.of(run.id, m)],
             )  # fmt: skip
     first = group[0]
     return Baseline(

@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -26,6 +27,7 @@ __all__ = [
     "SUMMARY_FIELDS",
     "Arm",
     "Estimate",
+    "Labelled",
     "check_bootstrap_params",
     "estimate",
     "finite_array",
@@ -193,8 +195,9 @@ def robust_spread(samples: Sequence[float]) -> float | None:
     return 1.4826 * m / abs(median) if m is not None and median else None
 
 
-# Paired analysis needs enough rounds for an interval over rounds to mean something.
-MIN_PAIRED_ROUNDS = 5
+# Paired analysis needs enough rounds to be able to fail: the sign test's smallest one-sided
+# p-value over k rounds is 2^-k, below alpha = 0.01 from 7 rounds.
+MIN_PAIRED_ROUNDS = 7
 
 SAMPLE_CAVEAT = (
     "samples treated as independent (one process, no rounds): a shift of the whole process "
@@ -212,8 +215,26 @@ class Arm:
     rounds: Sequence[int | None] | None = None
 
     @classmethod
-    def of(cls, arm: Arm | Sequence[float]) -> Arm:
-        return arm if isinstance(arm, Arm) else cls(arm)
+    def of(cls, arm: Arm | Labelled | Sequence[float]) -> Arm:
+        """An ``Arm`` from an arm, from anything with labelled samples (a results ``Metric``),
+        or from bare samples."""
+        if isinstance(arm, Arm):
+            return arm
+        if isinstance(arm, Labelled):
+            return cls(arm.samples, arm.processes, arm.rounds)
+        return cls(arm)
+
+
+@runtime_checkable
+class Labelled(Protocol):
+    """Samples with the worker process and round of each (``mlxguard.results.Metric``)."""
+
+    @property
+    def samples(self) -> Sequence[float]: ...
+    @property
+    def processes(self) -> Sequence[int] | None: ...
+    @property
+    def rounds(self) -> Sequence[int] | None: ...
 
 
 def _labels(values: Sequence[int | None] | None, n: int, name: str) -> list[int] | None:
@@ -411,8 +432,8 @@ def interval(log_reps: np.ndarray, confidence: float) -> tuple[float, float]:
 
 
 def ratio_ci(
-    candidate: Arm | Sequence[float],
-    reference: Arm | Sequence[float],
+    candidate: Arm | Labelled | Sequence[float],
+    reference: Arm | Labelled | Sequence[float],
     *,
     confidence: float = 0.95,
     n_boot: int = 2000,
@@ -451,7 +472,11 @@ def ratio_ci(
 
 
 def median_ci(
-    arm: Arm | Sequence[float], *, confidence: float = 0.95, n_boot: int = 1000, seed: int = 0
+    arm: Arm | Labelled | Sequence[float],
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 1000,
+    seed: int = 0,
 ) -> tuple[float | None, float | None]:
     """A percentile bootstrap interval of one arm's median, resampled at the level that varies.
 

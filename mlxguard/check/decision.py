@@ -57,6 +57,7 @@ import numpy as np
 
 from mlxguard.stats import (
     Arm,
+    Labelled,
     check_bootstrap_params,
     estimate,
     finite_array,
@@ -105,6 +106,7 @@ class Comparison:
         n_current: number of current samples.
         method: how the interval was built, e.g. "paired by round, 12 rounds".
         detectable: smallest worsening (fraction) failed with 80% probability; None if unknown.
+        caveat: what the method cannot see (one process, no rounds), or "".
     """
 
     ratio: float | None
@@ -121,6 +123,7 @@ class Comparison:
     n_current: int
     method: str = ""
     detectable: float | None = field(default=None)
+    caveat: str = ""
 
 
 def _check_direction(direction: str) -> None:
@@ -157,8 +160,8 @@ def fmt_pct(x: float) -> str:
 
 
 def compare(
-    baseline: Arm | Sequence[float],
-    current: Arm | Sequence[float],
+    baseline: Arm | Labelled | Sequence[float],
+    current: Arm | Labelled | Sequence[float],
     *,
     direction: str,
     tolerance: float = 0.05,
@@ -174,8 +177,9 @@ def compare(
     """Decide whether ``current`` is worse than ``baseline`` beyond ``tolerance`` (module doc).
 
     Args:
-        baseline: samples (or an ``Arm`` with processes and rounds) of the side compared with.
-        current: samples (or an ``Arm``) of the side under test.
+        baseline: the side compared with: samples, or an ``Arm`` / results ``Metric`` with the
+            process and round of each sample.
+        current: the side under test, likewise.
         direction: "lower" (times, memory) or "higher" (tokens per second) is better.
         tolerance: largest worsening that is not a regression, as a fraction (0.05 = 5%).
         alpha: level of the one-sided test behind a fail (before the family-wise correction).
@@ -296,7 +300,7 @@ def compare(
     return result(
         ratio=ratio, ci_low=lo, ci_high=hi, p_value=p_value, change=change, worse_by=worse_by,
         significant=significant, verdict=verdict, note=note, reason=reason, method=est.method,
-        detectable=detectable,
+        detectable=detectable, caveat=est.caveat,
     )  # fmt: skip
 
 

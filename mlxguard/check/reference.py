@@ -4,13 +4,13 @@ A candidate benchmark names its reference in `extra["reference"]["engine"]`; the
 the benchmark of that engine with the same suite, model and scenario. For TTFT (`ttft_ms`),
 decode speed (`decode_tps`) and overall throughput (`throughput_tps`):
 
-* `ratio = median(candidate) / median(reference)`, with a percentile bootstrap confidence
-  interval `[ci_low, ci_high]` (`stats.ratio_ci`, seeded with the run's seed).
 * The bound is a tolerance around 1× (TTFT 1.2× -> 20% slower; throughput 0.9 -> 10% lower),
-  decided by the same machinery as baselines (`check.decision.compare`, reference as the baseline):
-  `fail` when the one-sided Mann–Whitney U test is significant, the ratio is beyond the bound
-  and the interval is clearly on the worse side; `inconclusive` when the interval still reaches
-  past the bound; `pass` otherwise. Fewer than `min_samples` on either side: `inconclusive`.
+  decided by the same-job rule as head against base (`check.decision.compare`, the reference
+  as the side compared with): paired by round when both engines ran in the same rounds, else
+  a hierarchical bootstrap over worker processes; `pass` when the whole interval is within the
+  bound, `fail` when it is wholly beyond it (p < alpha), `inconclusive` otherwise. Fewer than
+  `min_samples` on either side: `inconclusive`. The evidence names the method and the smallest
+  change the comparison could detect.
 
 Output parity (`extra["parity"]`) gives one more verdict: `skipped` (reported, not gated)
 unless `check.min_parity` is set, then `pass` when the share of identical outputs reaches it.
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlxguard.check.decision import compare
+from mlxguard.check.decision import compare, fmt_pct
 from mlxguard.check.verdicts import Status, Verdict
 from mlxguard.config import CheckSettings
 from mlxguard.metrics import RATIO_METRICS, label, spec
@@ -51,8 +51,8 @@ def _ratio_verdict(
         note=f"vs {ref.engine}",
     )
     c = compare(
-        ref.metrics[metric].samples,
-        cand.metrics[metric].samples,
+        ref.metrics[metric],
+        cand.metrics[metric],
         direction=spec(metric).direction,
         tolerance=abs(bound - 1.0),
         alpha=settings.alpha,
@@ -67,14 +67,19 @@ def _ratio_verdict(
             cand, **base, status="inconclusive", evidence=f"{c.reason} (add --samples)"
         )
     shown = (
-        f"{label(metric)} {c.ratio:.2f}× the reference "
-        f"({settings.confidence:.0%} CI {c.ci_low:.2f}–{c.ci_high:.2f}, p={c.p_value:.2g})"
+        f"{label(metric)} {c.ratio:.2f}× the reference ({settings.confidence:.0%} CI "
+        f"{c.ci_low:.2f}–{c.ci_high:.2f}; {c.method}, p={c.p_value:.2g})"
     )
     evidence = {
         "pass": f"{shown} {op} {bound:g}×",
         "fail": f"{shown}, limit {op} {bound:g}×",
-        "inconclusive": f"{shown} vs the {bound:g}× limit: {c.note}; add --samples",
+        "inconclusive": f"{shown} vs the {bound:g}× limit: {c.note}; add rounds (--samples, "
+        "--until-decisive)",
     }[c.verdict]
+    if c.detectable is not None:
+        evidence += f"; detects changes ≥ {fmt_pct(c.detectable)}"
+    if c.caveat:
+        evidence += f" ({c.caveat})"
     return Verdict.on(
         cand,
         **base,
@@ -85,6 +90,7 @@ def _ratio_verdict(
         ci_low=c.ci_low,
         ci_high=c.ci_high,
         p_value=c.p_value,
+        detectable=c.detectable,
         evidence=evidence,
     )
 

@@ -35,7 +35,7 @@ def ratios(
         c, r = candidate.metrics.get(name), reference.metrics.get(name)
         if c is None or r is None:
             continue
-        ratio, lo, hi = ratio_ci(c.samples, r.samples, confidence=confidence, seed=seed)
+        ratio, lo, hi = ratio_ci(c, r, confidence=confidence, seed=seed)
         out[name] = {
             "ratio": ratio,
             "ci_low": lo,
