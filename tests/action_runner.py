@@ -4,7 +4,8 @@ It reads action.yml, evaluates the small part of the expression language the act
 (`inputs.*`, `steps.*.outputs.*`, `github.*`, `runner.*`, `env.*`, `==`, `!=`, `&&`, `||`,
 `!`, `always()`, `success()`, `failure()`), runs each step with `bash --noprofile --norc -eo
 pipefail` and a fresh `$GITHUB_OUTPUT`, and skips steps that `uses:` another action (listing
-them). An expression it cannot read fails the test instead of being guessed.
+those whose condition holds, i.e. that the runner would run). An expression it cannot read
+fails the test instead of being guessed. `until` stops before the step with that id.
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ def run_action(
     env: dict[str, str],
     workdir: Path,
     timeout_s: float = 600,
+    until: str | None = None,
 ) -> ActionResult:
     """Run the composite action in `action_dir` with `inputs`, in `workdir`, under `env`."""
     action = yaml.safe_load((action_dir / "action.yml").read_text(encoding="utf-8"))
@@ -169,14 +171,18 @@ def run_action(
     values.update(inputs)
     skipped: list[str] = []
     for i, step in enumerate(action["runs"]["steps"]):
+        if until is not None and step.get("id") == until:
+            break
         name = step.get("name") or step.get("id") or f"step {i}"
         result = StepResult(step.get("id"), name, "skipped")
         condition = str(step.get("if", "success()"))
         if not re.search(r"\b(always|success|failure|cancelled)\(\)", condition):
             condition = f"success() && ({condition})"
+        holds = _truthy(ev.evaluate(condition.removeprefix("${{").removesuffix("}}")))
         if "uses" in step:
-            skipped.append(step["uses"].split("@")[0])
-        elif _truthy(ev.evaluate(condition.removeprefix("${{").removesuffix("}}"))):
+            if holds:
+                skipped.append(step["uses"].split("@")[0])
+        elif holds:
             result = _run_step(step, ev, env, workdir, i, timeout_s)
             result.id, result.name = step.get("id"), name
         results.append(result)

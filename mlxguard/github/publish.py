@@ -52,6 +52,11 @@ def status_state(report: CheckReport, fail_on: str) -> str:
     return "failure" if report.exit_code(fail_on) else "success"
 
 
+def complete(results: Results) -> bool:
+    """Whether every planned suite ran to its end (only such a run may become a baseline)."""
+    return results.run.finished_at is not None and not results.run.incomplete_suites
+
+
 def description(report: CheckReport) -> str:
     """The headline, cut to the 140 characters a commit status allows."""
     text = " ".join(headline(report).split())
@@ -93,10 +98,9 @@ class Publisher:
         url = (
             self._remote(ctx, report, body) if self.options.comment or self.options.status else None
         )
-        set_outputs(
-            {"verdict": report.status, "exit-code": str(code), "comment-url": url or ""},
-            self.env,
-        )
+        outputs = {"verdict": report.status, "exit-code": str(code), "comment-url": url or ""}
+        outputs["complete"] = "true" if complete(results) else "false"
+        set_outputs(outputs, self.env)
         return code
 
     def _annotate(self, report: CheckReport) -> None:
