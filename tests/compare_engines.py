@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
 
 from mlxguard.engines.mlx_lm_engine import MlxLmEngine
 
@@ -18,12 +20,12 @@ class SlowEngine(MlxLmEngine):
     name = "slow-mlx-lm"
     delay_s = 0.05
 
-    def generate(
-        self, prompt: str, max_tokens: int, temperature: float, seed: int | None
-    ) -> Iterator[int]:
-        for token in super().generate(prompt, max_tokens, temperature, seed):
+    def stream(
+        self, prompt: str | list[int], max_tokens: int, temperature: float, seed: int | None
+    ) -> Iterator[Any]:
+        for response in super().stream(prompt, max_tokens, temperature, seed):
             time.sleep(self.delay_s)
-            yield token
+            yield response
 
 
 class OneTokenOff(MlxLmEngine):
@@ -32,8 +34,10 @@ class OneTokenOff(MlxLmEngine):
     name = "one-token-off"
     position = 2
 
-    def generate(
-        self, prompt: str, max_tokens: int, temperature: float, seed: int | None
-    ) -> Iterator[int]:
-        for i, token in enumerate(super().generate(prompt, max_tokens, temperature, seed)):
-            yield token + 1 if i == self.position else token
+    def stream(
+        self, prompt: str | list[int], max_tokens: int, temperature: float, seed: int | None
+    ) -> Iterator[Any]:
+        for i, response in enumerate(super().stream(prompt, max_tokens, temperature, seed)):
+            if i == self.position:
+                response = replace(response, token=response.token + 1)
+            yield response

@@ -9,9 +9,11 @@ The plugin protocol is small on purpose, and a plugin never imports mlxguard:
                      seed: int | None) -> Iterator[int | str]: ...
         def close(self) -> None: ...          # optional
 
-Optional hooks the runner uses when present: `tokenize(text) -> list[int]`,
-`peak_memory_mb() -> float | None`, `reset_peak_memory()`, `set_ignore_eos(bool)`,
-`info() -> dict` (versions and settings recorded in the results).
+Optional hooks the runner uses when present: `generate_ids(prompt_ids, max_tokens, temperature,
+seed)` (the prompt as the token ids mlxguard built, used instead of `generate`),
+`tokenize(text) -> list[int]`, `last_prompt_tokens` / `last_usage` (what the engine reports it
+processed for the last request), `peak_memory_mb() -> float | None`, `reset_peak_memory()`,
+`set_ignore_eos(bool)`, `info() -> dict` (versions and settings recorded in the results).
 """
 
 from __future__ import annotations

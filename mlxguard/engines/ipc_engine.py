@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -307,11 +307,36 @@ class IpcEngine:
     def generate(
         self, prompt: str, max_tokens: int, temperature: float, seed: int | None
     ) -> Iterator[int | str]:
-        params = {"prompt": prompt, "max_tokens": max_tokens, "temperature": temperature}
+        return self._generate({"prompt": prompt}, max_tokens, temperature, seed)
+
+    @property
+    def generate_ids(self) -> Callable[..., Iterator[int | str]] | None:
+        """`generate` on token ids, when the worker's engine takes them (else None: text only).
+
+        A property, so the runner sees no `generate_ids` hook for an engine that has none.
+        """
+        engine = self.loaded.get("engine") or {}
+        return self._generate_ids if engine.get("takes_ids", True) else None
+
+    def _generate_ids(
+        self, prompt_ids: list[int], max_tokens: int, temperature: float, seed: int | None
+    ) -> Iterator[int | str]:
+        return self._generate({"prompt_ids": prompt_ids}, max_tokens, temperature, seed)
+
+    def _generate(
+        self, prompt: dict[str, Any], max_tokens: int, temperature: float, seed: int | None
+    ) -> Iterator[int | str]:
+        params = {**prompt, "max_tokens": max_tokens, "temperature": temperature}
         if seed is not None:
             params["seed"] = seed
+        self.last_stats = None
         sid = self.request("generate", params)["stream_id"]
         return self._stream(sid)
+
+    @property
+    def last_prompt_tokens(self) -> int | None:
+        """The prompt length the worker reported for the last request (its `stats`)."""
+        return self.last_stats.get("prompt_tokens") if self.last_stats else None
 
     def _stream(self, sid: int) -> Iterator[int | str]:
         recv, wait, finished = self._recv, self.timeout_s, False

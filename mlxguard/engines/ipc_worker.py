@@ -164,6 +164,7 @@ class Worker:
                 "spec": self.spec,
                 "name": str(engine.name),
                 "info": info() if callable(info) else {},
+                "takes_ids": takes_ids(engine),
             },
             "versions": _versions(self.spec),
             "pid": os.getpid(),
@@ -178,7 +179,7 @@ class Worker:
 
     def generate(self, msg_id: Any, params: dict[str, Any]) -> object:
         engine = self._model()
-        prompt = _param(params, "prompt", str, _REQUIRED)
+        prompt = _prompt(engine, params)
         max_tokens = _at_least(_param(params, "max_tokens", int, _REQUIRED), "max_tokens", 1)
         temperature = _param(params, "temperature", (int, float), 0.0)
         temperature = float(_at_least(temperature, "temperature", 0.0))
@@ -217,7 +218,7 @@ class Worker:
             send(p.notification(p.EVENT, {"stream_id": sid, "event": "error", "message": message}))
             return _SENT
         elapsed_ms = (time.perf_counter_ns() - t0) / 1e6
-        send(p.notification(p.STATS, _stats(sid, engine, count, last, elapsed_ms)))
+        send(p.notification(p.STATS, _stats(sid, engine, prompt, count, last, elapsed_ms)))
         send(p.notification(p.EVENT, {"stream_id": sid, "event": "completed", "message": ""}))
         return _SENT
 
@@ -245,30 +246,70 @@ def _new_engine(spec: str, ignore_eos: bool, prefill_step_size: int) -> Any:
     return engine
 
 
+def takes_ids(engine: Any) -> bool:
+    """Whether the engine takes the prompt as token ids (mlx-lm's `stream`, `generate_ids`)."""
+    return callable(getattr(engine, "stream", None)) or callable(
+        getattr(engine, "generate_ids", None)
+    )
+
+
+def _prompt(engine: Any, params: dict[str, Any]) -> str | list[int]:
+    """The prompt: `prompt_ids` (token ids, used as given) or `prompt` (text)."""
+    ids = _param(params, "prompt_ids", list, None)
+    if ids is None:
+        return _param(params, "prompt", str, _REQUIRED)
+    if "prompt" in params:
+        raise RequestError(p.INVALID_PARAMS, "send 'prompt' or 'prompt_ids', not both")
+    if not ids or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids):
+        raise RequestError(p.INVALID_PARAMS, "param 'prompt_ids' must be token ids (ints >= 0)")
+    if not takes_ids(engine):
+        raise RequestError(p.INVALID_PARAMS, "this engine takes text: send 'prompt'")
+    return ids
+
+
 def _steps(
-    engine: Any, prompt: str, max_tokens: int, temperature: float, seed: int | None
+    engine: Any, prompt: str | list[int], max_tokens: int, temperature: float, seed: int | None
 ) -> Iterator[tuple[int | None, str, Any]]:
     """(token id, text, mlx-lm's response or None) for each token, as soon as it exists.
 
     mlx-lm's own `stream` also gives each token's text and mlx-lm's rates; any other engine's
-    `generate` yields token ids or text.
+    `generate` (or `generate_ids`, for token ids) yields token ids or text.
     """
     stream = getattr(engine, "stream", None)
     if callable(stream):
         for r in stream(prompt, max_tokens, temperature, seed):
             yield r.token, r.text, r
         return
-    for item in engine.generate(prompt, max_tokens, temperature, seed):
+    if isinstance(prompt, list):
+        items = engine.generate_ids(prompt, max_tokens, temperature, seed)
+    else:
+        items = engine.generate(prompt, max_tokens, temperature, seed)
+    for item in items:
         yield (item, "", None) if isinstance(item, int) else (None, str(item), None)
 
 
-def _stats(sid: int, engine: Any, count: int, last: Any, elapsed_ms: float) -> dict[str, Any]:
+def _prompt_tokens(engine: Any, last: Any, prompt: str | list[int]) -> int | None:
+    """The prompt length the engine reports it received, else the number of ids it was fed."""
+    usage = getattr(engine, "last_usage", None)
+    for count in (
+        getattr(last, "prompt_tokens", None),
+        getattr(engine, "last_prompt_tokens", None),
+        usage.get("prompt_tokens") if isinstance(usage, dict) else None,
+    ):
+        if isinstance(count, int) and not isinstance(count, bool):
+            return count
+    return len(prompt) if isinstance(prompt, list) else None
+
+
+def _stats(
+    sid: int, engine: Any, prompt: str | list[int], count: int, last: Any, elapsed_ms: float
+) -> dict[str, Any]:
     """The worker's view of a stream; rates only where the engine measured them (mlx-lm)."""
     peak = getattr(engine, "peak_memory_mb", None)
     usage = getattr(engine, "last_usage", None)
     return {
         "stream_id": sid,
-        "prompt_tokens": last.prompt_tokens if last else None,
+        "prompt_tokens": _prompt_tokens(engine, last, prompt),
         "generation_tokens": last.generation_tokens if last else count,
         "prompt_tps": last.prompt_tps if last else None,
         "generation_tps": last.generation_tps if last else None,

@@ -37,20 +37,31 @@ class MlxEngineEngine(MlxPeakMemory):
     """`mlx_engine.load_model` + `create_generator` on token ids, one request at a time.
 
     The sequential model kit is used (`max_seq_nums=1`): one request at a time, like the other
-    engines, and no batching scheduler in the timed path. EOS is ignored by default, as in the
-    mlx-lm engine, so every trial does identical work.
+    engines, and no batching scheduler or on-disk prompt cache in the timed path. EOS is ignored
+    by default, as in the mlx-lm engine, so every trial does identical work. The kit's
+    cross-request prompt cache is emptied after each request (`keep_prompt_cache=False`), so
+    no trial reuses a previous one's prefix (not even the BOS token all prompts share).
     """
 
     name = "mlx-engine"
 
-    def __init__(self, ignore_eos: bool = True, max_kv_size: int | None = None) -> None:
+    def __init__(
+        self,
+        ignore_eos: bool = True,
+        max_kv_size: int | None = None,
+        keep_prompt_cache: bool = False,
+    ) -> None:
         import mlx_engine
+        from mlx_engine.utils.prompt_progress_reporter import PromptProgressReporter
 
         # The import takes seconds; the runner times construction with load(), so it counts in
         # cold load_ms exactly as importing mlx_lm does for the mlx-lm engine.
         self._api = mlx_engine
+        self._reporter_base = PromptProgressReporter
         self.ignore_eos = ignore_eos
         self.max_kv_size = max_kv_size
+        self.keep_prompt_cache = keep_prompt_cache
+        self.last_usage: dict[str, int] | None = None
         self._kit: Any = None
 
     def load(self, model: str) -> None:
@@ -61,33 +72,95 @@ class MlxEngineEngine(MlxPeakMemory):
             tokenizer.eos_token_ids = set()
 
     def tokenize(self, text: str) -> list[int]:
+        """mlx_engine's own tokenization of text: no special tokens (no BOS)."""
         return list(self._api.tokenize(self._kit, text))
 
     def generate(
         self, prompt: str, max_tokens: int, temperature: float, seed: int | None
     ) -> Iterator[int]:
-        """Yield each token id; tokens the engine holds back (partial UTF-8) arrive together."""
+        """`generate_ids` on mlx_engine's own tokenization of the text."""
+        return self.generate_ids(self.tokenize(prompt), max_tokens, temperature, seed)
+
+    def generate_ids(
+        self, prompt_ids: list[int], max_tokens: int, temperature: float, seed: int | None
+    ) -> Iterator[int]:
+        """Yield each token id; tokens the engine holds back (partial UTF-8) arrive together.
+
+        Sets `last_usage` to the prompt length and cached tokens mlx_engine reports.
+        """
         if self._kit is None:
             raise RuntimeError("generate() before load()")
+        self.last_usage = None
         results = self._api.create_generator(
             self._kit,
-            self.tokenize(prompt),
+            prompt_ids,
             max_tokens=max_tokens,
             temp=temperature,
             seed=seed,
             request_id=uuid.uuid4().hex,
+            prompt_progress_reporter=self._reporter(),
         )
-        for result in results:
-            for token in result.tokens:
-                yield token.id
-            stop = result.stop_condition
-            if stop is not None and stop.stop_reason == "user_cancelled":
-                raise RuntimeError("mlx_engine cancelled the generation")
+        try:
+            for result in results:
+                for token in result.tokens:
+                    yield token.id
+                stop = result.stop_condition
+                if stop is not None and stop.stop_reason == "user_cancelled":
+                    raise RuntimeError("mlx_engine cancelled the generation")
+        finally:
+            if not self.keep_prompt_cache:
+                _empty_prompt_cache(self._kit)
+
+    def _reporter(self) -> Any:
+        """A prompt progress reporter that keeps mlx_engine's counts in `last_usage`."""
+        engine = self
+
+        class Counts(self._reporter_base):  # type: ignore[misc,name-defined]
+            def begin(
+                self,
+                is_draft: bool,
+                cached_tokens: int,
+                total_prompt_tokens: int,
+                prefill_tokens_processed: int,
+            ) -> bool:
+                if not is_draft:
+                    engine.last_usage = {
+                        "prompt_tokens": total_prompt_tokens,
+                        "cached_tokens": cached_tokens,
+                    }
+                return True
+
+            def update(self, is_draft: bool, prefill_tokens_processed: int) -> bool:
+                return True
+
+            def finish(self, is_draft: bool, prefill_tokens_processed: int | None = None) -> bool:
+                return True
+
+        return Counts()
 
     def info(self) -> dict[str, Any]:
-        return {"ignore_eos": self.ignore_eos, "max_kv_size": self.max_kv_size}
+        return {
+            "ignore_eos": self.ignore_eos,
+            "max_kv_size": self.max_kv_size,
+            "keep_prompt_cache": self.keep_prompt_cache,
+        }
 
     def close(self) -> None:
         if self._kit is not None:
             self._api.unload(self._kit)
             self._kit = None
+
+
+def _empty_prompt_cache(kit: Any) -> None:
+    """Forget every cached prefix of the sequential kit's `CacheWrapper` (mlx-engine 08f0c07).
+
+    mlx_engine has no public call for this. If its internals change, nothing is emptied and the
+    `cached_tokens` it reports (recorded in the results) show any reuse.
+    """
+    cache = getattr(kit, "cache_wrapper", None)
+    make_history = getattr(cache, "_make_history", None)
+    make_cache = getattr(cache, "_make_cache", None)
+    if callable(make_history) and callable(make_cache):
+        cache._history = make_history()  # type: ignore[union-attr]
+        cache._live_tokens = None  # type: ignore[union-attr]
+        cache._live_cache = make_cache()  # type: ignore[union-attr]

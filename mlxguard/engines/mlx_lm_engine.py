@@ -19,6 +19,7 @@ class MlxLmEngine(MlxPeakMemory):
         self._model: Any = None
         self._tokenizer: Any = None
         self._eos: set[int] = set()
+        self.last_prompt_tokens: int | None = None
 
     def load(self, model: str) -> None:
         from mlx_lm import load
@@ -41,10 +42,21 @@ class MlxLmEngine(MlxPeakMemory):
         for response in self.stream(prompt, max_tokens, temperature, seed):
             yield response.token
 
+    def generate_ids(
+        self, prompt_ids: list[int], max_tokens: int, temperature: float, seed: int | None
+    ) -> Iterator[int]:
+        """`generate` on the prompt's token ids, used as given (no BOS added)."""
+        for response in self.stream(prompt_ids, max_tokens, temperature, seed):
+            yield response.token
+
     def stream(
-        self, prompt: str, max_tokens: int, temperature: float, seed: int | None
+        self, prompt: str | list[int], max_tokens: int, temperature: float, seed: int | None
     ) -> Iterator[Any]:
-        """mlx-lm's `GenerationResponse`s (token, text segment, timings), one per token."""
+        """mlx-lm's `GenerationResponse`s (token, text segment, timings), one per token.
+
+        Text is encoded by mlx-lm (BOS added); token ids are used as they are. Sets
+        `last_prompt_tokens` to the prompt length mlx-lm reports.
+        """
         import mlx.core as mx
         from mlx_lm import stream_generate
         from mlx_lm.sample_utils import make_sampler
@@ -54,14 +66,17 @@ class MlxLmEngine(MlxPeakMemory):
         if seed is not None:
             mx.random.seed(seed)
         sampler = make_sampler(temp=temperature)
-        yield from stream_generate(
+        self.last_prompt_tokens = None
+        for response in stream_generate(
             self._model,
             self._tokenizer,
             prompt,
             max_tokens=max_tokens,
             sampler=sampler,
             prefill_step_size=self.prefill_step_size,
-        )
+        ):
+            self.last_prompt_tokens = response.prompt_tokens
+            yield response
 
     def info(self) -> dict[str, Any]:
         return {"ignore_eos": self.ignore_eos, "prefill_step_size": self.prefill_step_size}

@@ -63,6 +63,12 @@ def run_fresh(spec: str, model_dir: str, request: Request, *, codec: str = "msgp
         return Generation(error=f"fresh process sent an unreadable record: {e}")
 
 
+def _request(fields: dict[str, Any]) -> Request:
+    """The request as the parent sent it (JSON has lists where the request has tuples)."""
+    ids = fields.get("prompt_ids")
+    return Request(**{**fields, "prompt_ids": None if ids is None else tuple(ids)})
+
+
 def _trial(job: dict[str, Any]) -> Generation:
     from mlxguard.engines import check_engine, configured_engine
 
@@ -74,7 +80,7 @@ def _trial(job: dict[str, Any]) -> Generation:
         return check_engine(configured_engine(spec, codec)(), spec)
 
     try:
-        return cold_generate(new_engine, job["model_dir"], Request(**job["request"]))
+        return cold_generate(new_engine, job["model_dir"], _request(job["request"]))
     except UsageError as e:  # in the child this is a failed trial; the parent reports it
         return Generation(error=f"load failed: {describe_error(e)}")
 

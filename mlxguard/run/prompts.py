@@ -1,7 +1,8 @@
 """Prompts of an exact token count, seeded, and different for every trial.
 
 A different prompt per trial keeps prompt caches (in servers and engines) from faking a fast
-TTFT; the exact length keeps every trial's prefill work identical.
+TTFT; the exact length keeps every trial's prefill work identical. The token ids are built once
+here, so every engine that accepts ids gets the very same ones (BOS included).
 """
 
 from __future__ import annotations
@@ -60,10 +61,14 @@ _WORDS = [
 
 @dataclass(frozen=True)
 class Prompt:
-    """A prompt and its token count under the model's tokenizer (None when not measurable)."""
+    """A prompt, its token count and its token ids under the model's tokenizer.
+
+    `tokens` and `ids` are None when the tokenizer could not be loaded (plain words then).
+    """
 
     text: str
     tokens: int | None
+    ids: tuple[int, ...] | None = None
 
 
 class PromptFactory:
@@ -108,7 +113,7 @@ def _exact(tok: Any, n_tokens: int, rng: random.Random) -> Prompt:
     for _ in range(8):
         got = encode(text)
         if len(got) == n_tokens:
-            return Prompt(text, n_tokens)
+            return Prompt(text, n_tokens, tuple(got))
         body = [t for t in got if t not in special]
         if len(got) > n_tokens:
             body = body[: len(body) - (len(got) - n_tokens)]
@@ -120,4 +125,5 @@ def _exact(tok: Any, n_tokens: int, rng: random.Random) -> Prompt:
                 ]
             )
         text = tok.decode(body)
-    return Prompt(text, len(encode(text)))
+    got = encode(text)
+    return Prompt(text, len(got), tuple(got))

@@ -59,24 +59,26 @@ class _Cell:
     warmups: list[Generation] = field(default_factory=list)
 
 
-def _request(prompt: str, trial: Trial, settings: RunSettings) -> Request:
+def _request(prompt: Prompt, trial: Trial, settings: RunSettings) -> Request:
     sc = trial.scenario
-    return Request(prompt, sc.max_tokens, settings.temperature, settings.seed, sc.streaming)
+    return Request(
+        prompt.text,
+        sc.max_tokens,
+        settings.temperature,
+        settings.seed,
+        sc.streaming,
+        prompt_ids=prompt.ids,
+        prompt_tokens=prompt.tokens,
+    )
 
 
-def _run_cold(
-    slot: EngineSlot, prompt: str, prompt_tokens: int | None, trial: Trial, settings: RunSettings
-) -> Generation:
-    request = _request(prompt, trial, settings)
-    if trial.scenario.fresh_process:
+def _run_cold(slot: EngineSlot, request: Request, fresh: bool, settings: RunSettings) -> Generation:
+    if fresh:
         from mlxguard.run.fresh_process import run_fresh
 
         spec = settings.specs.get(slot.label, slot.label)
-        rec = run_fresh(spec, slot.model_dir, request, codec=settings.codec)
-    else:
-        rec = cold_generate(slot.new, slot.model_dir, request)
-    rec.prompt_tokens = prompt_tokens
-    return rec
+        return run_fresh(spec, slot.model_dir, request, codec=settings.codec)
+    return cold_generate(slot.new, slot.model_dir, request)
 
 
 def run_trials(
@@ -131,15 +133,15 @@ def run_trials(
             prompt = prompt_for(trial)
             slot = slot_of(trial.engine, 0 if trial.scenario.cold else trial.process)
             if trial.scenario.cold:
-                rec = _run_cold(slot, prompt.text, prompt.tokens, trial, settings)
+                request = _request(prompt, trial, settings)
+                rec = _run_cold(slot, request, trial.scenario.fresh_process, settings)
             else:
                 engine = slot.get_warm()
                 if engine is None:
                     rec = Generation(error=slot.load_error)
                 else:
                     slot.requests += 1
-                    rec = generate(engine, _request(prompt.text, trial, settings))
-                    rec.prompt_tokens = prompt.tokens
+                    rec = generate(engine, _request(prompt, trial, settings))
             cell = cells[(trial.scenario, trial.engine)]
             if trial.warmup:
                 cell.warmups.append(rec)

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import Literal
 
 from mlxguard.engines import Engine
 from mlxguard.errors import UsageError
+
+# Where a record's prompt length comes from, most trustworthy first: the engine's own count
+# (`last_usage` or `last_prompt_tokens`), the ids it was fed, its `tokenize` hook applied to the
+# text it was fed, or only the count the prompt was built with (unverified).
+PromptSource = Literal["engine", "ids", "tokenize", "built"]
 
 
 @dataclass
@@ -24,7 +30,9 @@ class Generation:
     stamps_ns: list[int] = field(default_factory=list)
     tokens: list[int | str] = field(default_factory=list)
     streaming: bool = True
+    # The prompt length the engine received (not the one asked for), and where it comes from.
     prompt_tokens: int | None = None
+    prompt_source: PromptSource | None = None
     load_ns: int | None = None
     peak_memory_mb: float | None = None
     error: str | None = None
@@ -39,11 +47,6 @@ class Generation:
     def output_tokens(self) -> int:
         """Tokens generated: the server's count when given (a chunk may carry several)."""
         return (self.usage or {}).get("completion_tokens") or len(self.tokens)
-
-    @property
-    def input_tokens(self) -> int | None:
-        """Prompt tokens: the server's count when given (it includes nonce and chat template)."""
-        return (self.usage or {}).get("prompt_tokens") or self.prompt_tokens
 
 
 def describe_error(exc: BaseException) -> str:
@@ -71,28 +74,69 @@ def timed_load(new_engine: Callable[[], Engine], model: str) -> tuple[Engine, in
 
 @dataclass(frozen=True)
 class Request:
-    """One request to an engine: the prompt and how to sample the answer."""
+    """One request to an engine: the prompt and how to sample the answer.
+
+    `prompt_ids` are the prompt's token ids as built (BOS included), given to engines that take
+    ids; `prompt_tokens` is the length the prompt was built with. Both None when unknown.
+    """
 
     prompt: str
     max_tokens: int
     temperature: float = 0.0
     seed: int | None = None
     streaming: bool = True  # False: the caller sees the whole answer at once
+    prompt_ids: tuple[int, ...] | None = None
+    prompt_tokens: int | None = None
+
+
+def _send(engine: Engine, request: Request) -> tuple[Iterator[int | str], bool]:
+    """Start the request: token ids to engines that take them, else text. True if ids."""
+    by_ids = getattr(engine, "generate_ids", None)
+    sampling = (request.max_tokens, request.temperature, request.seed)
+    if request.prompt_ids is not None and callable(by_ids):
+        return by_ids(list(request.prompt_ids), *sampling), True
+    return engine.generate(request.prompt, *sampling), False
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def received_prompt(
+    engine: Engine, request: Request, fed_ids: bool, usage: dict[str, int] | None
+) -> tuple[int | None, PromptSource | None]:
+    """The prompt length the engine received, and where that figure comes from."""
+    reported = _int((usage or {}).get("prompt_tokens"))
+    if reported is None:
+        reported = _int(getattr(engine, "last_prompt_tokens", None))
+    if reported is not None:
+        return reported, "engine"
+    if fed_ids and request.prompt_ids is not None:
+        return len(request.prompt_ids), "ids"
+    tokenize = getattr(engine, "tokenize", None)
+    if callable(tokenize):
+        with suppress(Exception):  # a count we cannot get is "built", not a failed trial
+            return len(tokenize(request.prompt)), "tokenize"
+    built = request.prompt_tokens
+    return built, None if built is None else "built"
 
 
 def generate(engine: Engine, request: Request) -> Generation:
-    """Run one request and time it. Engine exceptions are recorded, never raised."""
+    """Run one request and time it. Engine exceptions are recorded, never raised.
+
+    An engine with a `generate_ids` hook gets the prompt's token ids, others its text; the
+    record keeps the prompt length the engine received (`received_prompt`).
+    """
     rec = Generation(streaming=request.streaming)
     reset = getattr(engine, "reset_peak_memory", None)
     if callable(reset):
         reset()
     clock = time.perf_counter_ns
     stamps, tokens = rec.stamps_ns, rec.tokens
+    fed_ids = False
     try:
         rec.t_sent_ns = clock()
-        stream = engine.generate(
-            request.prompt, request.max_tokens, request.temperature, request.seed
-        )
+        stream, fed_ids = _send(engine, request)
         if request.streaming:
             for token in stream:
                 stamps.append(clock())
@@ -108,6 +152,8 @@ def generate(engine: Engine, request: Request) -> Generation:
     usage = getattr(engine, "last_usage", None)
     if usage:
         rec.usage = dict(usage)
+    if rec.ok:
+        rec.prompt_tokens, rec.prompt_source = received_prompt(engine, request, fed_ids, rec.usage)
     peak = getattr(engine, "peak_memory_mb", None)
     if callable(peak):
         rec.peak_memory_mb = peak()
@@ -156,7 +202,7 @@ def metrics_of(rec: Generation) -> dict[str, list[float]]:
         out["throughput_tps"] = [n / ((last - t0) / 1e9)]
     if rec.load_ns is not None:
         out["load_ms"] = [rec.load_ns / 1e6]
-    prompt_tokens = rec.input_tokens
+    prompt_tokens = rec.prompt_tokens
     if prompt_tokens is not None:
         out["prompt_tokens"] = [float(prompt_tokens)]
     if rec.peak_memory_mb is not None:

@@ -91,6 +91,20 @@ def test_errors_are_answers_and_the_worker_lives_on(ipc_engine):
     assert e.request("echo", {"payload": [1, "two"]}) == {"payload": [1, "two"]}
 
 
+def test_generate_takes_text_or_token_ids_not_both(ipc_engine, tiny_model):
+    e = ipc_engine()
+    e.load(str(tiny_model))
+    for params, message in (
+        ({"prompt": "x", "prompt_ids": [1]}, "not both"),
+        ({"prompt_ids": [1, True]}, "must be token ids"),
+        ({"prompt_ids": []}, "must be token ids"),
+    ):
+        with pytest.raises(IpcError, match=message) as err:
+            e.request("generate", {**params, "max_tokens": 1})
+        assert err.value.code == p.INVALID_PARAMS
+    assert list(e.generate_ids([2046, 17, 912], 2, 0.0, 0)) and e.last_prompt_tokens == 3
+
+
 def test_load_failure_is_a_clear_error_not_a_hang(ipc_engine, tmp_path):
     e = ipc_engine(load_timeout_s=60)
     with pytest.raises(IpcError, match="is not a directory") as err:

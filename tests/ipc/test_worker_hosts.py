@@ -40,7 +40,10 @@ def test_a_plugin_from_the_working_directory_with_extra_environment(
     e.load(str(tiny_model))
     assert list(e.generate("any prompt", 3, 0.0, None)) == ["zz", "zz", "zz"]
     assert e.last_stats["generation_tokens"] == 3 and e.last_stats["generation_tps"] is None
-    assert e.info()["engine"] == {"spec": "words_plugin:Words", "name": "words", "info": {}}
+    assert e.info()["engine"] == {
+        "spec": "words_plugin:Words", "name": "words", "info": {}, "takes_ids": False
+    }  # fmt: skip
+    assert e.generate_ids is None  # a text engine: the runner sends it text
 
 
 def test_a_spec_the_worker_cannot_import_is_a_load_error_naming_it(ipc_engine, tiny_model):

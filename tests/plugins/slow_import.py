@@ -6,24 +6,17 @@ Cold `load_ms` must include both (the engine's libraries and construction are lo
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+
+from .prompts import IdsEcho
 
 IMPORT_S = 0.3
 time.sleep(IMPORT_S)  # a heavy library import, as `import mlx_engine` is
 
 
-class SlowImport:
-    """Streams the prompt's first words back."""
+class SlowImport(IdsEcho):
+    """Streams the prompt back; its module took IMPORT_S to import."""
 
     name = "slow-import"
-
-    def load(self, model: str) -> None:
-        self.model = model
-
-    def generate(
-        self, prompt: str, max_tokens: int, temperature: float, seed: int | None
-    ) -> Iterator[str]:
-        yield from prompt.split()[:max_tokens]
 
 
 class SlowStart(SlowImport):

@@ -8,6 +8,7 @@ from mlxguard.engines import resolve_engine
 from mlxguard.run.fresh_process import run_fresh
 from mlxguard.run.plan import Scenario
 from mlxguard.run.progress import Progress
+from mlxguard.run.prompts import PromptFactory
 from mlxguard.run.runner import RunSettings, run_trials
 from mlxguard.run.timing import Request, cold_generate
 
@@ -42,3 +43,11 @@ def test_warm_engine_load_includes_constructing_the_engine(tiny_model: Path) -> 
     )
     assert bench.successes == 1
     assert bench.extra["engine_load_ms"] >= SLOW_START_NS / 1e6
+
+
+def test_a_fresh_process_gets_the_prompt_ids_too(tiny_model: Path) -> None:
+    prompt = PromptFactory(tiny_model, seed=0).make(16, "fresh")
+    assert prompt.ids is not None
+    request = Request(prompt.text, 16, prompt_ids=prompt.ids, prompt_tokens=prompt.tokens)
+    rec = run_fresh("tests.plugins.prompts:IdsEcho", str(tiny_model), request)
+    assert rec.tokens == list(prompt.ids) and (rec.prompt_tokens, rec.prompt_source) == (16, "ids")

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from mlxguard.engines import resolve_engine
 from mlxguard.run.plan import Scenario, make_plan
-from mlxguard.run.prompts import PromptFactory
-from mlxguard.run.timing import Generation, metrics_of
+from mlxguard.run.prompts import Prompt, PromptFactory
+from mlxguard.run.timing import Generation, Request, close_quietly, generate, metrics_of
 
 MS = 1_000_000
 
@@ -82,3 +83,49 @@ def test_prompts_have_the_exact_token_count(tiny_model: Path, n: int) -> None:
 def test_prompts_without_a_tokenizer_are_words(tmp_path: Path) -> None:
     p = PromptFactory(tmp_path, seed=0).make(12, 0)
     assert p.tokens is None and len(p.text.split()) == 12
+
+
+# --- the prompt each engine receives --------------------------------------------------------
+
+
+def _request(prompt: Prompt, max_tokens: int) -> Request:
+    return Request(
+        prompt.text, max_tokens, seed=0, prompt_ids=prompt.ids, prompt_tokens=prompt.tokens
+    )
+
+
+def _prompt(model: Path) -> Prompt:
+    prompt = PromptFactory(model, seed=0).make(16, "received")
+    assert prompt.ids is not None and len(prompt.ids) == prompt.tokens == 16
+    return prompt
+
+
+def test_engines_that_take_ids_get_the_prompt_builders_ids(tiny_model: Path) -> None:
+    prompt = _prompt(tiny_model)
+    engine = resolve_engine("tests.plugins.prompts:IdsEcho")()
+    rec = generate(engine, _request(prompt, 16))
+    assert rec.tokens == list(prompt.ids)  # BOS included, nothing re-tokenized
+    assert (rec.prompt_tokens, rec.prompt_source) == (16, "ids")
+
+
+@pytest.mark.parametrize("spec", ["mlx-lm", "ipc"])
+def test_mlx_engines_report_the_prompt_length_they_processed(spec: str, tiny_model: Path) -> None:
+    prompt = _prompt(tiny_model)
+    engine = resolve_engine(spec)()
+    engine.load(str(tiny_model))
+    try:
+        by_ids = generate(engine, _request(prompt, 4))
+        by_text = generate(engine, Request(prompt.text, 4, seed=0))
+    finally:
+        close_quietly(engine)
+    assert (by_ids.prompt_tokens, by_ids.prompt_source) == (16, "engine")
+    assert by_ids.tokens == by_text.tokens  # the ids are exactly what mlx-lm makes of the text
+
+
+def test_a_text_engine_is_verified_with_its_own_tokenizer(tiny_model: Path) -> None:
+    prompt = _prompt(tiny_model)
+    engine = resolve_engine("tests.plugins.prompts:NoBos")()
+    engine.load(str(tiny_model))
+    rec = generate(engine, _request(prompt, 2))
+    assert (rec.prompt_tokens, rec.prompt_source) == (15, "tokenize")  # one short: no BOS
+    assert metrics_of(rec)["prompt_tokens"] == [15.0]
