@@ -17,6 +17,8 @@ Switches (attributes of `GitHubServer`):
 - `login`, `user_type`: the token's identity, the author of the comments it writes;
   `installation_token`: `GET /user` gets 403 "Resource not accessible by integration", as the
   Actions `GITHUB_TOKEN` does.
+- `race(n)`: the next `n` listings of comments are held until all `n` have arrived, each
+  answered with the list as it was on arrival, so `n` jobs all see no comment and all create one.
 - `seed_comments(...)`: many existing comments, served in pages with real `Link` headers.
 
 Every violation of the description is recorded in `violations` (and answered 400/401/422), so
@@ -106,6 +108,8 @@ class GitHubServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.closing = threading.Event()  # ends trickling and never-answering handlers
+        self._race: threading.Barrier | None = None
+        self._race_left = 0
 
     def __enter__(self) -> GitHubServer:
         self.thread.start()
@@ -156,6 +160,16 @@ class GitHubServer:
         for i in range(count):
             body = (marked or {}).get(i, f"comment {i}")
             self.new_comment(issue, body, user)
+
+    def race(self, n: int) -> None:
+        self._race, self._race_left = threading.Barrier(n), n
+
+    def _join_race(self) -> None:
+        with self.lock:
+            joining = self._race_left > 0
+            self._race_left -= joining
+        if joining and self._race is not None:
+            self._race.wait(timeout=30)
 
     def calls(self, operation: str) -> list[Request]:
         return [r for r in self.requests if r.operation == operation]
@@ -249,6 +263,8 @@ def _handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
                 status, out, headers = self._apply(op.id, params, query, body)
                 if mode == "after":
                     return self._send(502, {"message": "Bad Gateway"})
+            if op.id == "issues/list-comments":
+                server._join_race()  # answered with the list as it was on arrival
             self._send(status, out, headers)
 
         def _check(self, op, params, query, body, raw) -> tuple[int, str] | None:
