@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from mlxguard.defaults import SEED_MAX
 from mlxguard.errors import UsageError, first_problem
 from mlxguard.fsutil import read_input
-from mlxguard.stats import SUMMARY_FIELDS
+from mlxguard.metrics import SUMMARY_FIELDS
 
 CONFIG_FILES = ("mlxguard.toml", "pyproject.toml")
 

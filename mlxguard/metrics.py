@@ -12,6 +12,9 @@ from typing import Literal
 
 Direction = Literal["lower", "higher", "none"]
 
+# The statistics every metric's summary holds (percentiles by linear interpolation).
+SUMMARY_FIELDS = ("n", "mean", "median", "p50", "p90", "p95", "p99", "min", "max", "stddev")
+
 
 @dataclass(frozen=True)
 class MetricSpec:

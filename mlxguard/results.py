@@ -101,6 +101,13 @@ class Metric(Frozen):
             rounds=None if rounds is None else list(rounds),
         )
 
+    def percentile(self, q: float) -> float | None:
+        """A percentile of the samples the summary does not hold (e.g. p5), computed here so
+        that reports only format."""
+        from mlxguard.stats import percentile
+
+        return percentile(self.samples, q)
+
 
 class EngineEnvironment(Frozen):
     """What an engine (or the worker process hosting it) reports about itself."""

@@ -21,6 +21,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from mlxguard.metrics import SUMMARY_FIELDS
+
 __all__ = [
     "MIN_PAIRED_ROUNDS",
     "MODIFIED_Z_THRESHOLD",
@@ -43,7 +45,6 @@ __all__ = [
     "widened",
 ]
 
-SUMMARY_FIELDS = ("n", "mean", "median", "p50", "p90", "p95", "p99", "min", "max", "stddev")
 
 # Iglewicz & Hoaglin (1993), "How to Detect and Handle Outliers", ASQC Quality Press, p. 11:
 # 0.6745 is the 0.75 quantile of the standard normal, so 0.6745 * (x - median) / MAD is a

@@ -226,14 +226,16 @@ def run(
 
     from mlxguard.run.session import execute
     from mlxguard.run.workers import Workers
+    from mlxguard.suites import suite_runner
 
     # With --until-decisive the warm engines stay open after the suites, for the added rounds.
     with Workers() as workers:
         kept = workers if until_decisive else None
-        results = execute(cfg, suites, output, quiet=quiet, command=sys.argv[1:], workers=kept)
+        runners = {name: suite_runner(name) for name in suites}
+        results = execute(cfg, runners, output, quiet=quiet, command=sys.argv[1:], workers=kept)
         if until_decisive:
             from mlxguard.check.evaluate import undecided
-            from mlxguard.run.adaptive import run_until_decisive
+            from mlxguard.suites.adaptive import run_until_decisive
 
             def still_open(r: Any) -> set[tuple[str, str, str]]:
                 return undecided(r, cfg, baselines, allow_cross_machine)

@@ -2,7 +2,7 @@
 
 Shape from https://bencher.dev/docs/reference/bencher-metric-format (schema
 https://bencher.dev/bmf.json). The value is the median; the bounds are the 5th and 95th
-percentiles of the raw samples (p5 is not in the summary, so it is computed here).
+percentiles of the raw samples (p5 is not in the summary: the results model computes it).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import json
 
 from mlxguard.reports import ExportOptions, benchmark_name
 from mlxguard.results import Results
-from mlxguard.stats import percentile
 
 
 def measure_slug(metric: str) -> str:
@@ -29,8 +28,8 @@ def render(results: Results, options: ExportOptions) -> str:
                 continue
             measures[measure_slug(name)] = {
                 "value": m.summary.median,
-                "lower_value": percentile(m.samples, 5),
-                "upper_value": percentile(m.samples, 95),
+                "lower_value": m.percentile(5),
+                "upper_value": m.percentile(95),
             }
         if measures:
             out[benchmark_name(b)] = measures

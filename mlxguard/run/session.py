@@ -13,10 +13,10 @@ from pathlib import Path
 from mlxguard import __version__
 from mlxguard.config import Config
 from mlxguard.results import Benchmark, Results, RunInfo, Tool, write_results
+from mlxguard.run.context import SuiteContext, SuiteRunner
 from mlxguard.run.environment import DEFAULT_FINGERPRINT_FIELDS, collect, git_identity
 from mlxguard.run.progress import Progress
 from mlxguard.run.workers import Workers
-from mlxguard.suites import SuiteContext, suite_runner
 
 
 def _now() -> str:
@@ -30,7 +30,7 @@ def model_label(spec: str | None, model_dir: Path) -> str:
 
 def execute(
     config: Config,
-    suites: list[str],
+    suites: dict[str, SuiteRunner],
     output: Path,
     *,
     quiet: bool = False,
@@ -40,6 +40,8 @@ def execute(
     """Run `suites` on the configured model and engine; write `output` after each suite.
 
     Args:
+        suites: suite name -> the function that runs it (``mlxguard.suites.suite_runner``),
+            in the order to run them.
         workers: keeps the warm engines open after the suites (for adaptive rounds); the
             caller closes it. None: each suite closes its engines when it ends.
     """
@@ -72,12 +74,12 @@ def execute(
             tool=Tool(version=__version__),
             run=info,
             environment=env,
-            config={**config.model_dump(mode="json"), "suites": suites},
+            config={**config.model_dump(mode="json"), "suites": list(suites)},
             benchmarks=benchmarks,
         )
 
-    for name in suites:
-        benchmarks.extend(suite_runner(name)(ctx))
+    for run_suite in suites.values():
+        benchmarks.extend(run_suite(ctx))
         write_results(snapshot(finished=False), output)
     results = snapshot(finished=True)
     write_results(results, output)

@@ -4,30 +4,20 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from mlxguard.config import Config
 from mlxguard.errors import UsageError
-from mlxguard.results import Benchmark
+from mlxguard.run.context import SuiteContext, SuiteRunner
 from mlxguard.run.plan import Scenario
-from mlxguard.run.progress import Progress
-from mlxguard.run.workers import Workers
 
-
-@dataclass
-class SuiteContext:
-    """What every suite gets: the effective config, the resolved model, and the progress bar.
-
-    `workers` keeps the warm engines for later rounds (None: each suite closes its own), and
-    `first_sample` numbers the samples of an added round after those measured before.
-    """
-
-    config: Config
-    model_dir: str
-    model_label: str
-    progress: Progress
-    workers: Workers | None = None
-    first_sample: int = 0
+__all__ = [
+    "SUITES",
+    "SuiteContext",
+    "longest_request",
+    "parse_suites",
+    "scenario_sources",
+    "suite_runner",
+]
 
 
 # Suite name -> (one-line description, "module:function"), in the order `--suite all` runs them.
@@ -55,7 +45,8 @@ SUITES: dict[str, tuple[str, str]] = {
 }
 
 
-def suite_runner(name: str) -> Callable[[SuiteContext], list[Benchmark]]:
+def suite_runner(name: str) -> SuiteRunner:
+    """The function that runs suite ``name`` (imported now)."""
     module, _, func = SUITES[name][1].partition(":")
     return getattr(importlib.import_module(module), func)
 

@@ -13,9 +13,10 @@ from conftest import mlxguard
 
 from mlxguard.check.evaluate import undecided
 from mlxguard.config import Config
-from mlxguard.run.adaptive import run_until_decisive
 from mlxguard.run.session import execute
 from mlxguard.run.workers import Workers
+from mlxguard.suites import suite_runner
+from mlxguard.suites.adaptive import run_until_decisive
 
 SMALL = dict(samples=2, warmup=1, max_tokens=4, prompt_tokens=16)
 
@@ -42,7 +43,7 @@ def test_a_round_adds_samples_on_the_same_warm_workers(tmp_path: Path, tiny_mode
     )
     out = tmp_path / "results.json"
     with Workers() as workers:
-        first = execute(cfg, ["compare"], out, quiet=True, workers=workers)
+        first = execute(cfg, {"compare": suite_runner("compare")}, out, quiet=True, workers=workers)
         before = {b.engine: b.extra["workers"] for b in first.benchmarks}
         done = run_until_decisive(
             cfg, first, out, undecided=lambda r: undecided(r, cfg, None, False), max_samples=6,

@@ -118,9 +118,9 @@ def _round(
     """Run ``batch`` more trials of every benchmark in ``todo``; return the extended results."""
     from mlxguard.engines import configured_engine
     from mlxguard.models.synthetic import resolve_model
+    from mlxguard.run.context import SuiteContext
     from mlxguard.run.runner import RunSettings, run_trials
     from mlxguard.run.session import model_label
-    from mlxguard.suites import SuiteContext
     from mlxguard.suites.compare import run as run_compare
 
     model_dir = resolve_model(config.model)
