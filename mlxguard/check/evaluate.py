@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from mlxguard.baselines import Baseline
 from mlxguard.check.baseline import CROSS_MACHINE_NOTE, baseline_verdicts
+from mlxguard.check.family import family_adjusted
 from mlxguard.check.reference import reference_verdicts
 from mlxguard.check.stability import stability_warnings
 from mlxguard.check.targets import success_verdicts, target_verdicts
@@ -47,6 +48,7 @@ def evaluate(
         verdicts += against
         if any(CROSS_MACHINE_NOTE in v.evidence for v in against):
             notes.append(f"some baselines were {CROSS_MACHINE_NOTE}: their verdicts are weaker")
+    verdicts = family_adjusted(verdicts, config.check.alpha, interim=interim)
     return CheckReport(
         status=overall(verdicts),
         verdicts=verdicts,
