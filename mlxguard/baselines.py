@@ -172,12 +172,6 @@ def load_baselines(source: Path) -> list[Baseline]:
     return [load_baseline(source)]
 
 
-def _env_of(results: Results, b: Benchmark) -> Environment:
-    """A merged shard keeps its own environment in ``extra`` (see mlxguard.merge)."""
-    own = b.extra.get("environment")
-    return Environment.model_validate(own) if own else results.environment
-
-
 def _series_of(b: Benchmark, metrics: list[str]) -> list[tuple[str, str, str, Metric]]:
     return [
         (b.suite, b.scenario, name, m)
@@ -235,7 +229,7 @@ def update(results: Results, directory: Path, metrics: list[str], keep: int) -> 
     for b in results.benchmarks:
         if b.successes == 0:
             continue  # a benchmark that never succeeded has nothing to compare against
-        env = _env_of(results, b)
+        env = results.environment_of(b)
         groups.setdefault((env.fingerprint, b.model, b.engine), (env, []))[1].append(b)
     # Everything is read and checked before anything is written.
     planned = []

@@ -1,7 +1,7 @@
 """`mlxguard merge`: join the results shards of a matrix of runners into one results file.
 
 The first shard gives the run, config and top-level environment. A benchmark from a shard whose
-environment differs keeps that environment in ``extra["environment"]``, so baseline checks still
+environment differs keeps that environment in its own ``environment``, so baseline checks still
 compare it with its own machine. A benchmark present in two shards must be identical there (the
 same shard given twice); otherwise the merge is refused.
 """
@@ -25,15 +25,14 @@ def merge(shards: list[tuple[str, Results]]) -> Results:
     for source, shard in shards:
         own_env = shard.environment != first.environment
         for b in shard.benchmarks:
-            if own_env and "environment" not in b.extra:
-                env = shard.environment.model_dump(mode="json")
-                b = b.model_copy(update={"extra": {**b.extra, "environment": env}})
+            if own_env and b.environment is None:
+                b = b.model_copy(update={"environment": shard.environment})
             prior = seen.get(b.key)
             if prior is None:
                 seen[b.key] = (source, b)
             elif prior[1] != b:
                 raise UsageError(
-                    f"benchmark {' / '.join(b.key)} is in both {prior[0]} and {source} with "
-                    "different results; merge each machine's shards separately, or drop one"
+                    f"benchmark {b.label} (model {b.model}) is in both {prior[0]} and {source} "
+                    "with different results; merge each machine's shards separately, or drop one"
                 )
     return first.model_copy(update={"benchmarks": [b for _, b in seen.values()]})

@@ -278,8 +278,7 @@ def baseline_verdicts(
         gated = _gated(b, settings)
         if not gated:
             continue
-        own = b.extra.get("environment")
-        env = Environment.model_validate(own) if own else results.environment
+        env = results.environment_of(b)
         base, why = _pick(baselines, env, b, allow_cross_machine)
         if base is None:
             out.extend(_skipped(b, m, why) for m in gated)

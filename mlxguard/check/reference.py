@@ -1,9 +1,12 @@
 """Verdicts of the compare suite: the candidate engine against the reference, in the same run.
 
-A candidate benchmark names its reference in `extra["reference"]["engine"]`; the reference is
-the benchmark of that engine with the same suite, model and scenario. For TTFT (`ttft_ms`),
+A candidate benchmark names its reference in its `reference` section; the reference is the
+benchmark of that engine with the same suite, model and scenario. For TTFT (`ttft_ms`),
 decode speed (`decode_tps`) and overall throughput (`throughput_tps`):
 
+* `ratio = median(candidate) / median(reference)`, with a percentile bootstrap confidence
+  interval `[ci_low, ci_high]`, computed here only (the results store samples, not ratios);
+  reports show the ratio and interval of the verdict (`ratio_verdicts`).
 * The bound is a tolerance around 1× (TTFT 1.2× -> 20% slower; throughput 0.9 -> 10% lower),
   decided by the same-job rule as head against base (`check.decision.compare`, the reference
   as the side compared with): paired by round when both engines ran in the same rounds, else
@@ -12,21 +15,20 @@ decode speed (`decode_tps`) and overall throughput (`throughput_tps`):
   `min_samples` on either side: `inconclusive`. The evidence names the method and the smallest
   change the comparison could detect.
 
-Output parity (`extra["parity"]`) gives one more verdict: `skipped` (reported, not gated)
-unless `check.min_parity` is set, then `pass` when the share of identical outputs reaches it.
+Output parity (the candidate's `parity` section) gives one more verdict: `skipped` (reported,
+not gated) unless `check.min_parity` is set, then `pass` when the share of identical outputs
+reaches it.
 
 Pure: no MLX.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from mlxguard.check.decision import compare, fmt_pct
 from mlxguard.check.verdicts import Status, Verdict
 from mlxguard.config import CheckSettings
 from mlxguard.metrics import RATIO_METRICS, label, spec
-from mlxguard.results import Benchmark, Results
+from mlxguard.results import Benchmark, Parity, Results
 
 
 def _ratio_verdict(
@@ -95,11 +97,11 @@ def _ratio_verdict(
     )
 
 
-def parity_verdict(b: Benchmark, parity: dict[str, Any], min_parity: float | None) -> Verdict:
+def parity_verdict(b: Benchmark, parity: Parity, min_parity: float | None) -> Verdict:
     """Report output parity; gate on it only when `min_parity` is configured."""
     base = dict(kind="parity")
-    total, same = parity.get("total", 0), parity.get("identical", 0)
-    if not parity.get("greedy", True):
+    total, same = parity.total, parity.identical
+    if not parity.greedy:
         return Verdict.on(
             b, **base, metric="parity", status="skipped", evidence="not greedy (T > 0)"
         )
@@ -108,12 +110,9 @@ def parity_verdict(b: Benchmark, parity: dict[str, Any], min_parity: float | Non
             b, **base, metric="parity", status="skipped", evidence="no prompt answered by both"
         )
     evidence = f"{same}/{total} prompts identical"
-    first = parity.get("first_divergence") or []
-    if first:
-        unit = parity.get("unit", "token")
-        evidence += (
-            f"; first divergence at {unit} {first[0]['position']} (sample {first[0]['sample']})"
-        )
+    if parity.first_divergence:
+        first = parity.first_divergence[0]
+        evidence += f"; first divergence at {parity.unit} {first.position} (sample {first.sample})"
     share = same / total
     if min_parity is None:
         status: Status = "skipped"
@@ -137,10 +136,9 @@ def reference_verdicts(
     """TTFT <= 1.2x and throughput >= 90% of the reference (configurable), plus output parity."""
     out: list[Verdict] = []
     for cand in results.benchmarks:
-        info = cand.extra.get("reference")
-        if not isinstance(info, dict):
+        if cand.reference is None:
             continue
-        ref = _find(results, cand, str(info.get("engine")))
+        ref = _find(results, cand, cand.reference.engine)
         if ref is None:
             out.append(
                 Verdict.on(
@@ -157,7 +155,20 @@ def reference_verdicts(
             for m in RATIO_METRICS
             if m in cand.metrics and m in ref.metrics
         ]
-        parity = cand.extra.get("parity")
-        if isinstance(parity, dict):
-            out.append(parity_verdict(cand, parity, settings.min_parity))
+        if cand.parity is not None:
+            out.append(parity_verdict(cand, cand.parity, settings.min_parity))
     return out
+
+
+def ratio_verdicts(verdicts: list[Verdict], cand: Benchmark) -> list[Verdict]:
+    """The ratio verdicts of compare candidate `cand`, in `RATIO_METRICS` order.
+
+    Reports read the candidate/reference ratio and its interval from these, so the figure shown
+    is the one the verdict was decided on.
+    """
+    mine = {
+        v.metric: v
+        for v in verdicts
+        if v.kind == "reference" and v.metric in RATIO_METRICS and v.label == cand.label
+    }
+    return [mine[m] for m in RATIO_METRICS if m in mine]

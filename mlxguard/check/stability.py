@@ -53,7 +53,5 @@ def stability_warnings(results: Results, settings: CheckSettings) -> list[str]:
             if m is not None:
                 reasons += instability(name, m.samples)
         if reasons:
-            out.append(
-                f"{b.suite} {b.scenario} · {b.engine}: unstable ({'; '.join(reasons)}); {ADVICE}"
-            )
+            out.append(f"{b.label}: unstable ({'; '.join(reasons)}); {ADVICE}")
     return out

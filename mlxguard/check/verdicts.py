@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mlxguard.results import Benchmark
+from mlxguard.results import Benchmark, benchmark_label
 
 Status = Literal["pass", "fail", "inconclusive", "skipped"]
 Kind = Literal["target", "baseline", "reference", "success", "parity"]
@@ -41,7 +41,7 @@ class Verdict(BaseModel):
 
     @property
     def label(self) -> str:
-        return f"{self.suite} {self.scenario} · {self.engine}"
+        return benchmark_label(self.suite, self.scenario, self.engine)
 
     @classmethod
     def on(cls, b: Benchmark, **fields: Any) -> Verdict:

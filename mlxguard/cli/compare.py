@@ -40,7 +40,7 @@ def compare(
                 continue
             c = compare_samples(mx.samples, my.samples, name, settings)
             failed |= c.verdict == "fail"
-            lines.append(f"{c.verdict.upper():<12} {y.suite} {y.scenario} · {y.engine} {name}: "
+            lines.append(f"{c.verdict.upper():<12} {y.label} {name}: "
                          f"{c.note}; {c.reason}")  # fmt: skip
     if len(lines) == (1 if lines and lines[0].startswith("note:") else 0):
         lines.append("no benchmark in common")

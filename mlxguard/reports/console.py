@@ -14,12 +14,12 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return text_table(header, [[plain(c) for c in r] for r in rows])
 
 
-def _pair_sections(results: Results) -> list[str]:
+def _pair_sections(results: Results, report: CheckReport) -> list[str]:
     """Candidate vs reference ratios (compare) and percentiles with the winner (flexible)."""
     lines = []
     for b in pairs.compared(results):
         lines.append(plain(f"{b.suite} {b.scenario}: {b.engine} vs {pairs.reference_of(b)}"))
-        lines += [f"  {plain(f)}" for f in pairs.ratio_figures(b)]
+        lines += [f"  {plain(f)}" for f in pairs.ratio_figures(b, report.verdicts)]
     if lines:
         lines.append("")
     flex = pairs.flexible(results)
@@ -53,7 +53,7 @@ def render(results: Results, report: CheckReport) -> str:
             for b in benchmarks
         ]
         lines += [*_table(header, rows), ""]
-    lines += _pair_sections(results)
+    lines += _pair_sections(results, report)
     if report.verdicts:
         rows = [
             [

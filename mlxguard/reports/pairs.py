@@ -1,56 +1,53 @@
 """Figures of the engine-pair suites (compare, flexible), shared by the console and Markdown.
 
-They read `benchmark.extra`, which a results file may carry in any shape: anything that is not
-what the suites write shows as "—" instead of failing the report. The strings returned still
-hold text from the file, so Markdown escapes them like any untrusted text.
+The candidate/reference ratios come from the check's verdicts (`check.reference.ratio_verdicts`),
+never recomputed here. The strings returned still hold text from the results file (engine
+names, questions), so Markdown escapes them like any untrusted text.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from mlxguard.metrics import RATIO_METRICS, format_value, label
+from mlxguard.check.reference import ratio_verdicts
+from mlxguard.check.verdicts import Verdict
+from mlxguard.metrics import format_value, label
 from mlxguard.results import Benchmark, Results
 
 # Columns of the flexible table: (header, metric).
 FLEXIBLE_FIGURES = [(label(m), m) for m in ("ttft_ms", "e2e_ms", "decode_tps", "output_tokens")]
 
 
-def _x(value: Any) -> str:
-    return f"{value:.2f}" if isinstance(value, int | float) else "—"
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+def _x(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
 
 
 def compared(results: Results) -> list[Benchmark]:
     """Candidate benchmarks of the compare suite (they name their reference)."""
-    return [b for b in results.benchmarks if "reference" in b.extra]
+    return [b for b in results.benchmarks if b.reference is not None]
 
 
 def reference_of(b: Benchmark) -> str:
-    return str(_dict(b.extra.get("reference")).get("engine", "—"))
+    return b.reference.engine if b.reference else "—"
 
 
-def ratio_figures(b: Benchmark) -> list[str]:
-    """E.g. "TTFT 1.08× (CI 1.01–1.15)", one per ratio, then "parity 12/12 identical"."""
-    ratios = _dict(_dict(b.extra.get("reference")).get("ratios"))
+def ratio_figures(b: Benchmark, verdicts: list[Verdict]) -> list[str]:
+    """E.g. "TTFT 1.08× (CI 1.01–1.15)", one per ratio verdict, then "parity 12/12 identical".
+
+    A verdict without a ratio (too few samples) shows "TTFT — (inconclusive)".
+    """
     out = []
-    for metric in RATIO_METRICS:
-        r = _dict(ratios.get(metric))
-        if r:
-            ci = f"{_x(r.get('ci_low'))}–{_x(r.get('ci_high'))}"
-            out.append(f"{label(metric)} {_x(r.get('ratio'))}× (CI {ci})")
-    parity = _dict(b.extra.get("parity"))
-    if parity:
-        out.append(f"parity {parity.get('identical', '—')}/{parity.get('total', '—')} identical")
+    for v in ratio_verdicts(verdicts, b):
+        if v.ratio is None:
+            out.append(f"{label(v.metric)} — ({v.status})")
+        else:
+            out.append(f"{label(v.metric)} {_x(v.ratio)}× (CI {_x(v.ci_low)}–{_x(v.ci_high)})")
+    if b.parity is not None:
+        out.append(f"parity {b.parity.identical}/{b.parity.total} identical")
     return out
 
 
 def flexible(results: Results) -> list[Benchmark]:
     """Benchmarks of the flexible suite (they keep per-question records)."""
-    return [b for b in results.benchmarks if "questions" in b.extra]
+    return [b for b in results.benchmarks if b.questions is not None]
 
 
 def percentiles(b: Benchmark, metric: str) -> str:
@@ -65,10 +62,8 @@ def percentiles(b: Benchmark, metric: str) -> str:
 
 def winner_text(b: Benchmark) -> str | None:
     """E.g. "candidate (latency: candidate, tok/s: tie; a margin over 5% wins)"."""
-    w = _dict(b.extra.get("winner"))
-    if not w:
+    w = b.winner
+    if w is None:
         return None
-    margin = w.get("margin")
-    rule = f"; a margin over {margin:.0%} wins" if isinstance(margin, int | float) else ""
-    by = f"latency: {w.get('latency', '—')}, tok/s: {w.get('tps', '—')}"
-    return f"{w.get('overall', '—')} ({by}{rule})"
+    by = f"latency: {w.latency}, tok/s: {w.decode_tps}"
+    return f"{w.overall} ({by}; a margin over {w.margin_fraction:.0%} wins)"

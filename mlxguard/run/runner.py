@@ -10,7 +10,14 @@ from typing import Any
 
 from mlxguard.config import Config
 from mlxguard.engines import EngineFactory
-from mlxguard.results import Benchmark, Metric
+from mlxguard.results import (
+    Benchmark,
+    EngineEnvironment,
+    Metric,
+    ServerUsage,
+    WorkerRecord,
+    benchmark_label,
+)
 from mlxguard.run.plan import Order, Scenario, Trial, make_plan
 from mlxguard.run.progress import Progress
 from mlxguard.run.prompts import Prompt, PromptFactory
@@ -126,7 +133,7 @@ def run_trials(
     try:
         for trial in plan:
             progress.describe(
-                f"{trial.scenario.suite} {trial.scenario.name} · {trial.engine}"
+                benchmark_label(trial.scenario.suite, trial.scenario.name, trial.engine)
                 + (f" · process {trial.process}" if settings.processes > 1 else "")
                 + (" · warm-up" if trial.warmup else "")
             )
@@ -196,14 +203,14 @@ def _measured(
     }
 
 
-def _worker_record(process: int, slot: EngineSlot) -> dict[str, Any]:
-    return {
-        "process": process,
-        "pid": slot.pid,
-        "loads": slot.loads,
-        "requests": slot.requests,
-        "load_ms": None if slot.load_ns is None else slot.load_ns / 1e6,
-    }
+def _worker_record(process: int, slot: EngineSlot) -> WorkerRecord:
+    return WorkerRecord(
+        process=process,
+        pid=slot.pid,
+        loads=slot.loads,
+        requests=slot.requests,
+        load_ms=None if slot.load_ns is None else slot.load_ns / 1e6,
+    )
 
 
 def _benchmark(
@@ -213,27 +220,26 @@ def _benchmark(
     metrics = _measured(cell.records, cell.warmups)
     records = [rec for _, rec in cell.records]
     errors = sorted({r.error for r in records if r.error})
-    extra: dict[str, Any] = {}
     slot = slots[0]
-    if slot.load_ns is not None and not s.cold:
-        extra["engine_load_ms"] = slot.load_ns / 1e6
-        extra["workers"] = [_worker_record(p, w) for p, w in enumerate(slots)]
-    if slot.info:
-        extra["engine_info"] = slot.info
+    warm = slot.load_ns is not None and not s.cold
+    load_ms = slot.load_ns / 1e6 if warm and slot.load_ns is not None else None
+    env = EngineEnvironment.from_info(slot.info, load_ms) if slot.info or load_ms else None
     usages = [r.usage for r in records if r.ok and r.usage]
-    if usages:
-        # Totals over the timed trials: cached_tokens > 0 means a server prompt cache was hit.
-        keys = ("prompt_tokens", "completion_tokens", "cached_tokens")
-        extra["server_usage"] = {
-            "trials": len(usages),
+    # Totals over the timed trials: cached_tokens > 0 means a server prompt cache was hit.
+    keys = ("prompt_tokens", "completion_tokens", "cached_tokens")
+    usage = (
+        ServerUsage(
+            trials=len(usages),
             **{k: sum(u[k] for u in usages if k in u) for k in keys if any(k in u for u in usages)},
-        }
+        )
+        if usages
+        else None
+    )
     counts = [r.output_tokens for r in records if r.ok]
-    if counts and min(counts) < s.max_tokens:
-        extra["short_outputs"] = sum(1 for c in counts if c < s.max_tokens)
     return Benchmark(
         suite=s.suite,
         engine=label,
+        engine_spec=settings.specs.get(label, label),
         model=settings.model_label,
         scenario=s.name,
         params={
@@ -248,5 +254,8 @@ def _benchmark(
         trials=len(records),
         successes=sum(1 for r in records if r.ok),
         errors=errors,
-        extra=extra,
+        short_outputs=sum(1 for c in counts if c < s.max_tokens),
+        engine_environment=env,
+        server_usage=usage,
+        workers=[_worker_record(p, w) for p, w in enumerate(slots)] if warm else None,
     )

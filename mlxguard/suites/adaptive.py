@@ -7,7 +7,7 @@ stage's ``undecided`` says which. Stored-baseline verdicts are judged on run med
 samples of this run cannot settle, so they never send a benchmark back. Rounds stop when
 nothing is inconclusive, or when a benchmark reaches ``max_samples`` trials, or when
 ``max_seconds`` have passed since the start of the run. The compare suite is extended (both
-engines, interleaved, ratios and parity recomputed over all trials).
+engines, interleaved, parity counted over all trials; the ratios are the check's).
 
 A round only adds samples: it runs on the run's own warm engines and worker processes (the
 `Workers` pool), with no new process, no model reload and no second warm-up, and its samples
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlxguard.config import Config
-from mlxguard.results import Benchmark, Metric, Results, write_results
+from mlxguard.results import Benchmark, Metric, Parity, Results, write_results
 from mlxguard.run.plan import Scenario
 from mlxguard.run.progress import Progress, progress_line
 from mlxguard.run.workers import Workers
@@ -74,9 +74,6 @@ def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
         for name in old.metrics.keys() | new.metrics.keys()
     }
     trials = old.trials + new.trials
-    # The workers are the same ones; their record now also counts this round's requests.
-    workers = {"workers": new.extra["workers"]} if "workers" in new.extra else {}
-    rounds = old.extra.get("adaptive_rounds", 0) + 1
     return old.model_copy(
         update={
             "metrics": dict(sorted(metrics.items())),
@@ -84,31 +81,30 @@ def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
             "successes": old.successes + new.successes,
             "errors": sorted(set(old.errors) | set(new.errors)),
             "params": {**old.params, "samples": trials},
-            "extra": {**old.extra, **workers, "adaptive_rounds": rounds},
+            "adaptive_rounds": old.adaptive_rounds + 1,
+            # The workers are the same ones; their record now also counts this round's requests.
+            "workers": new.workers if new.workers is not None else old.workers,
         }
     )
 
 
-def merge_compare(old: Benchmark, new: Benchmark, merged: dict[tuple, Benchmark]) -> Benchmark:
-    """A compare candidate with ``new``'s trials appended: ratios and parity over all trials."""
-    from mlxguard.suites.compare import ratios
+def merge_parity(old: Parity | None, new: Parity | None) -> Parity | None:
+    """Parity over both rounds' prompts (a round numbers its samples after the earlier ones)."""
+    if old is None or new is None:
+        return old or new
+    return old.model_copy(
+        update={
+            "identical": old.identical + new.identical,
+            "total": old.total + new.total,
+            "first_divergence": old.first_divergence + new.first_divergence,
+        }
+    )
 
+
+def merge_compare(old: Benchmark, new: Benchmark) -> Benchmark:
+    """A compare candidate with ``new``'s trials appended, parity over all trials."""
     cand = extend_benchmark(old, new)
-    info = dict(old.extra.get("reference") or {})
-    ref = merged.get((cand.suite, info.get("engine"), cand.model, cand.scenario))
-    if ref is not None:
-        info["ratios"] = ratios(cand, ref, confidence=info.get("confidence", 0.95), seed=0)
-    a, b = old.extra.get("parity") or {}, new.extra.get("parity") or {}
-    identical = a.get("identical", 0) + b.get("identical", 0)
-    total = a.get("total", 0) + b.get("total", 0)
-    parity = {
-        **a,
-        "identical": identical,
-        "total": total,
-        "share": identical / total if total else None,
-        "first_divergence": a.get("first_divergence", []) + b.get("first_divergence", []),
-    }
-    return cand.model_copy(update={"extra": {**cand.extra, "reference": info, "parity": parity}})
+    return cand.model_copy(update={"parity": merge_parity(old.parity, new.parity)})
 
 
 def _round(
@@ -159,8 +155,8 @@ def _round(
     old = {b.key: b for b in results.benchmarks}
     merged = {k: extend_benchmark(b, fresh[k]) if k in fresh else b for k, b in old.items()}
     for key, b in merged.items():
-        if key in fresh and "reference" in b.extra:
-            merged[key] = merge_compare(old[key], fresh[key], merged)
+        if key in fresh and b.reference is not None:
+            merged[key] = merge_compare(old[key], fresh[key])
     return results.model_copy(update={"benchmarks": list(merged.values())})
 
 

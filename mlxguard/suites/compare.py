@@ -9,41 +9,18 @@ index, both engines in a seeded random order) so drift hits both alike. With
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from mlxguard.config import Config
 from mlxguard.engines import EngineFactory, configured_engine, resolve_reference
-from mlxguard.metrics import RATIO_METRICS
-from mlxguard.results import Benchmark
+from mlxguard.results import Benchmark, ReferenceComparison
 from mlxguard.run.plan import Scenario, Trial
 from mlxguard.run.runner import RunSettings, run_trials
 from mlxguard.run.timing import Generation
-from mlxguard.stats import ratio_ci
 from mlxguard.suites import SuiteContext
 from mlxguard.suites.parity import Decode, parity
 
 COMPARE_OUTPUT_TOKENS = 64
 ROLES = ("candidate", "reference")
-
-
-def ratios(
-    candidate: Benchmark, reference: Benchmark, *, confidence: float, seed: int
-) -> dict[str, dict[str, Any]]:
-    """Candidate/reference ratio of medians, with its bootstrap CI, for each metric both have."""
-    out = {}
-    for name in RATIO_METRICS:
-        c, r = candidate.metrics.get(name), reference.metrics.get(name)
-        if c is None or r is None:
-            continue
-        ratio, lo, hi = ratio_ci(c, r, confidence=confidence, seed=seed)
-        out[name] = {
-            "ratio": ratio,
-            "ci_low": lo,
-            "ci_high": hi,
-            "n_candidate": len(c.samples),
-            "n_reference": len(r.samples),
-        }
-    return out
 
 
 def reference_spec(spec: str) -> str:
@@ -110,7 +87,10 @@ def _decoder(model_dir: str) -> Decode:
 
 
 def run(ctx: SuiteContext) -> list[Benchmark]:
-    """One benchmark per engine; the candidate's carries the ratios and the output parity."""
+    """One benchmark per engine; the candidate's names its reference and the output parity.
+
+    The candidate/reference ratios are not computed here: the check computes them, once.
+    """
     cfg = ctx.config
     engines = resolve_roles(cfg)
     cand_label, ref_label = engines
@@ -133,12 +113,6 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
         for i, out in sorted(outputs.items())
         if cand_label in out and ref_label in out
     ]
-    reference = {
-        "engine": ref_label,
-        "chosen": resolve_reference(cfg.reference)[1],
-        "confidence": cfg.check.confidence,
-        "ratios": ratios(cand, ref, confidence=cfg.check.confidence, seed=cfg.seed),
-    }
-    same = {**parity(pairs, _decoder(ctx.model_dir)), "greedy": cfg.temperature == 0}
-    cand = cand.model_copy(update={"extra": {**cand.extra, "reference": reference, "parity": same}})
-    return [cand, ref]
+    reference = ReferenceComparison(engine=ref_label, chosen=resolve_reference(cfg.reference)[1])
+    same = parity(pairs, _decoder(ctx.model_dir), greedy=cfg.temperature == 0)
+    return [cand.model_copy(update={"reference": reference, "parity": same}), ref]

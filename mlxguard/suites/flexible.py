@@ -7,11 +7,10 @@ compact record per question; with both engines, the candidate's names the winner
 
 from __future__ import annotations
 
-from typing import Any
-
 from mlxguard.config import Config
 from mlxguard.engines import Engine, EngineFactory
-from mlxguard.results import Benchmark
+from mlxguard.results import Benchmark, QuestionRecord, SideMedians, Winner
+from mlxguard.results.sections import Criterion
 from mlxguard.run.plan import Scenario, Trial
 from mlxguard.run.prompts import Prompt
 from mlxguard.run.questions import make_questions
@@ -46,7 +45,7 @@ def _side(better: float, worse: float, higher: bool) -> bool:
     return better > worse * (1 + WIN_MARGIN) if higher else better < worse * (1 - WIN_MARGIN)
 
 
-def _criterion(cand: float | None, ref: float | None, higher: bool) -> str:
+def _criterion(cand: float | None, ref: float | None, higher: bool) -> Criterion:
     if cand is None or ref is None:
         return "undecided"
     if _side(cand, ref, higher):
@@ -54,7 +53,7 @@ def _criterion(cand: float | None, ref: float | None, higher: bool) -> str:
     return "reference" if _side(ref, cand, higher) else "tie"
 
 
-def winner(cand: Benchmark, ref: Benchmark) -> dict[str, Any]:
+def winner(cand: Benchmark, ref: Benchmark) -> Winner:
     """Median latency (e2e_ms, lower wins) and median tok/s (decode_tps, higher wins).
 
     A criterion is won by more than WIN_MARGIN; the overall winner wins at least one criterion
@@ -65,38 +64,37 @@ def winner(cand: Benchmark, ref: Benchmark) -> dict[str, Any]:
         m = b.metrics.get(metric)
         return m.summary.median if m else None
 
-    medians = {
-        role: {"e2e_ms": median(b, "e2e_ms"), "tps": median(b, "decode_tps")}
-        for role, b in zip(ROLES, (cand, ref), strict=True)
-    }
-    latency = _criterion(medians["candidate"]["e2e_ms"], medians["reference"]["e2e_ms"], False)
-    speed = _criterion(medians["candidate"]["tps"], medians["reference"]["tps"], True)
+    c, r = (SideMedians(e2e_ms=median(b, "e2e_ms"), decode_tps=median(b, "decode_tps"))
+            for b in (cand, ref))  # fmt: skip
+    latency = _criterion(c.e2e_ms, r.e2e_ms, False)
+    speed = _criterion(c.decode_tps, r.decode_tps, True)
     wins = {latency, speed} - {"tie", "undecided"}
-    return {
-        "overall": wins.pop() if len(wins) == 1 else "tie",
-        "latency": latency,
-        "tps": speed,
-        "margin": WIN_MARGIN,
-        **medians,
-    }
+    return Winner(
+        overall=wins.pop() if len(wins) == 1 else "tie",  # type: ignore[arg-type]
+        latency=latency,
+        decode_tps=speed,
+        margin_fraction=WIN_MARGIN,
+        candidate=c,
+        reference=r,
+    )
 
 
-def _record(i: int, question: str, role: str, rec: Generation) -> dict[str, Any]:
+def _record(i: int, question: str, role: str, rec: Generation) -> QuestionRecord:
     m = {name: values[0] for name, values in metrics_of(rec).items() if name in KEPT_METRICS}
 
     def r(name: str, digits: int) -> float | None:
         return round(m[name], digits) if name in m else None
 
-    return {
-        "i": i,
-        "question": question[:QUESTION_CHARS],
-        "engine": role,
-        "ttft_ms": r("ttft_ms", 2),
-        "e2e_ms": r("e2e_ms", 2),
-        "tokens": len(rec.tokens),
-        "tps": r("decode_tps", 1),
-        "ok": rec.ok,
-    }
+    return QuestionRecord(
+        index=i,
+        question=question[:QUESTION_CHARS],
+        role=role,  # type: ignore[arg-type]
+        ttft_ms=r("ttft_ms", 2),
+        e2e_ms=r("e2e_ms", 2),
+        output_tokens=len(rec.tokens),
+        decode_tps=r("decode_tps", 1),
+        ok=rec.ok,
+    )
 
 
 def flexible_roles(config: Config) -> tuple[str, ...]:
@@ -117,7 +115,7 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
     # Warm-ups take the questions after the timed ones, so no timed question is seen twice.
     questions = make_questions(n + cfg.warmup, cfg.seed)
     scenario = flexible_scenario(cfg)
-    records: dict[str, list[dict[str, Any]]] = {label: [] for label in engines}
+    records: dict[str, list[QuestionRecord]] = {label: [] for label in engines}
     role_of = dict(zip(engines, roles, strict=True))
 
     def prompt_for(trial: Trial) -> Prompt:
@@ -142,10 +140,10 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
     for b in benchmarks:
         metrics = {k: v for k, v in b.metrics.items() if k in KEPT_METRICS}
         params = {**b.params, "questions": n, "prompt_tokens": None}
-        extra = {**b.extra, "questions": sorted(records[b.engine], key=lambda q: q["i"])}
-        out.append(b.model_copy(update={"metrics": metrics, "params": params, "extra": extra}))
-    if len(out) == 2:
-        out[0] = out[0].model_copy(
-            update={"extra": {**out[0].extra, "winner": winner(out[0], out[1])}}
+        answered = sorted(records[b.engine], key=lambda q: q.index)
+        out.append(
+            b.model_copy(update={"metrics": metrics, "params": params, "questions": answered})
         )
+    if len(out) == 2:
+        out[0] = out[0].model_copy(update={"winner": winner(out[0], out[1])})
     return out

@@ -2,7 +2,7 @@
 
 Every message is timed on its own with `perf_counter_ns`; the timer's own cost (the median of
 back-to-back calls, measured first, as hyperfine measures shell spawning) is subtracted from
-each sample and recorded in `extra.timer`. No model is needed: round trips use `echo`.
+each sample and recorded in each benchmark's `timer`. No model is needed: round trips use `echo`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from mlxguard.ipc.codec import CODECS, Codec, get_codec
-from mlxguard.results import Benchmark, Metric
+from mlxguard.results import Benchmark, EngineEnvironment, Metric, Timer
 from mlxguard.suites import SuiteContext
 from mlxguard.suites.ipc_payloads import KINDS, messages
 
@@ -28,7 +28,7 @@ def message_count(samples: int) -> int:
     return max(1, min(samples * MESSAGES_PER_SAMPLE, MAX_MESSAGES))
 
 
-def calibrate_timer(calls: int = CALIBRATION_CALLS) -> dict[str, Any]:
+def calibrate_timer(calls: int = CALIBRATION_CALLS) -> Timer:
     """The cost of one timed interval with nothing in it: back-to-back `perf_counter_ns`."""
     clock = time.perf_counter_ns
     gaps = []
@@ -36,12 +36,12 @@ def calibrate_timer(calls: int = CALIBRATION_CALLS) -> dict[str, Any]:
         t0 = clock()
         gaps.append(clock() - t0)
     gaps.sort()
-    return {
-        "overhead_ns": gaps[len(gaps) // 2],
-        "min_ns": gaps[0],
-        "calls": calls,
-        "resolution_ns": time.get_clock_info("perf_counter").resolution * 1e9,
-    }
+    return Timer(
+        overhead_ns=gaps[len(gaps) // 2],
+        min_ns=gaps[0],
+        calls=calls,
+        resolution_ns=time.get_clock_info("perf_counter").resolution * 1e9,
+    )
 
 
 def _us(raw_ns: list[int], overhead_ns: int) -> list[float]:
@@ -93,7 +93,7 @@ def _bench(engine: str, scenario: str, params: dict[str, Any], **kw: Any) -> Ben
     )
 
 
-def codec_benchmarks(n: int, warmup: int, timer: dict[str, Any]) -> list[Benchmark]:
+def codec_benchmarks(n: int, warmup: int, timer: Timer) -> list[Benchmark]:
     """One benchmark per codec and message kind: encode_us, decode_us, bytes, ratio."""
     msgs = messages()
     json_bytes = {k: len(get_codec("json").dumps(m)) for k, m in msgs.items()}
@@ -102,7 +102,7 @@ def codec_benchmarks(n: int, warmup: int, timer: dict[str, Any]) -> list[Benchma
         codec = get_codec(name)
         for kind, msg in msgs.items():
             gc.collect()
-            timed = time_codec(codec, msg, n, warmup, timer["overhead_ns"])
+            timed = time_codec(codec, msg, n, warmup, timer.overhead_ns)
             size = len(codec.dumps(msg))
             metrics = {m: Metric.of(m, s, w) for m, (s, w) in timed.items()}
             metrics["bytes"] = Metric.of("bytes", [float(size)])
@@ -111,17 +111,23 @@ def codec_benchmarks(n: int, warmup: int, timer: dict[str, Any]) -> list[Benchma
                 _bench(
                     name,
                     f"{name}-{kind}",
-                    {"kind": kind, "codec": name, "messages": n, "warmup": warmup},
+                    {
+                        "kind": kind,
+                        "codec": name,
+                        "messages": n,
+                        "warmup": warmup,
+                        "measures": "body only, without framing",
+                    },
                     metrics=metrics,
                     trials=n,
                     successes=n,
-                    extra={"timer": timer, "measures": "body only, without framing"},
+                    timer=timer,
                 )
             )
     return out
 
 
-def roundtrip_benchmarks(n: int, warmup: int, timer: dict[str, Any]) -> list[Benchmark]:
+def roundtrip_benchmarks(n: int, warmup: int, timer: Timer) -> list[Benchmark]:
     """One benchmark per codec and kind: a frame to the `ipc` worker's `echo` and back."""
     from mlxguard.engines.ipc_engine import IpcEngine
 
@@ -138,7 +144,7 @@ def roundtrip_benchmarks(n: int, warmup: int, timer: dict[str, Any]) -> list[Ben
                     if echoed != msg:
                         raise ValueError(f"echo of the {kind} message came back different")
                     gc.collect()
-                    samples, warm = time_roundtrip(engine, msg, n, warmup, timer["overhead_ns"])
+                    samples, warm = time_roundtrip(engine, msg, n, warmup, timer.overhead_ns)
                 except Exception as e:  # a broken worker is a failed benchmark, not a crash
                     err = f"{type(e).__name__}: {e}"
                     out.append(_bench("ipc", scenario, params, trials=1, errors=[err]))
@@ -151,7 +157,8 @@ def roundtrip_benchmarks(n: int, warmup: int, timer: dict[str, Any]) -> list[Ben
                         metrics={"roundtrip_us": Metric.of("roundtrip_us", samples, warm)},
                         trials=n,
                         successes=n,
-                        extra={"timer": timer, "worker": engine.info()},
+                        timer=timer,
+                        engine_environment=EngineEnvironment.from_info(engine.info()),
                     )
                 )
         finally:

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from mlxguard.results import Divergence, Parity
+
 Decode = Callable[[list[int]], str]
 
 
@@ -45,16 +47,18 @@ def _text(tokens: Sequence[int | str], decode: Decode | None) -> str:
 def parity(
     pairs: list[tuple[int, Sequence[int | str], Sequence[int | str]]],
     decode: Decode | None = None,
-) -> dict[str, Any]:
+    *,
+    greedy: bool = True,
+) -> Parity:
     """Compare the candidate's and the reference's output for each prompt.
 
     Args:
         pairs: (sample index, candidate tokens, reference tokens), one per prompt.
         decode: token ids -> text, needed only when one engine yields ids and the other text.
+        greedy: the outputs were decoded greedily (only then must they be identical).
 
     Returns:
-        {identical, total, share, unit, first_divergence: [{sample, position}]}: `unit` is
-        "token" when every output is token ids, else "char"; `share` is None with no pairs.
+        The parity section: `unit` is "token" when every output is token ids, else "char".
     """
     by_ids = all(_ids(a) and _ids(b) for _, a, b in pairs)
     diverged = []
@@ -62,13 +66,11 @@ def parity(
         left, right = (a, b) if by_ids else (_text(a, decode), _text(b, decode))
         pos = first_divergence(left, right)
         if pos is not None:
-            diverged.append({"sample": sample, "position": pos})
-    total = len(pairs)
-    identical = total - len(diverged)
-    return {
-        "identical": identical,
-        "total": total,
-        "share": identical / total if total else None,
-        "unit": "token" if by_ids else "char",
-        "first_divergence": diverged,
-    }
+            diverged.append(Divergence(sample=sample, position=pos))
+    return Parity(
+        identical=len(pairs) - len(diverged),
+        total=len(pairs),
+        unit="token" if by_ids else "char",
+        greedy=greedy,
+        first_divergence=diverged,
+    )

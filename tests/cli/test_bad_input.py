@@ -27,8 +27,14 @@ def test_directory(tmp_path: Path) -> None:
     [
         ("{not json", "not valid JSON"),
         ("[1, 2]", "not a results object"),
-        ('{"schema": "mlxguard.results/0"}', "expected 'mlxguard.results/1'"),
+        (
+            '{"schema": "mlxguard.results/0"}',
+            "has schema 'mlxguard.results/0'; this mlxguard "
+            "reads 'mlxguard.results/1', 'mlxguard.results/2'; re-run `mlxguard run`",
+        ),
+        ('{"schema": "mlxguard.results/3"}', "newer than this mlxguard reads"),
         ('{"schema": "mlxguard.results/1"}', "not a valid results file"),
+        ('{"schema": "mlxguard.results/2"}', "not a valid results file"),
     ],
 )
 def test_bad_documents(tmp_path: Path, text: str, fragment: str) -> None:

@@ -29,7 +29,7 @@ def test_run_writes_every_metric(small_run: Path) -> None:
     assert cold.metrics["load_ms"].summary.n == 2
     assert cold.metrics["ttft_ms"].summary.n == 2
     warm = by[("ttft", "warm")]
-    assert "load_ms" not in warm.metrics and warm.extra["engine_load_ms"] > 0
+    assert "load_ms" not in warm.metrics and warm.engine_environment.load_ms > 0
     stream = by[("throughput", "long-stream")]
     for name in (
         "ttft_ms",

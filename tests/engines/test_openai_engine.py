@@ -129,7 +129,7 @@ def test_run_ttft_end_to_end(mlx_server: str, tiny_model: Path, tmp_path: Path) 
     results = json.loads(out.read_text())
     warm = next(b for b in results["benchmarks"] if b["scenario"] == "warm")
     assert warm["successes"] == 2 and warm["errors"] == []
-    assert warm["extra"]["server_usage"]["completion_tokens"] == 8
+    assert warm["server_usage"]["completion_tokens"] == 8
     assert "ttft_ms" in warm["metrics"]
 
 

@@ -181,7 +181,7 @@ def test_ipc_suite_produces_every_metric(tiny_model):
             assert set(b.metrics) == {"encode_us", "decode_us", "bytes", "compression_ratio"}
             assert b.metrics["decode_us"].summary.n == 200
             assert len(b.metrics["encode_us"].warmup_samples) == 50
-            assert b.extra["timer"]["overhead_ns"] >= 0
+            assert b.timer is not None and b.timer.overhead_ns >= 0
             rt = benches[("ipc", f"roundtrip-{codec}-{kind}")]
             assert not rt.errors and rt.metrics["roundtrip_us"].summary.n == 200
     assert benches[("json", "json-chunk")].metrics["compression_ratio"].samples == [1.0]

@@ -67,8 +67,8 @@ def test_merge_joins_disjoint_shards_and_dedupes_identical() -> None:
 def test_merge_refuses_conflicting_duplicates() -> None:
     a = results(bench([1.0, 2.0, 3.0]))
     b = results(bench([1.0, 2.0, 3.5]), run_id="run2")
-    with pytest.raises(UsageError, match=r"throughput / mlx-lm / tiny / short-stream is in both "
-                                         r"'a.json' and 'b.json'"):  # fmt: skip
+    with pytest.raises(UsageError, match=r"throughput short-stream · mlx-lm \(model tiny\) is in "
+                                         r"both 'a.json' and 'b.json'"):  # fmt: skip
         merge([("'a.json'", a), ("'b.json'", b)])
 
 
@@ -78,8 +78,8 @@ def test_merge_keeps_each_machine_environment() -> None:
     b = results(bench([1.0, 2.0, 3.0], engine="e2"), environment=other)
     merged = merge([("a", a), ("b", b)])
     e1, e2 = merged.benchmarks
-    assert "environment" not in e1.extra
-    assert e2.extra["environment"]["fingerprint"] == "cpu-other-1"
+    assert e1.environment is None
+    assert e2.environment is not None and e2.environment.fingerprint == "cpu-other-1"
 
 
 def test_merge_cli(tmp_path: Path) -> None:

@@ -44,22 +44,22 @@ def test_a_round_adds_samples_on_the_same_warm_workers(tmp_path: Path, tiny_mode
     out = tmp_path / "results.json"
     with Workers() as workers:
         first = execute(cfg, {"compare": suite_runner("compare")}, out, quiet=True, workers=workers)
-        before = {b.engine: b.extra["workers"] for b in first.benchmarks}
+        before = {b.engine: b.workers or [] for b in first.benchmarks}
         done = run_until_decisive(
             cfg, first, out, undecided=lambda r: undecided(r, cfg, None, False), max_samples=6,
             max_seconds=600, started=time.monotonic(), workers=workers,
         )  # fmt: skip
-        pids = [w["pid"] for b in done.results.benchmarks for w in b.extra["workers"]]
+        pids = [w.pid for b in done.results.benchmarks for w in b.workers or []]
         assert all(_alive(pid) for pid in pids)
     assert not any(_alive(pid) for pid in pids)  # closing the pool stops every worker
     assert done.rounds == 1  # 2 samples, then one round of 4 up to the budget of 6
     assert len(set(pids)) == 4  # two arms, two processes each
     for b in done.results.benchmarks:
         assert b.trials == b.successes == 6
-        workers = b.extra["workers"]
-        assert [w["pid"] for w in workers] == [w["pid"] for w in before[b.engine]]
+        workers = b.workers or []
+        assert [w.pid for w in workers] == [w.pid for w in before[b.engine]]
         # One load per worker for the whole run; each served its warm-up and 3 samples.
-        assert [(w["process"], w["loads"], w["requests"]) for w in workers] == [
+        assert [(w.process, w.loads, w.requests) for w in workers] == [
             (0, 1, 4),
             (1, 1, 4),
         ]
@@ -67,8 +67,8 @@ def test_a_round_adds_samples_on_the_same_warm_workers(tmp_path: Path, tiny_mode
         assert sorted(ttft.rounds) == list(range(6))  # numbering continues across the rounds
         assert Counter(ttft.processes) == {0: 3, 1: 3}
         assert len(b.metrics["itl_ms"].processes) == len(b.metrics["itl_ms"].samples)
-    parity = done.results.benchmarks[0].extra["parity"]
-    assert parity["total"] == 6
+    parity = done.results.benchmarks[0].parity
+    assert parity is not None and parity.total == 6
 
 
 def test_processes_and_rounds_from_the_command_line(tmp_path: Path, tiny_model: Path) -> None:
@@ -94,7 +94,7 @@ def test_processes_and_rounds_from_the_command_line(tmp_path: Path, tiny_model: 
         decode = b["metrics"]["decode_tps"]
         assert Counter(decode["processes"]) == {0: 4, 1: 4}
         assert sorted(decode["rounds"]) == list(range(8))
-        workers = b["extra"]["workers"]
+        workers = b["workers"]
         assert [(w["loads"], w["requests"]) for w in workers] == [(1, 4), (1, 4)]
         assert len({w["pid"] for w in workers}) == 2
     assert data["config"]["processes"] == 2

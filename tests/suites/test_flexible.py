@@ -55,8 +55,8 @@ def test_winner_needs_a_margin_over_five_percent(
     cand: tuple[float, float], ref: tuple[float, float], latency: str, tps: str, overall: str
 ) -> None:
     got = winner(_bench("c", *cand), _bench("r", *ref))
-    assert (got["latency"], got["tps"], got["overall"]) == (latency, tps, overall)
-    assert got["candidate"] == {"e2e_ms": cand[0], "tps": cand[1]}
+    assert (got.latency, got.decode_tps, got.overall) == (latency, tps, overall)
+    assert (got.candidate.e2e_ms, got.candidate.decode_tps) == cand
 
 
 # --- real runs ------------------------------------------------------------------------------
@@ -79,11 +79,13 @@ def test_five_questions_on_both_engines(tmp_path: Path, tiny_model: Path) -> Non
     assert (cand["engine"], ref["engine"]) == ("candidate:mlx-lm", "reference:mlx-lm")
     asked = make_questions(5, seed=0)
     for b, role in ((cand, "candidate"), (ref, "reference")):
-        records = b["extra"]["questions"]
-        assert [r["i"] for r in records] == list(range(5))
-        assert all(r["engine"] == role and r["ok"] for r in records)
-        assert all(asked[r["i"]].startswith(r["question"]) for r in records)
-        assert all(1 <= r["tokens"] <= 4 and r["e2e_ms"] >= r["ttft_ms"] > 0 for r in records)
+        records = b["questions"]
+        assert [r["index"] for r in records] == list(range(5))
+        assert all(r["role"] == role and r["ok"] for r in records)
+        assert all(asked[r["index"]].startswith(r["question"]) for r in records)
+        assert all(
+            1 <= r["output_tokens"] <= 4 and r["e2e_ms"] >= r["ttft_ms"] > 0 for r in records
+        )
         assert set(b["metrics"]) <= {
             "ttft_ms",
             "e2e_ms",
@@ -92,8 +94,8 @@ def test_five_questions_on_both_engines(tmp_path: Path, tiny_model: Path) -> Non
             "output_tokens",
         }
         assert b["metrics"]["e2e_ms"]["summary"]["p99"] is not None
-    assert cand["extra"]["winner"]["overall"] in ("candidate", "reference", "tie")
-    assert "winner" not in ref["extra"]
+    assert cand["winner"]["overall"] in ("candidate", "reference", "tie")
+    assert ref["winner"] is None
     assert "latency p50/p95/p99" in output and "\nwinner: " in output
 
 
@@ -113,7 +115,7 @@ def test_one_engine_in_sequential_order(tmp_path: Path, tiny_model: Path) -> Non
     assert code == 0, output
     (b,) = data["benchmarks"]
     assert b["engine"] == "reference:mlx-lm" and b["params"]["order"] == "sequential"
-    assert len(b["extra"]["questions"]) == 2 and "winner" not in b["extra"]
+    assert len(b["questions"]) == 2 and b["winner"] is None
 
 
 @pytest.mark.parametrize(

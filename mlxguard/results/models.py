@@ -1,27 +1,24 @@
-"""The results file, schema `mlxguard.results/1`: models, loading and atomic writing.
-
-History of the schema:
-- `mlxguard.results/1`: first version.
-"""
+"""The models of a results file (schema `mlxguard.results/2`); see `mlxguard.results`."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from mlxguard.errors import UsageError, first_problem
-from mlxguard.fsutil import read_input, write_atomic
+from mlxguard.results.base import Frozen
+from mlxguard.results.sections import (
+    EngineEnvironment,
+    Parity,
+    QuestionRecord,
+    ReferenceComparison,
+    ServerUsage,
+    Timer,
+    Winner,
+    WorkerRecord,
+)
 
-SCHEMA = "mlxguard.results/1"
-
-
-class Frozen(BaseModel):
-    """A record of the files mlxguard writes: immutable, no unknown keys, finite numbers."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+SCHEMA = "mlxguard.results/2"
 
 
 class Summary(Frozen):
@@ -36,7 +33,7 @@ class Summary(Frozen):
     p99: float | None = None
     min: float | None = None
     max: float | None = None
-    stddev: float | None = Field(None, description="sample standard deviation (n - 1)")
+    stddev: float | None = Field(default=None, description="sample standard deviation (n - 1)")
 
 
 class Metric(Frozen):
@@ -48,12 +45,12 @@ class Metric(Frozen):
     summary: Summary
     warmup_samples: list[float] = Field(default_factory=list)
     processes: list[int] | None = Field(
-        None,
+        default=None,
         description="worker process index of each sample (parallel to `samples`); "
         "null when unknown",
     )
     rounds: list[int] | None = Field(
-        None,
+        default=None,
         description="adaptive/interleaving round of each sample (parallel to `samples`); "
         "null when unknown",
     )
@@ -109,41 +106,86 @@ class Metric(Frozen):
         return percentile(self.samples, q)
 
 
-class EngineEnvironment(Frozen):
-    """What an engine (or the worker process hosting it) reports about itself."""
+class Environment(Frozen):
+    """Where the run happened; `fingerprint` says which machines are comparable."""
 
-    versions: dict[str, str | None] = Field(
-        default_factory=dict,
-        description="package -> version as the engine or its worker reports them "
-        "(e.g. mlx, mlx-lm in the worker's interpreter); null when not installed",
-    )
+    platform: str
+    machine: str
+    chip: str
+    cpu_count: int | None = None
+    performance_cores: int | None = None
+    memory_gb: float | None = None
+    os: str
+    python: str
+    backend: str
+    gpu: str | None = None
+    versions: dict[str, str | None] = Field(default_factory=dict)
+    fingerprint: str
+    fingerprint_fields: list[str] = Field(default_factory=list)
+
+
+def benchmark_label(suite: str, scenario: str, engine: str) -> str:
+    """How reports, verdicts and messages name a benchmark, e.g. `ttft warm · mlx-lm`."""
+    return f"{suite} {scenario} · {engine}"
 
 
 class Benchmark(Frozen):
-    """One (suite, engine, model, scenario) cell of a run."""
+    """One (suite, engine, model, scenario) cell of a run.
+
+    The typed sections (reference, parity, winner, questions, server_usage, timer,
+    engine_environment, environment) are present only where they apply; each one's docstring
+    says where.
+    """
 
     suite: str
     engine: str = Field(description="the engine's display name (part of the benchmark key)")
     engine_spec: str | None = Field(
-        None,
+        default=None,
         description="the spec the engine was built from (e.g. `ipc:json`, `mypkg.engine:make`); "
         "null when unknown",
     )
     model: str
     scenario: str
-    params: dict[str, Any] = Field(default_factory=dict)
-    metrics: dict[str, Metric] = Field(default_factory=dict)
-    trials: int = 0
-    successes: int = 0
-    errors: list[str] = Field(default_factory=list)
-    engine_environment: EngineEnvironment | None = Field(
-        None, description="versions the engine or its worker reports; null when not reported"
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="the scenario's parameters (prompt and output lengths...)"
     )
-    extra: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, Metric] = Field(default_factory=dict)
+    trials: int = Field(default=0, description="timed trials run")
+    successes: int = Field(default=0, description="timed trials that succeeded")
+    errors: list[str] = Field(default_factory=list, description="distinct errors of failed trials")
+    short_outputs: int = Field(
+        default=0, description="successful trials that produced fewer tokens than asked for"
+    )
+    adaptive_rounds: int = Field(
+        default=0, description="rounds `--until-decisive` added to the first pass"
+    )
+    engine_environment: EngineEnvironment | None = Field(
+        default=None, description="what the engine or its worker reports; null when not reported"
+    )
+    environment: Environment | None = Field(
+        default=None,
+        description="the machine of this benchmark when it differs from the file's "
+        "`environment` (a shard joined by `mlxguard merge`); null otherwise",
+    )
+    reference: ReferenceComparison | None = None
+    parity: Parity | None = None
+    winner: Winner | None = None
+    questions: list[QuestionRecord] | None = None
+    server_usage: ServerUsage | None = None
+    timer: Timer | None = None
+    workers: list[WorkerRecord] | None = Field(
+        default=None, description="warm scenarios: the engine instance behind each process index"
+    )
 
     @property
     def key(self) -> tuple[str, str, str, str]:
+        """What identifies a benchmark in a results file: (suite, engine, model, scenario)."""
         return (self.suite, self.engine, self.model, self.scenario)
+
+    @property
+    def label(self) -> str:
+        """The benchmark's display name (see `benchmark_label`)."""
+        return benchmark_label(self.suite, self.scenario, self.engine)
 
     @property
     def success_rate(self) -> float | None:
@@ -169,28 +211,10 @@ class RunInfo(Frozen):
     )
 
 
-class Environment(Frozen):
-    """Where the run happened; `fingerprint` says which machines are comparable."""
-
-    platform: str
-    machine: str
-    chip: str
-    cpu_count: int | None = None
-    performance_cores: int | None = None
-    memory_gb: float | None = None
-    os: str
-    python: str
-    backend: str
-    gpu: str | None = None
-    versions: dict[str, str | None] = Field(default_factory=dict)
-    fingerprint: str
-    fingerprint_fields: list[str] = Field(default_factory=list)
-
-
 class Results(Frozen):
     """A whole results file."""
 
-    schema_: Literal["mlxguard.results/1"] = Field(SCHEMA, alias="schema")
+    schema_: Literal["mlxguard.results/2"] = Field(default="mlxguard.results/2", alias="schema")
     tool: Tool
     run: RunInfo
     environment: Environment
@@ -207,56 +231,13 @@ class Results(Frozen):
         seen: set[tuple[str, str, str, str]] = set()
         for b in v:
             if b.key in seen:
-                raise ValueError(f"duplicate benchmark {'/'.join(b.key)}")
+                raise ValueError(f"duplicate benchmark {b.label} (model {b.model})")
             seen.add(b.key)
         return v
 
+    def environment_of(self, b: Benchmark) -> Environment:
+        """The machine `b` ran on: its own (a merged shard's), else the file's."""
+        return b.environment or self.environment
+
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=1) + "\n"
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"non-finite number {name} (JSON allows only finite numbers)")
-
-
-def parse_results(text: str, source: str = "results") -> Results:
-    """Parse and validate a results document.
-
-    Raises:
-        UsageError: invalid JSON, non-finite numbers, another schema, or another shape.
-    """
-    try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except ValueError as e:
-        raise UsageError(f"{source} is not valid JSON: {e}") from None
-    if not isinstance(data, dict):
-        raise UsageError(f"{source} is not a results object (found a JSON {type(data).__name__})")
-    schema = data.get("schema")
-    if schema != SCHEMA:
-        raise UsageError(
-            f"{source} has schema {schema!r}, expected {SCHEMA!r}; "
-            "re-run `mlxguard run` to produce it"
-        )
-    try:
-        return Results.model_validate(data)
-    except ValidationError as e:
-        raise UsageError(f"{source} is not a valid results file: {first_problem(e)}") from None
-
-
-def load_results(path: Path | str) -> Results:
-    """Load a results file, with one-line errors for every kind of bad input."""
-    text = read_input(Path(path), "results file")
-    return parse_results(text, source=f"'{path}'")
-
-
-def write_results(results: Results, path: Path | str) -> None:
-    """Write the results file atomically."""
-    write_atomic(Path(path), results.to_json())
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of the results file."""
-    schema = Results.model_json_schema(by_alias=True, mode="serialization")
-    schema["$id"] = "urn:mlxguard:schema:results/1"
-    schema["title"] = SCHEMA
-    return schema

@@ -1,0 +1,185 @@
+"""The typed sections of a benchmark: what a suite or an engine records besides its metrics.
+
+Each section is optional on `Benchmark` and present only where it applies (the suite or engine
+named in its docstring). Units are in the field names.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, JsonValue
+
+from mlxguard.results.base import Frozen
+
+Side = Literal["candidate", "reference"]
+# A flexible criterion: won by one side, a tie, or undecided when a median is missing.
+Criterion = Literal["candidate", "reference", "tie", "undecided"]
+
+
+class ReferenceComparison(Frozen):
+    """compare suite, on the candidate: which benchmark it is measured against.
+
+    Only the pairing is stored: the ratio and its interval are computed by the check stage
+    (`mlxguard check`), from both benchmarks' samples, so every report shows one figure.
+    """
+
+    engine: str = Field(
+        description="display name of the reference benchmark's engine; the reference is the "
+        "benchmark with this engine and the candidate's suite, model and scenario"
+    )
+    chosen: str | None = Field(
+        default=None,
+        description="why this reference, when `auto` chose it; null when given explicitly",
+    )
+
+
+class Divergence(Frozen):
+    """Where one prompt's outputs first differ."""
+
+    sample: int = Field(description="index of the timed sample (0-based, over all rounds)")
+    position: int = Field(description="index of the first differing token or character")
+
+
+class Parity(Frozen):
+    """compare suite, on the candidate: do both engines give the same output per prompt?"""
+
+    identical: int = Field(description="prompts answered identically by both engines")
+    total: int = Field(description="prompts answered by both engines")
+    unit: Literal["token", "char"] = Field(
+        description="`token` when both engines yield token ids, else `char` (text compared "
+        "with whitespace normalized)"
+    )
+    greedy: bool = Field(description="temperature 0: only then must outputs be identical")
+    first_divergence: list[Divergence] = Field(
+        default_factory=list, description="one entry per prompt whose outputs differ"
+    )
+
+    @property
+    def share(self) -> float | None:
+        """Fraction of prompts with identical outputs; None when no prompt was answered by both."""
+        return self.identical / self.total if self.total else None
+
+
+class SideMedians(Frozen):
+    """One side's medians, as the flexible winner compares them."""
+
+    e2e_ms: float | None = Field(description="median request latency, ms; null if unmeasured")
+    decode_tps: float | None = Field(description="median decode speed, tok/s; null if unmeasured")
+
+
+class Winner(Frozen):
+    """flexible suite with both engines, on the candidate: who answered faster."""
+
+    overall: Literal["candidate", "reference", "tie"] = Field(
+        description="the side that wins at least one criterion and loses none, else `tie`"
+    )
+    latency: Criterion = Field(description="median e2e_ms, lower wins")
+    decode_tps: Criterion = Field(description="median decode_tps, higher wins")
+    margin_fraction: float = Field(
+        description="a criterion is won by more than this fraction of the other's median"
+    )
+    candidate: SideMedians
+    reference: SideMedians
+
+
+class QuestionRecord(Frozen):
+    """flexible suite: one timed question, as one engine answered it."""
+
+    index: int = Field(description="question number (0-based, seeded order)")
+    question: str = Field(description="the start of the question, enough to recognise it")
+    role: Side = Field(description="the engine's role: candidate or reference")
+    ttft_ms: float | None = Field(description="time to first token, ms; null on failure")
+    e2e_ms: float | None = Field(description="request sent -> last token, ms; null on failure")
+    output_tokens: int = Field(description="tokens received")
+    decode_tps: float | None = Field(description="decode speed, tok/s; null when undefined")
+    ok: bool = Field(description="the request succeeded")
+
+
+class ServerUsage(Frozen):
+    """openai engine: token counts the server reported, summed over the timed trials.
+
+    A field is null when the server did not report it; `cached_tokens > 0` means a server
+    prompt cache served part of the prompts.
+    """
+
+    trials: int = Field(description="timed trials whose response carried usage")
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cached_tokens: int | None = None
+
+
+class Timer(Frozen):
+    """ipc suite: the cost of the clock itself, subtracted from every sample."""
+
+    overhead_ns: int = Field(description="median of back-to-back perf_counter_ns calls, ns")
+    min_ns: int = Field(description="smallest back-to-back gap, ns")
+    calls: int = Field(description="back-to-back calls measured")
+    resolution_ns: float = Field(description="the clock's resolution as the OS reports it, ns")
+
+
+class WorkerProcess(Frozen):
+    """The process an engine ran in, when not mlxguard's own (ipc workers)."""
+
+    pid: int | None = None
+    python: str | None = Field(default=None, description="the worker interpreter's version")
+    executable: str | None = Field(default=None, description="the worker interpreter's path")
+    protocol: int | None = Field(default=None, description="ipc protocol version the worker speaks")
+
+
+class WorkerRecord(Frozen):
+    """One process index of an engine in a warm scenario: the engine instance that served it.
+
+    With `--processes N` each engine runs in N processes; `Metric.processes` refers to `process`.
+    Adaptive rounds reuse these instances, so `loads` stays 1 for the whole run.
+    """
+
+    process: int = Field(description="process index (0-based), as in `Metric.processes`")
+    pid: int | None = Field(description="the worker's OS process id; null for in-process engines")
+    loads: int = Field(description="model loads of this instance")
+    requests: int = Field(description="requests it served, warm-ups included")
+    load_ms: float | None = Field(description="its model load time, ms; null if not loaded")
+
+
+# Keys of an engine's `info()` that describe its worker process, and their field names.
+_WORKER_KEYS = {"worker_pid": "pid", "python": "python", "executable": "executable",
+                "protocol": "protocol"}  # fmt: skip
+
+
+class EngineEnvironment(Frozen):
+    """What an engine (or the worker process hosting it) reports about itself."""
+
+    versions: dict[str, str | None] = Field(
+        default_factory=dict,
+        description="package -> version as the engine or its worker reports them "
+        "(e.g. mlx, mlx-lm in the worker's interpreter); null when not installed",
+    )
+    load_ms: float | None = Field(
+        default=None,
+        description="the warm engine's one load, before its warm-ups, ms (not a sample: cold "
+        "scenarios measure `load_ms` as a metric); null when not loaded warm",
+    )
+    worker: WorkerProcess | None = Field(
+        default=None, description="the worker process, for engines that run in one"
+    )
+    settings: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="the engine's own settings as its `info()` reports them (e.g. codec, "
+        "ignore_eos); keys are the engine's",
+    )
+
+    @classmethod
+    def from_info(cls, info: dict[str, Any], load_ms: float | None = None) -> EngineEnvironment:
+        """Sort an engine's `info()` into versions, worker process and settings."""
+        return cls.model_validate(sort_engine_info(info, load_ms))
+
+
+def sort_engine_info(info: dict[str, Any], load_ms: float | None = None) -> dict[str, Any]:
+    """An engine's `info()` as the fields of `EngineEnvironment` (plain JSON)."""
+    worker = {_WORKER_KEYS[k]: v for k, v in info.items() if k in _WORKER_KEYS}
+    return {
+        "versions": info.get("versions") or {},
+        "load_ms": load_ms,
+        "worker": worker or None,
+        "settings": {k: v for k, v in info.items() if k != "versions" and k not in _WORKER_KEYS},
+    }
