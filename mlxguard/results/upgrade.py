@@ -51,7 +51,15 @@ def _benchmark_1_to_2(b: Any) -> Any:
         out["winner"] = _winner_1(extra["winner"])
     if "questions" in extra:
         out["questions"] = _questions_1(extra["questions"])
-    for same in ("server_usage", "timer", "short_outputs", "adaptive_rounds", "environment"):
+    same_names = (
+        "server_usage",
+        "timer",
+        "short_outputs",
+        "adaptive_rounds",
+        "environment",
+        "workers",
+    )
+    for same in same_names:
         if same in extra:
             out[same] = extra[same]
     if "measures" in extra and isinstance(out.get("params", {}), dict):

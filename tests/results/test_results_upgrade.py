@@ -121,3 +121,11 @@ def test_check_and_report_read_a_v1_file(tmp_path: Path) -> None:
     assert proc.returncode in (0, 1), proc.stderr
     assert "compare warm: candidate:ipc vs reference:mlx-lm" in proc.stdout
     assert "parity 4/4 identical" in proc.stdout
+
+
+def test_worker_records_of_a_v1_file_with_processes() -> None:
+    doc = _v1("v1-compare-until-decisive.json")
+    record = {"process": 0, "pid": 123, "loads": 1, "requests": 5, "load_ms": 12.5}
+    doc["benchmarks"][0]["extra"]["workers"] = [record]
+    (worker,) = parse_results(json.dumps(doc)).benchmarks[0].workers or []
+    assert worker.model_dump() == record
