@@ -12,7 +12,7 @@ from mlxguard.check.family import family_adjusted
 from mlxguard.check.reference import reference_verdicts
 from mlxguard.check.stability import stability_warnings
 from mlxguard.check.targets import success_verdicts, target_verdicts
-from mlxguard.check.verdicts import CheckReport, overall
+from mlxguard.check.verdicts import CheckReport, overall, resolution
 from mlxguard.config import Config
 from mlxguard.results import Results
 
@@ -54,6 +54,7 @@ def evaluate(
         verdicts=verdicts,
         warnings=stability_warnings(results, config.check),
         notes=notes,
+        resolution=resolution(verdicts),
     )
 
 

@@ -49,6 +49,28 @@ class Verdict(BaseModel):
         return cls(suite=b.suite, engine=b.engine, scenario=b.scenario, **fields)
 
 
+class Resolution(BaseModel):
+    """The smallest changes one kind of comparison of a check could detect (80% power)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Kind  # "reference" (same job: head vs base, candidate vs reference) or "baseline"
+    comparisons: int
+    best: float  # the smallest detectable change among them (a fraction)
+    worst: float  # the largest
+
+
+def resolution(verdicts: list[Verdict]) -> list[Resolution]:
+    """Per kind of comparison, the range of the detectable changes its verdicts report."""
+    out = []
+    for kind in ("reference", "baseline"):
+        found = [v.detectable for v in verdicts if v.kind == kind and v.detectable is not None]
+        if found:
+            out.append(Resolution(kind=kind, comparisons=len(found), best=min(found),
+                                  worst=max(found)))  # fmt: skip
+    return out
+
+
 class CheckReport(BaseModel):
     """Every verdict of one check, the overall status, and the warnings for the reader."""
 
@@ -56,6 +78,7 @@ class CheckReport(BaseModel):
     verdicts: list[Verdict]
     warnings: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    resolution: list[Resolution] = Field(default_factory=list)
 
     def exit_code(self, fail_on: str = "fail") -> int:
         """0 pass, 1 a check failed (or was inconclusive with fail_on='inconclusive')."""

@@ -5,7 +5,14 @@ from __future__ import annotations
 from mlxguard.check.verdicts import CheckReport
 from mlxguard.reports import pairs
 from mlxguard.reports.escape import plain
-from mlxguard.reports.headline import figure, headline, models, samples, suite_tables
+from mlxguard.reports.headline import (
+    figure,
+    headline,
+    models,
+    resolution_lines,
+    samples,
+    suite_tables,
+)
 from mlxguard.reports.table import text_table
 from mlxguard.results import Results
 
@@ -66,6 +73,7 @@ def render(results: Results, report: CheckReport) -> str:
             for v in report.verdicts
         ]
         lines += _table(["verdict", "check", "benchmark", "metric", "evidence"], rows)
+    lines += [f"resolution: {line}" for line in resolution_lines(report)]
     lines += [f"warning: {plain(w)}" for w in report.warnings]
     lines += [f"note: {plain(n)}" for n in report.notes]
     return "\n".join(lines) + "\n"

@@ -72,3 +72,18 @@ def headline(report: CheckReport) -> str:
     )
     why = "; ".join(f"{plain(v.label)}: {plain(v.evidence)}" for v in deciding(report))
     return f"{report.status.upper()}: {counts or 'no checks'}" + (f" — {why}" if why else "")
+
+
+_RESOLVED_BY = {"reference": "same job", "baseline": "stored baselines"}
+
+
+def resolution_lines(report: CheckReport) -> list[str]:
+    """One sentence per kind of comparison: the smallest change it could have detected."""
+    out = []
+    for r in report.resolution:
+        spread = f", {r.best:.0%}–{r.worst:.0%}" if f"{r.best:.0%}" != f"{r.worst:.0%}" else ""
+        out.append(
+            f"this runner resolves changes ≥ {r.worst:.0%} ({_RESOLVED_BY[r.kind]}: "
+            f"{r.comparisons} comparison(s){spread}, 80% power)"
+        )
+    return out

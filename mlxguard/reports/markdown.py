@@ -11,7 +11,14 @@ from mlxguard.check.verdicts import CheckReport
 from mlxguard.metrics import format_value
 from mlxguard.reports import pairs
 from mlxguard.reports.escape import code, md
-from mlxguard.reports.headline import deciding, figure, models, samples, suite_tables
+from mlxguard.reports.headline import (
+    deciding,
+    figure,
+    models,
+    resolution_lines,
+    samples,
+    suite_tables,
+)
 from mlxguard.results import Results
 
 ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️", "skipped": "⏭️"}
@@ -35,6 +42,7 @@ def environment() -> jinja2.Environment:
         samples=samples,
         suite_tables=suite_tables,
         pairs=pairs,
+        resolution_lines=resolution_lines,
     )
     return env
 
