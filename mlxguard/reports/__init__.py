@@ -8,6 +8,7 @@ are imported only when their format is chosen, so looking a format up stays chea
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -89,7 +90,35 @@ def export(results: Results, fmt: str, *, better: str = "higher") -> str:
         raise UsageError(
             f"unknown export format '{fmt}'; choose one of {', '.join(EXPORT_FORMATS)}"
         )
+    check_summaries(results)
     return FORMATS[fmt].renderer()(results, ExportOptions(better=better))
+
+
+def check_summaries(results: Results) -> None:
+    """Refuse results whose stored summaries disagree with their raw samples.
+
+    Exports take the value from the summary and Bencher's bounds from the samples: if the two
+    disagree (a file edited by hand, or corrupt), the value could lie outside its own bounds.
+
+    Raises:
+        UsageError: naming the benchmark, the metric, and both figures.
+    """
+    for b in results.benchmarks:
+        for name, m in b.metrics.items():
+            stored, derived = m.summary.median, m.percentile(50)
+            agree = (
+                stored is None
+                if derived is None
+                else stored is not None and math.isclose(stored, derived, rel_tol=1e-9)
+            )
+            if not agree or m.summary.n != len(m.samples):
+                said = "none" if stored is None else f"{stored:g}"
+                got = "none" if derived is None else f"{derived:g}"
+                raise UsageError(
+                    f"benchmark {benchmark_name(b)}: {name} has a stored median {said} "
+                    f"(n={m.summary.n}) but its {len(m.samples)} samples give {got}: the file "
+                    "was edited or is corrupt; export the results file the run wrote"
+                )
 
 
 def benchmark_name(b: Benchmark) -> str:
