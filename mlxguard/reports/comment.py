@@ -1,5 +1,6 @@
-"""The PR comment (jinja2, `templates/comment.md.j2`): verdict first, then a table per suite,
-the reference comparison, a chart of the gated metrics, and the details folded away.
+"""The PR comment (jinja2, `templates/comment.md.j2`): verdict first, then the head against its
+base when measured in the same job, a table per suite, the reference comparison, a chart of the
+gated metrics, and the details folded away.
 
 Pure: no network. Shares its blocks with the Markdown report through `_macros.md.j2`.
 """
@@ -44,8 +45,13 @@ def _times(ratio: float | None) -> str:
     return "—" if ratio is None else f"{ratio:.2f}×"
 
 
-def row(v: Verdict) -> Row:
-    """The cells of one verdict: a target's bound stands in the baseline column."""
+def row(v: Verdict, ratio: bool | None = None) -> Row:
+    """The cells of one verdict: a target's bound stands in the baseline column.
+
+    Args:
+        ratio: show the change as a ratio ("1.09×") rather than a percentage (default: for a
+            reference comparison, two engines; a build against its base reads as a change).
+    """
     if v.kind == "success":
         current = "—" if v.value is None else f"{v.value:.0%} succeeded"
     else:
@@ -58,7 +64,7 @@ def row(v: Verdict) -> Row:
     else:
         base = "—"
     # A baseline change reads as a percentage, a reference comparison as a ratio ("1.09×").
-    shown = _times if v.kind == "reference" else _pct
+    shown = _times if (v.kind == "reference" if ratio is None else ratio) else _pct
     interval = (
         f"[{shown(v.ci_low)}, {shown(v.ci_high)}]"
         if v.ci_low is not None and v.ci_high is not None
@@ -83,6 +89,15 @@ def suite_tables(report: CheckReport) -> list[tuple[str, list[Row]]]:
         if v.kind != "reference":
             groups[v.suite].append(row(v))
     return list(groups.items())
+
+
+def base_pairs(results: Results) -> set[tuple[str, str, str]]:
+    """The (suite, scenario, engine) of candidates measured against their own base build."""
+    return {
+        (b.suite, b.scenario, b.engine)
+        for b in results.benchmarks
+        if b.reference is not None and b.reference.against == "base"
+    }
 
 
 def charts(results: Results, report: CheckReport, gated: list[str]) -> list[str]:
@@ -127,12 +142,16 @@ def render(
 ) -> str:
     """The comment body (without the hidden marker, which the sticky comment adds)."""
     template = environment().get_template("comment.md.j2")
+    pairs = base_pairs(results)
+    compared = [v for v in report.verdicts if v.kind == "reference"]
     return template.render(
         results=results,
         report=report,
         deciding=deciding(report),
         suites=suite_tables(report),
-        reference=[row(v) for v in report.verdicts if v.kind == "reference"],
+        # A pull request measured against its base in the same job leads the comment.
+        base=[row(v, ratio=False) for v in compared if (v.suite, v.scenario, v.engine) in pairs],
+        reference=[row(v) for v in compared if (v.suite, v.scenario, v.engine) not in pairs],
         charts=charts(results, report, gated),
         run_url=safe_url(run_url),
         context=context,

@@ -32,6 +32,11 @@ class ReferenceComparison(Frozen):
         default=None,
         description="why this reference, when `auto` chose it; null when given explicitly",
     )
+    against: Literal["engine", "base"] = Field(
+        default="engine",
+        description="`base`: one engine spec from two builds (e.g. the definitions head and "
+        "base: a pull request against its base commit); `engine`: two different engines",
+    )
 
 
 class Divergence(Frozen):

@@ -9,6 +9,7 @@ index, both engines in a seeded random order) so drift hits both alike. With
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from mlxguard.config import Config
 from mlxguard.engines import EngineFactory, configured_engine, resolve_reference
@@ -35,6 +36,14 @@ def role_specs(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, str]
     """
     specs = {"candidate": config.candidate, "reference": reference_spec(config.reference)}
     return {f"{role}:{specs[role]}": specs[role] for role in roles}
+
+
+def against(config: Config) -> Literal["engine", "base"]:
+    """`base` when the candidate and the reference are two names for one engine spec (two
+    builds of it, e.g. the definitions head and base), else `engine` (two engines)."""
+    cand, ref = role_specs(config).values()
+    two_names = config.candidate.strip() != config.reference.strip()
+    return "base" if two_names and cand == ref else "engine"
 
 
 def resolve_roles(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, EngineFactory]:
@@ -113,6 +122,8 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
         for i, out in sorted(outputs.items())
         if cand_label in out and ref_label in out
     ]
-    reference = ReferenceComparison(engine=ref_label, chosen=resolve_reference(cfg.reference)[1])
+    reference = ReferenceComparison(
+        engine=ref_label, chosen=resolve_reference(cfg.reference)[1], against=against(cfg)
+    )
     same = parity(pairs, _decoder(ctx.model_dir), greedy=cfg.temperature == 0)
     return [cand.model_copy(update={"reference": reference, "parity": same}), ref]

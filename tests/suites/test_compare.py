@@ -218,7 +218,7 @@ def test_a_a_compare_has_full_parity_and_a_ratio_near_one(tmp_path: Path, tiny_m
     cand = b["candidate"]
     assert cand["parity"]["identical"] == cand["parity"]["total"] == 3
     assert cand["parity"]["first_divergence"] == []
-    assert cand["reference"] == {"engine": "reference:mlx-lm", "chosen": None}
+    assert cand["reference"] == {"engine": "reference:mlx-lm", "chosen": None, "against": "engine"}
     assert cand["engine_spec"] == b["reference"]["engine_spec"] == "mlx-lm"
     report = evaluate(Results.model_validate(data), Config())
     ttft = next(v for v in report.verdicts if v.kind == "reference" and v.metric == "ttft_ms")
