@@ -9,12 +9,32 @@ from pathlib import Path
 from mlxguard.errors import UsageError
 
 
+def umask() -> int:
+    """The process's umask (reading it means setting it: it is put back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def default_mode(directory: bool = False) -> int:
+    """The mode `open()` or `mkdir()` would give a new file (directory) under the umask.
+
+    Temp files and directories are created private (0600, 0700); what mlxguard renames into
+    place gets this mode instead, as any other tool's output would.
+    """
+    return (0o777 if directory else 0o666) & ~umask()
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temp file in the same directory and a rename."""
+    """Write `text` to `path` through a temp file in the same directory and a rename.
+
+    The file gets the mode the user's umask gives (usually 0644), not the temp file's 0600.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, default_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()

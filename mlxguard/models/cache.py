@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mlxguard.defaults import SEED_MAX
 from mlxguard.errors import UsageError
+from mlxguard.fsutil import default_mode
 from mlxguard.models.files import CONFIG_FILE, MARKER_FILE, write_json
 from mlxguard.models.presets import DEFAULT_PRESET, PRESETS, Preset
 from mlxguard.models.presets import preset as find_preset
@@ -90,10 +91,13 @@ def build(preset: str, out: Path, *, bits: int | None = None, seed: int = 0) -> 
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        tmp.chmod(default_mode(directory=True))  # mkdtemp's 0700 would outlive the rename
     except OSError as e:
         raise UsageError(f"cannot write --out '{out}': {e.strerror or e}") from None
     try:
         _write(tmp, spec, bits, seed)
+        for f in tmp.iterdir():  # one mode for every file, whatever wrote it (MLX: 0644)
+            f.chmod(default_mode())
         try:
             # rename is atomic and replaces only an empty directory: if another process finished
             # first, this fails and its (identical) build is kept.
