@@ -10,6 +10,14 @@ DEFAULT_MAX_SECONDS = 600.0
 # ten run medians give a prediction band whose t quantile (t_9) is within 25% of the normal's.
 DEFAULT_KEEP = 10
 
+# The ipc suite times single messages, far cheaper than a generation: each `--samples` unit is
+# this many timed messages per scenario (so `--samples 2` is 400), capped at IPC_MAX_MESSAGES.
+IPC_MESSAGES_PER_SAMPLE = 200
+IPC_MAX_MESSAGES = 20_000
+
+# Runs a baseline keeps per (machine, model, engine), newest first (`baseline update --keep`).
+DEFAULT_KEEP = 5
+
 # Worker processes per engine when every engine of the run runs in a worker process (ipc, engine
 # definitions) and --processes is not given. Chosen with scripts/bench_processes.py
 # (docs/suites.md, "Processes and rounds").

@@ -11,13 +11,12 @@ import gc
 import time
 from typing import Any
 
+from mlxguard.defaults import IPC_MAX_MESSAGES, IPC_MESSAGES_PER_SAMPLE
 from mlxguard.ipc.codec import CODECS, Codec, get_codec
 from mlxguard.results import Benchmark, EngineEnvironment, Metric, Timer
 from mlxguard.suites import SuiteContext
 from mlxguard.suites.ipc_payloads import KINDS, messages
 
-MESSAGES_PER_SAMPLE = 200  # timed messages per `--samples` unit
-MAX_MESSAGES = 20_000
 WARMUP_PER_UNIT = 50  # untimed messages per `--warmup` unit (at least one unit)
 CALIBRATION_CALLS = 20_000
 NO_MODEL = "none"  # fixed payloads: the figures do not depend on the model under test
@@ -25,7 +24,7 @@ NO_MODEL = "none"  # fixed payloads: the figures do not depend on the model unde
 
 def message_count(samples: int) -> int:
     """Timed messages per scenario for `samples`."""
-    return max(1, min(samples * MESSAGES_PER_SAMPLE, MAX_MESSAGES))
+    return max(1, min(samples * IPC_MESSAGES_PER_SAMPLE, IPC_MAX_MESSAGES))
 
 
 def calibrate_timer(calls: int = CALIBRATION_CALLS) -> Timer:
