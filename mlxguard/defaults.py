@@ -15,9 +15,6 @@ DEFAULT_KEEP = 10
 IPC_MESSAGES_PER_SAMPLE = 200
 IPC_MAX_MESSAGES = 20_000
 
-# Runs a baseline keeps per (machine, model, engine), newest first (`baseline update --keep`).
-DEFAULT_KEEP = 5
-
 # Worker processes per engine when every engine of the run runs in a worker process (ipc, engine
 # definitions) and --processes is not given. Chosen with scripts/bench_processes.py
 # (docs/suites.md, "Processes and rounds").

@@ -1,6 +1,7 @@
 """`mlxguard merge`: join the results shards of a matrix of runners into one results file.
 
-The first shard gives the run, config and top-level environment. A benchmark from a shard whose
+The first shard gives the run, config and top-level environment; the suites any shard did not
+finish stay listed as incomplete. A benchmark from a shard whose
 environment differs keeps that environment in its own ``environment``, so baseline checks still
 compare it with its own machine. A benchmark present in two shards must be identical there (the
 same shard given twice); otherwise the merge is refused.
@@ -35,4 +36,9 @@ def merge(shards: list[tuple[str, Results]]) -> Results:
                     f"benchmark {b.label} (model {b.model}) is in both {prior[0]} and {source} "
                     "with different results; merge each machine's shards separately, or drop one"
                 )
-    return first.model_copy(update={"benchmarks": [b for _, b in seen.values()]})
+    runs = [shard.run for _, shard in shards]
+    missing = list(dict.fromkeys(s for run in runs for s in run.incomplete_suites))
+    # A shard cut short leaves the merged run incomplete too, so `check` still refuses it.
+    finished = first.run.finished_at if all(run.finished_at for run in runs) else None
+    run = first.run.model_copy(update={"incomplete_suites": missing, "finished_at": finished})
+    return first.model_copy(update={"run": run, "benchmarks": [b for _, b in seen.values()]})

@@ -48,7 +48,12 @@ def results(
     return Results(
         tool=Tool(version="0.1.0"),
         run=RunInfo(
-            id="run1", started_at="2026-11-28T12:00:00+00:00", git_sha=sha, git_ref="main", seed=0
+            id="run1",
+            started_at="2026-11-28T12:00:00+00:00",
+            finished_at="2026-11-28T12:01:00+00:00",
+            git_sha=sha,
+            git_ref="main",
+            seed=0,
         ),
         environment=environment(fingerprint),
         config={},

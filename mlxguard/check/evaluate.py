@@ -49,10 +49,13 @@ def evaluate(
         if any(CROSS_MACHINE_NOTE in v.evidence for v in against):
             notes.append(f"some baselines were {CROSS_MACHINE_NOTE}: their verdicts are weaker")
     verdicts = family_adjusted(verdicts, config.check.alpha, interim=interim)
+    warnings = stability_warnings(results, config.check)
+    if results.run.incomplete:
+        warnings.insert(0, f"incomplete run ({results.run.incomplete}): judged on what it holds")
     return CheckReport(
         status=overall(verdicts),
         verdicts=verdicts,
-        warnings=stability_warnings(results, config.check),
+        warnings=warnings,
         notes=notes,
         resolution=resolution(verdicts),
     )

@@ -63,8 +63,9 @@ def main() -> None:
         else:
             typer.echo(f"error: {' '.join(e.format_message().split())}", err=True)
         sys.exit(e.exit_code)
-    except typer.Abort:
-        sys.exit(130)
+    except typer.Abort:  # Ctrl-C in any command: interrupted, exit 2 as DESIGN.md says
+        typer.echo("error: interrupted", err=True)
+        sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from mlxguard.cli.common import guarded
-from mlxguard.cli.options import ConfigOpt, DirOpt, ResultsArg
+from mlxguard.cli.common import guarded, load_run
+from mlxguard.cli.options import AllowIncompleteOpt, ConfigOpt, DirOpt, ResultsArg
 from mlxguard.defaults import DEFAULT_KEEP
 
 app = typer.Typer(help="Record and inspect baselines.", no_args_is_help=True)
@@ -27,14 +27,14 @@ def baseline_update(
         ),
     ] = DEFAULT_KEEP,
     config: ConfigOpt = None,
+    allow_incomplete: AllowIncompleteOpt = False,
 ) -> None:
     """Add a run's gated metrics to the baseline of its machine, model and engine."""
     from mlxguard.baselines import update
     from mlxguard.config import load_config
-    from mlxguard.results import load_results
 
     cfg = load_config(config)
-    written = update(load_results(results), directory, cfg.check.all_gated(), keep)
+    written = update(load_run(results, allow_incomplete), directory, cfg.check.all_gated(), keep)
     for path in written:
         typer.echo(f"baseline: {path}")
     if not written:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from mlxguard.cli.common import check_fail_on, guarded, judge, load_baseline
+from mlxguard.cli.common import check_fail_on, guarded, judge, load_baseline, load_run
 from mlxguard.cli.options import (
+    AllowIncompleteOpt,
     BaselineOpt,
     ConfigOpt,
     CrossOpt,
@@ -25,16 +26,16 @@ def check(
     fail_on: FailOnOpt = None,
     baseline: BaselineOpt = None,
     allow_cross_machine: CrossOpt = False,
+    allow_incomplete: AllowIncompleteOpt = False,
 ) -> None:
     """Judge a results file against targets and baselines; exit 0 pass, 1 fail, 2 bad input."""
     from mlxguard.config import load_config
     from mlxguard.reports import check_format
-    from mlxguard.results import load_results
 
     check_fail_on(fail_on)
     check_format(fmt)
     cfg = load_config(config)
-    loaded = load_results(results)
+    loaded = load_run(results, allow_incomplete)
     if output is not None:
         from mlxguard.fsutil import check_writable
 

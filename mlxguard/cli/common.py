@@ -42,6 +42,24 @@ def emit(text: str, output: Path | None) -> None:
         write_atomic(output, text)
 
 
+def load_run(path: Path, allow_incomplete: bool = False) -> Any:
+    """The results file at `path`, refused when its run is incomplete unless allowed.
+
+    Raises:
+        UsageError: a bad file, or an interrupted or unfinished run without `allow_incomplete`.
+    """
+    from mlxguard.results import load_results
+
+    results = load_results(path)
+    why = results.run.incomplete
+    if why and not allow_incomplete:
+        raise UsageError(
+            f"'{path}' is an incomplete run ({why}); re-run it, or pass --allow-incomplete "
+            "to use what it holds"
+        )
+    return results
+
+
 def load_baseline(path: Path | None) -> Any:
     """The baselines at `path` (a directory or one file), or None when none was given."""
     if path is None:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from mlxguard.cli.common import guarded
-from mlxguard.cli.options import ConfigOpt
+from mlxguard.cli.common import guarded, load_run
+from mlxguard.cli.options import AllowIncompleteOpt, ConfigOpt
 
 
 @guarded
@@ -16,14 +16,14 @@ def compare(
     a: Annotated[Path, typer.Argument(help="Results file A (the reference).")],
     b: Annotated[Path, typer.Argument(help="Results file B (compared with A).")],
     config: ConfigOpt = None,
+    allow_incomplete: AllowIncompleteOpt = False,
 ) -> None:
     """Compare two results files metric by metric, with the regression statistics."""
     from mlxguard.check.baseline import compare_samples, machine_difference
     from mlxguard.config import load_config
-    from mlxguard.results import load_results
 
     settings = load_config(config).check
-    ra, rb = load_results(a), load_results(b)
+    ra, rb = load_run(a, allow_incomplete), load_run(b, allow_incomplete)
     by_key = {x.key: x for x in ra.benchmarks}
     lines, failed = [], False
     if ra.environment.fingerprint != rb.environment.fingerprint:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from mlxguard.cli.common import emit, guarded
-from mlxguard.cli.options import ExportToOpt, OutputOpt
+from mlxguard.cli.common import emit, guarded, load_run
+from mlxguard.cli.options import AllowIncompleteOpt, ExportToOpt, OutputOpt
 
 
 @guarded
@@ -24,10 +24,10 @@ def export(
         ),
     ] = "higher",
     output: OutputOpt = None,
+    allow_incomplete: AllowIncompleteOpt = False,
 ) -> None:
     """Export a results file in Bencher Metric Format or github-action-benchmark's JSON."""
     from mlxguard.reports import export as render
-    from mlxguard.results import load_results
 
-    text = render(load_results(results), to, better=better)
+    text = render(load_run(results, allow_incomplete), to, better=better)
     emit(text, output)

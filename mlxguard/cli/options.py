@@ -61,6 +61,13 @@ OutputOpt = Annotated[
         dir_okay=False,
     ),
 ]  # fmt: skip
+AllowIncompleteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-incomplete",
+        help="Use a results file of an interrupted or unfinished run (default: refused, exit 2).",
+    ),
+]
 ResultsArg = Annotated[Path, typer.Argument(help="Results file written by `mlxguard run`.")]
 DirOpt = Annotated[
     Path, typer.Option("--dir", "-d", help="Baseline directory (default: baselines).")

@@ -8,8 +8,15 @@ from typing import Annotated
 
 import typer
 
-from mlxguard.cli.common import check_fail_on, guarded, load_baseline
-from mlxguard.cli.options import BaselineOpt, ConfigOpt, CrossOpt, FailOnOpt, ResultsArg
+from mlxguard.cli.common import check_fail_on, guarded, load_baseline, load_run
+from mlxguard.cli.options import (
+    AllowIncompleteOpt,
+    BaselineOpt,
+    ConfigOpt,
+    CrossOpt,
+    FailOnOpt,
+    ResultsArg,
+)
 from mlxguard.errors import UsageError
 
 # A user or app login: letters, digits, hyphens, and the `[bot]` suffix of apps.
@@ -74,6 +81,7 @@ def publish(
             "warning and the check's exit code (default: 60).",
         ),
     ] = 60.0,
+    allow_incomplete: AllowIncompleteOpt = False,
 ) -> None:
     """Check RESULTS as `mlxguard check` does, then report to GitHub (job summary, outputs,
     annotations, sticky PR comment, commit status). Exits with the check's code: 0 pass, 1 fail,
@@ -81,7 +89,6 @@ def publish(
     from mlxguard.check.evaluate import evaluate
     from mlxguard.config import load_config
     from mlxguard.github.publish import Options, Publisher
-    from mlxguard.results import load_results
 
     check_fail_on(fail_on)
     if not context.strip() or len(context) > 100:
@@ -91,7 +98,7 @@ def publish(
     if comment_author is not None and not _LOGIN.fullmatch(comment_author):
         raise UsageError(f"--comment-author '{comment_author}' is not a GitHub login")
     cfg = load_config(config)
-    loaded = load_results(results)
+    loaded = load_run(results, allow_incomplete)
     options = Options(
         context=context,
         comment=comment,

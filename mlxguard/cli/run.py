@@ -10,8 +10,13 @@ import typer
 
 from mlxguard.cli.common import check_fail_on, guarded, judge, load_baseline
 from mlxguard.cli.options import BaselineOpt, ConfigOpt, CrossOpt, FailOnOpt, FormatOpt
-from mlxguard.defaults import DEFAULT_MAX_SAMPLES, DEFAULT_MAX_SECONDS
-from mlxguard.errors import UsageError
+from mlxguard.defaults import (
+    DEFAULT_MAX_SAMPLES,
+    DEFAULT_MAX_SECONDS,
+    IPC_MAX_MESSAGES,
+    IPC_MESSAGES_PER_SAMPLE,
+)
+from mlxguard.errors import RunInterrupted, UsageError
 
 
 @guarded
@@ -66,7 +71,9 @@ def run(
         typer.Option(
             "--samples",
             "-n",
-            help="Timed trials per scenario and engine (default: 5; 10 with --until-decisive).",
+            help="Timed trials per scenario and engine (default: 5; 10 with --until-decisive); "
+            f"ipc suite: {IPC_MESSAGES_PER_SAMPLE} timed messages per sample and scenario, "
+            f"at most {IPC_MAX_MESSAGES:,}.",
         ),
     ] = None,
     questions: Annotated[
@@ -224,12 +231,15 @@ def run(
         check_writable(report)
     baselines = load_baseline(baseline)
 
+    from mlxguard.run.interrupt import Interrupted, interruptible
     from mlxguard.run.session import execute
     from mlxguard.run.workers import Workers
     from mlxguard.suites import suite_runner
 
+    # Ctrl-C or SIGTERM: the workers close on the way out (Workers and each suite's own pool),
+    # the results file says what is missing, and the run exits 2 with one line.
     # With --until-decisive the warm engines stay open after the suites, for the added rounds.
-    with Workers() as workers:
+    with interruptible(), Workers() as workers:
         kept = workers if until_decisive else None
         runners = {name: suite_runner(name) for name in suites}
         results = execute(cfg, runners, output, quiet=quiet, command=sys.argv[1:], workers=kept)
@@ -240,10 +250,16 @@ def run(
             def still_open(r: Any) -> set[tuple[str, str, str]]:
                 return undecided(r, cfg, baselines, allow_cross_machine)
 
-            done = run_until_decisive(
-                cfg, results, output, undecided=still_open, max_samples=max_samples,
-                max_seconds=max_seconds, started=started, workers=workers, quiet=quiet,
-            )  # fmt: skip
+            try:
+                done = run_until_decisive(
+                    cfg, results, output, undecided=still_open, max_samples=max_samples,
+                    max_seconds=max_seconds, started=started, workers=workers, quiet=quiet,
+                )  # fmt: skip
+            except Interrupted as e:
+                raise RunInterrupted(
+                    f"interrupted by {e.signal_name} during the --until-decisive rounds; "
+                    f"{output} holds every suite and the rounds finished before"
+                ) from None
             results = done.results
             typer.echo(f"until-decisive: {done.rounds} extra round(s); {done.stopped}", err=True)
     typer.echo(f"results: {output}", err=True)
@@ -286,7 +302,6 @@ def _resolve_processes(cfg: Any, suites: list[str]) -> Any:
     """
     from mlxguard.defaults import DEFAULT_PROCESSES
     from mlxguard.engines import runs_in_worker
-    from mlxguard.errors import UsageError
     from mlxguard.suites.compare import role_specs
 
     specs = [cfg.engine] if {"ttft", "throughput"} & set(suites) else []

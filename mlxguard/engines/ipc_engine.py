@@ -138,6 +138,9 @@ class IpcEngine:
         self._writer: FrameWriter | None = None
         self._pump: threading.Thread | None = None
         self._dead: str | None = None
+        # A request or stream in flight: an interrupted caller leaves the worker busy, and
+        # `close` then stops it at once instead of asking it to shut down when it is done.
+        self._busy = False
         self._ids = itertools.count(1)
 
     # -- process lifecycle -------------------------------------------------------------------
@@ -231,10 +234,13 @@ class IpcEngine:
         self.start()
 
     def close(self) -> None:
-        """Ask the worker to shut down; terminate it after `grace_s`, then kill it."""
+        """Ask the worker to shut down; terminate it after `grace_s`, then kill it.
+
+        A worker still busy with an abandoned request (an interrupted run) is terminated at once.
+        """
         if self._proc is None:
             return
-        if self._dead is None and self._proc.poll() is None:
+        if self._dead is None and self._proc.poll() is None and not self._busy:
             try:
                 self.request("shutdown", {}, timeout=self.grace_s)
                 self._proc.wait(self.grace_s)
@@ -277,10 +283,12 @@ class IpcEngine:
         self._check()
         wait = self.timeout_s if timeout is None else timeout
         msg_id = next(self._ids)
+        self._busy = True
         self._send(p.request(msg_id, method, params), method, wait)
         while True:
             msg = self._recv(wait, method)
             if msg.get("id") == msg_id:
+                self._busy = False
                 return self._result(msg, method)
             # Anything else (a late notification) belongs to no one now: skip it.
 
@@ -331,6 +339,7 @@ class IpcEngine:
             params["seed"] = seed
         self.last_stats = None
         sid = self.request("generate", params)["stream_id"]
+        self._busy = True  # until the stream's end event
         return self._stream(sid)
 
     @property
@@ -353,13 +362,16 @@ class IpcEngine:
                     self.last_stats = params
                     self.last_usage = params.get("usage")
                 elif method == p.EVENT:
-                    finished = True
+                    finished, self._busy = True, False
                     if params.get("event") == "error":
                         raise IpcError("generate", p.INTERNAL_ERROR, str(params.get("message")))
                     return
-        finally:
+        except GeneratorExit:
+            # The caller stopped reading (not an interruption, which leaves the worker busy
+            # for `close` to stop): read to the end so the next request starts clean.
             if not finished and self._dead is None:
                 self._drain(sid)
+            raise
 
     def _drain(self, sid: int) -> None:
         """Read to the end of an abandoned stream, so the next request starts clean."""
@@ -367,6 +379,7 @@ class IpcEngine:
             msg = self._recv(self.timeout_s, "generate (drain)")
             params = msg.get("params") or {}
             if msg.get("method") == p.EVENT and params.get("stream_id") == sid:
+                self._busy = False
                 return
 
     def reset_peak_memory(self) -> None:

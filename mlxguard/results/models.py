@@ -210,6 +210,13 @@ class RunInfo(Frozen):
         description="suites planned but not finished (e.g. interrupted); empty when complete",
     )
 
+    @property
+    def incomplete(self) -> str | None:
+        """Why this run is incomplete ("suites not run: ttft"), or None when it finished."""
+        if self.incomplete_suites:
+            return f"suites not run: {', '.join(self.incomplete_suites)}"
+        return None if self.finished_at else "it never finished (finished_at is null)"
+
 
 class Results(Frozen):
     """A whole results file."""

@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from mlxguard.errors import UsageError
+from mlxguard.run.interrupt import Interrupted, interruptible
 from mlxguard.run.timing import Generation, Request, cold_generate, describe_error
+
+STOP_GRACE_S = 5.0  # how long an interrupted child may take to close its engine
 
 
 def _child_path() -> str:
@@ -46,19 +49,24 @@ def run_fresh(spec: str, model_dir: str, request: Request, *, codec: str = "msgp
         "request": dataclasses.asdict(request),
     }
     env = {**os.environ, "PYTHONPATH": _child_path()}
-    proc = subprocess.run(
+    with subprocess.Popen(
         [sys.executable, "-m", "mlxguard.run.fresh_process"],
-        input=json.dumps(job),
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env=env,
-        check=False,
-    )
+    ) as proc:
+        try:
+            stdout, stderr = proc.communicate(json.dumps(job))
+        except BaseException:  # interrupted: the child closes its engine on SIGTERM, then exits
+            _stop(proc)
+            raise
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1][:300]
+        last = (stderr.strip().splitlines() or ["no output"])[-1][:300]
         return Generation(error=f"fresh process exited with {proc.returncode}: {last}")
     try:
-        return Generation(**json.loads(proc.stdout))
+        return Generation(**json.loads(stdout))
     except (ValueError, TypeError) as e:
         return Generation(error=f"fresh process sent an unreadable record: {e}")
 
@@ -67,6 +75,17 @@ def _request(fields: dict[str, Any]) -> Request:
     """The request as the parent sent it (JSON has lists where the request has tuples)."""
     ids = fields.get("prompt_ids")
     return Request(**{**fields, "prompt_ids": None if ids is None else tuple(ids)})
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """SIGTERM (the child then closes its engine and any worker of its own), SIGKILL after
+    STOP_GRACE_S."""
+    proc.terminate()
+    try:
+        proc.wait(STOP_GRACE_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _trial(job: dict[str, Any]) -> Generation:
@@ -90,7 +109,12 @@ def main() -> None:
     # The record owns the real stdout; whatever the engine prints goes to stderr instead.
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
-    rec = _trial(json.load(sys.stdin))
+    job = json.load(sys.stdin)
+    try:
+        with interruptible():  # SIGTERM from the parent: close the engine (its worker) first
+            rec = _trial(job)
+    except Interrupted:
+        sys.exit(130)
     json.dump(dataclasses.asdict(rec), out)
     out.close()
 

@@ -1,7 +1,8 @@
 """`mlxguard run` minus the CLI: resolve the model, run the suites, write the results file.
 
 The results file is rewritten (atomically) after each suite, so a crash or a Ctrl-C late in a
-long run keeps everything measured so far.
+long run keeps everything measured so far; until the last suite ends, it lists the suites still
+missing (`run.incomplete_suites`), and an interrupted run rewrites it once more on its way out.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from pathlib import Path
 
 from mlxguard import __version__
 from mlxguard.config import Config
+from mlxguard.errors import RunInterrupted
 from mlxguard.results import Benchmark, Results, RunInfo, Tool, write_results
 from mlxguard.run.context import SuiteContext, SuiteRunner
 from mlxguard.run.environment import DEFAULT_FINGERPRINT_FIELDS, collect, git_identity
+from mlxguard.run.interrupt import Interrupted
 from mlxguard.run.progress import Progress
 from mlxguard.run.workers import Workers
 
@@ -47,8 +50,6 @@ def execute(
     """
     from mlxguard.models.synthetic import resolve_model
 
-    model_dir = resolve_model(config.model)
-    label = model_label(config.model, model_dir)
     sha, ref = git_identity()
     env = collect(tuple(config.fingerprint_fields or DEFAULT_FINGERPRINT_FIELDS))
     run = RunInfo(
@@ -59,28 +60,43 @@ def execute(
         seed=config.seed,
         command=command or [],
     )
-    ctx = SuiteContext(
-        config=config,
-        model_dir=str(model_dir),
-        model_label=label,
-        progress=Progress(enabled=False if quiet else None),
-        workers=workers,
-    )
     benchmarks: list[Benchmark] = []
+    done: list[str] = []
 
-    def snapshot(finished: bool) -> Results:
-        info = run.model_copy(update={"finished_at": _now()}) if finished else run
+    def snapshot() -> Results:
+        # Until every suite is done, the file names those still to run: a run that dies or is
+        # interrupted leaves a file that says what it lacks, and `check` refuses it.
+        missing = [s for s in suites if s not in done]
+        finished = {} if missing else {"finished_at": _now()}
         return Results(
             tool=Tool(version=__version__),
-            run=info,
+            run=run.model_copy(update={"incomplete_suites": missing, **finished}),
             environment=env,
             config={**config.model_dump(mode="json"), "suites": list(suites)},
             benchmarks=benchmarks,
         )
 
-    for run_suite in suites.values():
-        benchmarks.extend(run_suite(ctx))
-        write_results(snapshot(finished=False), output)
-    results = snapshot(finished=True)
-    write_results(results, output)
+    try:
+        model_dir = resolve_model(config.model)
+        ctx = SuiteContext(
+            config=config,
+            model_dir=str(model_dir),
+            model_label=model_label(config.model, model_dir),
+            progress=Progress(enabled=False if quiet else None),
+            workers=workers,
+        )
+        results = snapshot()
+        for name, run_suite in suites.items():
+            benchmarks.extend(run_suite(ctx))
+            done.append(name)
+            results = snapshot()
+            write_results(results, output)
+    except Interrupted as e:
+        partial = snapshot()
+        write_results(partial, output)
+        missing = ", ".join(partial.run.incomplete_suites)
+        raise RunInterrupted(
+            f"interrupted by {e.signal_name}; partial results in {output}, marked incomplete "
+            f"(suites not run: {missing})"
+        ) from None
     return results

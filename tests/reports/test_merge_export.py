@@ -141,3 +141,15 @@ def test_compare_cli(tmp_path: Path) -> None:
     assert "FAIL         throughput short-stream · mlx-lm decode_tps: regressed" in out.output
     out = CliRunner().invoke(app, ["compare", str(tmp_path / "a.json"), str(tmp_path / "a.json")])
     assert out.exit_code == 0 and "FAIL" not in out.output
+
+
+def test_merge_keeps_a_shard_incomplete() -> None:
+    a = results(bench([1.0, 2.0, 3.0], scenario="short-stream"))
+    cut = a.run.model_copy(update={"finished_at": None, "incomplete_suites": ["ipc"]})
+    b = results(bench([4.0, 5.0, 6.0], scenario="long-stream"), run_id="run2")
+    b = b.model_copy(update={"run": cut})
+    merged = merge([("a", a), ("b", b)])
+    # Whatever shard was cut short, the joined file says so (and `check` then refuses it).
+    assert merged.run.incomplete_suites == ["ipc"] and merged.run.finished_at is None
+    assert merged.run.incomplete == "suites not run: ipc"
+    assert merge([("a", a), ("a", a)]).run.incomplete is None
