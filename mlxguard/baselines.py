@@ -23,7 +23,7 @@ import json
 import re
 import statistics
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import ConfigDict, Field, ValidationError
 
@@ -32,7 +32,7 @@ from mlxguard.fsutil import read_input, write_atomic
 from mlxguard.results import Benchmark, Environment, Frozen, Metric, Results
 from mlxguard.stats import Arm, median_ci
 
-SCHEMA = "mlxguard.baseline/2"
+SCHEMA: Final = "mlxguard.baseline/2"
 OLD_SCHEMAS = ("mlxguard.baseline/1",)
 MAX_KEEP = 100
 

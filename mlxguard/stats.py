@@ -393,9 +393,9 @@ def estimate(
         caveat = SAMPLE_CAVEAT
     elif "round" in (lb.name, lc.name):
         caveat = ROUND_CAVEAT
-    units = [u for u in (_cluster_units(lb.clusters), _cluster_units(lc.clusters)) if u]
+    sides = [u for u in (_cluster_units(lb.clusters), _cluster_units(lc.clusters)) if u]
     floor = 1.0 / math.comb(kb + kc, kb)  # Mann-Whitney's smallest one-sided p over the units
-    return Estimate(m_cur / m_ref, reps, min(units, default=0), floor, method, caveat)
+    return Estimate(m_cur / m_ref, reps, min(sides, default=0), floor, method, caveat)
 
 
 def _cluster_units(clusters: list[np.ndarray]) -> int | None:

@@ -94,5 +94,5 @@ def overall(verdicts: list[Verdict]) -> Status:
     statuses = {v.status for v in verdicts}
     for s in ("fail", "inconclusive", "pass"):
         if s in statuses:
-            return s  # type: ignore[return-value]
+            return s
     return "skipped"

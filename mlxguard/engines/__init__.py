@@ -84,7 +84,7 @@ def _plugin(spec: str) -> EngineFactory:
         module = importlib.import_module(module_name)
     except ImportError as e:
         raise UsageError(f"engine plugin '{spec}': cannot import '{module_name}' ({e})") from None
-    factory = module
+    factory: Any = module
     for part in attr.split("."):
         factory = getattr(factory, part, None)
         if factory is None:

@@ -115,7 +115,7 @@ class MlxEngineEngine(MlxPeakMemory):
         """A prompt progress reporter that keeps mlx_engine's counts in `last_usage`."""
         engine = self
 
-        class Counts(self._reporter_base):  # type: ignore[misc,name-defined]
+        class Counts(self._reporter_base):  # type: ignore[name-defined]
             def begin(
                 self,
                 is_draft: bool,

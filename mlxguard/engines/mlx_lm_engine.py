@@ -24,7 +24,8 @@ class MlxLmEngine(MlxPeakMemory):
     def load(self, model: str) -> None:
         from mlx_lm import load
 
-        self._model, self._tokenizer = load(model)
+        loaded = load(model)  # (model, tokenizer), and the config when asked for it
+        self._model, self._tokenizer = loaded[0], loaded[1]
         self._eos = set(self._tokenizer.eos_token_ids)
         self.set_ignore_eos(self.ignore_eos)
 

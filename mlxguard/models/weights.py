@@ -31,11 +31,18 @@ def instantiate(config: dict[str, Any]) -> Any:
     return model_class(args_class.from_dict(config))
 
 
-def count_params(model: Any) -> int:
+def flat_parameters(model: Any) -> list[tuple[str, Any]]:
+    """A model's parameters as (dotted name, array) pairs, as ``tree_flatten`` lists them."""
     from mlx.utils import tree_flatten
 
-    # .size reads the shape only, so big presets are counted without allocating them.
-    return sum(v.size for _, v in tree_flatten(model.parameters()))
+    flat = tree_flatten(model.parameters())  # a list unless asked to fill a dict
+    assert isinstance(flat, list)
+    return flat
+
+
+def count_params(model: Any) -> int:
+    """Parameters of ``model``; .size reads the shape only, so nothing is allocated."""
+    return sum(v.size for _, v in flat_parameters(model))
 
 
 def param_count(preset: str) -> int:
@@ -59,11 +66,11 @@ def random_model(config: dict[str, Any], seed: int) -> Any:
     import random
 
     import mlx.core as mx
-    from mlx.utils import tree_flatten, tree_unflatten
+    from mlx.utils import tree_unflatten
 
     dtype = getattr(mx, config.get("torch_dtype", "bfloat16"))
     model = instantiate(config)
-    shapes = {name: v.shape for name, v in tree_flatten(model.parameters())}
+    shapes = {name: v.shape for name, v in flat_parameters(model)}
     pool = mx.random.normal((POOL_SIZE,), dtype=dtype, scale=WEIGHT_STD, key=mx.random.key(seed))
     # Offsets in name order: the bytes depend on the seed and the shapes only.
     offsets = random.Random(seed)
@@ -92,7 +99,6 @@ def write_weights(
         quantized), and the unquantized parameter count.
     """
     import mlx.core as mx
-    from mlx.utils import tree_flatten
     from mlx_lm.utils import make_shards, quantize_model
 
     from mlxguard.models.files import write_json
@@ -104,7 +110,7 @@ def write_weights(
         # ("quantization" and "quantization_config"), so load() rebuilds the quantized layers.
         with contextlib.redirect_stdout(io.StringIO()):  # it prints an [INFO] line
             model, config = quantize_model(model, config, QUANT_GROUP_SIZE, bits)
-    weights = dict(tree_flatten(model.parameters()))
+    weights = dict(flat_parameters(model))
     del model
     total_size = sum(v.nbytes for v in weights.values())
     # Shard as mlx_lm.utils.save_model does; each shard is evaluated only when saved, and dropped

@@ -20,7 +20,7 @@ def measure_slug(metric: str) -> str:
 
 def render(results: Results, options: ExportOptions) -> str:
     """Every metric with a direction, both directions in one file (``options`` do not apply)."""
-    out: dict[str, dict[str, dict[str, float]]] = {}
+    out: dict[str, dict[str, dict[str, float | None]]] = {}
     for b in results.benchmarks:
         measures = {}
         for name, m in sorted(b.metrics.items()):

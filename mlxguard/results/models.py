@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
@@ -18,7 +18,7 @@ from mlxguard.results.sections import (
     WorkerRecord,
 )
 
-SCHEMA = "mlxguard.results/2"
+SCHEMA: Final = "mlxguard.results/2"
 
 
 class Summary(Frozen):

@@ -83,7 +83,7 @@ def compare_scenario(config: Config) -> Scenario:
 
 def _decoder(model_dir: str) -> Decode:
     """Token ids -> text with the model's tokenizer, loaded only if a text engine needs it."""
-    loaded = []
+    loaded: list[Any] = []
 
     def decode(ids: list[int]) -> str:
         if not loaded:

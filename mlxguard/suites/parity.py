@@ -45,7 +45,7 @@ def _text(tokens: Sequence[int | str], decode: Decode | None) -> str:
 
 
 def parity(
-    pairs: list[tuple[int, Sequence[int | str], Sequence[int | str]]],
+    pairs: Sequence[tuple[int, Sequence[int | str], Sequence[int | str]]],
     decode: Decode | None = None,
     *,
     greedy: bool = True,
