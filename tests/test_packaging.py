@@ -42,8 +42,7 @@ def test_typer_pin_has_typer_exceptions():
 def test_sdist_ships_the_tests_with_what_they_need(tmp_path):
     """Every tracked test file (conftest, helpers, data, plugins) is in the sdist."""
     code = (
-        "import sys; from setuptools import build_meta; "
-        "print(build_meta.build_sdist(sys.argv[1]))"
+        "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path)],

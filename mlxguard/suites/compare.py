@@ -9,7 +9,7 @@ index, both engines in a seeded random order) so drift hits both alike. With
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from mlxguard.config import Config
 from mlxguard.engines import EngineFactory, configured_engine, resolve_reference

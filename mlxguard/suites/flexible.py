@@ -70,7 +70,7 @@ def winner(cand: Benchmark, ref: Benchmark) -> Winner:
     speed = _criterion(c.decode_tps, r.decode_tps, True)
     wins = {latency, speed} - {"tie", "undecided"}
     return Winner(
-        overall=wins.pop() if len(wins) == 1 else "tie",  # type: ignore[arg-type]
+        overall=wins.pop() if len(wins) == 1 else "tie",
         latency=latency,
         decode_tps=speed,
         margin_fraction=WIN_MARGIN,
@@ -88,7 +88,7 @@ def _record(i: int, question: str, role: str, rec: Generation) -> QuestionRecord
     return QuestionRecord(
         index=i,
         question=question[:QUESTION_CHARS],
-        role=role,  # type: ignore[arg-type]
+        role=role,
         ttft_ms=r("ttft_ms", 2),
         e2e_ms=r("e2e_ms", 2),
         output_tokens=len(rec.tokens),
