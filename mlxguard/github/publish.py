@@ -23,6 +23,8 @@ from mlxguard.reports.headline import headline
 from mlxguard.results import Results
 
 MAX_DESCRIPTION = 140
+# GitHub shows at most 10 error and 10 warning annotations per step.
+MAX_ANNOTATIONS = 10
 DEFAULT_DEADLINE_S = 60.0
 READ_ONLY_HINT = (
     "the token cannot write here (a fork's pull request has a read-only token): the report is "
@@ -104,15 +106,28 @@ class Publisher:
         return code
 
     def _annotate(self, report: CheckReport) -> None:
+        """Failed checks as errors, doubtful ones and warnings as warnings; past what GitHub
+        shows for a step, one notice counts the rest (they are all in the job summary)."""
+        notes: dict[Level, list[tuple[str, str]]] = {"error": [], "warning": []}
         for v in report.verdicts:
             if v.status in ("fail", "inconclusive"):
-                level: Level = "error" if v.status == "fail" else "warning"
                 stat = f" {v.stat}" if v.stat else ""
-                self._note(
-                    level, f"{v.metric}{stat}: {v.evidence}", f"mlxguard {v.status}: {v.label}"
+                notes["error" if v.status == "fail" else "warning"].append(
+                    (f"{v.metric}{stat}: {v.evidence}", f"mlxguard {v.status}: {v.label}")
                 )
-        for w in report.warnings:
-            self._note("warning", w, "mlxguard")
+        notes["warning"] += [(w, "mlxguard") for w in report.warnings]
+        left = []
+        kinds: list[tuple[Level, str]] = [
+            ("error", "failed checks"),
+            ("warning", "doubts and warnings"),
+        ]
+        for level, what in kinds:
+            for message, title in notes[level][:MAX_ANNOTATIONS]:
+                self._note(level, message, title)
+            if len(notes[level]) > MAX_ANNOTATIONS:
+                left.append(f"{len(notes[level]) - MAX_ANNOTATIONS} more {what}")
+        if left:
+            self._note("notice", f"{' and '.join(left)}: see the job summary", "mlxguard")
 
     def _remote(self, ctx: Context, report: CheckReport, body: str) -> str | None:
         """The comment and the status; returns the comment's URL when one was posted."""

@@ -42,15 +42,20 @@ def runner_env(server: GitHubServer, temp: Path) -> dict[str, str]:
     return env
 
 
-def test_action_runs_twice_with_one_comment(tiny_model, tmp_path):
-    inputs = {
-        "model": str(tiny_model),
+def tiny_run(model: Path | str, samples: int = 2, **inputs: str) -> dict[str, str]:
+    """Inputs for a short run of the ttft suite (the figures don't matter), plus `inputs`."""
+    base = {
+        "model": str(model),
         "suites": "ttft",
-        "samples": "2",
+        "samples": str(samples),
         "run-args": "--warmup 0 --max-tokens 4",
         "github-token": TOKEN,
-        "status-context": "mlxguard/linux",
     }
+    return {**base, **{k.replace("_", "-"): v for k, v in inputs.items()}}
+
+
+def test_action_runs_twice_with_one_comment(tiny_model, tmp_path):
+    inputs = tiny_run(tiny_model, status_context="mlxguard/linux")
     work = tmp_path / "workspace"
     work.mkdir()
     with GitHubServer(TOKEN, pulls={2: HEAD}) as server:
@@ -100,17 +105,14 @@ def test_first_run_records_the_baseline_that_the_second_run_is_checked_against(
     tiny_model, tmp_path
 ):
     baselines = tmp_path / "workspace" / "baselines"  # does not exist before the first run
-    inputs = {
-        "model": str(tiny_model),
-        "suites": "ttft",
-        "samples": "3",
-        "run-args": "--warmup 0 --max-tokens 4",
-        "github-token": TOKEN,
-        "baseline-dir": str(baselines),
-        "update-baseline": "true",
+    inputs = tiny_run(
+        tiny_model,
+        samples=3,
+        baseline_dir=str(baselines),
+        update_baseline="true",
         # Whatever the tiny model's verdict on a busy machine: this test is about the flow.
-        "update-baseline-on": "pass,inconclusive,skipped,fail",
-    }
+        update_baseline_on="pass,inconclusive,skipped,fail",
+    )
     (tmp_path / "workspace").mkdir()
     with GitHubServer(TOKEN, pulls={2: HEAD}) as server:
         runs = []
@@ -235,13 +237,7 @@ def test_synthetic_models_are_built_per_job(tmp_path):
     home.mkdir()
     temp = tmp_path / "runner-temp"
     temp.mkdir()
-    inputs = {
-        "suites": "ttft",
-        "samples": "2",
-        "run-args": "--warmup 0 --max-tokens 4",
-        "comment": "false",
-        "status": "false",
-    }
+    inputs = tiny_run("", comment="false", status="false")  # "": the embedded tiny model
     with GitHubServer(TOKEN, pulls={2: HEAD}) as server:
         env = {**runner_env(server, temp), "HOME": str(home)}
         env.pop("MLXGUARD_CACHE", None)
@@ -311,18 +307,14 @@ def test_a_failing_run_does_not_become_the_baseline(tiny_model, tmp_path):
         '[[targets]]\nsuite = "ttft"\nmetric = "ttft_ms"\nstat = "p95"\nmax = 0.001\n'
     )
     baselines = work / "baselines"
-    inputs = {
-        "model": str(tiny_model),
-        "suites": "ttft",
-        "samples": "2",
-        "run-args": "--warmup 0 --max-tokens 4",
-        "github-token": TOKEN,
-        "baseline-dir": str(baselines),
-        "update-baseline": "true",
-        "config": str(work / "mlxguard.toml"),
-        "comment": "false",
-        "status": "false",
-    }
+    inputs = tiny_run(
+        tiny_model,
+        baseline_dir=str(baselines),
+        update_baseline="true",
+        config=str(work / "mlxguard.toml"),
+        comment="false",
+        status="false",
+    )
     temp = tmp_path / "runner-temp"
     temp.mkdir()
     with GitHubServer(TOKEN, pulls={2: HEAD}) as server:

@@ -519,3 +519,26 @@ def test_docs_table_of_status_per_fail_on_and_verdict():
         report = CheckReport(status=verdict, verdicts=[])
         for fail_on, state in expected.items():
             assert status_state(report, fail_on) == state, (verdict, fail_on)
+
+
+def test_annotations_stay_within_what_github_shows(tmp_path):
+    """GitHub shows 10 error and 10 warning annotations per step: the rest are counted."""
+    from io import StringIO
+
+    from factories import benchmark, results
+
+    from mlxguard.config import Config
+    from mlxguard.github.publish import MAX_ANNOTATIONS, Options, Publisher
+
+    r = results(
+        *(benchmark(scenario=f"warm-{i}", ttft_ms=[300.0, 310.0, 320.0]) for i in range(15))
+    )
+    out = StringIO()
+    report = evaluate(r, Config())
+    Publisher({"GITHUB_ACTIONS": "true"}, Options(comment=False, status=False), out).publish(
+        r, report
+    )
+    lines = out.getvalue().splitlines()
+    errors = [x for x in lines if x.startswith("::error")]
+    assert len(errors) == MAX_ANNOTATIONS == 10
+    assert any(x.startswith("::notice") and "5 more failed checks" in x for x in lines)
