@@ -31,6 +31,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import TypedDict
 
 import numpy as np
 
@@ -73,6 +74,25 @@ class RunLevel:
     ci_high: float | None = None
     p_value: float | None = None
     detectable: float | None = None
+
+
+class _Rule(TypedDict):
+    """The decision rule's settings for one metric."""
+
+    direction: str
+    tolerance: float
+    alpha: float
+    confidence: float
+    unit: str
+
+
+def _rule(metric: str, settings: CheckSettings) -> _Rule:
+    """The metric's direction, tolerance and unit, the configured significance and confidence."""
+    s = spec(metric)
+    return _Rule(
+        direction=s.direction, tolerance=settings.tolerance_for(metric), alpha=settings.alpha,
+        confidence=settings.confidence, unit=s.unit,
+    )  # fmt: skip
 
 
 def judge_run(
@@ -184,16 +204,9 @@ def compare_samples(
 ) -> Comparison:
     """``check.decision.compare`` with the configured tolerance, alpha and confidence."""
     return compare(
-        reference,
-        current,
-        direction=spec(metric).direction,
-        tolerance=settings.tolerance_for(metric),
-        alpha=settings.alpha,
-        confidence=settings.confidence,
-        min_samples=settings.min_samples,
-        unit=spec(metric).unit,
+        reference, current, **_rule(metric, settings), min_samples=settings.min_samples,
         interim=interim,
-    )
+    )  # fmt: skip
 
 
 def _pick(
@@ -249,15 +262,9 @@ def _verdict(b: Benchmark, metric: str, series: Series, results: Results,
                           evidence=why + context)  # fmt: skip
     current = statistics.median(m.samples)
     r = judge_run(
-        series.medians(excluding=results.run.id),
-        current,
-        direction=spec(metric).direction,
-        tolerance=settings.tolerance_for(metric),
-        alpha=settings.alpha,
-        confidence=settings.confidence,
+        series.medians(excluding=results.run.id), current, **_rule(metric, settings),
         between_run_cv=settings.between_run_cv,
-        unit=spec(metric).unit,
-    )
+    )  # fmt: skip
     return Verdict.on(
         b, **base, status=r.verdict, value=current, baseline=r.center, ratio=r.ratio,
         ci_low=r.ci_low, ci_high=r.ci_high, p_value=r.p_value, detectable=r.detectable,

@@ -67,16 +67,9 @@ class _Cell:
 
 
 def _request(prompt: Prompt, trial: Trial, settings: RunSettings) -> Request:
-    sc = trial.scenario
-    return Request(
-        prompt.text,
-        sc.max_tokens,
-        settings.temperature,
-        settings.seed,
-        sc.streaming,
-        prompt_ids=prompt.ids,
-        prompt_tokens=prompt.tokens,
-    )
+    sc, s = trial.scenario, settings
+    return Request(prompt.text, sc.max_tokens, s.temperature, s.seed, sc.streaming,
+                   prompt_ids=prompt.ids, prompt_tokens=prompt.tokens)  # fmt: skip
 
 
 def _run_cold(slot: EngineSlot, request: Request, fresh: bool, settings: RunSettings) -> Generation:
