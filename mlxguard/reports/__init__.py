@@ -17,7 +17,7 @@ from mlxguard.errors import UsageError
 
 if TYPE_CHECKING:
     from mlxguard.check.verdicts import CheckReport
-    from mlxguard.results import Benchmark, Results
+    from mlxguard.results import Results
 
 Kind = Literal["report", "export"]
 
@@ -115,12 +115,7 @@ def check_summaries(results: Results) -> None:
                 said = "none" if stored is None else f"{stored:g}"
                 got = "none" if derived is None else f"{derived:g}"
                 raise UsageError(
-                    f"benchmark {benchmark_name(b)}: {name} has a stored median {said} "
+                    f"benchmark {b.key_text}: {name} has a stored median {said} "
                     f"(n={m.summary.n}) but its {len(m.samples)} samples give {got}: the file "
                     "was edited or is corrupt; export the results file the run wrote"
                 )
-
-
-def benchmark_name(b: Benchmark) -> str:
-    """One readable name per benchmark in exported files: suite/scenario/model/engine."""
-    return f"{b.suite}/{b.scenario}/{b.model}/{b.engine}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from mlxguard.reports import ExportOptions, benchmark_name
+from mlxguard.reports import ExportOptions
 from mlxguard.results import Results
 
 
@@ -32,5 +32,5 @@ def render(results: Results, options: ExportOptions) -> str:
                 "upper_value": m.percentile(95),
             }
         if measures:
-            out[benchmark_name(b)] = measures
+            out[b.key_text] = measures
     return json.dumps(out, indent=1, ensure_ascii=False) + "\n"

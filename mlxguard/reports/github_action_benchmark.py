@@ -12,7 +12,7 @@ import json
 
 from mlxguard.errors import UsageError
 from mlxguard.metrics import format_value
-from mlxguard.reports import ExportOptions, benchmark_name
+from mlxguard.reports import ExportOptions
 from mlxguard.results import Results
 
 TOOLS = {"higher": "customBiggerIsBetter", "lower": "customSmallerIsBetter"}
@@ -33,7 +33,7 @@ def render(results: Results, options: ExportOptions) -> str:
             s = m.summary
             if m.direction != better or s.median is None:
                 continue
-            row = {"name": f"{benchmark_name(b)} {name}", "unit": m.unit, "value": s.median}
+            row = {"name": f"{b.key_text} {name}", "unit": m.unit, "value": s.median}
             if s.stddev is not None:
                 row["range"] = f"± {format_value(name, s.stddev).split(' ')[0]}"
             row["extra"] = f"n={s.n} samples; p95 {format_value(name, s.p95)}"

@@ -22,9 +22,10 @@ SCHEMA: Final = "mlxguard.results/2"
 
 
 class Summary(Frozen):
-    """Summary of one metric's measured samples (percentiles by linear interpolation)."""
+    """Summary of one metric's measured samples, in the metric's unit (percentiles by linear
+    interpolation); a figure is null when undefined for `n` (e.g. stddev of one sample)."""
 
-    n: int
+    n: int = Field(description="measured samples")
     mean: float | None = None
     median: float | None = None
     p50: float | None = None
@@ -39,11 +40,15 @@ class Summary(Frozen):
 class Metric(Frozen):
     """One metric of one benchmark: raw samples (warm-ups kept apart) and their summary."""
 
-    unit: str
-    direction: Literal["lower", "higher", "none"]
-    samples: list[float]
+    unit: str = Field(description="the unit of every value, from the metric registry")
+    direction: Literal["lower", "higher", "none"] = Field(
+        description="which way is better; `none`: informational, never judged"
+    )
+    samples: list[float] = Field(description="measured values, in the order they were taken")
     summary: Summary
-    warmup_samples: list[float] = Field(default_factory=list)
+    warmup_samples: list[float] = Field(
+        default_factory=list, description="warm-up values, never part of the statistics"
+    )
     processes: list[int] | None = Field(
         default=None,
         description="worker process index of each sample (parallel to `samples`); "
@@ -92,7 +97,7 @@ class Metric(Frozen):
             unit=s.unit,
             direction=s.direction,
             samples=list(samples),
-            summary=Summary(**summarize(samples)),
+            summary=Summary.model_validate(summarize(samples)),
             warmup_samples=list(warmup or []),
             processes=None if processes is None else list(processes),
             rounds=None if rounds is None else list(rounds),
@@ -183,6 +188,11 @@ class Benchmark(Frozen):
         return (self.suite, self.engine, self.model, self.scenario)
 
     @property
+    def key_text(self) -> str:
+        """The key as one string, `suite/scenario/model/engine`: names in exported files."""
+        return f"{self.suite}/{self.scenario}/{self.model}/{self.engine}"
+
+    @property
     def label(self) -> str:
         """The benchmark's display name (see `benchmark_label`)."""
         return benchmark_label(self.suite, self.scenario, self.engine)
@@ -193,18 +203,22 @@ class Benchmark(Frozen):
 
 
 class Tool(Frozen):
+    """The program that wrote the file."""
+
     name: str = "mlxguard"
     version: str
 
 
 class RunInfo(Frozen):
-    id: str
-    started_at: str
-    finished_at: str | None = None
-    git_sha: str | None = None
-    git_ref: str | None = None
-    seed: int
-    command: list[str] = Field(default_factory=list)
+    """One invocation of `mlxguard run`."""
+
+    id: str = Field(description="unique id of the run")
+    started_at: str = Field(description="ISO 8601 time, UTC")
+    finished_at: str | None = Field(default=None, description="ISO 8601 time; null while running")
+    git_sha: str | None = Field(default=None, description="commit of the working directory")
+    git_ref: str | None = Field(default=None, description="branch or ref of that commit")
+    seed: int = Field(description="seed of prompts, trial order and sampling")
+    command: list[str] = Field(default_factory=list, description="the command line's arguments")
     incomplete_suites: list[str] = Field(
         default_factory=list,
         description="suites planned but not finished (e.g. interrupted); empty when complete",

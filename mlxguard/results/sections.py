@@ -109,9 +109,11 @@ class ServerUsage(Frozen):
     """
 
     trials: int = Field(description="timed trials whose response carried usage")
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    cached_tokens: int | None = None
+    prompt_tokens: int | None = Field(default=None, description="prompt tokens, summed")
+    completion_tokens: int | None = Field(default=None, description="generated tokens, summed")
+    cached_tokens: int | None = Field(
+        default=None, description="prompt tokens served from the server's cache, summed"
+    )
 
 
 class Timer(Frozen):
@@ -126,7 +128,7 @@ class Timer(Frozen):
 class WorkerProcess(Frozen):
     """The process an engine ran in, when not mlxguard's own (ipc workers)."""
 
-    pid: int | None = None
+    pid: int | None = Field(default=None, description="the worker's OS process id")
     python: str | None = Field(default=None, description="the worker interpreter's version")
     executable: str | None = Field(default=None, description="the worker interpreter's path")
     protocol: int | None = Field(default=None, description="ipc protocol version the worker speaks")

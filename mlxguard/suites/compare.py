@@ -8,6 +8,7 @@ index, both engines in a seeded random order) so drift hits both alike. With
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -117,7 +118,7 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
         on_trial=keep,
         workers=ctx.workers,
     )
-    pairs = [
+    pairs: list[tuple[int, Sequence[int | str], Sequence[int | str]]] = [
         (i, out[cand_label], out[ref_label])
         for i, out in sorted(outputs.items())
         if cand_label in out and ref_label in out
