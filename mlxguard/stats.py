@@ -30,6 +30,8 @@ __all__ = [
     "Arm",
     "Estimate",
     "Labelled",
+    "Split",
+    "change_point",
     "check_bootstrap_params",
     "estimate",
     "finite_array",
@@ -42,6 +44,7 @@ __all__ = [
     "ratio_ci",
     "robust_spread",
     "summarize",
+    "two_groups",
     "widened",
 ]
 
@@ -493,3 +496,57 @@ def median_ci(
     tail = (1.0 - confidence) / 2.0 * 100.0
     lo, hi = np.percentile(medians, [tail, 100.0 - tail])
     return float(lo), float(hi)
+
+
+@dataclass(frozen=True)
+class Split:
+    """Two groups of samples: where they part, their medians, and how far apart they are."""
+
+    at: int  # index of the first sample of the second group (in the order given, or sorted)
+    first: float  # median of the first group
+    second: float  # median of the second group
+    separation: float  # gap between the medians in within-group robust SDs (inf if no spread)
+
+
+def _split_at(values: np.ndarray, at: int) -> Split:
+    a, b = values[:at], values[at:]
+    ma, mb = float(np.median(a)), float(np.median(b))
+    within = np.concatenate([a - ma, b - mb])
+    scale = 1.4826 * float(np.median(np.abs(within)))
+    sep = abs(mb - ma) / scale if scale > 0 else (math.inf if mb != ma else 0.0)
+    return Split(at, ma, mb, sep)
+
+
+def change_point(samples: Sequence[float], min_segment: int = 4) -> Split | None:
+    """The single split of a sequence into a before and an after that best explains it.
+
+    Candidates leave at least ``min_segment`` samples on each side; the best has the least total
+    absolute deviation from its two segments' medians: the single change-point search
+    (Hinkley 1970, Biometrika 57:1-17) with an L1 cost, so a stalled sample cannot place it.
+    Returns None with fewer than ``2 * min_segment`` samples.
+    """
+    values = finite_array(samples)
+    if values.size < 2 * min_segment:
+        return None
+
+    def cost(k: int) -> float:
+        a, b = values[:k], values[k:]
+        return float(np.abs(a - np.median(a)).sum() + np.abs(b - np.median(b)).sum())
+
+    best = min(range(min_segment, values.size - min_segment + 1), key=cost)
+    return _split_at(values, best)
+
+
+def two_groups(samples: Sequence[float], min_share: float = 0.2) -> Split | None:
+    """The widest gap in the sorted samples that leaves ``min_share`` of them on each side.
+
+    ``at`` counts the sorted samples below the gap. None with fewer than 10 samples.
+    """
+    values = np.sort(finite_array(samples))
+    if values.size < 10:
+        return None
+    lo = max(2, math.ceil(min_share * values.size))
+    if lo > values.size - lo:
+        return None
+    gaps = np.diff(values)[lo - 1 : values.size - lo]
+    return _split_at(values, lo + int(np.argmax(gaps)))

@@ -10,6 +10,7 @@ from mlxguard.baselines import Baseline
 from mlxguard.check.baseline import CROSS_MACHINE_NOTE, baseline_verdicts
 from mlxguard.check.family import family_adjusted
 from mlxguard.check.reference import reference_verdicts
+from mlxguard.check.regimes import regime_warnings
 from mlxguard.check.stability import stability_warnings
 from mlxguard.check.targets import success_verdicts, target_verdicts
 from mlxguard.check.verdicts import CheckReport, overall, resolution
@@ -49,7 +50,7 @@ def evaluate(
         if any(CROSS_MACHINE_NOTE in v.evidence for v in against):
             notes.append(f"some baselines were {CROSS_MACHINE_NOTE}: their verdicts are weaker")
     verdicts = family_adjusted(verdicts, config.check.alpha, interim=interim)
-    warnings = stability_warnings(results, config.check)
+    warnings = stability_warnings(results, config.check) + regime_warnings(results, config.check)
     if results.run.incomplete:
         warnings.insert(0, f"incomplete run ({results.run.incomplete}): judged on what it holds")
     return CheckReport(

@@ -8,9 +8,11 @@ As pyperf's checks do, each warning lists every reason with its figure, then wha
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mlxguard.config import CheckSettings
 from mlxguard.metrics import format_value
-from mlxguard.results import Results
+from mlxguard.results import Metric, Results
 from mlxguard.stats import MODIFIED_Z_THRESHOLD, outliers, percentile, robust_spread
 
 # Robust relative spread above which samples are flagged unstable. MAD rather than stdev (pyperf
@@ -43,15 +45,29 @@ def instability(name: str, samples: list[float]) -> list[str]:
     return reasons
 
 
-def stability_warnings(results: Results, settings: CheckSettings) -> list[str]:
-    """One line per benchmark whose gated samples are unstable, every reason with its figure."""
+def benchmark_warnings(
+    results: Results,
+    settings: CheckSettings,
+    reasons_of: Callable[[str, Metric], list[str]],
+    what: str,
+    advice: str,
+) -> list[str]:
+    """One line per benchmark with reasons on its gated metrics: `label: what (reasons); advice`."""
     out = []
     for b in results.benchmarks:
-        reasons = []
-        for name in settings.gated_for(b.suite):
-            m = b.metrics.get(name)
-            if m is not None:
-                reasons += instability(name, m.samples)
+        reasons = [
+            reason
+            for name in settings.gated_for(b.suite)
+            if (m := b.metrics.get(name)) is not None and m.samples
+            for reason in reasons_of(name, m)
+        ]
         if reasons:
-            out.append(f"{b.label}: unstable ({'; '.join(reasons)}); {ADVICE}")
+            out.append(f"{b.label}: {what} ({'; '.join(reasons)}); {advice}")
     return out
+
+
+def stability_warnings(results: Results, settings: CheckSettings) -> list[str]:
+    """One line per benchmark whose gated samples are unstable, every reason with its figure."""
+    return benchmark_warnings(
+        results, settings, lambda name, m: instability(name, m.samples), "unstable", ADVICE
+    )
