@@ -226,6 +226,7 @@ def run(
     _check_pair_engines(cfg, suites)
     cfg = _resolve_processes(cfg, suites)
     _check_context(cfg, suites)
+    _check_reachable(cfg, suites)
     check_writable(output)
     if report is not None:
         check_writable(report)
@@ -282,6 +283,28 @@ def _check_context(cfg: Any, suites: list[str]) -> None:
         )
 
 
+def _engine_specs(cfg: Any, suites: list[str]) -> list[str]:
+    """The engine specs the suites will run, each once."""
+    from mlxguard.suites.compare import role_specs
+    from mlxguard.suites.flexible import flexible_roles
+
+    specs = [cfg.engine] if {"ttft", "throughput"} & set(suites) else []
+    if "compare" in suites:
+        specs += role_specs(cfg).values()
+    if "flexible" in suites:
+        specs += role_specs(cfg, flexible_roles(cfg)).values()
+    return list(dict.fromkeys(specs))
+
+
+def _check_reachable(cfg: Any, suites: list[str]) -> None:
+    """A server engine that nothing answers at is bad input, not a slow engine."""
+    from mlxguard.engines.openai_engine import check_reachable
+
+    for spec in _engine_specs(cfg, suites):
+        if spec.strip().startswith("openai:"):
+            check_reachable(spec.strip())
+
+
 def _check_pair_engines(cfg: Any, suites: list[str]) -> None:
     """Resolve the candidate and reference specs the compare and flexible suites will use."""
     from mlxguard.suites.compare import resolve_roles
@@ -302,11 +325,8 @@ def _resolve_processes(cfg: Any, suites: list[str]) -> Any:
     """
     from mlxguard.defaults import DEFAULT_PROCESSES
     from mlxguard.engines import runs_in_worker
-    from mlxguard.suites.compare import role_specs
 
-    specs = [cfg.engine] if {"ttft", "throughput"} & set(suites) else []
-    if {"compare", "flexible"} & set(suites):
-        specs += role_specs(cfg).values()
+    specs = _engine_specs(cfg, suites)
     inside = [s for s in specs if not runs_in_worker(s)]
     if cfg.processes is None:
         return cfg.with_overrides(processes=1 if inside or not specs else DEFAULT_PROCESSES)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -119,6 +120,28 @@ def parse_spec(spec: str) -> OpenAIOptions:
         else:
             options[field] = _flag(spec, key, value)
     return OpenAIOptions(**options)
+
+
+def check_reachable(spec: str) -> None:
+    """Refuse a server that nothing answers at, before any trial (a TCP connection, no request).
+
+    Without it every trial fails, and the run reports a performance failure of a server that
+    was never there.
+
+    Raises:
+        UsageError: the spec is malformed, or no connection opens within its connect timeout.
+    """
+    options = parse_spec(spec)
+    parts = urlsplit(options.base_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), options.connect_timeout_s).close()
+    except OSError as e:
+        why = e.strerror or type(e).__name__
+        raise UsageError(
+            f"engine '{spec}': nothing answers at {parts.hostname}:{port} ({why}); start the "
+            "server first, or fix the URL"
+        ) from None
 
 
 def _eos_ids(model_dir: str) -> list[int]:
