@@ -8,16 +8,40 @@ from __future__ import annotations
 import fnmatch
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from mlxguard.defaults import SEED_MAX
 from mlxguard.errors import UsageError, first_problem
 from mlxguard.fsutil import read_input
-from mlxguard.metrics import SUMMARY_FIELDS
+from mlxguard.metrics import METRICS, SUMMARY_FIELDS
 
 CONFIG_FILES = ("mlxguard.toml", "pyproject.toml")
+
+
+# The suites, in the order `--suite all` runs them (their registry: mlxguard.suites.SUITES).
+SUITE_NAMES = ("ttft", "throughput", "ipc", "compare", "flexible")
+
+
+def _known(kind: str, name: str, known: Any) -> str:
+    """`name` if it is one of `known`; a typo is an error naming what exists, so a check that
+    selects by name can never select nothing in silence."""
+    if name not in known:
+        raise ValueError(f"unknown {kind} {name!r}; known: {', '.join(known)}")
+    return name
+
+
+# A suite to run: a name, or "all".
+SuiteChoice = Annotated[str, AfterValidator(lambda v: _known("suite", v, (*SUITE_NAMES, "all")))]
 
 
 class _Strict(BaseModel):
@@ -35,6 +59,16 @@ class Target(_Strict):
     max: float | None = None
     min: float | None = None
     description: str | None = None
+
+    @field_validator("suite")
+    @classmethod
+    def _suite(cls, v: str | None) -> str | None:
+        return None if v is None else _known("suite", v, SUITE_NAMES)
+
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, v: str) -> str:
+        return _known("metric", v, METRICS)
 
     @model_validator(mode="after")
     def _one_bound(self) -> Target:
@@ -69,6 +103,11 @@ class Tolerance(_Strict):
     metric: str
     tolerance: float = Field(gt=0, lt=1)
 
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, v: str) -> str:
+        return _known("metric", v, METRICS)
+
 
 class CheckSettings(_Strict):
     """How verdicts are decided against baselines and the reference engine."""
@@ -99,6 +138,27 @@ class CheckSettings(_Strict):
     )
     fail_on: Literal["fail", "inconclusive"] = "fail"
 
+    @field_validator("gated_metrics")
+    @classmethod
+    def _gated_names(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for suite, metrics in v.items():
+            if suite != "*":
+                _known("suite", suite, SUITE_NAMES)
+            for m in metrics:
+                _known("metric", m, METRICS)
+        return v
+
+    @model_validator(mode="after")
+    def _tolerances_apply(self) -> CheckSettings:
+        gated = self.all_gated()
+        for t in self.tolerances:
+            if t.metric not in gated:
+                raise ValueError(
+                    f"tolerance on {t.metric!r} would apply to nothing: {t.metric!r} is not "
+                    f"gated in any suite (check.gated_metrics); known: {', '.join(gated)}"
+                )
+        return self
+
     def gated_for(self, suite: str) -> list[str]:
         """The metrics of `suite` judged against baselines."""
         return self.gated_metrics.get(suite, self.gated_metrics.get("*", []))
@@ -117,7 +177,7 @@ class CheckSettings(_Strict):
 class Config(_Strict):
     """Everything needed to re-run a suite, and to judge it."""
 
-    suites: list[str] = Field(default_factory=lambda: ["ttft", "throughput"])
+    suites: list[SuiteChoice] = Field(default_factory=lambda: ["ttft", "throughput"])
     model: str | None = None
     engine: str = "mlx-lm"
     codec: Literal["msgpack", "json"] = Field("msgpack", description="ipc engine wire format")

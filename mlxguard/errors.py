@@ -17,4 +17,5 @@ def first_problem(error: Any) -> str:
     err = error.errors()[0]
     where = ".".join(str(p) for p in err["loc"]) or "(top level)"
     what = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+    what = what.removeprefix("Value error, ")  # our own validators' messages stand alone
     return f"{where}: {what}"

@@ -53,3 +53,35 @@ def test_readme_example_config_loads(tmp_path: Path) -> None:
     path.write_text(block.group(1))
     cfg = load_config(path)
     assert cfg.targets[0].metric == "ttft_ms" and cfg.check.alpha == 0.01
+
+
+@pytest.mark.parametrize(
+    ("toml", "fragment"),
+    [
+        # A typo in a name that selects something never turns a check off quietly.
+        (
+            '[[targets]]\nmetric = "ttft_msx"\nmax = 1',
+            "targets.0.metric: unknown metric 'ttft_msx'",
+        ),
+        ('[[targets]]\nsuite = "tfft"\nmetric = "ttft_ms"\nmax = 1', "unknown suite 'tfft'"),
+        ('[check]\ngated_metrics = { tfft = ["ttft_ms"] }', "unknown suite 'tfft'"),
+        ('[check]\ngated_metrics = { ttft = ["ttft_msx"] }', "unknown metric 'ttft_msx'"),
+        ('[[check.tolerances]]\nmetric = "ttft_msx"\ntolerance = 0.1', "unknown metric 'ttft_msx'"),
+        # A known metric that no suite gates: the tolerance would never apply.
+        ('[[check.tolerances]]\nmetric = "itl_ms"\ntolerance = 0.1', "'itl_ms' is not gated"),
+        ('suites = ["tfft"]', "suites.0: unknown suite 'tfft'"),
+    ],
+)
+def test_names_that_select_nothing_are_errors(tmp_path: Path, toml: str, fragment: str) -> None:
+    path = tmp_path / "mlxguard.toml"
+    path.write_text(toml + "\n")
+    with pytest.raises(UsageError) as e:
+        load_config(path)
+    assert fragment in str(e.value) and "known:" in str(e.value), str(e.value)
+
+
+def test_known_suite_names_are_the_registry() -> None:
+    from mlxguard.config import SUITE_NAMES
+    from mlxguard.suites import SUITES
+
+    assert tuple(SUITES) == SUITE_NAMES

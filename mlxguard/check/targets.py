@@ -32,26 +32,35 @@ def _target_verdict(t: Target, b: Benchmark) -> Verdict:
     return Verdict.on(b, **base, status="pass" if ok else "fail", value=value, evidence=evidence)
 
 
+def _unmatched(t: Target, results: Results) -> Verdict:
+    """A target of a suite that ran, matching none of its benchmarks: a typo in a glob fails
+    (naming what there is), so it cannot switch a check off in silence."""
+    same = [b for b in results.benchmarks if t.suite is None or b.suite == t.suite]
+    scenarios = ", ".join(dict.fromkeys(b.scenario for b in same))
+    engines = ", ".join(dict.fromkeys(b.engine for b in same))
+    return Verdict(
+        kind="target",
+        suite=t.suite or "*",
+        engine=t.engine,
+        scenario=t.scenario,
+        metric=t.metric,
+        stat=t.stat,
+        status="fail",
+        evidence=f"scenario '{t.scenario}' and engine '{t.engine}' match no benchmark of "
+        f"{t.suite or 'any suite'}: scenarios {scenarios}; engines {engines}",
+    )
+
+
 def target_verdicts(results: Results, targets: list[Target]) -> list[Verdict]:
-    """One verdict per target and matching benchmark; a target that matches none is skipped."""
+    """One verdict per target and matching benchmark; a target of a suite that ran and matches
+    none of its benchmarks fails; targets of suites that did not run are not judged."""
     out: list[Verdict] = []
     suites_run = {b.suite for b in results.benchmarks}
     for t in targets:
         matched = [b for b in results.benchmarks if t.matches(b.suite, b.scenario, b.engine)]
         out.extend(_target_verdict(t, b) for b in matched)
         if not matched and (t.suite is None or t.suite in suites_run):
-            out.append(
-                Verdict(
-                    kind="target",
-                    suite=t.suite or "*",
-                    engine=t.engine,
-                    scenario=t.scenario,
-                    metric=t.metric,
-                    stat=t.stat,
-                    status="skipped",
-                    evidence="no benchmark matched this target",
-                )
-            )
+            out.append(_unmatched(t, results))
     return out
 
 

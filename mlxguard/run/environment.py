@@ -9,6 +9,7 @@ import re
 import subprocess
 from importlib import metadata
 
+from mlxguard.errors import UsageError
 from mlxguard.results import Environment
 
 # Hardware and the software that sets the hardware's speed. Library versions are left out on
@@ -109,7 +110,11 @@ def fingerprint(values: dict[str, object], fields: tuple[str, ...] | list[str]) 
 
 
 def collect(fields: tuple[str, ...] | list[str] = DEFAULT_FINGERPRINT_FIELDS) -> Environment:
-    """Read the machine, the OS, the backend and the package versions."""
+    """Read the machine, the OS, the backend and the package versions.
+
+    Raises:
+        UsageError: a fingerprint field that is not one of the machine's fields.
+    """
     backend, gpu = _backend()
     values: dict[str, object] = {
         "platform": platform.system().lower(),
@@ -123,6 +128,11 @@ def collect(fields: tuple[str, ...] | list[str] = DEFAULT_FINGERPRINT_FIELDS) ->
         "backend": backend,
         "gpu": gpu,
     }
+    unknown = [f for f in fields if f not in values]
+    if unknown:  # a typo would leave the field out of the fingerprint, in silence
+        raise UsageError(
+            f"fingerprint_fields: unknown field '{unknown[0]}'; known: {', '.join(values)}"
+        )
     versions = {p: _version(p) for p in VERSIONED_PACKAGES}
     return Environment(
         **values,
