@@ -51,7 +51,8 @@ FORMATS = {
         Format("console", "report", "plain-text tables for a terminal or a CI log"),
         Format("markdown", "report", "the job summary and the PR comment's body"),
         Format("json", "report", "the verdicts and their evidence, for machines"),
-        Format("csv", "report", "one row per benchmark metric, for spreadsheets"),
+        Format("csv", "report", "one row per verdict, with its evidence, for spreadsheets"),
+        Format("csv-stats", "report", "one row per benchmark metric: its summary statistics"),
         Format("bencher", "export", "Bencher Metric Format (BMF) JSON"),
         Format("github-action-benchmark", "export", "github-action-benchmark's custom JSON"),
     ]

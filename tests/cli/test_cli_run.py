@@ -82,8 +82,11 @@ def test_check_fails_on_a_missed_target(small_run: Path, tmp_path: Path) -> None
 def test_formats(small_run: Path, tmp_path: Path) -> None:
     csv_path = tmp_path / "r.csv"
     assert mlxguard("check", str(small_run), "-f", "csv", "-o", str(csv_path)).returncode == 0
-    header = csv_path.read_text().splitlines()[0]
-    assert header == "Type,Name,Metric,Mean,Median,P95,P99,Min,Max,StdDev,Unit,N"
+    lines = csv_path.read_text().splitlines()
+    assert lines[0].startswith("status,kind,suite,scenario,engine,metric,stat,value,unit,bound")
+    assert any(line.startswith("pass,target,ttft,warm,") for line in lines[1:])
+    stats = mlxguard("check", str(small_run), "-f", "csv-stats").stdout.splitlines()
+    assert stats[0] == "Type,Name,Metric,Mean,Median,P95,P99,Min,Max,StdDev,Unit,N"
     md = mlxguard("check", str(small_run), "-f", "markdown").stdout
     assert md.startswith("### ✅ mlxguard: PASS")
     assert "<details><summary>Environment</summary>" in md

@@ -54,23 +54,10 @@ def test_json_and_csv() -> None:
     doc = json.loads(render("json", r, report))
     assert doc["status"] == "fail" and doc["schema"] == "mlxguard.report/1"
     rows = list(csv.reader(io.StringIO(render("csv", r, report))))
-    assert rows[0][:10] == [
-        "Type",
-        "Name",
-        "Metric",
-        "Mean",
-        "Median",
-        "P95",
-        "P99",
-        "Min",
-        "Max",
-        "StdDev",
-    ]
-    ttft = next(row for row in rows[1:] if row[2] == "ttft_ms")
-    assert ttft[3] == "156.667" and ttft[4] == "90" and ttft[10] == "ms"
+    assert len(rows) == 1 + len(report.verdicts)
 
 
 def test_csv_neutralises_formulas() -> None:
     r = results(benchmark(suite="=cmd()", ttft_ms=[1.0]))
-    rows = list(csv.reader(io.StringIO(render("csv", r, evaluate(r, Config())))))
+    rows = list(csv.reader(io.StringIO(render("csv-stats", r, evaluate(r, Config())))))
     assert rows[1][0] == "'=cmd()"
