@@ -84,7 +84,7 @@ def regimes(name: str, metric: Metric) -> list[str]:
         reasons.append(found)
     keys = sorted(set(procs.tolist())) if procs is not None else [None]
     for k in keys:
-        mask = np.ones(values.size, bool) if k is None else procs == k  # type: ignore[comparison-overlap]
+        mask = np.ones(values.size, bool) if k is None else procs == k
         order = np.argsort(rounds[mask], kind="stable") if rounds is not None else None
         v = values[mask][order] if order is not None else values[mask]
         r = rounds[mask][order] if rounds is not None and order is not None else None
