@@ -41,4 +41,6 @@ def merge(shards: list[tuple[str, Results]]) -> Results:
     # A shard cut short leaves the merged run incomplete too, so `check` still refuses it.
     finished = first.run.finished_at if all(run.finished_at for run in runs) else None
     run = first.run.model_copy(update={"incomplete_suites": missing, "finished_at": finished})
-    return first.model_copy(update={"run": run, "benchmarks": [b for _, b in seen.values()]})
+    models = {name: info for _, shard in shards for name, info in shard.models.items()}
+    benchmarks = [b for _, b in seen.values()]
+    return first.model_copy(update={"run": run, "models": models, "benchmarks": benchmarks})

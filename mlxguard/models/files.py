@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,26 @@ def context_length(spec: str | None) -> int | None:
     return n if isinstance(n, int) and n > 0 else None
 
 
+def shape(path: Path) -> dict[str, Any]:
+    """A model's shape and quantization from its ``config.json`` (and marker), without building
+    it: the fields of `mlxguard.results.ModelInfo`."""
+    config = read_config(path)
+    # Multimodal checkpoints keep the language model's dimensions under text_config.
+    text = {**config, **config.get("text_config", {})}
+    marker = read_json(Path(path) / MARKER_FILE)
+    quant = config.get("quantization") or {}
+    return {
+        "model_type": config.get("model_type"),
+        "num_layers": text.get("num_hidden_layers"),
+        "hidden_size": text.get("hidden_size"),
+        "vocab_size": text.get("vocab_size"),
+        "bits": quant.get("bits"),
+        "group_size": quant.get("group_size"),
+        "params": marker.get("params"),
+        "preset": marker.get("preset"),
+    }
+
+
 def describe(path: Path) -> dict[str, Any]:
     """Summary of a model directory, from its ``config.json`` (and marker, if mlxguard built it).
 
@@ -60,26 +81,14 @@ def describe(path: Path) -> dict[str, Any]:
     """
     from mlxguard.models.weights import count_params, instantiate
 
-    config = read_config(path)
-    # Multimodal checkpoints keep the language model's dimensions under text_config.
-    text = {**config, **config.get("text_config", {})}
-    marker = read_json(Path(path) / MARKER_FILE)
-    quant = config.get("quantization") or {}
-    params = marker.get("params")
-    if params is None:
+    info = shape(path)
+    if info["params"] is None:
+        config = read_config(path)
         unquantized = {
             k: v for k, v in config.items() if k not in ("quantization", "quantization_config")
         }
-        try:
-            params = count_params(instantiate(unquantized))
-        except Exception:  # any architecture mlx-lm can't build: the count is just unknown
-            params = None
-    return {
-        "model_type": config.get("model_type"),
-        "params": params,
-        "bits": quant.get("bits"),
-        "preset": marker.get("preset"),
-        "vocab_size": text.get("vocab_size"),
-        "hidden_size": text.get("hidden_size"),
-        "num_layers": text.get("num_hidden_layers"),
-    }
+        # Any architecture mlx-lm can't build: the count is just unknown.
+        with contextlib.suppress(Exception):
+            info["params"] = count_params(instantiate(unquantized))
+    keys = ("model_type", "params", "bits", "preset", "vocab_size", "hidden_size", "num_layers")
+    return {k: info[k] for k in keys}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mlxguard.check.verdicts import CheckReport, Verdict
 from mlxguard.metrics import format_value, label
 from mlxguard.reports.escape import plain
-from mlxguard.results import Benchmark, Results
+from mlxguard.results import Benchmark, ModelInfo, Results
 
 
 def _columns(*figures: str) -> list[tuple[str, str, str]]:
@@ -46,8 +46,24 @@ def figure(b: Benchmark, metric: str, stat: str) -> str:
 
 
 def models(results: Results) -> list[str]:
-    """The models measured, in order of first appearance (names as the run recorded them)."""
-    return list(dict.fromkeys(b.model for b in results.benchmarks))
+    """The models measured, in order of first appearance: each name (as the run recorded it)
+    with its shape and quantization where the results say, e.g. `tiny (llama, 2 layers × 64,
+    4-bit)`."""
+    return [
+        f"{name} ({shape})" if (shape := model_shape(results.models.get(name))) else name
+        for name in dict.fromkeys(b.model for b in results.benchmarks)
+    ]
+
+
+def model_shape(info: ModelInfo | None) -> str:
+    """`llama, 16 layers × 2048, 4-bit` (what is known of it), or ""."""
+    if info is None:
+        return ""
+    parts = [info.model_type] if info.model_type else []
+    if info.num_layers and info.hidden_size:
+        parts.append(f"{info.num_layers} layers × {info.hidden_size}")
+    parts.append(f"{info.bits}-bit" if info.bits else "not quantized")
+    return ", ".join(parts)
 
 
 def samples(b: Benchmark) -> str:

@@ -16,7 +16,8 @@ History of the schema (each older version is read and upgraded by `upgrade`):
   shows the same interval (/1 ratios are dropped on reading). Flexible records and the winner
   name units (`decode_tps`, `output_tokens`, `margin_fraction`). New: `Benchmark.engine_spec`,
   `Metric.processes` and `Metric.rounds` (where each sample came from) and
-  `RunInfo.incomplete_suites`.
+  `RunInfo.incomplete_suites`. Later, with defaults so older /2 files still read:
+  `Results.models` (each measured model's shape and quantization).
 """
 
 from mlxguard.results.base import Frozen
@@ -26,6 +27,7 @@ from mlxguard.results.models import (
     Benchmark,
     Environment,
     Metric,
+    ModelInfo,
     Results,
     RunInfo,
     Summary,
@@ -54,6 +56,7 @@ __all__ = [
     "Environment",
     "Frozen",
     "Metric",
+    "ModelInfo",
     "Parity",
     "QuestionRecord",
     "ReferenceComparison",

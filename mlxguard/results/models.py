@@ -209,6 +209,23 @@ class Tool(Frozen):
     version: str
 
 
+class ModelInfo(Frozen):
+    """What was measured: a model's shape and quantization, from its ``config.json``.
+
+    Speed depends on these, so reports name them beside the model; ``None`` where the config
+    does not say.
+    """
+
+    model_type: str | None = Field(None, description="architecture, e.g. llama, qwen2")
+    num_layers: int | None = Field(None, description="transformer layers")
+    hidden_size: int | None = Field(None, description="width of the hidden state")
+    vocab_size: int | None = None
+    bits: int | None = Field(None, description="quantization bits per weight; null: not quantized")
+    group_size: int | None = Field(None, description="quantization group size")
+    params: int | None = Field(None, description="parameters, when the build recorded them")
+    preset: str | None = Field(None, description="the synthetic preset it was built from")
+
+
 class RunInfo(Frozen):
     """One invocation of `mlxguard run`."""
 
@@ -240,6 +257,10 @@ class Results(Frozen):
     run: RunInfo
     environment: Environment
     config: dict[str, Any] = Field(default_factory=dict)
+    models: dict[str, ModelInfo] = Field(
+        default_factory=dict,
+        description="the measured models, by the name their benchmarks give (`Benchmark.model`)",
+    )
     benchmarks: list[Benchmark] = Field(default_factory=list)
 
     model_config = ConfigDict(

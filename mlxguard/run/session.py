@@ -14,7 +14,7 @@ from pathlib import Path
 from mlxguard import __version__
 from mlxguard.config import Config
 from mlxguard.errors import RunInterrupted
-from mlxguard.results import Benchmark, Results, RunInfo, Tool, write_results
+from mlxguard.results import Benchmark, ModelInfo, Results, RunInfo, Tool, write_results
 from mlxguard.run.context import SuiteContext, SuiteRunner
 from mlxguard.run.environment import DEFAULT_FINGERPRINT_FIELDS, collect, git_identity
 from mlxguard.run.interrupt import Interrupted
@@ -48,6 +48,7 @@ def execute(
         workers: keeps the warm engines open after the suites (for adaptive rounds); the
             caller closes it. None: each suite closes its engines when it ends.
     """
+    from mlxguard.models.files import shape
     from mlxguard.models.synthetic import resolve_model
 
     sha, ref = git_identity()
@@ -62,6 +63,7 @@ def execute(
     )
     benchmarks: list[Benchmark] = []
     done: list[str] = []
+    models: dict[str, ModelInfo] = {}  # filled once the model is found
 
     def snapshot() -> Results:
         # Until every suite is done, the file names those still to run: a run that dies or is
@@ -73,15 +75,18 @@ def execute(
             run=run.model_copy(update={"incomplete_suites": missing, **finished}),
             environment=env,
             config={**config.model_dump(mode="json"), "suites": list(suites)},
+            models=models,
             benchmarks=benchmarks,
         )
 
     try:
         model_dir = resolve_model(config.model)
+        label = model_label(config.model, model_dir)
+        models[label] = ModelInfo(**shape(model_dir))
         ctx = SuiteContext(
             config=config,
             model_dir=str(model_dir),
-            model_label=model_label(config.model, model_dir),
+            model_label=label,
             progress=Progress(enabled=False if quiet else None),
             workers=workers,
         )

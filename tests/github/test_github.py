@@ -542,3 +542,11 @@ def test_annotations_stay_within_what_github_shows(tmp_path):
     errors = [x for x in lines if x.startswith("::error")]
     assert len(errors) == MAX_ANNOTATIONS == 10
     assert any(x.startswith("::notice") and "5 more failed checks" in x for x in lines)
+
+
+def test_a_run_records_the_models_shape_and_the_comment_names_it(results_file):
+    results = load_results(results_file)
+    [(name, info)] = results.models.items()
+    assert info.model_type and info.num_layers and info.hidden_size
+    body = comment.render(results, evaluate(results, Config()), gated=["ttft_ms"])
+    assert f"Model: {name} ({info.model_type}, {info.num_layers} layers" in body

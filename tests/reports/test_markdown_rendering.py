@@ -16,6 +16,7 @@ from mlxguard.config import Config, Target
 from mlxguard.metrics import format_value
 from mlxguard.reports import comment, markdown
 from mlxguard.reports.escape import code, md
+from mlxguard.results import ModelInfo
 
 NAMES = [
     "[x](https://evil.example)",
@@ -104,3 +105,13 @@ def test_small_bounds_keep_their_significant_digits():
     assert format_value("ttft_ms", 56.174) == "56.17 ms"  # ordinary values as before
     assert format_value("ttft_ms", 0.0012345) == "0.00123 ms"
     assert format_value("bytes", 512) == "512 B"
+
+
+def test_comment_gives_the_models_shape_and_quantization():
+    r, report = _hostile_report("warm", model="llama-3.2-1b")
+    info = ModelInfo(model_type="llama <b>", num_layers=16, hidden_size=2048, bits=4)
+    r = r.model_copy(update={"models": {"llama-3.2-1b": info}})
+    for body in (comment.render(r, report, gated=["ttft_ms"]), markdown.render(r, report)):
+        first = visible(gfm(body.split("<details>")[0].split("\n\n")[1]))
+        assert first.startswith("Model: llama-3.2-1b (llama <b>, 16 layers × 2048, 4-bit)")
+        assert "<b>" not in body
