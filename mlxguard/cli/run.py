@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,9 @@ from mlxguard.defaults import (
     IPC_MESSAGES_PER_SAMPLE,
 )
 from mlxguard.errors import RunInterrupted, UsageError
+
+if TYPE_CHECKING:
+    from mlxguard.run.logs import EngineLog
 
 
 @guarded
@@ -227,7 +230,11 @@ def run(
     cfg = _resolve_processes(cfg, suites)
     _check_context(cfg, suites)
     _check_reachable(cfg, suites)
+    from mlxguard.run.logs import EngineLog, captured, log_path
+
+    log = EngineLog(log_path(output))
     check_writable(output)
+    check_writable(log.path)
     if report is not None:
         check_writable(report)
     baselines = load_baseline(baseline)
@@ -240,30 +247,45 @@ def run(
     # Ctrl-C or SIGTERM: the workers close on the way out (Workers and each suite's own pool),
     # the results file says what is missing, and the run exits 2 with one line.
     # With --until-decisive the warm engines stay open after the suites, for the added rounds.
-    with interruptible(), Workers() as workers:
-        kept = workers if until_decisive else None
-        runners = {name: suite_runner(name) for name in suites}
-        results = execute(cfg, runners, output, quiet=quiet, command=sys.argv[1:], workers=kept)
-        if until_decisive:
-            from mlxguard.check.evaluate import undecided
-            from mlxguard.suites.adaptive import run_until_decisive
+    # What the engines print goes to the log, not the console.
+    stopped = ""
+    try:
+        with captured(log), interruptible(), Workers() as workers:
+            kept = workers if until_decisive else None
+            runners = {name: suite_runner(name) for name in suites}
+            results = execute(cfg, runners, output, quiet=quiet, command=sys.argv[1:], workers=kept)
+            if until_decisive:
+                from mlxguard.check.evaluate import undecided
+                from mlxguard.suites.adaptive import run_until_decisive
 
-            def still_open(r: Any) -> set[tuple[str, str, str]]:
-                return undecided(r, cfg, baselines, allow_cross_machine)
+                def still_open(r: Any) -> set[tuple[str, str, str]]:
+                    return undecided(r, cfg, baselines, allow_cross_machine)
 
-            try:
-                done = run_until_decisive(
-                    cfg, results, output, undecided=still_open, max_samples=max_samples,
-                    max_seconds=max_seconds, started=started, workers=workers, quiet=quiet,
-                )  # fmt: skip
-            except Interrupted as e:
-                raise RunInterrupted(
-                    f"interrupted by {e.signal_name} during the --until-decisive rounds; "
-                    f"{output} holds every suite and the rounds finished before"
-                ) from None
-            results = done.results
-            typer.echo(f"until-decisive: {done.rounds} extra round(s); {done.stopped}", err=True)
+                try:
+                    done = run_until_decisive(
+                        cfg, results, output, undecided=still_open, max_samples=max_samples,
+                        max_seconds=max_seconds, started=started, workers=workers, quiet=quiet,
+                    )  # fmt: skip
+                except Interrupted as e:
+                    raise RunInterrupted(
+                        f"interrupted by {e.signal_name} during the --until-decisive rounds; "
+                        f"{output} holds every suite and the rounds finished before"
+                    ) from None
+                results = done.results
+                stopped = f"until-decisive: {done.rounds} extra round(s); {done.stopped}"
+    except BaseException:
+        # A run stopped by bad input (a model that does not exist) before any engine said
+        # anything leaves no log; otherwise its end may say why.
+        if log.lines:
+            typer.echo("\n".join(log_report(log, failed=True)), err=True)
+        else:
+            log.path.unlink(missing_ok=True)
+        raise
+    if stopped:
+        typer.echo(stopped, err=True)
     typer.echo(f"results: {output}", err=True)
+    failed = any(b.errors for b in results.benchmarks)
+    typer.echo("\n".join(log_report(log, failed)), err=True)
     raise typer.Exit(judge(results, cfg, fmt, report, fail_on, baselines, allow_cross_machine))
 
 
@@ -336,3 +358,19 @@ def _resolve_processes(cfg: Any, suites: list[str]) -> Any:
             "process; use an engine that runs in a worker (ipc) or --processes 1"
         )
     return cfg
+
+
+def log_report(log: EngineLog, failed: bool) -> list[str]:
+    """Console lines about the log: where it is, and its last lines when something failed.
+
+    Engine output is untrusted: each shown line is made plain (no control characters) and
+    indented behind `| `, so no line can pass for a CI workflow command (`::...`).
+    """
+    from mlxguard.reports.escape import plain
+
+    out = [f"engine log: {log.path} ({log.lines} lines)"]
+    tail = log.tail() if failed else []
+    if tail:
+        out.append(f"last {len(tail)} lines of {log.path}:")
+        out += [f"  | {plain(line)}" for line in tail]
+    return out

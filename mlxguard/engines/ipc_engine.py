@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from mlxguard.engines.worker_log import log_worker_line
 from mlxguard.ipc import protocol as p
 from mlxguard.ipc.codec import FrameError, get_codec
 from mlxguard.ipc.pipe import FrameReader, FrameWriter
@@ -83,10 +84,13 @@ def worker_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]
     return env
 
 
-def _pump(stream: IO[bytes], ring: deque[str]) -> None:
-    """Keep the worker's last stderr lines; reading also stops a full pipe blocking it."""
+def _pump(stream: IO[bytes], ring: deque[str], source: str) -> None:
+    """Log the worker's stderr and keep its last lines; reading also stops a full pipe blocking
+    it."""
     for line in iter(stream.readline, b""):
-        ring.append(line.decode("utf-8", "replace").rstrip())
+        text = line.decode("utf-8", "replace").rstrip()
+        ring.append(text)
+        log_worker_line(source, text)
 
 
 class IpcEngine:
@@ -169,8 +173,9 @@ class IpcEngine:
             self._dead = f"cannot start the ipc worker ({self.python}): {e.strerror or e}"
             raise WorkerDied(self._dead) from None
         assert self._proc.stdin and self._proc.stdout and self._proc.stderr
+        source = f"ipc worker {self._proc.pid}"
         self._pump = threading.Thread(
-            target=_pump, args=(self._proc.stderr, self.stderr_tail), daemon=True
+            target=_pump, args=(self._proc.stderr, self.stderr_tail, source), daemon=True
         )
         self._pump.start()
         self._reader = FrameReader(self._proc.stdout.fileno(), self.codec)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from mlxguard.engines.worker_log import log_to_stderr
 from mlxguard.ipc import protocol as p
 from mlxguard.ipc.codec import CODECS, FrameError, get_codec
 from mlxguard.ipc.pipe import FrameReader, FrameWriter
@@ -346,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out_fd = os.dup(1)
     os.dup2(2, 1)  # stray prints go to stderr, never into the frame stream
+    log_to_stderr()
     codec = get_codec(args.codec)
     worker = Worker(FrameReader(0, codec), FrameWriter(out_fd, codec), codec.name, args.engine)
     try:

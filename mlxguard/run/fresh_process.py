@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mlxguard.engines.worker_log import log_to_stderr, log_worker_line
 from mlxguard.errors import UsageError
 from mlxguard.run.interrupt import Interrupted, interruptible
 from mlxguard.run.timing import Generation, Request, cold_generate, describe_error
@@ -62,6 +63,8 @@ def run_fresh(spec: str, model_dir: str, request: Request, *, codec: str = "msgp
         except BaseException:  # interrupted: the child closes its engine on SIGTERM, then exits
             _stop(proc)
             raise
+    for line in stderr.splitlines():  # the engine's own output, for the run's log
+        log_worker_line("fresh process", line)
     if proc.returncode != 0:
         last = (stderr.strip().splitlines() or ["no output"])[-1][:300]
         return Generation(error=f"fresh process exited with {proc.returncode}: {last}")
@@ -109,6 +112,7 @@ def main() -> None:
     # The record owns the real stdout; whatever the engine prints goes to stderr instead.
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
+    log_to_stderr()
     job = json.load(sys.stdin)
     try:
         with interruptible():  # SIGTERM from the parent: close the engine (its worker) first

@@ -1,19 +1,20 @@
 """Progress on stderr: a bar with ETA on a terminal; plain lines where no bar shows (CI logs).
 
-Both are silent with --quiet.
+Both are silent with --quiet. They write to the real stderr also while engine logs are captured.
 """
 
 from __future__ import annotations
 
-import sys
 from typing import Any
+
+from mlxguard.run.logs import console
 
 
 class Progress:
     """Counts trials; renders with rich only when someone is watching."""
 
     def __init__(self, enabled: bool | None = None, label: str = "trials") -> None:
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.enabled = console().isatty() if enabled is None else enabled
         self.label = label
         self._bar: Any = None
         self._task: Any = None
@@ -38,7 +39,7 @@ class Progress:
             TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
-            console=Console(stderr=True),
+            console=Console(file=console()),
             transient=True,
         )
         self._bar.start()
@@ -65,5 +66,6 @@ def progress_line(text: str, quiet: bool = False) -> None:
 
     On a terminal the bar already shows it; `quiet` silences both.
     """
-    if not quiet and not sys.stderr.isatty():
-        print(text, file=sys.stderr, flush=True)
+    out = console()
+    if not quiet and not out.isatty():
+        print(text, file=out, flush=True)

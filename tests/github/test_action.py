@@ -73,6 +73,7 @@ def test_action_runs_twice_with_one_comment(tiny_model, tmp_path):
         results_path = Path(out["results-path"])
         assert results_path.is_file() and Path(out["report-path"]).is_file()
         assert (results_path.parent / "pr-number").read_text() == "2\n"
+        assert results_path.with_suffix(".log").is_file()  # the engine log, in the artifact's dir
         code = check_code(results_path)
         assert out["verdict"] == ("fail" if code else "pass")
         verdict = result.steps[-1]

@@ -1,0 +1,109 @@
+"""Engine logs: what engines print while they are measured goes to a file beside the results.
+
+Engines log freely: `mlx_engine` writes about five INFO lines per request to stderr through its
+own handler, libraries print warnings, ipc workers and fresh processes have stderr of their own.
+On the console that buries the verdicts, so during a run:
+
+* file descriptors 1 and 2 of this process point at the log, which catches every handler that
+  writes to stdout or stderr (whatever logger it hangs on, even with `propagate=False`), `print`,
+  `warnings` and output from C code;
+* the root logger gets a handler at INFO into the same file, for loggers that have no handler
+  of their own (Python would drop their INFO lines);
+* ipc workers and fresh processes send their stderr through the `mlxguard.engines.worker` logger
+  (`mlxguard.engines.worker_log`), so it lands in the file too.
+
+mlxguard's own progress bar writes to the real terminal (`console()`). The log is written to a
+temp file beside the results and renamed into place when the run ends, also when it fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from mlxguard.engines.worker_log import FORMAT
+
+TAIL_LINES = 20
+
+_console: TextIO | None = None
+
+
+def log_path(results: Path) -> Path:
+    """The log file of a results file: `results.json` -> `results.log`."""
+    results = Path(results)
+    return results.with_name(f"{results.stem}.log" if results.suffix else f"{results.name}.log")
+
+
+def console() -> TextIO:
+    """Where mlxguard's own live output goes: the terminal, also while logs are captured."""
+    return _console or sys.stderr
+
+
+@dataclass
+class EngineLog:
+    """The log file of a run, once it is written."""
+
+    path: Path
+    lines: int = 0
+
+    def tail(self, n: int = TAIL_LINES) -> list[str]:
+        """The last `n` lines of the log."""
+        try:
+            text = self.path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return []
+        return text.splitlines()[-n:]
+
+
+@contextmanager
+def captured(log: EngineLog) -> Iterator[EngineLog]:
+    """Send this process's stdout, stderr and logging into `log.path` while the block runs.
+
+    `log.lines` is set when the block ends, normally or not.
+    """
+    global _console
+    path = log.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    # One open file description in append mode, shared by fds 1 and 2 and the logging handler,
+    # so their lines interleave in the order they were written.
+    log_fd = os.open(tmp, os.O_WRONLY | os.O_APPEND)
+    stream = os.fdopen(os.dup(log_fd), "a", buffering=1, encoding="utf-8", errors="replace")
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger()
+    level = root.level
+    for s in (sys.stdout, sys.stderr):
+        s.flush()
+    saved = {n: os.dup(n) for n in (1, 2)}
+    _console = os.fdopen(os.dup(saved[2]), "w", buffering=1, encoding="utf-8", errors="replace")
+    try:
+        for n in (1, 2):
+            os.dup2(log_fd, n)
+        root.addHandler(handler)
+        if root.getEffectiveLevel() > logging.INFO:
+            root.setLevel(logging.INFO)
+        yield log
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        for s in (sys.stdout, sys.stderr, stream):
+            s.flush()
+        for n, old in saved.items():
+            os.dup2(old, n)
+            os.close(old)
+        stream.close()
+        os.close(log_fd)
+        _console.close()
+        _console = None
+        os.replace(tmp, path)
+        log.lines = len(log.tail(n=sys.maxsize))

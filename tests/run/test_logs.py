@@ -1,0 +1,97 @@
+"""Engine logs go to a file beside the results, not to the console; shown when trials fail."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from conftest import mlxguard
+
+from mlxguard.cli.run import log_report
+from mlxguard.run.logs import EngineLog, captured, log_path
+
+
+def _run(tmp_path: Path, model: Path, *args: str) -> tuple[int, str, str, str]:
+    out = tmp_path / "out" / "results.json"
+    proc = mlxguard(
+        "run", "--model", str(model), "--prompt-tokens", "16", "--max-tokens", "4",
+        "--samples", "2", "--warmup", "1", "-o", str(out), *args,
+    )  # fmt: skip
+    log = out.with_suffix(".log")
+    return proc.returncode, proc.stdout, proc.stderr, log.read_text() if log.exists() else ""
+
+
+def test_engine_logging_goes_to_the_log_file_not_the_console(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    code, stdout, stderr, log = _run(
+        tmp_path, tiny_model, "--suite", "ttft", "--engine", "tests.plugins.chatty:Chatty"
+    )
+    assert code == 0, stderr
+    for console in (stdout, stderr):
+        assert "begin:" not in console and "stray print" not in console and "cache:" not in console
+    assert f"engine log: {tmp_path / 'out' / 'results.log'} (" in stderr
+    # ttft: a cold and a warm scenario, 1 warm-up and 2 samples each (and the warm engine's).
+    assert log.count("[chatty][INFO]: begin: total_prompt_tokens=16") == 6
+    assert log.count("[chatty_bare][INFO]: cache: using 0/16 tokens") == 6  # a handler-less logger
+    assert log.count("chatty: stray print") == 6
+
+
+def test_a_fresh_process_stderr_goes_to_the_log(tmp_path: Path, tiny_model: Path) -> None:
+    code, stdout, stderr, log = _run(
+        tmp_path, tiny_model, "--suite", "compare", "--fresh-process",
+        "--candidate", "tests.plugins.chatty:Chatty", "--reference", "tests.plugins.chatty:Chatty",
+    )  # fmt: skip
+    assert code in (0, 1), stderr
+    assert "begin:" not in stdout + stderr
+    assert log.count("fresh process: [chatty][INFO]: begin: total_prompt_tokens=16") == 6
+    assert log.count("fresh process: [chatty_bare][INFO]: cache: using 0/16 tokens") == 6
+
+
+def test_failed_trials_show_the_end_of_the_log(tmp_path: Path, tiny_model: Path) -> None:
+    code, _, stderr, log = _run(
+        tmp_path, tiny_model, "--suite", "ttft", "--engine", "tests.plugins.chatty:ChattyFails"
+    )
+    assert code == 1, stderr  # every trial failed: the success check fails
+    assert "::error::not a workflow command" in log
+    lines = stderr.splitlines()
+    first = lines.index(f"last 20 lines of {tmp_path / 'out' / 'results.log'}:")
+    shown = lines[first + 1 : first + 21]
+    assert len(shown) == 20 and all(line.startswith("  | ") for line in shown)
+    assert "  | [chatty][INFO]: ::error::not a workflow command �[31m" in shown
+    assert not any(line.lstrip().startswith("::") for line in lines)
+
+
+def test_capture_restores_the_console_and_keeps_the_log_when_the_run_fails(
+    tmp_path: Path,
+) -> None:
+    log = EngineLog(log_path(tmp_path / "r.json"))
+    assert log.path == tmp_path / "r.log"
+    level = logging.getLogger().level
+    try:
+        with captured(log):
+            os.write(1, b"stdout\n")  # as C code, or a handler holding the real stdout, writes
+            os.write(2, b"stderr\n")
+            logging.getLogger("some_engine").info("info")
+            raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        pass
+    assert log.path.read_text() == "stdout\nstderr\n[some_engine][INFO]: info\n"
+    assert log.lines == 3 and logging.getLogger().level == level
+    assert log_report(log, failed=False) == [f"engine log: {log.path} (3 lines)"]
+    tail = log_report(log, failed=True)[1:]
+    assert tail == [f"last 3 lines of {log.path}:", "  | stdout", "  | stderr", tail[-1]]
+    assert list(tmp_path.iterdir()) == [log.path]  # no temp file left behind
+
+
+def test_an_ipc_workers_stderr_goes_to_the_log(ipc_engine, tmp_path: Path, tiny_model: Path):
+    log = EngineLog(tmp_path / "r.log")
+    with captured(log):
+        engine = ipc_engine(engine="tests.plugins.chatty:Chatty")
+        engine.load(str(tiny_model))
+        assert list(engine.generate_ids([5, 6, 7], 2, 0.0, 0)) == [5, 6]
+        engine.close()  # the pump has read the worker's last lines
+    text = log.path.read_text()
+    assert f"ipc worker {engine.pid}: [chatty][INFO]: begin: total_prompt_tokens=3" in text
+    assert f"ipc worker {engine.pid}: [chatty_bare][INFO]: cache: using 0/3 tokens" in text
