@@ -27,9 +27,7 @@ ConfigOpt = Annotated[
 ]
 FormatOpt = Annotated[
     str,
-    typer.Option(
-        "--format", "-f", help=f"Report format: {one_of(REPORT_FORMATS)} (default: console)."
-    ),
+    typer.Option("--format", "-f", help=f"Report format: {one_of(REPORT_FORMATS)}."),
 ]
 ExportToOpt = Annotated[str, typer.Option("--to", help=f"Export format: {one_of(EXPORT_FORMATS)}.")]
 FailOnOpt = Annotated[
