@@ -397,7 +397,10 @@ def estimate(
     elif "round" in (lb.name, lc.name):
         caveat = ROUND_CAVEAT
     sides = [u for u in (_cluster_units(lb.clusters), _cluster_units(lc.clusters)) if u]
-    floor = 1.0 / math.comb(kb + kc, kb)  # Mann-Whitney's smallest one-sided p over the units
+    try:  # Mann-Whitney's smallest one-sided p over the units
+        floor = 1.0 / math.comb(kb + kc, kb)
+    except OverflowError:  # C(2000, 1000) (IPC messages, ITL gaps) is beyond a float: p -> 0
+        floor = 0.0
     return Estimate(m_cur / m_ref, reps, min(sides, default=0), floor, method, caveat)
 
 
