@@ -145,7 +145,11 @@ class CheckSettings(_Strict):
             if suite != "*":
                 _known("suite", suite, SUITE_NAMES)
             for m in metrics:
-                _known("metric", m, METRICS)
+                if METRICS[_known("metric", m, METRICS)].pooled:
+                    raise ValueError(
+                        f"{m!r} cannot be gated: its samples (one per token gap, pooled over "
+                        "requests) are not independent, so it is descriptive only"
+                    )
         return v
 
     @model_validator(mode="after")

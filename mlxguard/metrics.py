@@ -26,6 +26,9 @@ class MetricSpec:
     direction: Direction
     definition: str
     digits: int = 2
+    # Many samples per request (one per token gap), pooled over requests: they are not
+    # independent draws, so the metric is descriptive only, never put to a test or gated.
+    pooled: bool = False
 
 
 _SPECS = [
@@ -34,7 +37,7 @@ _SPECS = [
     MetricSpec("prefill_tps", "prefill", "tok/s", "higher", "prompt tokens / TTFT", 1),
     MetricSpec("decode_tps", "decode", "tok/s", "higher", "(n - 1) / (t_last - t_first)", 1),
     MetricSpec("throughput_tps", "throughput", "tok/s", "higher", "n / (t_last - t_sent)", 1),
-    MetricSpec("itl_ms", "ITL", "ms", "lower", "gaps between consecutive tokens", 3),
+    MetricSpec("itl_ms", "ITL", "ms", "lower", "gaps between consecutive tokens", 3, pooled=True),
     MetricSpec("e2e_ms", "latency", "ms", "lower", "request sent -> last token"),
     MetricSpec(
         "peak_memory_mb",

@@ -85,3 +85,10 @@ def test_known_suite_names_are_the_registry() -> None:
     from mlxguard.suites import SUITES
 
     assert tuple(SUITES) == SUITE_NAMES
+
+
+def test_pooled_per_token_samples_cannot_be_gated(tmp_path: Path) -> None:
+    path = tmp_path / "mlxguard.toml"
+    path.write_text('[check]\ngated_metrics = { throughput = ["decode_tps", "itl_ms"] }\n')
+    with pytest.raises(UsageError, match=r"'itl_ms' cannot be gated: .* not independent"):
+        load_config(path)

@@ -1,0 +1,56 @@
+"""`mlxguard compare A B`: the gated metrics by default, all on request, never a test of
+per-token samples (itl_ms pools every gap of every request: they are not independent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from factories import benchmark
+from factories import results as make_results
+from typer.testing import CliRunner
+
+from mlxguard.cli.app import app
+from mlxguard.results import write_results
+
+
+def _pair(tmp_path: Path) -> tuple[str, str]:
+    """Two runs of one build: gated figures alike; ITL gaps 4% apart, e2e 30% apart."""
+    decode = [100.0 + i % 5 for i in range(20)]
+    gaps = [10.0 + (i % 7) * 0.1 for i in range(2000)]
+
+    def run(itl_scale: float, e2e_scale: float):
+        return make_results(
+            benchmark(
+                "throughput",
+                "short-stream",
+                decode_tps=decode,
+                throughput_tps=decode,
+                itl_ms=[g * itl_scale for g in gaps],
+                e2e_ms=[300.0 * e2e_scale + i % 3 for i in range(20)],
+            )
+        )
+
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    write_results(run(1.0, 1.0), a)
+    write_results(run(1.04, 1.3), b)
+    return str(a), str(b)
+
+
+def test_compares_what_is_gated_by_default(tmp_path: Path) -> None:
+    out = CliRunner().invoke(app, ["compare", *_pair(tmp_path)])
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert any("decode_tps" in line and line.startswith("PASS") for line in lines)
+    assert not any("e2e_ms" in line for line in lines)
+    # ITL is never put to a test; it is shown for what it is.
+    (itl,) = [line for line in lines if "itl_ms" in line]
+    assert itl.startswith("DESCRIPTIVE") and "not independent" in itl and "p=" not in itl
+
+
+def test_all_metrics_on_request(tmp_path: Path) -> None:
+    out = CliRunner().invoke(app, ["compare", *_pair(tmp_path), "--all-metrics"])
+    assert out.exit_code == 1, out.output
+    lines = out.output.splitlines()
+    assert any(line.startswith("FAIL") and "e2e_ms" in line for line in lines)
+    (itl,) = [line for line in lines if "itl_ms" in line]
+    assert itl.startswith("DESCRIPTIVE")
