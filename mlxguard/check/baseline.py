@@ -40,7 +40,7 @@ from mlxguard.check.decision import POWER, Comparison, compare, fmt_number, fmt_
 from mlxguard.check.verdicts import Verdict
 from mlxguard.config import CheckSettings
 from mlxguard.metrics import spec
-from mlxguard.results import Benchmark, Environment, Results
+from mlxguard.results import Benchmark, Environment, Metric, Results
 from mlxguard.stats import Arm
 
 CROSS_MACHINE_NOTE = "compared across machines (--allow-cross-machine)"
@@ -195,18 +195,23 @@ def judge_run(
 
 
 def compare_samples(
-    reference: Sequence[float] | Arm,
-    current: Sequence[float] | Arm,
-    metric: str,
-    settings: CheckSettings,
-    *,
-    interim: bool = False,
+    reference: Metric, current: Metric, metric: str, settings: CheckSettings
 ) -> Comparison:
-    """``check.decision.compare`` with the configured tolerance, alpha and confidence."""
+    """Two separate runs' samples of one metric, by ``check.decision.compare`` with the config.
+
+    Used by ``mlxguard compare A.json B.json``. The runs' rounds are never paired (round 3 of
+    one run and round 3 of another were not measured together); their processes are used.
+    """
     return compare(
-        reference, current, **_rule(metric, settings), min_samples=settings.min_samples,
-        interim=interim,
-    )  # fmt: skip
+        Arm(reference.samples, reference.processes),
+        Arm(current.samples, current.processes),
+        direction=spec(metric).direction,
+        tolerance=settings.tolerance_for(metric),
+        alpha=settings.alpha,
+        confidence=settings.confidence,
+        min_samples=settings.min_samples,
+        unit=spec(metric).unit,
+    )
 
 
 def _pick(

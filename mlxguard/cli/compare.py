@@ -61,7 +61,7 @@ def compare(
                 continue
             if not all_metrics and name not in gated:
                 continue
-            c = compare_samples(mx.samples, my.samples, name, settings)
+            c = compare_samples(mx, my, name, settings)
             failed |= c.verdict == "fail"
             lines.append(f"{c.verdict.upper():<12} {y.label} {name}: "
                          f"{c.note}; {c.reason}")  # fmt: skip
