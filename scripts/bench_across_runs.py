@@ -1,0 +1,230 @@
+"""Detection benchmark across invocations: how often does a check cry wolf, and what does it catch?
+
+Not a test: it measures the way users meet the tool. Every comparison is built from separate
+`mlxguard run` invocations (separate processes, run one after another over tens of minutes),
+never from samples of one process. Two modes, each appending one JSON line per invocation to
+its data file (with the invocation's results file kept beside it, so every figure can be
+replayed with `mlxguard check`):
+
+    same-job   `mlxguard run --suite compare --candidate X --reference A --until-decisive`,
+               where A and A2 are identical engine definitions (mlx-lm through the slowed
+               plugin with no slowdown) and B5, B10, B20 slow every token by 5, 10, 20%
+               (scripts/slow_engine.py). The order of the invocations is a seeded shuffle, so
+               drift over the session spreads over every arm. Outcome per invocation: any FAIL.
+    baselines  a series of `mlxguard run --suite ttft,throughput` invocations. Each run of A is
+               checked against the baseline built from the A runs before it, then recorded with
+               `baseline update`; each run of a slowed arm is checked against the same history
+               and never recorded. Outcome per check: any FAIL, and the detectable change the
+               check reported.
+    analyze    the Markdown table of both modes from the data files.
+
+    PYTHONPATH=.:scripts python scripts/bench_across_runs.py same-job --aa 20 --per-arm 10
+    PYTHONPATH=.:scripts python scripts/bench_across_runs.py baselines --aa 20 --per-arm 10
+    python scripts/bench_across_runs.py analyze
+
+A killed run resumes: invocations already in the data file are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "docs" / "data" / "across-runs"
+SLOWDOWN = {"A": "slow0", "A2": "slow0", "B5": "slow5", "B10": "slow10", "B20": "slow20"}
+
+
+def _config(path: Path) -> Path:
+    """Engine definitions: one per arm, all the same plugin, only the slowdown differs."""
+    lines = [f'[engines.{arm}]\nspec = "slow_engine:{fn}"\n' for arm, fn in SLOWDOWN.items()]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def _env() -> dict[str, str]:
+    paths = [str(ROOT), str(ROOT / "scripts"), os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+
+
+def _mlxguard(args: list[str]) -> tuple[int, float, str]:
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "mlxguard", *args], env=_env(), capture_output=True, text=True
+    )
+    return done.returncode, time.monotonic() - start, done.stderr[-2000:]
+
+
+def _verdicts(report: Path) -> list[dict]:
+    if not report.exists():
+        return []
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    return doc.get("verdicts", [])
+
+
+def _summary(verdicts: list[dict]) -> dict:
+    statuses = [v.get("status") for v in verdicts]
+    detectable = [
+        v.get("evidence", {}).get("detectable_change")
+        for v in verdicts
+        if isinstance(v.get("evidence"), dict)
+    ]
+    return {
+        "fail": statuses.count("fail"),
+        "pass": statuses.count("pass"),
+        "inconclusive": statuses.count("inconclusive"),
+        "skipped": statuses.count("skipped"),
+        "detectable_change": [d for d in detectable if d is not None],
+    }
+
+
+def _done(data: Path) -> set[int]:
+    if not data.exists():
+        return set()
+    return {json.loads(line)["i"] for line in data.open(encoding="utf-8") if line.strip()}
+
+
+def _schedule(aa: int, per_arm: int, seed: int) -> list[str]:
+    arms = ["A"] * aa + ["B5", "B10", "B20"] * per_arm
+    random.Random(seed).shuffle(arms)
+    return arms
+
+
+def same_job(args: argparse.Namespace) -> None:
+    """Separate `run --suite compare --until-decisive` invocations, one line each."""
+    out = args.data / "same-job"
+    out.mkdir(parents=True, exist_ok=True)
+    data = out / "invocations.jsonl"
+    cfg = _config(out / "engines.toml")
+    done = _done(data)
+    for i, arm in enumerate(_schedule(args.aa, args.per_arm, args.seed)):
+        if i in done:
+            continue
+        candidate = "A2" if arm == "A" else arm
+        results, report = out / f"{i:03d}.results.json", out / f"{i:03d}.report.json"
+        code, wall, err = _mlxguard([
+            "run", "--suite", "compare", "--candidate", candidate, "--reference", "A",
+            "--config", str(cfg), "--until-decisive", "--seed", str(args.seed + i),
+            "--max-tokens", str(args.max_tokens), "--quiet", "-o", str(results),
+            "--format", "json", "--report", str(report),
+        ])  # fmt: skip
+        row = {"i": i, "arm": arm, "t": time.time(), "exit": code, "wall_s": round(wall, 1),
+               **_summary(_verdicts(report))}  # fmt: skip
+        if code == 2:
+            row["error"] = err.strip().splitlines()[-1:] if err.strip() else []
+        with data.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+        print(f"same-job {i}: {arm} exit {code} in {wall:.0f} s", file=sys.stderr)
+
+
+def baselines(args: argparse.Namespace) -> None:
+    """A series of runs checked against the history of the A runs before them."""
+    out = args.data / "baselines"
+    out.mkdir(parents=True, exist_ok=True)
+    data = out / "checks.jsonl"
+    cfg = _config(out / "engines.toml")
+    store = out / "store"
+    done = _done(data)
+    for i, arm in enumerate(_schedule(args.aa, args.per_arm, args.seed)):
+        if i in done:
+            continue
+        results, report = out / f"{i:03d}.results.json", out / f"{i:03d}.report.json"
+        code, wall, err = _mlxguard([
+            "run", "--suite", "ttft,throughput", "--engine", arm, "--config", str(cfg),
+            "--samples", str(args.samples), "--max-tokens", str(args.max_tokens),
+            "--seed", str(args.seed + i), "--quiet", "-o", str(results),
+        ])  # fmt: skip
+        row: dict = {
+            "i": i,
+            "arm": arm,
+            "t": time.time(),
+            "run_exit": code,
+            "wall_s": round(wall, 1),
+        }
+        if results.exists() and code != 2:
+            # The baseline key is the engine's name: the slowed arms are checked against A's
+            # history by renaming them, as a pull request's build would carry the same name.
+            check = results if arm == "A" else _renamed(results, arm, "A")
+            code, _, err = _mlxguard([
+                "check", str(check), "--baseline", str(store), "--config", str(cfg),
+                "--format", "json", "-o", str(report),
+            ])  # fmt: skip
+            row.update({"exit": code, **_summary(_verdicts(report))})
+            if arm == "A":
+                _mlxguard(["baseline", "update", str(results), "--dir", str(store)])
+        if code == 2:
+            row["error"] = err.strip().splitlines()[-1:] if err.strip() else []
+        with data.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+        print(f"baselines {i}: {arm} exit {row.get('exit')} in {wall:.0f} s", file=sys.stderr)
+
+
+def _renamed(results: Path, old: str, new: str) -> Path:
+    doc = json.loads(results.read_text(encoding="utf-8"))
+    for b in doc.get("benchmarks", []):
+        if b.get("engine") == old:
+            b["engine"] = new
+    path = results.with_suffix(".as-A.json")
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def _rate(rows: list[dict]) -> str:
+    k, n = sum(1 for r in rows if r.get("fail")), len(rows)
+    return f"{k} of {n} ({k / n:.0%})" if n else "-"
+
+
+def analyze(args: argparse.Namespace) -> None:
+    """Markdown tables of both modes."""
+    lines = []
+    data = args.data / "same-job" / "invocations.jsonl"
+    if data.exists():
+        rows = [json.loads(x) for x in data.open(encoding="utf-8") if x.strip()]
+        rows = [r for r in rows if r.get("exit") in (0, 1)]
+        lines += ["| same job: compare --until-decisive | invocations with >= 1 FAIL | "
+                  "median wall time |", "| --- | --- | --- |"]  # fmt: skip
+        for arm, label in [("A", "A/A"), ("B5", "5% slower"), ("B10", "10% slower"),
+                           ("B20", "20% slower")]:  # fmt: skip
+            sel = [r for r in rows if r["arm"] == arm]
+            wall = f"{statistics.median(r['wall_s'] for r in sel):.0f} s" if sel else "-"
+            lines.append(f"| {label} | {_rate(sel)} | {wall} |")
+    data = args.data / "baselines" / "checks.jsonl"
+    if data.exists():
+        rows = [json.loads(x) for x in data.open(encoding="utf-8") if x.strip()]
+        rows = [r for r in rows if r.get("exit") in (0, 1)]
+        lines += ["", "| stored baselines: run vs history | checks with >= 1 FAIL | "
+                  "inconclusive verdicts | detectable change (median) |",
+                  "| --- | --- | --- | --- |"]  # fmt: skip
+        for arm, label in [("A", "A/A"), ("B5", "5% slower"), ("B10", "10% slower"),
+                           ("B20", "20% slower")]:  # fmt: skip
+            sel = [r for r in rows if r["arm"] == arm]
+            inc = sum(r.get("inconclusive", 0) for r in sel)
+            det = [d for r in sel for d in r.get("detectable_change", [])
+                   if isinstance(d, int | float)]  # fmt: skip
+            dstr = f"{statistics.median(det):.1%}" if det else "-"
+            lines.append(f"| {label} | {_rate(sel)} | {inc} | {dstr} |")
+    print("\n".join(lines))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("mode", choices=["same-job", "baselines", "analyze"])
+    p.add_argument("--data", type=Path, default=DATA, help="data directory (default: %(default)s)")
+    p.add_argument("--aa", type=int, default=20, help="A/A invocations (default: 20)")
+    p.add_argument("--per-arm", type=int, default=10, help="invocations per slowed arm (10)")
+    p.add_argument("--samples", type=int, default=5, help="baselines: samples per run (5)")
+    p.add_argument("--max-tokens", type=int, default=32, help="tokens per request (32)")
+    p.add_argument("--seed", type=int, default=1, help="schedule seed (1)")
+    args = p.parse_args()
+    {"same-job": same_job, "baselines": baselines, "analyze": analyze}[args.mode](args)
+
+
+if __name__ == "__main__":
+    main()
