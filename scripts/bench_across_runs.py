@@ -39,7 +39,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "docs" / "data" / "across-runs"
-SLOWDOWN = {"A": "slow0", "A2": "slow0", "B5": "slow5", "B10": "slow10", "B20": "slow20"}
+SLOWDOWN = {
+    "A0": "slow0", "A": "slow0", "A2": "slow0", "B5": "slow5", "B10": "slow10", "B20": "slow20"
+}  # fmt: skip
 
 
 def _config(path: Path) -> Path:
@@ -91,10 +93,11 @@ def _done(data: Path) -> set[int]:
     return {json.loads(line)["i"] for line in data.open(encoding="utf-8") if line.strip()}
 
 
-def _schedule(aa: int, per_arm: int, seed: int) -> list[str]:
+def _schedule(aa: int, per_arm: int, seed: int, history: int = 0) -> list[str]:
+    """``history`` runs of A first (they build a baseline), then every arm in a seeded order."""
     arms = ["A"] * aa + ["B5", "B10", "B20"] * per_arm
     random.Random(seed).shuffle(arms)
-    return arms
+    return ["A0"] * history + arms
 
 
 def same_job(args: argparse.Namespace) -> None:
@@ -129,15 +132,14 @@ def baselines(args: argparse.Namespace) -> None:
     out = args.data / "baselines"
     out.mkdir(parents=True, exist_ok=True)
     data = out / "checks.jsonl"
-    cfg = _config(out / "engines.toml")
     store = out / "store"
     done = _done(data)
-    for i, arm in enumerate(_schedule(args.aa, args.per_arm, args.seed)):
+    for i, arm in enumerate(_schedule(args.aa, args.per_arm, args.seed, args.history)):
         if i in done:
             continue
         results, report = out / f"{i:03d}.results.json", out / f"{i:03d}.report.json"
         code, wall, err = _mlxguard([
-            "run", "--suite", "ttft,throughput", "--engine", arm, "--config", str(cfg),
+            "run", "--suite", "ttft,throughput", "--engine", f"slow_engine:{SLOWDOWN[arm]}",
             "--samples", str(args.samples), "--max-tokens", str(args.max_tokens),
             "--seed", str(args.seed + i), "--quiet", "-o", str(results),
         ])  # fmt: skip
@@ -149,15 +151,13 @@ def baselines(args: argparse.Namespace) -> None:
             "wall_s": round(wall, 1),
         }
         if results.exists() and code != 2:
-            # The baseline key is the engine's name: the slowed arms are checked against A's
-            # history by renaming them, as a pull request's build would carry the same name.
-            check = results if arm == "A" else _renamed(results, arm, "A")
+            check = results if arm.startswith("A") else _renamed(results, out)
             code, _, err = _mlxguard([
-                "check", str(check), "--baseline", str(store), "--config", str(cfg),
+                "check", str(check), "--baseline", str(store),
                 "--format", "json", "-o", str(report),
             ])  # fmt: skip
             row.update({"exit": code, **_summary(_verdicts(report))})
-            if arm == "A":
+            if arm.startswith("A"):
                 _mlxguard(["baseline", "update", str(results), "--dir", str(store)])
         if code == 2:
             row["error"] = err.strip().splitlines()[-1:] if err.strip() else []
@@ -166,11 +166,13 @@ def baselines(args: argparse.Namespace) -> None:
         print(f"baselines {i}: {arm} exit {row.get('exit')} in {wall:.0f} s", file=sys.stderr)
 
 
-def _renamed(results: Path, old: str, new: str) -> Path:
+def _renamed(results: Path, out: Path) -> Path:
+    """The run under the name of A's engine, as a pull request's build carries the same name."""
+    first = json.loads((out / "000.results.json").read_text(encoding="utf-8"))
+    name = first["benchmarks"][0]["engine"]
     doc = json.loads(results.read_text(encoding="utf-8"))
     for b in doc.get("benchmarks", []):
-        if b.get("engine") == old:
-            b["engine"] = new
+        b["engine"] = name
     path = results.with_suffix(".as-A.json")
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
@@ -221,6 +223,7 @@ def main() -> None:
     p.add_argument("--per-arm", type=int, default=10, help="invocations per slowed arm (10)")
     p.add_argument("--samples", type=int, default=5, help="baselines: samples per run (5)")
     p.add_argument("--max-tokens", type=int, default=32, help="tokens per request (32)")
+    p.add_argument("--history", type=int, default=5, help="baselines: A runs first (5)")
     p.add_argument("--seed", type=int, default=1, help="schedule seed (1)")
     args = p.parse_args()
     {"same-job": same_job, "baselines": baselines, "analyze": analyze}[args.mode](args)
