@@ -72,18 +72,23 @@ def _verdicts(report: Path) -> list[dict]:
 
 
 def _summary(verdicts: list[dict]) -> dict:
-    statuses = [v.get("status") for v in verdicts]
-    detectable = [
-        v.get("evidence", {}).get("detectable_change")
-        for v in verdicts
-        if isinstance(v.get("evidence"), dict)
-    ]
+    """Statuses of the comparisons (targets are absolute limits, not regressions: kept apart)."""
+    compared = [v for v in verdicts if v.get("kind") != "target"]
+    statuses = [v.get("status") for v in compared]
     return {
         "fail": statuses.count("fail"),
         "pass": statuses.count("pass"),
         "inconclusive": statuses.count("inconclusive"),
         "skipped": statuses.count("skipped"),
-        "detectable_change": [d for d in detectable if d is not None],
+        "target_fail": sum(
+            1 for v in verdicts if v.get("kind") == "target" and v.get("status") == "fail"
+        ),
+        "failed": [
+            f"{v.get('kind')} {v.get('scenario')} {v.get('metric')}"
+            for v in compared
+            if v.get("status") == "fail"
+        ],
+        "detectable_change": [v["detectable"] for v in compared if v.get("detectable")],
     }
 
 
