@@ -3,7 +3,7 @@
 As pyperf's checks do, each warning lists every reason with its figure, then what helps:
 - spread: the robust relative spread (1.4826 * MAD / median) of a gated metric is 10% or more;
 - outliers: samples whose modified Z-score exceeds 3.5 (Iglewicz & Hoaglin 1993, with a guard
-  for MAD = 0), when they are 5% of 5 or more samples.
+  for MAD = 0) and that lie 10% or more from the median, when they are 5% of 5 or more samples.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ MIN_OUTLIER_SAMPLES = 5
 # Share of outlying samples that earns a warning: one preempted trial in ten is worth a word,
 # a few preemptions among thousands of IPC timings are not.
 OUTLIER_SHARE = 0.05
+# An outlier must also matter: on a tight run (MAD of 0.2%) a sample 2% off the median scores a
+# modified Z of 7, but nobody should rerun a benchmark for 2%. Same bar as the spread's.
+OUTLIER_MIN_DEVIATION = UNSTABLE_SPREAD
 ADVICE = "close other apps, add --samples, or add --cooldown"
 
 
@@ -33,8 +36,16 @@ def instability(name: str, samples: list[float]) -> list[str]:
     spread = robust_spread(samples)
     if spread is not None and spread >= UNSTABLE_SPREAD:
         reasons.append(f"{name} ±{spread:.0%} of the median")
-    flagged = outliers(samples) if len(samples) >= MIN_OUTLIER_SAMPLES else []
     median = percentile(samples, 50)
+    flagged = (
+        [
+            i
+            for i in outliers(samples)
+            if abs(samples[i] - median) >= OUTLIER_MIN_DEVIATION * abs(median)
+        ]
+        if len(samples) >= MIN_OUTLIER_SAMPLES and median
+        else []
+    )
     if flagged and median is not None and len(flagged) >= OUTLIER_SHARE * len(samples):
         worst = max((samples[i] for i in flagged), key=lambda x: abs(x - median))
         reasons.append(
