@@ -1,35 +1,54 @@
 """Progress on stderr: a bar with ETA on a terminal; plain lines where no bar shows (CI logs).
 
 Both are silent with --quiet. They write to the real stderr also while engine logs are captured.
+The ETA comes from the timed trials done so far, from the first one on: warm-ups (which may
+include a long model load) say little of how long a timed trial takes.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from mlxguard.run.logs import console
 
 
+def _clock(seconds: float) -> str:
+    s = round(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
 class Progress:
-    """Counts trials; renders with rich only when someone is watching."""
+    """Counts trials; a rich bar when someone watches a terminal, else a few plain lines.
+
+    Args:
+        enabled: True, a bar; False, nothing (--quiet); None, a bar on a terminal and plain
+            lines elsewhere (a CI log).
+    """
 
     def __init__(self, enabled: bool | None = None, label: str = "trials") -> None:
-        self.enabled = console().isatty() if enabled is None else enabled
+        tty = console().isatty()
+        self.enabled = tty if enabled is None else enabled
+        self.lines = enabled is None and not tty
         self.label = label
         self._bar: Any = None
         self._task: Any = None
+        self._total = self._done = self._timed = 0
+        self._timed_s = 0.0
+        self._last = 0.0
+        self._title = ""
 
-    def start(self, total: int) -> None:
+    def start(self, total: int, title: str = "", engines: list[str] | None = None) -> None:
+        """A new plan of `total` steps; `title` (the suite) and `engines` name it in a CI log."""
+        self._total, self._done, self._timed, self._timed_s = total, 0, 0, 0.0
+        self._last = time.monotonic()
+        self._title = title
+        if title:
+            self.note(f"{title}: {total} {self.label} on {', '.join(engines or [])}")
         if not self.enabled:
             return
         from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as RichProgress
 
         self._bar = RichProgress(
@@ -37,23 +56,43 @@ class Progress:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
+            TextColumn("ETA {task.fields[eta]}"),
             console=Console(file=console()),
             transient=True,
         )
         self._bar.start()
-        self._task = self._bar.add_task(self.label, total=total)
+        self._task = self._bar.add_task(self.label, total=total, eta="after the first trial")
 
     def describe(self, text: str) -> None:
         """Show what is running now."""
         if self._bar is not None:
             self._bar.update(self._task, description=text)
 
-    def step(self) -> None:
-        """One item done."""
+    def eta(self) -> float | None:
+        """Seconds left, from the mean of the timed trials so far; None before the first."""
+        if not self._timed:
+            return None
+        return self._timed_s / self._timed * (self._total - self._done)
+
+    def step(self, warmup: bool = False) -> None:
+        """One item done (a warm-up does not count towards the ETA)."""
+        now = time.monotonic()
+        self._done += 1
+        if not warmup:
+            self._timed += 1
+            self._timed_s += now - self._last
+        self._last = now
+        eta = self.eta()
+        if self._title and self._timed == 1 and not warmup and eta is not None:
+            self.note(f"{self._title}: first timed trial {self._timed_s:.2f} s; ETA {_clock(eta)}")
         if self._bar is not None:
-            self._bar.advance(self._task)
+            shown = "after the first trial" if eta is None else _clock(eta)
+            self._bar.update(self._task, advance=1, eta=shown)
+
+    def note(self, text: str) -> None:
+        """One line in the CI log (nothing on a terminal, where the bar shows it)."""
+        if self.lines:
+            print(text, file=console(), flush=True)
 
     def stop(self) -> None:
         if self._bar is not None:

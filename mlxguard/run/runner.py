@@ -122,7 +122,9 @@ def run_trials(
         return pool.slot(label, engines[label], settings.model_dir, process, kind)
 
     cells: dict[tuple[Scenario, str], _Cell] = defaultdict(_Cell)
-    progress.start(len(plan))
+    suite = scenarios[0].suite if scenarios else ""
+    progress.start(len(plan), suite, list(engines))
+    started = time.monotonic()
     try:
         for trial in plan:
             progress.describe(
@@ -147,11 +149,16 @@ def run_trials(
                 cell.warmups.append(rec)
             else:
                 cell.records.append((trial, rec))
-            progress.step()
+            progress.step(warmup=trial.warmup)
             if on_trial is not None:
                 on_trial(trial, rec)
             if settings.cooldown_s and not trial.warmup:
                 time.sleep(settings.cooldown_s)
+        for label in engines:
+            records = [rec for (s, e), c in cells.items() if e == label for _, rec in c.records]
+            ok = sum(1 for r in records if r.ok)
+            progress.note(f"{suite} · {label}: {ok}/{len(records)} timed trials ok "
+                          f"({time.monotonic() - started:.1f} s)")  # fmt: skip
         return [
             _benchmark(s, label, cells[(s, label)], _slots(s, label, slot_of, settings), settings)
             for s in scenarios

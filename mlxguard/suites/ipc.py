@@ -170,6 +170,7 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
     n = message_count(ctx.config.samples)
     warmup = max(1, ctx.config.warmup) * WARMUP_PER_UNIT
     progress = ctx.progress
+    progress.note(f"ipc: {len(CODECS)} codecs x {len(KINDS)} message kinds x {n} messages")
     progress.start(2)
     try:
         timer = calibrate_timer()
