@@ -1,0 +1,41 @@
+"""The docs agree with the code and with each other where they state the same fact."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from mlxguard.models.presets import DEFAULT_PRESET, PRESETS
+from mlxguard.run.plan import ORDERS
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def test_every_order_list_names_every_order() -> None:
+    for doc in DOCS:
+        for listed in re.findall(r"--order ([a-z|]+)", _text(doc)):
+            if "|" in listed:
+                assert set(listed.split("|")) == set(ORDERS), (doc.name, listed)
+
+
+def test_reference_auto_is_described_one_way() -> None:
+    # auto = mlx-engine when it is installed, else mlx-lm (engines.resolve_reference).
+    for doc in DOCS:
+        text = " ".join(_text(doc).split())
+        assert "`auto` means `mlx-lm`" not in text and "`auto` = `mlx-lm`" not in text, doc.name
+
+
+def test_real_shape_examples_are_marked_apple_silicon() -> None:
+    # Their prefill crawls on MLX's CPU kernels (README, "Measured here"): an example running
+    # one says where it can finish.
+    real = [p for p in PRESETS if p != DEFAULT_PRESET]
+    for doc in DOCS:
+        for block in re.findall(r"```[a-z]*\n(.*?)```", _text(doc), re.S):
+            for line in block.splitlines():
+                if re.search(r"mlxguard run .*--model (" + "|".join(real) + r")\b", line):
+                    assert "Apple Silicon" in line, (doc.name, line)
