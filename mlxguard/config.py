@@ -6,6 +6,8 @@ Unknown keys are errors, so a typo never silently turns a check off.
 from __future__ import annotations
 
 import fnmatch
+import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -178,6 +180,65 @@ class CheckSettings(_Strict):
         return self.tolerance
 
 
+ENGINE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+PLACEHOLDERS = ("{port}", "{model}")
+
+
+class EngineDefinition(_Strict):
+    """A named engine: its spec, and where it runs (docs/engines.md, "Named engine definitions").
+
+    With `cwd`, `python` or `env` the engine runs in an ipc worker process started that way.
+    With `command` it is a server mlxguard starts on a free port, waits for, and stops.
+    """
+
+    spec: str = Field(min_length=1, description="any engine spec")
+    cwd: str | None = Field(None, description="working directory of the worker or server")
+    python: str | None = Field(None, description="interpreter of the worker (default: mlxguard's)")
+    env: dict[str, str] = Field(default_factory=dict, description="added to the environment")
+    command: list[str] | None = Field(
+        None, min_length=1, description="a server to start; {port} and {model} are filled in"
+    )
+    ready_timeout_s: float | None = Field(
+        None, gt=0, le=3600, description="a server's longest wait for GET /v1/models (120)"
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> EngineDefinition:
+        if self.command is None:
+            if self.ready_timeout_s is not None:
+                raise ValueError("ready_timeout_s is for servers: add a command")
+            if any(p in self.spec for p in PLACEHOLDERS):
+                raise ValueError("{port} and {model} in spec are for servers: add a command")
+            return self
+        if self.python is not None:
+            raise ValueError("python is for workers; a server's interpreter is part of its command")
+        if not self.spec.startswith("openai:"):
+            raise ValueError(f"a server's spec must be openai:URL, got '{self.spec}'")
+        return self
+
+    @property
+    def server(self) -> bool:
+        """mlxguard starts, waits for and stops a server for this engine."""
+        return self.command is not None
+
+    @property
+    def isolated(self) -> bool:
+        """The engine runs in an ipc worker process of its own interpreter, directory or env."""
+        return not self.server and bool(self.cwd or self.python or self.env)
+
+    def relative_to(self, base: Path) -> EngineDefinition:
+        """Relative `cwd` and `python` paths made absolute from `base` (the config's directory).
+
+        A `python` without a path separator (`python3.12`) is a command found on PATH.
+        """
+        update: dict[str, str] = {}
+        if self.cwd is not None:
+            update["cwd"] = str(base / self.cwd)
+        if self.python is not None and os.sep in self.python:
+            update["python"] = str(base / self.python)
+        return self.model_copy(update=update)
+
+
 class Config(_Strict):
     """Everything needed to re-run a suite, and to judge it."""
 
@@ -195,7 +256,9 @@ class Config(_Strict):
     processes: int | None = Field(None, ge=1, le=64)
     # flexible: how many generated questions, and on which engines.
     questions: int = Field(20, ge=1, le=100_000)
-    engines: Literal["candidate", "reference", "both"] = "both"
+    flexible_engines: Literal["candidate", "reference", "both"] = "both"
+    # Named engine definitions: `engine`, `candidate` and `reference` take a name or a spec.
+    engines: dict[str, EngineDefinition] = Field(default_factory=dict)
     samples: int = Field(5, ge=1, le=100_000)
     warmup: int = Field(1, ge=0, le=1000)
     max_tokens: int | None = Field(None, ge=1, le=100_000)
@@ -206,6 +269,16 @@ class Config(_Strict):
     fingerprint_fields: list[str] | None = None
     targets: list[Target] = Field(default_factory=lambda: list(DEFAULT_TARGETS))
     check: CheckSettings = Field(default_factory=CheckSettings)
+
+    @model_validator(mode="after")
+    def _engine_names(self) -> Config:
+        for name in self.engines:
+            if not ENGINE_NAME.fullmatch(name):
+                raise ValueError(
+                    f"engine name '{name:.80}' must be letters, digits, '_', '.' or '-' "
+                    "(at most 64, starting with a letter or digit)"
+                )
+        return self
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with the CLI flags that were given (None means not given).
@@ -225,7 +298,11 @@ class Config(_Strict):
 
 
 # Config keys whose flag is not simply the key with dashes.
-_FLAGS = {"cooldown_s": "--cooldown", "fresh_process": "--fresh-process/--same-process"}
+_FLAGS = {
+    "cooldown_s": "--cooldown",
+    "fresh_process": "--fresh-process/--same-process",
+    "flexible_engines": "--engines",
+}
 
 
 def flag_name(key: str) -> str:
@@ -233,11 +310,18 @@ def flag_name(key: str) -> str:
     return _FLAGS.get(key, "--" + key.replace("_", "-"))
 
 
-def _validate(data: dict[str, Any], source: str) -> Config:
+def _validate(data: dict[str, Any], source: str, base: Path | None = None) -> Config:
+    """Validate `data`; relative paths of engine definitions are taken from `base`."""
+    if isinstance(data.get("engines"), str):  # the flexible suite's setting before definitions
+        raise UsageError(f"{source}: engines = '{data['engines']:.20}' is now flexible_engines")
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as e:
         raise UsageError(f"{source}: {first_problem(e)}") from None
+    if base is None or not config.engines:
+        return config
+    engines = {name: d.relative_to(base) for name, d in config.engines.items()}
+    return config.model_copy(update={"engines": engines})
 
 
 def find_config(search_dir: Path | None = None) -> Path | None:
@@ -266,7 +350,7 @@ def load_config(path: Path | str | None = None, search_dir: Path | None = None) 
     path = Path(path) if path is not None else find_config(search_dir)
     if path is None:
         return Config()
-    return _validate(_section(path) or {}, str(path))
+    return _validate(_section(path) or {}, str(path), path.resolve().parent)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

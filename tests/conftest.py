@@ -88,3 +88,28 @@ def ipc_engine():
     yield make
     for e in made:
         e.close()
+
+
+@pytest.fixture(scope="session")
+def second_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of a new virtualenv without mlxguard that sees this one's libraries only.
+
+    Installing mlx into it would take minutes; a `.pth` line adding this environment's
+    site-packages gives it the libraries (mlx, mlx-lm, msgpack), while mlxguard (an editable
+    install, itself a `.pth` file, which is not processed from a directory added this way) stays
+    unimportable there. What this proves: the worker runs under another interpreter path, with
+    another sys.prefix, without mlxguard installed; not that it copes with other library versions.
+    """
+    import subprocess
+    import sys
+    import sysconfig
+
+    where = tmp_path_factory.mktemp("second-venv") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
+    python = where / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    Path(site, "parent_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python

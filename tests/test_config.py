@@ -92,3 +92,49 @@ def test_pooled_per_token_samples_cannot_be_gated(tmp_path: Path) -> None:
     path.write_text('[check]\ngated_metrics = { throughput = ["decode_tps", "itl_ms"] }\n')
     with pytest.raises(UsageError, match=r"'itl_ms' cannot be gated: .* not independent"):
         load_config(path)
+
+
+def _definitions(tmp_path: Path, text: str) -> Config:
+    path = tmp_path / "sub" / "mlxguard.toml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    return load_config(path)
+
+
+def test_engine_definitions_take_relative_paths_from_the_config_file(tmp_path: Path) -> None:
+    cfg = _definitions(
+        tmp_path,
+        '[engines.base]\nspec = "mypkg.engine:make"\ncwd = "../base"\n'
+        'python = "../base/.venv/bin/python"\nenv = { FAST = "1" }\n\n'
+        '[engines.sys]\nspec = "mlx-lm"\npython = "python3"\n\n'
+        '[engines.srv]\nspec = "openai:http://127.0.0.1:{port}/v1"\n'
+        'command = ["python", "-m", "mlx_lm", "server", "--port", "{port}"]\n',
+    )
+    base = cfg.engines["base"]
+    assert Path(base.cwd) == tmp_path / "sub" / ".." / "base"
+    assert Path(base.python) == tmp_path / "sub" / ".." / "base" / ".venv" / "bin" / "python"
+    assert base.env == {"FAST": "1"} and base.isolated and not base.server
+    assert cfg.engines["sys"].python == "python3"  # a command found on PATH
+    assert cfg.engines["srv"].server and not cfg.engines["srv"].isolated
+
+
+@pytest.mark.parametrize(
+    ("table", "problem"),
+    [
+        ('[engines.x]\nspec = "mlx-lm"\npyhton = "p"\n', "engines.x.pyhton: unknown key"),
+        ("[engines.x]\ncwd = '.'\n", "engines.x.spec: Field required"),
+        ('[engines.x]\nspec = "mlx-lm"\nenv = { N = 1 }\n', "engines.x.env.N: Input should be"),
+        ('[engines.x]\nspec = "mlx-lm"\nready_timeout_s = 5\n', "ready_timeout_s is for servers"),
+        ('[engines.x]\nspec = "openai:http://h:{port}/v1"\n', "{port} and {model} in spec"),
+        (
+            '[engines.x]\nspec = "openai:http://h:{port}/v1"\ncommand = ["s"]\npython = "p"\n',
+            "python is for workers",
+        ),
+        ('[engines.x]\nspec = "mlx-lm"\ncommand = ["s"]\n', "a server's spec must be openai:URL"),
+        ('[engines."a b"]\nspec = "mlx-lm"\n', "engine name 'a b' must be"),
+        ('engines = "both"\n', "engines = 'both' is now flexible_engines"),
+    ],
+)
+def test_engine_definition_mistakes_are_named(tmp_path: Path, table: str, problem: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(problem)):
+        _definitions(tmp_path, table)

@@ -19,6 +19,7 @@ from mlxguard.defaults import (
 from mlxguard.errors import RunInterrupted, UsageError
 
 if TYPE_CHECKING:
+    from mlxguard.engines.definitions import EngineChoice
     from mlxguard.run.logs import EngineLog
 
 
@@ -195,7 +196,7 @@ def run(
     import time
 
     from mlxguard.config import load_config
-    from mlxguard.engines import configured_engine
+    from mlxguard.engines.definitions import choose
     from mlxguard.fsutil import check_writable
     from mlxguard.reports import check_format
     from mlxguard.suites import parse_suites
@@ -210,7 +211,7 @@ def run(
         candidate=candidate,
         reference=reference,
         questions=questions,
-        engines=engines,
+        flexible_engines=engines,
         order=order,
         fresh_process=fresh_process,
         codec=codec,
@@ -225,7 +226,7 @@ def run(
     # Everything is validated before the model is built or loaded.
     suites = parse_suites(suite if suite is not None else cfg.suites)
     check_format(fmt)
-    configured_engine(cfg.engine, cfg.codec)
+    choose(cfg.engine, cfg.engines, cfg.codec)
     _check_pair_engines(cfg, suites)
     cfg = _resolve_processes(cfg, suites)
     _check_context(cfg, suites)
@@ -240,20 +241,25 @@ def run(
     baselines = load_baseline(baseline)
 
     from mlxguard.run.interrupt import Interrupted, interruptible
+    from mlxguard.run.servers import serving
     from mlxguard.run.session import execute
     from mlxguard.run.workers import Workers
     from mlxguard.suites import suite_runner
 
     # Ctrl-C or SIGTERM: the workers close on the way out (Workers and each suite's own pool),
-    # the results file says what is missing, and the run exits 2 with one line.
-    # With --until-decisive the warm engines stay open after the suites, for the added rounds.
+    # managed servers are stopped, the results file says what is missing, and the run exits 2
+    # with one line. With --until-decisive the warm engines stay open after the suites, for the
+    # added rounds, and the servers run until the last of them.
     # What the engines print goes to the log, not the console.
     stopped = ""
+    defined = [c.label for c in _engine_choices(cfg, suites) if c.label in cfg.engines]
     try:
-        with captured(log), interruptible(), Workers() as workers:
+        with captured(log), interruptible(), serving(cfg, defined) as live, Workers() as workers:
             kept = workers if until_decisive else None
             runners = {name: suite_runner(name) for name in suites}
-            results = execute(cfg, runners, output, quiet=quiet, command=sys.argv[1:], workers=kept)
+            results = execute(
+                live, runners, output, quiet=quiet, command=sys.argv[1:], workers=kept
+            )
             if until_decisive:
                 from mlxguard.check.evaluate import undecided
                 from mlxguard.suites.adaptive import run_until_decisive
@@ -263,7 +269,7 @@ def run(
 
                 try:
                     done = run_until_decisive(
-                        cfg, results, output, undecided=still_open, max_samples=max_samples,
+                        live, results, output, undecided=still_open, max_samples=max_samples,
                         max_seconds=max_seconds, started=started, workers=workers, quiet=quiet,
                     )  # fmt: skip
                 except Interrupted as e:
@@ -305,26 +311,34 @@ def _check_context(cfg: Any, suites: list[str]) -> None:
         )
 
 
-def _engine_specs(cfg: Any, suites: list[str]) -> list[str]:
-    """The engine specs the suites will run, each once."""
-    from mlxguard.suites.compare import role_specs
+def _engine_choices(cfg: Any, suites: list[str]) -> list[EngineChoice]:
+    """The engines the suites will run (names resolved), each once."""
+    from mlxguard.engines.definitions import choose
+    from mlxguard.suites.compare import role_choices
     from mlxguard.suites.flexible import flexible_roles
 
-    specs = [cfg.engine] if {"ttft", "throughput"} & set(suites) else []
+    choices = (
+        [choose(cfg.engine, cfg.engines, cfg.codec)] if {"ttft", "throughput"} & set(suites) else []
+    )
     if "compare" in suites:
-        specs += role_specs(cfg).values()
+        choices += role_choices(cfg).values()
     if "flexible" in suites:
-        specs += role_specs(cfg, flexible_roles(cfg)).values()
-    return list(dict.fromkeys(specs))
+        choices += role_choices(cfg, flexible_roles(cfg)).values()
+    return list({c.label: c for c in choices}.values())
 
 
 def _check_reachable(cfg: Any, suites: list[str]) -> None:
-    """A server engine that nothing answers at is bad input, not a slow engine."""
+    """A server engine that nothing answers at is bad input, not a slow engine.
+
+    Servers of engine definitions are not running yet: mlxguard starts them (and waits for them)
+    itself.
+    """
     from mlxguard.engines.openai_engine import check_reachable
 
-    for spec in _engine_specs(cfg, suites):
-        if spec.strip().startswith("openai:"):
-            check_reachable(spec.strip())
+    for c in _engine_choices(cfg, suites):
+        managed = c.label in cfg.engines and cfg.engines[c.label].server
+        if c.spec.startswith("openai:") and not managed:
+            check_reachable(c.spec)
 
 
 def _check_pair_engines(cfg: Any, suites: list[str]) -> None:
@@ -348,14 +362,15 @@ def _resolve_processes(cfg: Any, suites: list[str]) -> Any:
     from mlxguard.defaults import DEFAULT_PROCESSES
     from mlxguard.engines import runs_in_worker
 
-    specs = _engine_specs(cfg, suites)
-    inside = [s for s in specs if not runs_in_worker(s)]
+    choices = _engine_choices(cfg, suites)
+    inside = [c.label for c in choices if not (c.own_process or runs_in_worker(c.spec))]
     if cfg.processes is None:
-        return cfg.with_overrides(processes=1 if inside or not specs else DEFAULT_PROCESSES)
+        return cfg.with_overrides(processes=1 if inside or not choices else DEFAULT_PROCESSES)
     if inside and cfg.processes > 1:
         raise UsageError(
             f"--processes {cfg.processes}: engine '{inside[0]}' runs inside mlxguard's own "
-            "process; use an engine that runs in a worker (ipc) or --processes 1"
+            "process; use an engine that runs in a worker (ipc, or a definition with cwd, "
+            "python or env) or --processes 1"
         )
     return cfg
 

@@ -314,6 +314,10 @@ class IpcEngine:
         }
         self.loaded = self.request("load_model", params, timeout=self.load_timeout_s)
 
+    def set_ignore_eos(self, ignore: bool) -> None:
+        """Whether the next `load` asks the worker's engine to ignore end-of-sequence."""
+        self.ignore_eos = ignore
+
     def tokenize(self, text: str) -> list[int]:
         return list(self.request("tokenize", {"text": text})["tokens"])
 

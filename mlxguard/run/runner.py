@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mlxguard.config import Config
 from mlxguard.engines import EngineFactory
+from mlxguard.engines.definitions import EngineChoice
 from mlxguard.results import (
     Benchmark,
     EngineEnvironment,
@@ -43,6 +44,9 @@ class RunSettings:
     codec: str = "msgpack"  # the ipc engine's wire format, for trials in a fresh process
     processes: int = 1  # worker processes per engine
     first_sample: int = 0  # samples already measured (adaptive rounds add after them)
+    # Labels whose every instance is its own worker process: their fresh-process trials need no
+    # other child (a new engine is a new worker, with the definition's interpreter).
+    own_process: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, config: Config, model_dir: str, model_label: str, **overrides: Any) -> RunSettings:
@@ -60,6 +64,14 @@ class RunSettings:
         return cls(**{**fields, **overrides})
 
 
+def engine_settings(choices: Mapping[str, EngineChoice]) -> dict[str, Any]:
+    """The `RunSettings` fields that describe the engines of `choices` (label -> choice)."""
+    return {
+        "specs": {label: c.spec for label, c in choices.items()},
+        "own_process": frozenset(label for label, c in choices.items() if c.own_process),
+    }
+
+
 @dataclass
 class _Cell:
     records: list[tuple[Trial, Generation]] = field(default_factory=list)
@@ -73,7 +85,7 @@ def _request(prompt: Prompt, trial: Trial, settings: RunSettings) -> Request:
 
 
 def _run_cold(slot: EngineSlot, request: Request, fresh: bool, settings: RunSettings) -> Generation:
-    if fresh:
+    if fresh and slot.label not in settings.own_process:
         from mlxguard.run.fresh_process import run_fresh
 
         spec = settings.specs.get(slot.label, slot.label)
@@ -223,7 +235,8 @@ def _benchmark(
     slot = slots[0]
     warm = slot.load_ns is not None and not s.cold
     load_ms = slot.load_ns / 1e6 if warm and slot.load_ns is not None else None
-    env = EngineEnvironment.from_info(slot.info, load_ms) if slot.info or load_ms else None
+    info = next((w.info for w in slots if w.info), {})  # process 0 may have served no sample
+    env = EngineEnvironment.from_info(info, load_ms) if info or load_ms else None
     usages = [r.usage for r in records if r.ok and r.usage]
     # Totals over the timed trials: cached_tokens > 0 means a server prompt cache was hit.
     keys = ("prompt_tokens", "completion_tokens", "cached_tokens")

@@ -112,10 +112,10 @@ def _round(
     workers: Workers, quiet: bool,
 ) -> Results:  # fmt: skip
     """Run ``batch`` more trials of every benchmark in ``todo``; return the extended results."""
-    from mlxguard.engines import configured_engine
+    from mlxguard.engines.definitions import choose
     from mlxguard.models.synthetic import resolve_model
     from mlxguard.run.context import SuiteContext
-    from mlxguard.run.runner import RunSettings, run_trials
+    from mlxguard.run.runner import RunSettings, engine_settings, run_trials
     from mlxguard.run.session import model_label
     from mlxguard.suites.compare import run as run_compare
 
@@ -123,7 +123,8 @@ def _round(
     label = model_label(config.model, model_dir)
     progress = Progress(False if quiet else None)
     measured = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
-    wanted = {(s, n) for s, n, e in todo if e == config.engine}
+    choice = choose(config.engine, config.engines, config.codec)
+    wanted = {(s, n) for s, n, e in todo if e == choice.label}
     sources = _scenario_sources()
     scenarios = [
         sc
@@ -133,12 +134,18 @@ def _round(
     ]
     fresh: dict[tuple, Benchmark] = {}
     if scenarios:
-        first = max(measured[(sc.suite, sc.name, config.engine)] for sc in scenarios)
+        first = max(measured[(sc.suite, sc.name, choice.label)] for sc in scenarios)
         # warmup=0: the engines were warmed up before the first sample.
         settings = RunSettings.of(
-            config, str(model_dir), label, samples=batch, warmup=0, first_sample=first
+            config,
+            str(model_dir),
+            label,
+            samples=batch,
+            warmup=0,
+            first_sample=first,
+            **engine_settings({choice.label: choice}),
         )
-        engines = {config.engine: configured_engine(config.engine, config.codec)}
+        engines = {choice.label: choice.factory}
         found = run_trials(scenarios, engines, settings, progress, workers=workers)
         fresh.update((b.key, b) for b in found)
     pairs = [k for k in todo if k[0] == "compare"]

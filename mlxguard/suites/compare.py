@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlxguard.config import Config
-from mlxguard.engines import EngineFactory, configured_engine, resolve_reference
+from mlxguard.engines import EngineFactory, resolve_reference
+from mlxguard.engines.definitions import EngineChoice, choose
 from mlxguard.results import Benchmark, ReferenceComparison
 from mlxguard.run.plan import Scenario, Trial
-from mlxguard.run.runner import RunSettings, run_trials
+from mlxguard.run.runner import RunSettings, engine_settings, run_trials
 from mlxguard.run.timing import Generation
 from mlxguard.suites import SuiteContext
 from mlxguard.suites.parity import Decode, parity
@@ -30,29 +31,34 @@ def reference_spec(spec: str) -> str:
     return resolve_reference(spec)[0]
 
 
-def role_specs(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, str]:
-    """Engine label -> spec, labelled `candidate:<spec>` / `reference:<spec>`.
+def role_choices(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, EngineChoice]:
+    """Engine label -> choice, labelled `candidate:<name or spec>` / `reference:<name or spec>`.
 
-    The role in the label keeps an A/A comparison (one spec twice) two distinct benchmarks.
+    The role in the label keeps an A/A comparison (one engine twice) two distinct benchmarks.
+    Validates the choices (UsageError) before anything runs.
     """
-    specs = {"candidate": config.candidate, "reference": reference_spec(config.reference)}
-    return {f"{role}:{specs[role]}": specs[role] for role in roles}
+    picks = {"candidate": config.candidate, "reference": config.reference}
+    out = {}
+    for role in roles:
+        pick = picks[role].strip()
+        if role == "reference" and pick not in config.engines:
+            pick = reference_spec(pick)
+        choice = choose(pick, config.engines, config.codec)
+        out[f"{role}:{choice.label}"] = choice
+    return out
 
 
 def against(config: Config) -> Literal["engine", "base"]:
     """`base` when the candidate and the reference are two names for one engine spec (two
     builds of it, e.g. the definitions head and base), else `engine` (two engines)."""
-    cand, ref = role_specs(config).values()
+    cand, ref = (c.spec for c in role_choices(config).values())
     two_names = config.candidate.strip() != config.reference.strip()
     return "base" if two_names and cand == ref else "engine"
 
 
 def resolve_roles(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, EngineFactory]:
-    """Engine label -> factory; validates the specs (UsageError) before anything runs."""
-    return {
-        label: configured_engine(spec, config.codec)
-        for label, spec in role_specs(config, roles).items()
-    }
+    """Engine label -> factory (see `role_choices`)."""
+    return {label: c.factory for label, c in role_choices(config, roles).items()}
 
 
 def pair_settings(ctx: SuiteContext, samples: int, roles: tuple[str, ...]) -> RunSettings:
@@ -63,9 +69,9 @@ def pair_settings(ctx: SuiteContext, samples: int, roles: tuple[str, ...]) -> Ru
         ctx.model_label,
         samples=samples,
         order=cfg.order,
-        specs=role_specs(cfg, roles),
         codec=cfg.codec,
         first_sample=ctx.first_sample,
+        **engine_settings(role_choices(cfg, roles)),
     )
 
 

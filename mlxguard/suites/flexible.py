@@ -99,7 +99,7 @@ def _record(i: int, question: str, role: str, rec: Generation) -> QuestionRecord
 
 def flexible_roles(config: Config) -> tuple[str, ...]:
     """The roles `--engines` asks for: candidate, reference, or both."""
-    return ROLES if config.engines == "both" else (config.engines,)
+    return ROLES if config.flexible_engines == "both" else (config.flexible_engines,)
 
 
 def flexible_scenario(config: Config) -> Scenario:

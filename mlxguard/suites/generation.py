@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from mlxguard.config import Config
-from mlxguard.engines import configured_engine
+from mlxguard.engines.definitions import choose
 from mlxguard.results import Benchmark
 from mlxguard.run.plan import Scenario
-from mlxguard.run.runner import RunSettings, run_trials
+from mlxguard.run.runner import RunSettings, engine_settings, run_trials
 from mlxguard.suites import SuiteContext
 
 # TTFT needs only a few tokens; more would just add decode time to each sample.
@@ -44,8 +44,12 @@ def throughput_scenarios(config: Config) -> list[Scenario]:
 
 def _run(ctx: SuiteContext, scenarios: list[Scenario]) -> list[Benchmark]:
     cfg = ctx.config
-    settings = RunSettings.of(cfg, ctx.model_dir, ctx.model_label, first_sample=ctx.first_sample)
-    engines = {cfg.engine: configured_engine(cfg.engine, cfg.codec)}
+    choice = choose(cfg.engine, cfg.engines, cfg.codec)
+    settings = RunSettings.of(
+        cfg, ctx.model_dir, ctx.model_label, first_sample=ctx.first_sample,
+        **engine_settings({choice.label: choice}),
+    )  # fmt: skip
+    engines = {choice.label: choice.factory}
     return run_trials(scenarios, engines, settings, ctx.progress, workers=ctx.workers)
 
 

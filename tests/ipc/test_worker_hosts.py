@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
-import sysconfig
-from pathlib import Path
 
 import pytest
 
@@ -60,27 +57,10 @@ def test_a_missing_interpreter_is_a_clear_error(ipc_engine, tmp_path):
         e.request("echo", {"payload": 1})
 
 
-def _second_venv(where: Path) -> Path:
-    """A new virtualenv without mlxguard, that sees this one's libraries (mlx, msgpack) only.
-
-    Installing mlx into it would take minutes; a `.pth` line adding this environment's
-    site-packages gives it the libraries, while mlxguard (an editable install, itself a `.pth`
-    file that is not processed from a directory added this way) stays unimportable there.
-    """
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
-    python = where / "bin" / "python"
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    Path(site, "parent_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return python
-
-
 def test_mlx_lm_in_a_worker_of_another_virtualenv_without_mlxguard(
-    ipc_engine, tmp_path, tiny_model
+    ipc_engine, second_venv, tmp_path, tiny_model
 ):
-    python = _second_venv(tmp_path / "venv")
+    python = second_venv
     probe = "import importlib.util as u; print(u.find_spec('mlxguard'), u.find_spec('mlx_lm'))"
     seen = subprocess.run(
         [str(python), "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path

@@ -1,0 +1,93 @@
+"""Named engine definitions: what `--engine NAME` (or a spec) becomes.
+
+A choice is looked up among the config's `[engines.NAME]` tables first; only when no definition
+has that name is it read as an engine spec. A definition with `cwd`, `python` or `env` runs its
+spec in an ipc worker started that way; a server definition's spec is usable once its server
+runs (`mlxguard.engines.server`), which fills `{port}` and `{model}` in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from mlxguard.config import PLACEHOLDERS, EngineDefinition
+from mlxguard.engines import IPC_CODECS, EngineFactory, configured_engine, resolve_engine
+from mlxguard.errors import UsageError
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """What an engine choice resolved to."""
+
+    label: str  # what reports show: the definition's name, or the spec itself
+    spec: str  # the engine spec that runs
+    factory: EngineFactory
+    # Every instance is its own worker process (a fresh process needs no other child).
+    own_process: bool = False
+
+
+def _worker_factory(name: str, d: EngineDefinition, codec: str) -> EngineFactory:
+    """An ipc client whose worker hosts the definition's spec, started as the definition says."""
+    from mlxguard.engines.ipc_engine import IpcEngine
+
+    hosted, _, wire = d.spec.partition(":")
+    if hosted == "ipc":  # mlxguard's own worker, in that interpreter: the worker's default engine
+        if wire and wire not in IPC_CODECS:
+            raise UsageError(f"engine '{name}': codec '{wire}' is not one of msgpack, json")
+        hosted, codec = "mlx-lm", wire or codec
+    else:
+        hosted = d.spec
+        _check_shape(name, hosted)
+    return lambda: IpcEngine(codec, engine=hosted, python=d.python, cwd=d.cwd, env=d.env)
+
+
+def _check_shape(name: str, spec: str) -> None:
+    """What the parent can check of a spec that another interpreter will resolve."""
+    if spec.startswith("openai:"):
+        from mlxguard.engines.openai_engine import parse_spec
+
+        parse_spec(spec)
+    module, _, attr = spec.partition(":")
+    if spec not in ("mlx-lm", "mlx-engine") and not (module and attr):
+        raise UsageError(
+            f"engine '{name}': spec '{spec}' is not mlx-lm, mlx-engine, ipc, openai:URL or "
+            "module:attr"
+        )
+
+
+def _server_factory(name: str, d: EngineDefinition) -> EngineFactory:
+    if not any(p in d.spec for p in PLACEHOLDERS):  # running: its spec is filled in
+        return resolve_engine(d.spec)
+    from mlxguard.engines.openai_engine import parse_spec
+
+    parse_spec(fill(d.spec, port=1, model="model"))  # validate the URL's shape now
+
+    def not_running() -> object:
+        raise UsageError(f"engine '{name}' is a server that is not running")
+
+    return not_running  # type: ignore[return-value]
+
+
+def fill(text: str, *, port: int, model: str) -> str:
+    """`{port}` and `{model}` replaced (plain replacement: other braces are left alone)."""
+    return text.replace("{port}", str(port)).replace("{model}", model)
+
+
+def choose(
+    choice: str, definitions: Mapping[str, EngineDefinition], codec: str = "msgpack"
+) -> EngineChoice:
+    """Resolve a name (which wins) or a spec; validated now, instantiated later.
+
+    Raises:
+        UsageError: an unknown spec, a plugin that cannot be imported, a malformed definition.
+    """
+    choice = choice.strip()
+    d = definitions.get(choice)
+    if d is None:
+        return EngineChoice(choice, choice, configured_engine(choice, codec))
+    if d.server:
+        return EngineChoice(choice, d.spec, _server_factory(choice, d))
+    if d.isolated:
+        return EngineChoice(choice, d.spec, _worker_factory(choice, d, codec), own_process=True)
+    return replace(choose(d.spec, {}, codec), label=choice)
