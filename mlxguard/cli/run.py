@@ -45,23 +45,24 @@ def run(
         typer.Option(
             "--engine",
             "-e",
-            help="Engine spec: mlx-lm, mlx-engine, ipc, openai:URL or "
-            "module:attr (default: mlx-lm).",
+            help="An engine defined in the config ([engines.NAME]; a name wins), or a spec: "
+            "mlx-lm, mlx-engine, ipc, openai:URL or module:attr (default: mlx-lm).",
         ),
     ] = None,
     candidate: Annotated[
         str | None,
         typer.Option(
             "--candidate",
-            help="compare/flexible: the engine under test, any engine spec (default: ipc).",
+            help="compare/flexible: the engine under test, a defined engine's name or any "
+            "engine spec (default: ipc).",
         ),
     ] = None,
     reference: Annotated[
         str | None,
         typer.Option(
             "--reference",
-            help="compare/flexible: the engine to measure against, an engine spec or 'auto' "
-            "(default: mlx-lm).",
+            help="compare/flexible: the engine to measure against, a defined engine's name, "
+            "an engine spec or 'auto' (default: mlx-lm).",
         ),
     ] = None,
     codec: Annotated[

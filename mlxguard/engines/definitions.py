@@ -8,8 +8,12 @@ runs (`mlxguard.engines.server`), which fills `{port}` and `{model}` in.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from mlxguard.config import PLACEHOLDERS, EngineDefinition
 from mlxguard.engines import IPC_CODECS, EngineFactory, configured_engine, resolve_engine
@@ -91,3 +95,43 @@ def choose(
     if d.isolated:
         return EngineChoice(choice, d.spec, _worker_factory(choice, d, codec), own_process=True)
     return replace(choose(d.spec, {}, codec), label=choice)
+
+
+# The module a hosted spec needs, for the specs that are not `module:attr`.
+_MODULES = {"mlx-lm": "mlx_lm", "ipc": "mlx_lm", "mlx-engine": "mlx_engine"}
+_PROBE = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec(sys.argv[1]) else 3)"
+
+
+def preflight(name: str, d: EngineDefinition) -> None:
+    """Check a worker definition before any model loads: its directory and interpreter exist,
+    and that interpreter, in that directory and environment, finds the engine's module.
+
+    Raises:
+        UsageError: naming the definition and what is missing.
+    """
+    if not d.isolated:
+        return
+    if d.cwd is not None and not Path(d.cwd).is_dir():
+        raise UsageError(f"engine '{name}': cwd '{d.cwd}' is not a directory")
+    python = d.python or sys.executable
+    if shutil.which(python) is None:
+        raise UsageError(f"engine '{name}': python '{python}' is not an executable")
+    head = d.spec.partition(":")[0]
+    module = _MODULES.get(head, None if head == "openai" else head.split(".")[0])
+    if module is None:
+        return
+    from mlxguard.engines.ipc_engine import worker_environment
+
+    try:
+        probe = subprocess.run(
+            [python, "-c", _PROBE, module],
+            cwd=d.cwd, env=worker_environment(d.env), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise UsageError(f"engine '{name}': cannot run '{python}': {e}") from None
+    if probe.returncode == 3:
+        where = f" in '{d.cwd}'" if d.cwd else ""
+        raise UsageError(f"engine '{name}': '{python}'{where} cannot import '{module}'")
+    if probe.returncode != 0:
+        last = (probe.stderr.strip().splitlines() or ["no output"])[-1][:200]
+        raise UsageError(f"engine '{name}': '{python}' failed: {last}")

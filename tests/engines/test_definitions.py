@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,22 +14,7 @@ from mlxguard.engines.definitions import choose
 from mlxguard.engines.ipc_engine import IpcEngine
 from mlxguard.errors import UsageError
 
-PLUGIN = '''
-import os
-
-
-class Words:
-    """Streams the word in WORDS_TOKEN, once per token; importable only from its directory."""
-
-    name = "words"
-
-    def load(self, model):
-        self.model = model
-
-    def generate(self, prompt, max_tokens, temperature, seed):
-        for _ in range(max_tokens):
-            yield os.environ.get("WORDS_TOKEN", "unset")
-'''
+WORDS = Path(__file__).resolve().parents[1] / "plugins" / "words.py"
 
 
 def test_a_name_wins_over_a_spec():
@@ -94,7 +80,7 @@ def test_unknown_keys_stop_the_cli_naming_the_key(tmp_path):
 def test_a_plugin_from_a_definitions_directory_and_environment(tmp_path, tiny_model):
     plugins = tmp_path / "plugins"
     plugins.mkdir()
-    (plugins / "words_plugin.py").write_text(PLUGIN)
+    shutil.copy(WORDS, plugins / "words_plugin.py")
     config = _write_config(
         tmp_path,
         '[engines.words]\nspec = "words_plugin:Words"\ncwd = "plugins"\n'
@@ -140,3 +126,20 @@ def test_compare_two_definitions_one_in_another_virtualenv(tmp_path, tiny_model,
     for b in (head, base):
         assert b["engine_environment"]["versions"]["mlx-lm"], b["engine_environment"]
     assert head["extra"]["parity"]["identical"] == 2  # the same mlx-lm, greedy
+
+
+@pytest.mark.parametrize(
+    ("table", "problem"),
+    [
+        ('spec = "nopkg_xyz:make"\nenv = { A = "1" }', "' cannot import 'nopkg_xyz'"),
+        ('spec = "mlx-lm"\npython = "./nowhere/python"', "/nowhere/python' is not an executable"),
+        ('spec = "mlx-lm"\ncwd = "nowhere"', "/nowhere' is not a directory"),
+    ],
+)
+def test_a_worker_that_cannot_run_stops_the_run_before_any_model(tmp_path, table, problem):
+    config = _write_config(tmp_path, f"[engines.w]\n{table}\n")
+    proc = mlxguard(
+        "run", "--config", str(config), "--engine", "w", "--model", "nowhere", cwd=tmp_path
+    )
+    assert proc.returncode == 2 and proc.stderr.startswith("error: engine 'w': "), proc.stderr
+    assert problem in proc.stderr and len(proc.stderr.splitlines()) == 1

@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from mlxguard.engines.ipc_engine import WorkerDied
 from mlxguard.engines.mlx_lm_engine import MlxLmEngine
 
-PLUGIN = '''
-import os
-
-
-class Words:
-    """Streams one word per token: the value of WORDS_TOKEN in its environment."""
-
-    name = "words"
-
-    def load(self, model):
-        self.model = model
-
-    def generate(self, prompt, max_tokens, temperature, seed):
-        for _ in range(max_tokens):
-            yield os.environ.get("WORDS_TOKEN", "unset")
-'''
+WORDS = Path(__file__).resolve().parents[1] / "plugins" / "words.py"
 
 
 def test_a_plugin_from_the_working_directory_with_extra_environment(
     ipc_engine, tmp_path, tiny_model
 ):
-    (tmp_path / "words_plugin.py").write_text(PLUGIN)
+    shutil.copy(WORDS, tmp_path / "words_plugin.py")
     e = ipc_engine(
         "json", engine="words_plugin:Words", cwd=str(tmp_path), env={"WORDS_TOKEN": "zz"}
     )
