@@ -158,9 +158,11 @@ class IpcEngine:
         if self._proc is not None:
             return
         command = [self.python, "-m", "mlxguard.engines.ipc_worker", "--codec", self.codec.name]
+        if self.hosted != "mlx-lm":  # the default: a worker of an older checkout knows no --engine
+            command += ["--engine", self.hosted]
         try:
             self._proc = subprocess.Popen(
-                [*command, "--engine", self.hosted],
+                command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

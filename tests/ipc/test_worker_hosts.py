@@ -63,3 +63,19 @@ def test_mlx_lm_in_a_worker_of_another_virtualenv_without_mlxguard(
     reference = MlxLmEngine()
     reference.load(str(tiny_model))
     assert tokens == list(reference.generate("The quick brown fox", 6, 0.0, 0))
+
+
+def test_a_checkout_of_mlxguard_in_cwd_provides_its_own_worker(ipc_engine, tmp_path):
+    """How a pull request's base commit measures its own worker: its checkout is the cwd."""
+    import mlxguard
+
+    checkout = tmp_path / "base"
+    shutil.copytree(Path(mlxguard.__file__).parent, checkout / "mlxguard")
+    worker = checkout / "mlxguard" / "engines" / "ipc_worker.py"
+    code = worker.read_text()
+    marker = '"python": sys.version.split()[0],'
+    assert marker in code
+    worker.write_text(code.replace(marker, '"python": "from the base checkout",'))
+    e = ipc_engine(cwd=str(checkout))
+    assert e.request("echo", {"payload": 1}) == {"payload": 1}
+    assert e.ready["python"] == "from the base checkout"
