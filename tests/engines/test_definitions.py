@@ -100,7 +100,7 @@ def test_a_plugin_from_a_definitions_directory_and_environment(tmp_path, tiny_mo
     ]
     assert all(b["successes"] == b["trials"] == 2 for b in benchmarks), benchmarks
     warm = next(b for b in benchmarks if b["scenario"] == "warm")
-    assert warm["extra"]["engine_info"]["engine"]["name"] == "words"
+    assert warm["engine_environment"]["settings"]["engine"]["name"] == "words"
 
 
 def test_compare_two_definitions_one_in_another_virtualenv(tmp_path, tiny_model, second_venv):
@@ -121,11 +121,11 @@ def test_compare_two_definitions_one_in_another_virtualenv(tmp_path, tiny_model,
     head, base = by_label["candidate:head"], by_label["reference:base"]
     assert head["engine_spec"] == base["engine_spec"] == "mlx-lm"
     assert head["successes"] == base["successes"] == 2
-    assert head["extra"]["engine_info"]["executable"] == str(second_venv)
-    assert base["extra"]["engine_info"]["executable"] != str(second_venv)
+    assert head["engine_environment"]["worker"]["executable"] == str(second_venv)
+    assert base["engine_environment"]["worker"]["executable"] != str(second_venv)
     for b in (head, base):
         assert b["engine_environment"]["versions"]["mlx-lm"], b["engine_environment"]
-    assert head["extra"]["parity"]["identical"] == 2  # the same mlx-lm, greedy
+    assert head["parity"]["identical"] == 2  # the same mlx-lm, greedy
 
 
 @pytest.mark.parametrize(
