@@ -214,6 +214,28 @@ def _updated(
     )
 
 
+def _groups(results: Results) -> dict[tuple[str, str, str], tuple[Environment, list[Benchmark]]]:
+    """The successful benchmarks of ``results`` by (fingerprint, model, engine)."""
+    groups: dict[tuple[str, str, str], tuple[Environment, list[Benchmark]]] = {}
+    for b in results.benchmarks:
+        if b.successes == 0:
+            continue  # a benchmark that never succeeded has nothing to compare against
+        env = results.environment_of(b)
+        groups.setdefault((env.fingerprint, b.model, b.engine), (env, []))[1].append(b)
+    return groups
+
+
+def with_results(
+    baselines: list[Baseline], results: Results, metrics: list[str], keep: int = MAX_KEEP
+) -> list[Baseline]:
+    """``baselines`` with the run of ``results`` added in memory (new files where none exist)."""
+    by_key = {(b.fingerprint, b.model, b.engine): b for b in baselines}
+    for key, (env, group) in _groups(results).items():
+        old = by_key.get(key)
+        by_key[key] = _updated(old, results, env, group, metrics, max(keep, old.keep if old else 1))
+    return list(by_key.values())
+
+
 def update(results: Results, directory: Path, metrics: list[str], keep: int) -> list[Path]:
     """Add ``results`` to the baselines in ``directory``; return the files written.
 
@@ -225,15 +247,9 @@ def update(results: Results, directory: Path, metrics: list[str], keep: int) -> 
         raise UsageError(f"--keep {keep} is outside 1..{MAX_KEEP}")
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"baseline directory '{directory}' is a file")
-    groups: dict[tuple[str, str, str], tuple[Environment, list[Benchmark]]] = {}
-    for b in results.benchmarks:
-        if b.successes == 0:
-            continue  # a benchmark that never succeeded has nothing to compare against
-        env = results.environment_of(b)
-        groups.setdefault((env.fingerprint, b.model, b.engine), (env, []))[1].append(b)
     # Everything is read and checked before anything is written.
     planned = []
-    for (fp, model, engine), (env, group) in groups.items():
+    for (fp, model, engine), (env, group) in _groups(results).items():
         path = directory / file_name(fp, model, engine)
         old = load_baseline(path) if path.exists() else None
         if old and (old.fingerprint, old.model, old.engine) != (fp, model, engine):

@@ -11,7 +11,18 @@ from typing import Annotated
 import typer
 
 from mlxguard import __version__
-from mlxguard.cli import baseline, check, compare, export, merge, model, publish, run, schema
+from mlxguard.cli import (
+    baseline,
+    check,
+    compare,
+    dashboard,
+    export,
+    merge,
+    model,
+    publish,
+    run,
+    schema,
+)
 
 app = typer.Typer(
     help="mlxguard: a performance regression guard for MLX LLM inference.",
@@ -30,6 +41,7 @@ app.add_typer(baseline.app, name="baseline")
 app.command("compare")(compare.compare)
 app.command("merge")(merge.merge)
 app.command("export")(export.export)
+app.command("dashboard")(dashboard.dashboard)
 app.command("publish")(publish.publish)
 
 

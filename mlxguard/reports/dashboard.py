@@ -1,0 +1,170 @@
+"""The history dashboard: one self-contained `index.html` (jinja2, `templates/dashboard.html.j2`).
+
+One section per baseline (machine fingerprint, model, engine): a table of the latest run against
+the previous one, then one chart per gated metric: run medians with their within-run interval,
+the run-to-run band and the change points (all from `check.history`), each point linked to its
+commit. The chart library, uPlot (MIT, `vendor/`), is pasted into the page, so it works from
+disk, from an Actions artifact and from GitHub Pages with no network.
+
+Untrusted names reach the page two ways only: autoescaped HTML text, and JSON inside a
+`<script type="application/json">` with `<`, `>`, `&` and the JS line separators escaped; the
+page's script sets them with `textContent`, never as HTML. Links are built here, from an
+`https://` repository address and a hex commit sha.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+from mlxguard.baselines import Baseline, RunTag
+from mlxguard.check.history import History, history
+from mlxguard.metrics import format_value, spec
+from mlxguard.results import benchmark_label
+
+_SHA = re.compile(r"[0-9a-fA-F]{7,64}")
+_REPO = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~-]+)+")
+
+
+# What the page's script reads of each run (the rest is rendered as HTML).
+_CHART_KEYS = ("date", "sha", "url", "median", "lo", "hi", "band_lo", "band_hi", "change")
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the page shows besides the baselines."""
+
+    repo_url: str | None = None  # e.g. https://github.com/owner/repo: points link to commits
+    alpha: float = 0.01  # each side of the run-to-run band
+    generated: str = ""
+
+
+def commit_url(repo_url: str | None, sha: str | None) -> str | None:
+    """The commit's page, or None when either part is missing or not of the expected form."""
+    if not repo_url or not sha or not _REPO.fullmatch(repo_url) or not _SHA.fullmatch(sha):
+        return None
+    return f"{repo_url.rstrip('/')}/commit/{sha}"
+
+
+def check_repo_url(repo_url: str | None) -> str | None:
+    """``repo_url`` if it is a plain ``https://host/path`` address.
+
+    Raises:
+        ValueError: any other form (a link target must not be `javascript:` or carry markup).
+    """
+    if repo_url and not _REPO.fullmatch(repo_url):
+        raise ValueError(f"repository URL {repo_url!r} is not of the form https://host/owner/repo")
+    return repo_url
+
+
+def script_json(data: Any) -> str:
+    """JSON that cannot end its `<script>` element or start an HTML comment."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):  # fmt: skip
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _run_rows(h: History, tags: dict[str, RunTag], page: Page) -> list[dict[str, Any]]:
+    rows = []
+    for i, (r, band) in enumerate(zip(h.series.runs, h.bands, strict=True)):
+        tag = tags.get(r.run)
+        sha = tag.git_sha if tag else None
+        rows.append({
+            "run": r.run, "date": (tag.date if tag else "")[:10], "sha": (sha or "")[:7],
+            "url": commit_url(page.repo_url, sha), "median": r.median, "lo": r.ci_low,
+            "hi": r.ci_high, "band_lo": band.low, "band_hi": band.high,
+            "change": i in h.change_points,
+            "text": format_value(h.series.metric, r.median),
+        })  # fmt: skip
+    return rows
+
+
+def _latest_row(h: History, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    last, prev = rows[-1], rows[-2] if len(rows) > 1 else None
+    band = h.bands[-1]
+    outside = (
+        band.low is not None
+        and band.high is not None
+        and not (band.low <= last["median"] <= band.high)
+    )
+    return {
+        "label": f"{spec(h.series.metric).label} ({h.series.unit})",
+        "latest": last["text"], "previous": prev["text"] if prev else "—",
+        "change": f"{(h.ratio - 1) * 100:+.1f}%" if h.ratio is not None else "—",
+        "outside": outside, "sha": last["sha"], "url": last["url"],
+    }  # fmt: skip
+
+
+def _section(b: Baseline, page: Page, first_chart: int) -> dict[str, Any]:
+    tags = {t.id: t for t in b.runs}
+    charts, latest = [], []
+    for i, s in enumerate(b.series):
+        h = history(s, page.alpha)
+        rows = _run_rows(h, tags, page)
+        latest.append({"benchmark": f"{s.suite} {s.scenario}", **_latest_row(h, rows)})
+        charts.append({
+            "index": first_chart + i,
+            "title": f"{benchmark_label(s.suite, s.scenario, b.engine)} — "
+                     f"{spec(s.metric).label} ({s.unit}, {s.direction} is better)",
+            "unit": s.unit, "rows": rows,
+        })  # fmt: skip
+    env = b.environment
+    return {
+        "model": b.model, "engine": b.engine, "fingerprint": b.fingerprint,
+        "machine": " · ".join(filter(None, [env.chip, env.backend, env.gpu, env.os])),
+        "runs": len(b.runs), "keep": b.keep, "latest": latest, "charts": charts,
+    }  # fmt: skip
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("mlxguard.reports", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _asset(name: str) -> str:
+    return (resources.files("mlxguard.reports") / name).read_text(encoding="utf-8")
+
+
+def _inline_script(js: str) -> str:
+    """Script text that cannot end its element early (uPlot has no `</script`: a guard)."""
+    return re.sub(r"(?i)</(script)", r"<\\/\1", js).replace("<!--", "<\\!--")
+
+
+def render(baselines: list[Baseline], page: Page) -> str:
+    """The dashboard page of ``baselines`` (each one a section), self-contained HTML."""
+    ordered = sorted(baselines, key=lambda b: (b.model, b.engine, b.fingerprint))
+    sections, count = [], 0
+    for b in ordered:
+        sections.append(_section(b, page, count))
+        count += len(b.series)
+    data = [
+        {"unit": c["unit"], "rows": [{k: r[k] for k in _CHART_KEYS} for r in c["rows"]]}
+        for s in sections
+        for c in s["charts"]
+    ]
+    return (
+        _environment()
+        .get_template("dashboard.html.j2")
+        .render(
+            sections=sections,
+            page=page,
+            data_json=script_json(data),
+            uplot_css=_asset("vendor/uPlot.min.css"),
+            uplot_js=_inline_script(_asset("vendor/uPlot.iife.min.js")),
+            app_js=_inline_script(_asset("templates/dashboard.js")),
+        )
+    )

@@ -1,0 +1,118 @@
+"""The dashboard in a real browser: Debian's headless Chromium driven by Playwright.
+
+The page is opened from disk (file://), as from an Actions artifact: the charts must draw every
+run's point, the console must stay free of errors, nothing may be fetched from the network, the
+layout must not shift, and a phone-width viewport must not scroll sideways. Screenshots go to
+the test's tmp dir. Skipped, saying why, where Playwright or Chromium is missing (`.ci/run`
+installs both).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _results_factory import bench, lognormal, results
+
+from mlxguard.baselines import update
+from mlxguard.config import CheckSettings
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is not installed: pip install -e '.[dev]'"
+)
+CHROMIUM = next(
+    (p for p in (shutil.which("chromium"), "/usr/lib/chromium/chromium") if p and Path(p).exists()),
+    None,
+)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no system Chromium: apt-get install chromium (.ci/run does as root)"
+)
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]  # fmt: skip
+RUNS = 8
+STEP_AT = 5  # decode speed drops by a fifth from this run on
+
+PROBE = """() => window.charts.map(u => {
+  let painted = 0;
+  for (let i = 0; i < u.data[0].length; i++) {
+    const x = Math.round(u.valToPos(u.data[0][i], 'x', true));
+    const y = Math.round(u.valToPos(u.data[1][i], 'y', true));
+    if (u.ctx.getImageData(x, y, 1, 1).data[3] > 0) painted++;
+  }
+  return {points: u.data[0].length, painted, changes: u.data[6].filter(v => v != null).length,
+          width: u.width};
+})"""
+SHIFTS = """window.__cls = 0;
+new PerformanceObserver(l => { for (const e of l.getEntries())
+  if (!e.hadRecentInput) window.__cls += e.value; })
+  .observe({type: 'layout-shift', buffered: true});"""
+
+
+@pytest.fixture(scope="module")
+def page_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A baselines dir of 8 runs (a step at run 5, a hostile model name), rendered by the CLI."""
+    root = tmp_path_factory.mktemp("dashboard")
+    for i in range(RUNS):
+        level = 100.0 if i < STEP_AT else 80.0
+        r = results(bench(lognormal(6, level, 0.01, i), model="tiny</script><img src=x>"),
+                    run_id=f"run{i}", sha=f"{i:x}" * 40)  # fmt: skip
+        started = f"2026-11-{10 + i:02d}T12:00:00+00:00"
+        r = r.model_copy(update={"run": r.run.model_copy(update={"started_at": started})})
+        update(r, root / "baselines", CheckSettings().all_gated(), keep=10)
+    out = subprocess.run(
+        [sys.executable, "-m", "mlxguard", "dashboard", "--dir", str(root / "baselines"),
+         "-o", str(root / "site"), "--repo-url", "https://github.com/o/r"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert (out.returncode, out.stderr) == (0, ""), out.stderr
+    return root / "site" / "index.html"
+
+
+def _open(path: Path, width: int, height: int, shot: Path) -> dict:
+    errors: list[str] = []
+    fetched: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("request", lambda r: fetched.append(r.url))
+            page.add_init_script(SHIFTS)
+            page.goto(path.as_uri(), wait_until="load")
+            page.wait_for_selector("html[data-ready='1']", timeout=10_000)
+            page.wait_for_timeout(200)  # let the resize observers settle
+            probe = page.evaluate(PROBE)
+            links = page.eval_on_selector_all("table.runs a[href*='/commit/']", "a => a.length")
+            found = {
+                "probe": probe,
+                "links": links,
+                "cls": page.evaluate("window.__cls"),
+                "scroll_width": page.evaluate("document.documentElement.scrollWidth"),
+                "title": page.inner_text("h2"),
+            }
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    return {**found, "errors": errors, "fetched": fetched}
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_dashboard_renders(page_path: Path, tmp_path: Path, width: int, height: int) -> None:
+    shot = tmp_path / f"dashboard-{width}.png"
+    r = _open(page_path, width, height, shot)
+    assert r["errors"] == []
+    assert [u for u in r["fetched"] if not u.startswith(("file:", "data:"))] == []
+    assert len(r["probe"]) == 2  # the gated metrics the runs have: decode_tps and ttft_ms
+    for chart in r["probe"]:
+        assert chart["points"] == chart["painted"] == RUNS, chart
+        assert chart["changes"] == 1, chart  # the step, found in both metrics
+        assert chart["width"] <= width
+    assert r["links"] == RUNS * 2
+    assert r["title"] == "tiny</script><img src=x> · mlx-lm"  # shown as text, not markup
+    assert r["scroll_width"] <= width, "the page scrolls sideways"
+    assert r["cls"] < 0.01, "the layout shifted while drawing"
+    assert shot.stat().st_size > 10_000
