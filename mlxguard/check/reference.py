@@ -98,9 +98,22 @@ def _ratio_verdict(
 
 
 def parity_verdict(b: Benchmark, parity: Parity, min_parity: float | None) -> Verdict:
-    """Report output parity; gate on it only when `min_parity` is configured."""
+    """Report output parity; gate on it only when `min_parity` is configured.
+
+    Prompts the two engines received with different lengths fail it whatever `min_parity`
+    says (and at any temperature): the comparison itself is then not fair.
+    """
     base = dict(kind="parity")
     total, same = parity.total, parity.identical
+    if parity.prompt_mismatches:
+        odd = parity.prompt_mismatches[0]
+        evidence = (
+            f"the engines received prompts of different lengths: {odd.reference_tokens} "
+            f"reference and {odd.candidate_tokens} candidate tokens (sample {odd.sample}; "
+            f"{len(parity.prompt_mismatches)} of {total} prompts); outputs, TTFT and prefill "
+            "are not comparable"
+        )
+        return Verdict.on(b, **base, metric="parity", status="fail", evidence=evidence)
     if not parity.greedy:
         return Verdict.on(
             b, **base, metric="parity", status="skipped", evidence="not greedy (T > 0)"

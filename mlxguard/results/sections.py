@@ -46,6 +46,14 @@ class Divergence(Frozen):
     position: int = Field(description="index of the first differing token or character")
 
 
+class PromptMismatch(Frozen):
+    """A prompt the two engines received with different lengths."""
+
+    sample: int = Field(description="index of the timed sample (0-based, over all rounds)")
+    candidate_tokens: int = Field(description="prompt length the candidate engine received")
+    reference_tokens: int = Field(description="prompt length the reference engine received")
+
+
 class Parity(Frozen):
     """compare suite, on the candidate: do both engines give the same output per prompt?"""
 
@@ -58,6 +66,11 @@ class Parity(Frozen):
     greedy: bool = Field(description="temperature 0: only then must outputs be identical")
     first_divergence: list[Divergence] = Field(
         default_factory=list, description="one entry per prompt whose outputs differ"
+    )
+    prompt_mismatches: list[PromptMismatch] = Field(
+        default_factory=list,
+        description="one entry per prompt the engines received with different lengths (each "
+        "engine's own count where it reports one); any entry fails the parity check",
     )
 
     @property

@@ -97,6 +97,7 @@ def merge_parity(old: Parity | None, new: Parity | None) -> Parity | None:
             "identical": old.identical + new.identical,
             "total": old.total + new.total,
             "first_divergence": old.first_divergence + new.first_divergence,
+            "prompt_mismatches": old.prompt_mismatches + new.prompt_mismatches,
         }
     )
 

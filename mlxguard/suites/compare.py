@@ -111,10 +111,12 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
     engines = resolve_roles(cfg)
     cand_label, ref_label = engines
     outputs: dict[int, dict[str, list[int | str]]] = {}
+    received: dict[int, dict[str, int | None]] = {}
 
     def keep(trial: Trial, rec: Generation) -> None:
         if not trial.warmup and rec.ok:
             outputs.setdefault(trial.sample, {})[trial.engine] = list(rec.tokens)
+            received.setdefault(trial.sample, {})[trial.engine] = rec.prompt_tokens
 
     cand, ref = run_trials(
         [compare_scenario(cfg)],
@@ -132,5 +134,8 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
     reference = ReferenceComparison(
         engine=ref_label, chosen=resolve_reference(cfg.reference)[1], against=against(cfg)
     )
-    same = parity(pairs, _decoder(ctx.model_dir), greedy=cfg.temperature == 0)
+    lengths = {i: (r.get(cand_label), r.get(ref_label)) for i, r in received.items()}
+    same = parity(
+        pairs, _decoder(ctx.model_dir), greedy=cfg.temperature == 0, prompt_tokens=lengths
+    )
     return [cand.model_copy(update={"reference": reference, "parity": same}), ref]

@@ -8,6 +8,10 @@ Text is compared with its whitespace normalized (runs collapsed, ends stripped):
 differ in where they put the space that belongs between two tokens (a streaming server sends
 "dofu", " dofu" where decoding the ids gives " dofu dofu"), which is not a different answer.
 
+Both engines must also have received the same prompt: a prompt length that differs between
+them (one engine adding or dropping a BOS token, a server adding a nonce) is recorded for each
+prompt, and fails the parity check, because neither outputs nor TTFT are then comparable.
+
 Pure: no MLX.
 """
 
@@ -16,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mlxguard.results import Divergence, Parity
+from mlxguard.results import Divergence, Parity, PromptMismatch
 
 Decode = Callable[[list[int]], str]
 
@@ -49,6 +53,7 @@ def parity(
     decode: Decode | None = None,
     *,
     greedy: bool = True,
+    prompt_tokens: dict[int, tuple[int | None, int | None]] | None = None,
 ) -> Parity:
     """Compare the candidate's and the reference's output for each prompt.
 
@@ -56,6 +61,8 @@ def parity(
         pairs: (sample index, candidate tokens, reference tokens), one per prompt.
         decode: token ids -> text, needed only when one engine yields ids and the other text.
         greedy: the outputs were decoded greedily (only then must they be identical).
+        prompt_tokens: sample index -> (candidate, reference) prompt length each engine
+            received (None where unknown); prompts of different lengths are listed.
 
     Returns:
         The parity section: `unit` is "token" when every output is token ids, else "char".
@@ -67,10 +74,18 @@ def parity(
         pos = first_divergence(left, right)
         if pos is not None:
             diverged.append(Divergence(sample=sample, position=pos))
+    lengths = prompt_tokens or {}
+    mismatches = [
+        PromptMismatch(sample=sample, candidate_tokens=c, reference_tokens=r)
+        for sample, _, _ in pairs
+        for c, r in [lengths.get(sample, (None, None))]
+        if c is not None and r is not None and c != r
+    ]
     return Parity(
         identical=len(pairs) - len(diverged),
         total=len(pairs),
         unit="token" if by_ids else "char",
         greedy=greedy,
         first_divergence=diverged,
+        prompt_mismatches=mismatches,
     )

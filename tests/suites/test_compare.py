@@ -167,6 +167,44 @@ def test_parity_verdict_reports_unless_gated() -> None:
     assert _verdicts(cand, CheckSettings(min_parity=0.9))["parity"].status == "pass"
 
 
+def test_prompts_of_different_lengths_fail_parity_loudly() -> None:
+    same = {"identical": 6, "total": 6, "unit": "token", "greedy": False}
+    same["prompt_mismatches"] = [
+        {"sample": i, "candidate_tokens": 128, "reference_tokens": 127} for i in range(6)
+    ]
+    cand = _bench("candidate:x", [100] * 6, [50] * 6, reference={"engine": REF.engine}, parity=same)
+    v = _verdicts(cand)["parity"]  # not gated by min_parity, and at any temperature
+    assert v.status == "fail"
+    assert v.evidence == (
+        "the engines received prompts of different lengths: 127 reference and 128 candidate "
+        "tokens (sample 0; 6 of 6 prompts); outputs, TTFT and prefill are not comparable"
+    )
+
+
+def test_parity_lists_prompts_received_with_other_lengths() -> None:
+    got = parity(
+        [(0, [1, 2], [1, 2]), (1, [3], [3]), (2, [4], [4])],
+        prompt_tokens={0: (16, 16), 1: (16, 15), 2: (16, None)},
+    )
+    assert got.identical == 3  # the same output does not make the prompts the same
+    assert [m.model_dump() for m in got.prompt_mismatches] == [
+        {"sample": 1, "candidate_tokens": 16, "reference_tokens": 15}
+    ]
+
+
+def test_an_engine_short_of_the_bos_token_fails_parity(tmp_path: Path, tiny_model: Path) -> None:
+    code, data, output = _run(
+        tmp_path, tiny_model, "--candidate", "mlx-lm", "--reference",
+        "tests.plugins.prompts:NoBos", "--samples", "2", "--warmup", "0",
+    )  # fmt: skip
+    b = _by_role(data)
+    assert b["candidate"]["metrics"]["prompt_tokens"]["samples"] == [16.0, 16.0]
+    assert b["reference"]["metrics"]["prompt_tokens"]["samples"] == [15.0, 15.0]
+    assert len(b["candidate"]["parity"]["prompt_mismatches"]) == 2
+    assert code == 1
+    assert "the engines received prompts of different lengths: 15 reference and 16" in output
+
+
 def test_missing_reference_benchmark_is_skipped_not_a_crash() -> None:
     cand = _bench("candidate:x", [100] * 3, [50] * 3, reference={"engine": "gone"})
     (v,) = reference_verdicts(_results(cand), CheckSettings())
@@ -217,7 +255,7 @@ def test_a_a_compare_has_full_parity_and_a_ratio_near_one(tmp_path: Path, tiny_m
     assert all(x["successes"] == x["trials"] == 3 for x in b.values())
     cand = b["candidate"]
     assert cand["parity"]["identical"] == cand["parity"]["total"] == 3
-    assert cand["parity"]["first_divergence"] == []
+    assert cand["parity"]["first_divergence"] == cand["parity"]["prompt_mismatches"] == []
     assert cand["reference"] == {"engine": "reference:mlx-lm", "chosen": None, "against": "engine"}
     assert cand["engine_spec"] == b["reference"]["engine_spec"] == "mlx-lm"
     report = evaluate(Results.model_validate(data), Config())
