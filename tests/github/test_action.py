@@ -74,6 +74,8 @@ def test_action_runs_twice_with_one_comment(tiny_model, tmp_path):
         assert results_path.is_file() and Path(out["report-path"]).is_file()
         assert (results_path.parent / "pr-number").read_text() == "2\n"
         assert results_path.with_suffix(".log").is_file()  # the engine log, in the artifact's dir
+        page = Path(out["dashboard-path"]) / "index.html"
+        assert page.parent.parent == results_path.parent and "tiny" in page.read_text()
         code = check_code(results_path)
         assert out["verdict"] == ("fail" if code else "pass")
         verdict = result.steps[-1]
@@ -330,6 +332,6 @@ def test_a_failing_run_does_not_become_the_baseline(tiny_model, tmp_path):
 
 def test_baseline_workflow_commits_only_after_a_successful_action():
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "baseline.yml").read_text())
-    [job] = workflow["jobs"].values()
+    job = workflow["jobs"]["baseline"]
     commit = next(s for s in job["steps"] if s.get("name") == "Commit the baseline")
     assert "always()" not in str(commit.get("if", ""))
