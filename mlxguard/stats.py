@@ -33,6 +33,7 @@ __all__ = [
     "Split",
     "change_point",
     "check_bootstrap_params",
+    "effective_units",
     "estimate",
     "finite_array",
     "interval",
@@ -318,9 +319,10 @@ def _level(values: np.ndarray, arm: Arm) -> _Level:
 class Estimate:
     ratio: float
     replicates: np.ndarray | None  # bootstrap ratios; None when undefined
-    # Clusters of several values at the top level (fewest of the two arms), the t's df + 1;
-    # 0 when every cluster is a single value (a plain bootstrap: nothing to widen).
-    units: int
+    # Effective number of independent units when values come in clusters (the fewer of the two
+    # arms; `effective_units`), the t's df + 1; 0 when every cluster is a single value (a plain
+    # bootstrap: nothing to widen).
+    units: float
     # The smallest p-value an exact rank test on the same top-level units could reach: no
     # resampling can show stronger evidence than a complete ordering of those units.
     p_floor: float
@@ -372,8 +374,9 @@ def estimate(
         logs, clusters, method = paired
         reps = np.exp(_two_level_medians(clusters, n_boot, rng))
         caveat = "" if "process pairs" in method else ROUND_CAVEAT
-        units = _cluster_units(clusters) or 0
-        floor = 0.5**logs.size  # the sign test's smallest one-sided p over the rounds
+        units = effective_units(clusters) or 0.0
+        # The sign test's smallest one-sided p over the (effective) rounds.
+        floor = 0.5 ** (round(units) if units else logs.size)
         return Estimate(float(np.exp(np.median(logs))), reps, units, floor, method, caveat)
     m_ref, m_cur = float(np.median(ref)), float(np.median(cur))
     if m_ref <= 0 or m_cur < 0:
@@ -396,26 +399,50 @@ def estimate(
         caveat = SAMPLE_CAVEAT
     elif "round" in (lb.name, lc.name):
         caveat = ROUND_CAVEAT
-    sides = [u for u in (_cluster_units(lb.clusters), _cluster_units(lc.clusters)) if u]
-    try:  # Mann-Whitney's smallest one-sided p over the units
-        floor = 1.0 / math.comb(kb + kc, kb)
+    eb, ec = effective_units(lb.clusters), effective_units(lc.clusters)
+    nb, nc = round(eb) if eb else kb, round(ec) if ec else kc
+    try:  # Mann-Whitney's smallest one-sided p over the (effective) units
+        floor = 1.0 / math.comb(nb + nc, nb)
     except OverflowError:  # C(2000, 1000) (IPC messages, ITL gaps) is beyond a float: p -> 0
         floor = 0.0
-    return Estimate(m_cur / m_ref, reps, min(sides, default=0), floor, method, caveat)
+    units = min((u for u in (eb, ec) if u), default=0.0)
+    return Estimate(m_cur / m_ref, reps, units, floor, method, caveat)
 
 
-def _cluster_units(clusters: list[np.ndarray]) -> int | None:
-    """The number of clusters, or None when each holds one value (no level above the values)."""
-    return len(clusters) if any(c.size > 1 for c in clusters) else None
+def effective_units(clusters: list[np.ndarray]) -> float | None:
+    """How many independent values clustered values are worth (None: one value per cluster).
+
+    Kish's design effect (Kish 1965, *Survey Sampling*, §5.4): ``n / (1 + (m - 1) * icc)`` for
+    ``n`` values in clusters of mean size ``m``, the intraclass correlation ``icc`` estimated by
+    one-way ANOVA (on logs when every value is positive) and clamped at 0. Between the number of
+    clusters (values of a cluster move together) and ``n`` (clusters do not differ).
+    """
+    sizes = np.array([c.size for c in clusters], dtype=float)
+    if (sizes <= 1).all():
+        return None
+    k, n = len(clusters), float(sizes.sum())
+    if k < 2:
+        return 1.0
+    positive = all((c > 0).all() for c in clusters)
+    groups = [np.log(c) if positive else c for c in clusters]
+    means = np.array([g.mean() for g in groups])
+    grand = float(np.concatenate(groups).mean())
+    msb = float((sizes * (means - grand) ** 2).sum()) / (k - 1)
+    msw = float(sum(((g - g.mean()) ** 2).sum() for g in groups)) / max(n - k, 1.0)
+    m0 = (n - float((sizes**2).sum()) / n) / (k - 1)
+    between = max(0.0, (msb - msw) / m0)
+    icc = between / (between + msw) if between + msw > 0 else 0.0
+    return n / (1.0 + (n / k - 1.0) * icc)
 
 
-def widened(reps: np.ndarray, units: int, tail: float) -> np.ndarray:
-    """Log-scale replicates widened for a small number of top-level units.
+def widened(reps: np.ndarray, units: float, tail: float) -> np.ndarray:
+    """Log-scale replicates widened for a small number of independent units.
 
     Resampling ``k`` clusters with replacement underestimates the variance by ``(k - 1) / k``
     (Davison & Hinkley 1997, section 3.8), and with few clusters the normal quantile is too
     small: the spread around the replicates' median is scaled by
-    ``sqrt(k / (k - 1)) * t_{k-1}(1 - tail) / z(1 - tail)`` (about 1 for many units). Single
+    ``sqrt(k / (k - 1)) * t_{k-1}(1 - tail) / z(1 - tail)`` with ``k`` the effective number of
+    units (`effective_units`: the clusters when they differ, more when they do not). Single
     values (no clusters) are left alone: the percentile bootstrap of a median is used as is,
     and scaling its heavy tails would only magnify one stalled sample.
     """

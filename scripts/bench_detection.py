@@ -17,6 +17,21 @@ Not a test: it measures. Two steps, so the slow part runs once and can be resume
     PYTHONPATH=.:scripts python scripts/bench_detection.py record --minutes 15
     PYTHONPATH=.:scripts python scripts/bench_detection.py analyze
     PYTHONPATH=. python scripts/bench_detection.py synthetic    # known answers, no engine
+
+Across invocations (each results file is one separate `mlxguard run`, minutes apart), `runs`
+replays the check itself (`check.evaluate.evaluate`: the same-job rule, the run-level baseline
+rule, Holm over the check) and tallies per invocation:
+
+    same job:  --same-job "A/A=aa/*.json" --same-job "10% slower=b10/*.json"
+               each file a `run --suite compare` of two definitions; a check with any gated
+               fail is a false alarm (A/A) or a detection.
+    baselines: --series "a/*.json" [--checked "10% slower=b10/*.json"]
+               the A runs in the order they were measured, each checked against the baseline
+               of the runs before it (`baseline update`, --keep 10); a checked file against
+               the baseline of every A run.
+
+    PYTHONPATH=. python scripts/bench_detection.py runs --same-job "A/A=aa/*.json" \
+        --series "a/*.json" --checked "10% slower=b10/*.json"
 """
 
 from __future__ import annotations
@@ -198,12 +213,89 @@ def synthetic(args: argparse.Namespace) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _files(pattern: str) -> list[Path]:
+    import glob
+
+    return [Path(p) for p in sorted(glob.glob(pattern))]
+
+
+def _labelled(spec: str) -> tuple[str, list[Path]]:
+    label, _, pattern = spec.partition("=")
+    return label, _files(pattern)
+
+
+def _tally(mode: str, label: str, reports: list) -> str:
+    """One table row: checks, any fail (rate with its 95% upper bound), verdicts, resolution."""
+    import statistics
+
+    def gated_of(report) -> list:  # the comparisons (targets and parity are bounds)
+        return [v for v in report.verdicts if v.kind in ("reference", "baseline")]
+
+    gated = [v for r in reports for v in gated_of(r)]
+    fails = sum(any(v.status == "fail" for v in gated_of(r)) for r in reports)
+    n = len(reports)
+    worst = [x.worst for r in reports for x in r.resolution]
+    resolves = f"{statistics.median(worst):.0%}" if worst else "—"
+    bound = f", ≤{_upper95(fails, n):.1%}" if n else ""
+
+    def share(status: str) -> str:
+        k = sum(v.status == status for v in gated)
+        return f"{k}/{len(gated)}"
+
+    return (
+        f"| {mode} | {label} | {n} | {fails}/{n}{bound} | {share('fail')} | "
+        f"{share('inconclusive')} | {share('pass')} | {resolves} |"
+    )
+
+
+def runs(args: argparse.Namespace) -> str:
+    """The check replayed over separate invocations (results files), both modes."""
+    import tempfile
+
+    from mlxguard.baselines import load_baselines, update
+    from mlxguard.check.evaluate import evaluate
+    from mlxguard.config import load_config
+    from mlxguard.results import load_results
+
+    config = load_config(args.config)
+    gated = config.check.all_gated()
+    rows = [
+        "| mode | comparison | checks | any gated fail | fail verdicts | inconclusive | pass "
+        "| resolves (median) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for spec in args.same_job:
+        label, files = _labelled(spec)
+        rows.append(_tally("same job", label, [evaluate(load_results(f), config) for f in files]))
+    if args.series:
+        series = sorted((load_results(f) for f in _files(args.series)),
+                        key=lambda r: r.run.started_at)  # fmt: skip
+        with tempfile.TemporaryDirectory() as tmp:
+            store, reports = Path(tmp), []
+            for i, r in enumerate(series):
+                if i:  # checked against the baseline of the runs before it
+                    reports.append(evaluate(r, config, load_baselines(store)))
+                update(r, store, gated, keep=args.keep)
+            rows.append(_tally("baselines", "A/A (each vs the runs before it)", reports))
+            for spec in args.checked:
+                label, files = _labelled(spec)
+                checked = [evaluate(load_results(f), config, load_baselines(store)) for f in files]
+                rows.append(_tally("baselines", label, checked))
+    return "\n".join(rows) + "\n"
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     rec = sub.add_parser("record", help="append real interleaved rounds")
     ana = sub.add_parser("analyze", help="replay the adaptive decision; print the table")
     syn = sub.add_parser("synthetic", help="the same replay on lognormal samples")
+    rns = sub.add_parser("runs", help="the check replayed over separate invocations")
+    rns.add_argument("--same-job", action="append", default=[], metavar="LABEL=GLOB")
+    rns.add_argument("--series", metavar="GLOB", help="A runs, judged each against the earlier")
+    rns.add_argument("--checked", action="append", default=[], metavar="LABEL=GLOB")
+    rns.add_argument("--keep", type=int, default=10)
+    rns.add_argument("--config", type=Path, default=None)
     syn.add_argument("--reps", type=int, default=300)
     for q in (rec, ana):
         q.add_argument("--data", type=Path, default=Path("bench-detection.jsonl"))
@@ -224,6 +316,8 @@ def main() -> None:
         record(args.data, args.minutes, args.max_tokens, args.prompt_tokens, args.seed)
     elif args.cmd == "synthetic":
         sys.stdout.write(synthetic(args))
+    elif args.cmd == "runs":
+        sys.stdout.write(runs(args))
     else:
         sys.stdout.write(analyze(args.data, args))
 

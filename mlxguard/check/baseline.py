@@ -17,7 +17,8 @@ With the run medians ``m_1..m_k`` on the log scale (mean ``ȳ``, standard deviat
   spread hides it); ``pass`` when within the tolerance;
 * fewer than ``MIN_RUNS`` baseline runs: ``inconclusive`` naming how many more are needed,
   unless ``[check] between_run_cv`` gives a prior spread (then ``s = sqrt(log(1 + cv²))`` and
-  the normal quantile), stated in the evidence;
+  the normal quantile), stated in the evidence; with enough runs, the prior floors ``s`` (a few
+  runs that happen to agree do not make a narrow band);
 * ``detectable``: the worsening that would fail 4 times in 5: the larger of the tolerance and
   the band's edge, plus ``z_{0.8} · s · sqrt(1 + 1/k)``.
 
@@ -116,7 +117,7 @@ def judge_run(
         alpha: one-sided level of the prediction band (before the family-wise correction).
         confidence: two-sided level of the interval shown for the ratio.
         between_run_cv: a prior run-to-run coefficient of variation, used when the baseline has
-            fewer than ``MIN_RUNS`` runs.
+            fewer than ``MIN_RUNS`` runs, and as a floor of the spread of the runs it has.
         unit: shown after the medians.
     """
     from scipy import stats as sps
@@ -127,11 +128,16 @@ def judge_run(
     logs = np.log(np.asarray(medians, dtype=float))
     sign = 1.0 if direction == "lower" else -1.0
     u = f" {unit}" if unit else ""
+    prior = math.sqrt(math.log1p(between_run_cv**2)) if between_run_cv is not None else None
     if k >= MIN_RUNS:
         sd, dist = float(np.std(logs, ddof=1)), sps.t(k - 1)
         source = f"{k} baseline runs, t with {k - 1} df"
-    elif between_run_cv is not None and k >= 1:
-        sd, dist = math.sqrt(math.log1p(between_run_cv**2)), sps.norm()
+        # A few runs that happen to agree do not make a narrow band: the prior floors the spread.
+        if prior is not None and between_run_cv is not None and prior > sd:
+            sd = prior
+            source += f", spread floored at the between-run CV prior {fmt_pct(between_run_cv)}"
+    elif prior is not None and between_run_cv is not None and k >= 1:
+        sd, dist = prior, sps.norm()
         source = f"{k} baseline run(s) and the between-run CV prior {fmt_pct(between_run_cv)} " \
             "([check] between_run_cv)"  # fmt: skip
     else:

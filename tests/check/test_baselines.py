@@ -174,6 +174,15 @@ def test_too_few_runs_is_inconclusive_naming_how_many_more() -> None:
     prior = CheckSettings(between_run_cv=0.05)
     v = _decode(_verdicts(_runs(1, 0.01, 6), lognormal(20, 50, 0.01, 7), settings=prior))
     assert v.status == "fail" and "between-run CV prior 5%" in v.evidence
+    agreeing = _runs(3, 0.001, 11)  # three runs that happen to agree
+    narrow = _decode(_verdicts(agreeing, lognormal(20, 88, 0.01, 12)))
+    floored = _decode(_verdicts(agreeing, lognormal(20, 88, 0.01, 12),
+                                settings=CheckSettings(between_run_cv=0.15)))  # fmt: skip
+    assert narrow.status == "fail"
+    assert (
+        floored.status == "inconclusive"
+        and "spread floored at the between-run CV" in floored.evidence
+    )
 
 
 def test_the_checked_run_is_left_out_of_its_own_baseline(tmp_path: Path) -> None:
