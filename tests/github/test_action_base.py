@@ -75,6 +75,51 @@ def _env(server: GitHubServer, tmp: Path, base_sha: str) -> dict[str, str]:
     }
 
 
+def test_base_and_head_are_measured_in_one_compare_and_the_worktree_removed(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "workspace"
+    base_sha = _repo(work)
+    inputs = {
+        "model": str(tiny_model),
+        "suites": "ttft",
+        "samples": "2",
+        "run-args": "--warmup 0 --max-tokens 4 --max-samples 4",
+        "github-token": TOKEN,
+        "comment": "false",
+        "status": "false",
+        "compare-base": "true",
+        "engine": "demo_engine:Engine",
+        "setup-command": "touch setup-ran",
+    }
+    with GitHubServer(TOKEN, pulls={2: HEAD}) as server:
+        env = _env(server, tmp_path, base_sha)
+        result = run_action(ROOT, inputs, env, work)
+    base = result.step("base")
+    assert base.outcome == "success", base.stderr
+    assert result.step("compare").outcome == "success", result.step("compare").stderr
+    worktree = Path(base.outputs["worktree"])
+    assert worktree.parent == Path(env["RUNNER_TEMP"]) and base.outputs["sha"] == base_sha
+    assert f"setup in the base checkout ({base_sha})" in base.stdout
+    assert (work / "setup-ran").is_file()
+    # Removed afterwards, and git forgot it.
+    assert not worktree.exists()
+    assert _git(work, "worktree", "list", "--porcelain").count("worktree ") == 1
+    # Both builds ran, each in its own worker processes, in one results file with the rest.
+    marks = [p.name.split("-")[0] for p in (tmp_path / "marks").iterdir()]
+    assert {"base", "head"} == set(marks)
+    data = json.loads(Path(result.outputs["results-path"]).read_text())
+    engines = {(b["suite"], b["engine"]) for b in data["benchmarks"]}
+    assert {("compare", "candidate:head"), ("compare", "reference:base")} <= engines
+    assert ("ttft", "mlx-lm") in engines
+    by = {b["engine"]: b for b in data["benchmarks"] if b["suite"] == "compare"}
+    assert by["candidate:head"]["reference"]["against"] == "base"  # how the check finds it
+    # One load per worker process: as many marks per build as processes that served it.
+    for role, build in (("candidate", "head"), ("reference", "base")):
+        served = [w for w in by[f"{role}:{build}"]["workers"] if w["loads"]]
+        assert marks.count(build) == len(served) >= 2
+
+
 def test_the_worktree_is_removed_when_the_setup_fails_and_refs_stay_data(
     tiny_model: Path, tmp_path: Path
 ) -> None:
