@@ -7,13 +7,15 @@ decode speed (`decode_tps`) and overall throughput (`throughput_tps`):
 * `ratio = median(candidate) / median(reference)`, with a percentile bootstrap confidence
   interval `[ci_low, ci_high]`, computed here only (the results store samples, not ratios);
   reports show the ratio and interval of the verdict (`ratio_verdicts`).
-* The bound is a tolerance around 1× (TTFT 1.2× -> 20% slower; throughput 0.9 -> 10% lower),
-  decided by the same-job rule as head against base (`check.decision.compare`, the reference
-  as the side compared with): paired by round when both engines ran in the same rounds, else
-  a hierarchical bootstrap over worker processes; `pass` when the whole interval is within the
-  bound, `fail` when it is wholly beyond it (p < alpha), `inconclusive` otherwise. Fewer than
-  `min_samples` on either side: `inconclusive`. The evidence names the method and the smallest
-  change the comparison could detect.
+* The bound is a tolerance around 1×: against a reference engine the product limits (TTFT 1.2×
+  -> 20% slower; throughput 0.9 -> 10% lower); against the base build of the same engine
+  (`reference.against == "base"`, head vs base) the check's tolerance (default 5%). Decided by
+  the same-job rule (`check.decision.compare`, the reference as the side compared with):
+  paired by round when both engines ran in the same rounds, else a hierarchical bootstrap over
+  worker processes; `pass` when the whole interval is within the bound, `fail` when it is
+  wholly beyond it (p < alpha), `inconclusive` otherwise. Fewer than `min_samples` on either
+  side: `inconclusive`. The evidence names the method and the smallest change the comparison
+  could detect.
 
 Output parity (the candidate's `parity` section) gives one more verdict: `skipped` (reported,
 not gated) unless `check.min_parity` is set, then `pass` when the share of identical outputs
@@ -40,9 +42,18 @@ def _ratio_verdict(
 ) -> Verdict:
     """The reference bound as a tolerance around 1×, decided by `check.decision.compare`."""
     at_most = metric == "ttft_ms"
-    bound = (
-        settings.reference_ttft_max_ratio if at_most else settings.reference_throughput_min_ratio
-    )
+    if on_base(cand):
+        # Two builds of one engine: any change beyond the check's tolerance is a regression.
+        tolerance = settings.tolerance_for(metric)
+        bound = 1 + tolerance if at_most else 1 - tolerance
+        other, sides = "the base", (ref.engine, cand.engine)
+    else:
+        bound = (
+            settings.reference_ttft_max_ratio
+            if at_most
+            else settings.reference_throughput_min_ratio
+        )
+        other, sides = "the reference", ("reference", "candidate")
     op = "≤" if at_most else "≥"
     base = dict(
         kind="reference",
@@ -62,14 +73,14 @@ def _ratio_verdict(
         min_samples=settings.min_samples,
         seed=0,
         interim=interim,
-        sides=("reference", "candidate"),
+        sides=sides,
     )
     if c.ratio is None or c.ci_low is None or c.ci_high is None or c.p_value is None:
         return Verdict.on(
             cand, **base, status="inconclusive", evidence=f"{c.reason} (add --samples)"
         )
     shown = (
-        f"{label(metric)} {c.ratio:.2f}× the reference ({settings.confidence:.0%} CI "
+        f"{label(metric)} {c.ratio:.2f}× {other} ({settings.confidence:.0%} CI "
         f"{c.ci_low:.2f}–{c.ci_high:.2f}; {c.method}, p={c.p_value:.2g})"
     )
     evidence = {
@@ -136,6 +147,11 @@ def parity_verdict(b: Benchmark, parity: Parity, min_parity: float | None) -> Ve
     return Verdict.on(
         b, **base, metric="parity", status=status, value=share, bound=min_parity, evidence=evidence
     )
+
+
+def on_base(cand: Benchmark) -> bool:
+    """Whether a compare candidate is measured against its own base build (head vs base)."""
+    return cand.reference is not None and cand.reference.against == "base"
 
 
 def _find(results: Results, like: Benchmark, engine: str) -> Benchmark | None:
