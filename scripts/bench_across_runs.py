@@ -45,8 +45,15 @@ SLOWDOWN = {
 
 
 def _config(path: Path) -> Path:
-    """Engine definitions: one per arm, all the same plugin, only the slowdown differs."""
-    lines = [f'[engines.{arm}]\nspec = "slow_engine:{fn}"\n' for arm, fn in SLOWDOWN.items()]
+    """Engine definitions: one per arm, all the same plugin, only the slowdown differs.
+
+    Each runs in worker processes from this checkout, as the action's head and base do.
+    """
+    lines = [
+        f'[engines.{arm}]\nspec = "slow_engine:{fn}"\ncwd = {json.dumps(str(ROOT))}\n'
+        f"env = {{ PYTHONPATH = {json.dumps(_env()['PYTHONPATH'])} }}\n"
+        for arm, fn in SLOWDOWN.items()
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
