@@ -68,6 +68,20 @@ def _write_config(tmp_path: Path, tables: str) -> Path:
     return path
 
 
+def _words_config(tmp_path: Path, words: dict[str, str]) -> Path:
+    """A config of `words_plugin:Words` definitions (name -> the word each streams), the plugin
+    in `plugins/`, importable only from there."""
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    shutil.copy(WORDS, plugins / "words_plugin.py")
+    tables = [
+        f'[engines.{name}]\nspec = "words_plugin:Words"\ncwd = "plugins"\n'
+        f'env = {{ WORDS_TOKEN = "{word}" }}\n'
+        for name, word in words.items()
+    ]
+    return _write_config(tmp_path, "\n".join(tables))
+
+
 def test_unknown_keys_stop_the_cli_naming_the_key(tmp_path):
     config = _write_config(tmp_path, '[engines.head]\nspec = "mlx-lm"\npyhton = "x"\n')
     proc = mlxguard(
@@ -78,14 +92,7 @@ def test_unknown_keys_stop_the_cli_naming_the_key(tmp_path):
 
 
 def test_a_plugin_from_a_definitions_directory_and_environment(tmp_path, tiny_model):
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    shutil.copy(WORDS, plugins / "words_plugin.py")
-    config = _write_config(
-        tmp_path,
-        '[engines.words]\nspec = "words_plugin:Words"\ncwd = "plugins"\n'
-        'env = { WORDS_TOKEN = "zz" }\n',
-    )
+    config = _words_config(tmp_path, {"words": "zz"})
     out = tmp_path / "results.json"
     proc = mlxguard(
         "run", "--config", str(config), "--engine", "words", "--suite", "ttft",
@@ -143,3 +150,26 @@ def test_a_worker_that_cannot_run_stops_the_run_before_any_model(tmp_path, table
     )
     assert proc.returncode == 2 and proc.stderr.startswith("error: engine 'w': "), proc.stderr
     assert problem in proc.stderr and len(proc.stderr.splitlines()) == 1
+
+
+def test_fresh_process_trials_of_worker_definitions_are_new_workers(tmp_path, tiny_model):
+    """A new engine of a worker definition is a new worker process of its interpreter, so a
+    fresh-process trial needs no other child (which could not import a plugin from `cwd`)."""
+    config = _words_config(tmp_path, {"a": "a", "b": "b"})
+    out = tmp_path / "results.json"
+    proc = mlxguard(
+        "run", "--config", str(config), "--suite", "compare", "--fresh-process",
+        "--candidate", "a", "--reference", "b", "--model", str(tiny_model), "--samples", "2",
+        "--warmup", "0", "--max-tokens", "3", "--prompt-tokens", "8", "-o", str(out), "--quiet",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stderr
+    benchmarks = json.loads(out.read_text())["benchmarks"]
+    assert {(b["engine"], b["scenario"]) for b in benchmarks} == {
+        ("candidate:a", "cold"), ("reference:b", "cold"),
+    }  # fmt: skip
+    for b in benchmarks:
+        assert b["successes"] == b["trials"] == 2, b["errors"]
+        assert len(b["metrics"]["load_ms"]["samples"]) == 2
+    cand = next(b for b in benchmarks if b["engine"] == "candidate:a")
+    assert cand["parity"]["identical"] == 0  # "a a a" against "b b b": the env reached each worker
