@@ -9,7 +9,6 @@ session of its own, so nothing but mlxguard would stop it.
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Iterator
 
 from mlxguard.config import Config
@@ -49,7 +48,9 @@ def serving(config: Config, names: list[str]) -> Iterator[Config]:
         try:
             yield config.model_copy(update={"engines": live})
         finally:
+            from mlxguard.run.logs import console
+
             for server in running:
                 note = server.died()
-                if note:
-                    sys.stderr.write(f"warning: {note}\n")
+                if note:  # on the terminal: the engines' log is where stderr goes during a run
+                    console().write(f"warning: {note}\n")

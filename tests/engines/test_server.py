@@ -30,6 +30,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         open("posted", "w").close()
+        if os.environ.get("STUB_CRASH"):
+            print("stub: out of memory", flush=True)
+            os._exit(4)
         time.sleep(600)
 
 http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
@@ -47,13 +50,20 @@ def _gone(pid: int) -> bool:
     return False
 
 
+def _toml(value: object) -> str:
+    """A TOML value: a dict as an inline table of strings, anything else as JSON (TOML reads it)."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value)
+
+
 def _config(tmp_path: Path, command: list[str], **extra: object) -> Path:
     lines = [
         "[engines.srv]",
         'spec = "openai:http://127.0.0.1:{port}/v1"',
         f"command = {json.dumps(command)}",
         f'cwd = "{tmp_path}"',
-        *(f"{k} = {json.dumps(v)}" for k, v in extra.items()),
+        *(f"{k} = {_toml(v)}" for k, v in extra.items()),
     ]
     path = tmp_path / "mlxguard.toml"
     path.write_text("\n".join(lines) + "\n")
@@ -141,3 +151,18 @@ def test_interrupted_and_terminated_runs_stop_their_server(tmp_path, tiny_model)
         assert run.returncode == 2 and stderr.startswith("error: "), stderr
         assert len(stderr.splitlines()) == 1 and "interrupted" in stderr, stderr
         assert _gone(int((tmp_path / "pid").read_text())), sig
+
+
+def test_a_server_that_dies_during_the_run_is_named_with_its_output(tmp_path, tiny_model):
+    (tmp_path / "stub.py").write_text(STUB)
+    config = _config(tmp_path, [sys.executable, "stub.py", "{port}"], env={"STUB_CRASH": "1"})
+    proc = mlxguard(
+        "run", "--config", str(config), "--engine", "srv", "--suite", "ttft",
+        "--model", str(tiny_model), "--samples", "1", "--warmup", "0",
+        "-o", str(tmp_path / "r.json"), "--quiet",
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr  # its trials failed: a failed check, not bad input
+    warning = next(line for line in proc.stderr.splitlines() if line.startswith("warning:"))
+    assert warning.startswith("warning: engine 'srv': server exited with code 4 during the run; ")
+    assert "stub: out of memory" in warning  # from the end of the server's output
+    assert _gone(int((tmp_path / "pid").read_text()))
