@@ -280,6 +280,17 @@ class Config(_Strict):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _ipc_names_its_codec(self) -> Config:
+        # The ipc engine's wire format is part of its name (the benchmark key, the baseline
+        # key, the reports): `ipc` is MessagePack, `ipc:json` is JSON, whichever way it was said.
+        for role in ("engine", "candidate", "reference"):
+            spec = getattr(self, role).strip()
+            if spec in ("ipc", "ipc:msgpack", "ipc:json"):
+                codec = spec.partition(":")[2] or self.codec
+                object.__setattr__(self, role, "ipc" if codec == "msgpack" else f"ipc:{codec}")
+        return self
+
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with the CLI flags that were given (None means not given).
 

@@ -138,3 +138,19 @@ def test_engine_definitions_take_relative_paths_from_the_config_file(tmp_path: P
 def test_engine_definition_mistakes_are_named(tmp_path: Path, table: str, problem: str) -> None:
     with pytest.raises(UsageError, match=re.escape(problem)):
         _definitions(tmp_path, table)
+
+
+@pytest.mark.parametrize(
+    ("spec", "codec", "label"),
+    [
+        ("ipc", "msgpack", "ipc"),
+        ("ipc", "json", "ipc:json"),
+        ("ipc:msgpack", "msgpack", "ipc"),
+        ("ipc:json", "msgpack", "ipc:json"),  # the spec's own codec wins
+        ("mlx-lm", "json", "mlx-lm"),
+    ],
+)
+def test_ipc_specs_name_their_codec(spec: str, codec: str, label: str) -> None:
+    # One name per wire format: benchmark keys, baselines and reports tell JSON from msgpack.
+    cfg = Config(engine=spec, candidate=spec, reference=spec, codec=codec)
+    assert cfg.engine == cfg.candidate == cfg.reference == label
