@@ -131,6 +131,22 @@ def configured_engine(spec: str, codec: str = "msgpack") -> EngineFactory:
     return resolve_engine(spec, codec=codec) if ipc else resolve_engine(spec)
 
 
+def is_plugin(spec: str) -> bool:
+    """Is `spec` a `module:attr` plugin (not a built-in engine)?"""
+    spec = spec.strip()
+    builtin = spec in ("mlx-lm", "mlx-engine") or spec.startswith(("ipc", "openai:"))
+    return not builtin and ":" in spec
+
+
+def display_name(label: str, spec: str, name: str | None) -> str:
+    """What reports show for an engine: a plugin's own `name` in place of its spec in the label
+    (`mypkg.engine:make` -> `fast`, `candidate:mypkg.engine:make` -> `candidate:fast`); the
+    label as it is for built-in engines and for plugins without a name of their own."""
+    if not name or name in (spec, label) or not is_plugin(spec) or not label.endswith(spec):
+        return label
+    return label[: len(label) - len(spec)] + name
+
+
 def runs_in_worker(spec: str) -> bool:
     """Does each instance of `spec` run in a worker process of its own?"""
     spec = spec.strip()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlxguard.config import Config
-from mlxguard.engines import EngineFactory
+from mlxguard.engines import EngineFactory, display_name
 from mlxguard.engines.definitions import EngineChoice
 from mlxguard.results import (
     Benchmark,
@@ -228,6 +228,8 @@ def _worker_record(process: int, slot: EngineSlot) -> WorkerRecord:
 def _benchmark(
     s: Scenario, label: str, cell: _Cell, slots: list[EngineSlot], settings: RunSettings
 ) -> Benchmark:
+    spec = settings.specs.get(label, label)
+    name = next((slot.name for slot in slots if slot.name), None)
     # Percentiles are taken over all raw samples pooled across trials, never averaged per batch.
     metrics = _measured(cell.records, cell.warmups)
     records = [rec for _, rec in cell.records]
@@ -251,8 +253,8 @@ def _benchmark(
     counts = [r.output_tokens for r in records if r.ok]
     return Benchmark(
         suite=s.suite,
-        engine=label,
-        engine_spec=settings.specs.get(label, label),
+        engine=display_name(label, spec, name),
+        engine_spec=spec,
         model=settings.model_label,
         scenario=s.name,
         params={

@@ -26,9 +26,12 @@ class EngineSlot:
         self.loads = 0  # model loads of the warm engine: 1 for the whole run
         self.requests = 0  # warm requests served, warm-ups included
         self.info: dict[str, Any] = {}
+        self.name: str | None = None  # the engine's own `name`, once an instance exists
 
     def new(self) -> Engine:
-        return check_engine(self.factory(), self.label)
+        engine = check_engine(self.factory(), self.label)
+        self.name = engine.name if isinstance(engine.name, str) else None
+        return engine
 
     def get_warm(self) -> Engine | None:
         if self.warm is None and self.load_error is None:

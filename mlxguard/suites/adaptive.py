@@ -125,7 +125,15 @@ def _round(
     progress = Progress(False if quiet else None)
     measured = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
     choice = choose(config.engine, config.engines, config.codec)
-    wanted = {(s, n) for s, n, e in todo if e == choice.label}
+    # Benchmarks show a plugin's own name in place of its spec (display_name): find them by
+    # their label, or by their spec when the label is the spec itself.
+    mine = {
+        (b.suite, b.scenario, b.engine)
+        for b in results.benchmarks
+        if b.suite in ("ttft", "throughput")
+        and (b.engine == choice.label or (choice.label == choice.spec == b.engine_spec))
+    } & todo
+    wanted = {(s, n) for s, n, _ in mine}
     sources = _scenario_sources()
     scenarios = [
         sc
@@ -135,7 +143,7 @@ def _round(
     ]
     fresh: dict[tuple, Benchmark] = {}
     if scenarios:
-        first = max(measured[(sc.suite, sc.name, choice.label)] for sc in scenarios)
+        first = max(measured[k] for k in mine)
         # warmup=0: the engines were warmed up before the first sample.
         settings = RunSettings.of(
             config,

@@ -132,7 +132,7 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
         if cand_label in out and ref_label in out
     ]
     reference = ReferenceComparison(
-        engine=ref_label, chosen=resolve_reference(cfg.reference)[1], against=against(cfg)
+        engine=ref.engine, chosen=resolve_reference(cfg.reference)[1], against=against(cfg)
     )
     lengths = {i: (r.get(cand_label), r.get(ref_label)) for i, r in received.items()}
     same = parity(

@@ -137,10 +137,11 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
         kind="flexible",  # answers end at EOS here: not the compare suite's engines
     )
     out = []
-    for b in benchmarks:
+    # One benchmark per engine, in the engines' order (its `engine` may show a plugin's name).
+    for label, b in zip(engines, benchmarks, strict=True):
         metrics = {k: v for k, v in b.metrics.items() if k in KEPT_METRICS}
         params = {**b.params, "questions": n, "prompt_tokens": None}
-        answered = sorted(records[b.engine], key=lambda q: q.index)
+        answered = sorted(records[label], key=lambda q: q.index)
         out.append(
             b.model_copy(update={"metrics": metrics, "params": params, "questions": answered})
         )

@@ -53,3 +53,8 @@ class NoBos:
         ids = self.tokenize(prompt)
         for r in stream_generate(self.model, self.tokenizer, ids, max_tokens=max_tokens):
             yield r.token
+
+
+def make_echo() -> IdsEcho:
+    """A factory function: the engine's name is known only from the instance it returns."""
+    return IdsEcho()
