@@ -115,10 +115,11 @@ class QuestionRecord(Frozen):
 
 
 class ServerUsage(Frozen):
-    """openai engine: token counts the server reported, summed over the timed trials.
+    """openai and mlx-engine engines: token counts the engine reported (an OpenAI server's
+    `usage`, mlx_engine's prompt progress), summed over the timed trials.
 
-    A field is null when the server did not report it; `cached_tokens > 0` means a server
-    prompt cache served part of the prompts.
+    A field is null when the engine did not report it; `cached_tokens > 0` means a prompt
+    cache served part of the prompts.
     """
 
     trials: int = Field(description="timed trials whose response carried usage")
