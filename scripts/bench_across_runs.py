@@ -39,20 +39,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "docs" / "data" / "across-runs"
-SLOWDOWN = {
-    "A0": "slow0", "A": "slow0", "A2": "slow0", "B5": "slow5", "B10": "slow10", "B20": "slow20"
-}  # fmt: skip
+SLOWDOWN = {"A0": 0.0, "A": 0.0, "A2": 0.0, "B5": 0.05, "B10": 0.10, "B20": 0.20}
 
 
 def _config(path: Path) -> Path:
-    """Engine definitions: one per arm, all the same plugin, only the slowdown differs.
+    """Engine definitions, one per arm: one plugin spec, the slowdown in the environment.
 
-    Each runs in worker processes from this checkout, as the action's head and base do.
+    Each runs in worker processes from this checkout with one spec, as the action's head and
+    base do, so the check judges the pair as head against base (the tolerance, default 5%).
     """
+    pythonpath = json.dumps(os.pathsep.join([str(ROOT), str(ROOT / "scripts")]))
     lines = [
-        f'[engines.{arm}]\nspec = "slow_engine:{fn}"\ncwd = {json.dumps(str(ROOT))}\n'
-        f"env = {{ PYTHONPATH = {json.dumps(_env()['PYTHONPATH'])} }}\n"
-        for arm, fn in SLOWDOWN.items()
+        f'[engines.{arm}]\nspec = "slow_engine:from_env"\ncwd = {json.dumps(str(ROOT))}\n'
+        f'env = {{ PYTHONPATH = {pythonpath}, SLOW_ENGINE_FRACTION = "{fraction}" }}\n'
+        for arm, fraction in SLOWDOWN.items()
     ]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
@@ -151,7 +151,8 @@ def baselines(args: argparse.Namespace) -> None:
             continue
         results, report = out / f"{i:03d}.results.json", out / f"{i:03d}.report.json"
         code, wall, err = _mlxguard([
-            "run", "--suite", "ttft,throughput", "--engine", f"slow_engine:{SLOWDOWN[arm]}",
+            "run", "--suite", "ttft,throughput",
+            "--engine", f"slow_engine:slow{round(SLOWDOWN[arm] * 100)}",
             "--samples", str(args.samples), "--max-tokens", str(args.max_tokens),
             "--seed", str(args.seed + i), "--quiet", "-o", str(results),
         ])  # fmt: skip

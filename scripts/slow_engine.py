@@ -11,11 +11,13 @@ measured end to end is larger than ``fraction``; the detection benchmark therefo
 slowdown it measured next to the nominal one. (A time-dilated schedule with sleeps was tried and
 is worse: under load every wake-up waits for a time slice, several ms per token.)
 
-Use it as a plugin spec with ``scripts/`` on ``PYTHONPATH``: ``--engine slow_engine:slow10``.
+Use it as a plugin spec with ``scripts/`` on ``PYTHONPATH``: ``--engine slow_engine:slow10``, or
+``slow_engine:from_env`` with the fraction in ``SLOW_ENGINE_FRACTION``.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -74,3 +76,10 @@ def slow10() -> SlowEngine:
 
 def slow20() -> SlowEngine:
     return SlowEngine(0.20)
+
+
+def from_env() -> SlowEngine:
+    """The slowdown from ``SLOW_ENGINE_FRACTION`` (default 0): one spec for every arm, so two
+    engine definitions that differ only in their environment are two builds of one engine,
+    as a pull request's head and base are."""
+    return SlowEngine(float(os.environ.get("SLOW_ENGINE_FRACTION", "0")))
