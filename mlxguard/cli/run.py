@@ -319,7 +319,9 @@ def _engine_choices(cfg: Any, suites: list[str]) -> list[EngineChoice]:
     from mlxguard.suites.flexible import flexible_roles
 
     choices = (
-        [choose(cfg.engine, cfg.engines, cfg.codec)] if {"ttft", "throughput"} & set(suites) else []
+        [choose(cfg.engine, cfg.engines, cfg.codec, cfg.processes or 1)]
+        if {"ttft", "throughput"} & set(suites)
+        else []
     )
     if "compare" in suites:
         choices += role_choices(cfg).values()
@@ -357,8 +359,9 @@ def _resolve_processes(cfg: Any, suites: list[str]) -> Any:
     """The config with its worker processes per engine settled (and checked).
 
     Not given: DEFAULT_PROCESSES when every engine of the run runs in a worker process, else 1
-    (an engine inside mlxguard's own process stays there). Given above 1: every engine must
-    run in a worker process.
+    (an engine inside mlxguard's own process stays there). Given above 1: an engine inside
+    mlxguard's process is hosted by that many ipc workers; a server's client is refused (the
+    server is one process, whatever its clients).
     """
     from mlxguard.defaults import DEFAULT_PROCESSES
     from mlxguard.engines import runs_in_worker
@@ -369,9 +372,8 @@ def _resolve_processes(cfg: Any, suites: list[str]) -> Any:
         return cfg.with_overrides(processes=1 if inside or not choices else DEFAULT_PROCESSES)
     if inside and cfg.processes > 1:
         raise UsageError(
-            f"--processes {cfg.processes}: engine '{inside[0]}' runs inside mlxguard's own "
-            "process; use an engine that runs in a worker (ipc, or a definition with cwd, "
-            "python or env) or --processes 1"
+            f"--processes {cfg.processes}: engine '{inside[0]}' is a server's client, and the "
+            "server is one process whatever its clients; use --processes 1"
         )
     return cfg
 

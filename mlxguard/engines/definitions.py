@@ -16,7 +16,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mlxguard.config import PLACEHOLDERS, EngineDefinition
-from mlxguard.engines import IPC_CODECS, EngineFactory, configured_engine, resolve_engine
+from mlxguard.engines import (
+    IPC_CODECS,
+    EngineFactory,
+    configured_engine,
+    resolve_engine,
+    runs_in_worker,
+)
 from mlxguard.errors import UsageError
 
 
@@ -78,14 +84,37 @@ def fill(text: str, *, port: int, model: str) -> str:
     return text.replace("{port}", str(port)).replace("{model}", model)
 
 
+def in_processes(choice: EngineChoice, processes: int, codec: str) -> EngineChoice:
+    """`choice` as one of `processes` worker processes: above 1, an engine that runs inside
+    mlxguard's own process is hosted by an ipc worker of its own (a server's client is left
+    as it is: the server is one process whatever the clients)."""
+    inside = not (choice.own_process or runs_in_worker(choice.spec))
+    if processes == 1 or not inside or choice.spec.startswith("openai:"):
+        return choice
+    from mlxguard.engines.ipc_engine import IpcEngine
+
+    spec = choice.spec
+    return replace(choice, factory=lambda: IpcEngine(codec, engine=spec), own_process=True)
+
+
 def choose(
-    choice: str, definitions: Mapping[str, EngineDefinition], codec: str = "msgpack"
+    choice: str,
+    definitions: Mapping[str, EngineDefinition],
+    codec: str = "msgpack",
+    processes: int = 1,
 ) -> EngineChoice:
     """Resolve a name (which wins) or a spec; validated now, instantiated later.
+
+    Args:
+        processes: worker processes per engine; above 1, see `in_processes`.
 
     Raises:
         UsageError: an unknown spec, a plugin that cannot be imported, a malformed definition.
     """
+    return in_processes(_choose(choice, definitions, codec), processes, codec)
+
+
+def _choose(choice: str, definitions: Mapping[str, EngineDefinition], codec: str) -> EngineChoice:
     choice = choice.strip()
     d = definitions.get(choice)
     if d is None:
@@ -94,7 +123,7 @@ def choose(
         return EngineChoice(choice, d.spec, _server_factory(choice, d))
     if d.isolated:
         return EngineChoice(choice, d.spec, _worker_factory(choice, d, codec), own_process=True)
-    return replace(choose(d.spec, {}, codec), label=choice)
+    return replace(_choose(d.spec, {}, codec), label=choice)
 
 
 # The module a hosted spec needs, for the specs that are not `module:attr`.

@@ -124,7 +124,7 @@ def _round(
     label = model_label(config.model, model_dir)
     progress = Progress(False if quiet else None)
     measured = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
-    choice = choose(config.engine, config.engines, config.codec)
+    choice = choose(config.engine, config.engines, config.codec, config.processes or 1)
     # Benchmarks show a plugin's own name in place of its spec (display_name): find them by
     # their label, or by their spec when the label is the spec itself.
     mine = {

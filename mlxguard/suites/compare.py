@@ -43,7 +43,7 @@ def role_choices(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, En
         pick = picks[role].strip()
         if role == "reference" and pick not in config.engines:
             pick = reference_spec(pick)
-        choice = choose(pick, config.engines, config.codec)
+        choice = choose(pick, config.engines, config.codec, config.processes or 1)
         out[f"{role}:{choice.label}"] = choice
     return out
 

@@ -44,7 +44,7 @@ def throughput_scenarios(config: Config) -> list[Scenario]:
 
 def _run(ctx: SuiteContext, scenarios: list[Scenario]) -> list[Benchmark]:
     cfg = ctx.config
-    choice = choose(cfg.engine, cfg.engines, cfg.codec)
+    choice = choose(cfg.engine, cfg.engines, cfg.codec, cfg.processes or 1)
     settings = RunSettings.of(
         cfg, ctx.model_dir, ctx.model_label, first_sample=ctx.first_sample,
         **engine_settings({choice.label: choice}),

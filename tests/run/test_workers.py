@@ -8,7 +8,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from conftest import mlxguard
 
 from mlxguard.check.evaluate import undecided
@@ -100,13 +99,39 @@ def test_processes_and_rounds_from_the_command_line(tmp_path: Path, tiny_model: 
     assert data["config"]["processes"] == 2
 
 
-@pytest.mark.parametrize("engine", ["mlx-lm"])
-def test_processes_need_engines_that_run_in_workers(tmp_path: Path, engine: str) -> None:
+def test_an_in_process_engine_is_hosted_by_workers_when_asked_for_processes(
+    tmp_path: Path, tiny_model: Path
+) -> None:
     out = tmp_path / "r.json"
     proc = mlxguard(
-        "run", "--suite", "compare", "--candidate", engine, "--reference", "ipc",
-        "--processes", "2", "-o", str(out),
+        "run", "--suite", "ttft", "--model", str(tiny_model), "--engine", "mlx-lm",
+        "--processes", "2", "--samples", "4", "--warmup", "0", "--max-tokens", "2",
+        "--prompt-tokens", "16", "--quiet", "-o", str(out),
     )  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stderr
+    warm = next(b for b in json.loads(out.read_text())["benchmarks"] if b["scenario"] == "warm")
+    assert warm["engine"] == "mlx-lm" and warm["successes"] == 4
+    assert Counter(warm["metrics"]["ttft_ms"]["processes"]) == {0: 2, 1: 2}
+    pids = {w["pid"] for w in warm["workers"]}
+    assert len(pids) == 2 and None not in pids  # two ipc workers, not mlxguard's own process
+
+
+def test_processes_without_a_flag_stay_one_for_an_in_process_engine(tmp_path: Path) -> None:
+    from mlxguard.cli.run import _resolve_processes
+    from mlxguard.defaults import DEFAULT_PROCESSES
+
+    def settled(**kw: str) -> int | None:
+        return _resolve_processes(Config.model_validate(kw), ["compare"]).processes
+
+    assert settled(candidate="ipc", reference="mlx-lm") == 1
+    assert settled(candidate="ipc", reference="ipc:json") == DEFAULT_PROCESSES
+
+
+def test_a_servers_client_is_not_spread_over_processes(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    engine = "openai:http://127.0.0.1:9/v1"
+    proc = mlxguard("run", "--suite", "ttft", "--engine", engine, "--processes", "2",
+                    "-o", str(out))  # fmt: skip
     assert proc.returncode == 2
-    assert proc.stderr.startswith(f"error: --processes 2: engine '{engine}' runs inside")
+    assert proc.stderr.startswith(f"error: --processes 2: engine '{engine}' is a server's client")
     assert not out.exists()
