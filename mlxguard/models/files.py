@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +70,65 @@ def shape(path: Path) -> dict[str, Any]:
         "group_size": quant.get("group_size"),
         "params": marker.get("params"),
         "preset": marker.get("preset"),
+        "weight_bytes_per_token": weight_bytes_per_token(path),
     }
+
+
+def _tensor_bytes(path: Path) -> dict[str, int]:
+    """Tensor name -> bytes, from a safetensors header only (8-byte length, then JSON)."""
+    with path.open("rb") as f:
+        (length,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(length))
+    return {
+        name: t["data_offsets"][1] - t["data_offsets"][0]
+        for name, t in header.items()
+        if name != "__metadata__"
+    }
+
+
+# Parts of multimodal checkpoints that decoding text never reads.
+_NOT_DECODED = ("vision_tower", "vision_model", "visual.", "audio_tower", "multi_modal_projector")
+
+
+def weight_bytes_per_token(path: Path | str) -> int | None:
+    """Bytes of weights one decode step reads, from the safetensors headers (no tensor loaded).
+
+    Every weight is read once per token, quantized ones as stored (packed weights with their
+    scales and biases). The embedding table is one row per token, unless the output head is
+    tied to it (``tie_word_embeddings``, or no ``lm_head`` tensor): then the head reads all of
+    it. Mixture-of-experts tensors count for the active share (experts per token / experts).
+    The KV cache is not counted: this is the weights-only ceiling.
+
+    Returns:
+        The byte count, or None when the directory has no readable safetensors files.
+    """
+    config = read_config(path)
+    text = {**config, **(config.get("text_config") or {})}
+    sizes: dict[str, int] = {}
+    try:
+        for file in sorted(Path(path).glob("*.safetensors")):
+            sizes.update(_tensor_bytes(file))
+    except (OSError, ValueError, KeyError, TypeError, IndexError, struct.error):
+        return None
+    if not sizes:
+        return None
+    vocab = text.get("vocab_size")
+    experts = text.get("num_local_experts") or text.get("num_experts")
+    active = text.get("num_experts_per_tok")
+    tied = bool(text.get("tie_word_embeddings")) or not any(
+        n.startswith("lm_head.") or ".lm_head." in n for n in sizes
+    )
+    total = 0.0
+    for name, nbytes in sizes.items():
+        if any(part in name for part in _NOT_DECODED):
+            continue
+        if "embed_tokens." in name:
+            total += nbytes if tied or not vocab else nbytes / vocab
+        elif experts and active and ("experts" in name or "switch_mlp" in name):
+            total += nbytes * active / experts
+        else:
+            total += nbytes
+    return math.ceil(total)
 
 
 def describe(path: Path) -> dict[str, Any]:

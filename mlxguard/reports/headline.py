@@ -15,9 +15,11 @@ def _columns(*figures: str) -> list[tuple[str, str, str]]:
 
 # Columns of the benchmark tables, by kind of suite.
 KEY_FIGURES = _columns(
-    "ttft_ms p50", "ttft_ms p95", "decode_tps p50", "throughput_tps p50", "e2e_ms p50",
-    "load_ms p50",
+    "ttft_ms p50", "ttft_ms p95", "decode_tps p50", "decode_roofline_pct p50",
+    "throughput_tps p50", "e2e_ms p50", "load_ms p50",
 )  # fmt: skip
+# Shown wherever decode speed is: "unknown" when the chip's bandwidth or the model's bytes are.
+ROOFLINE = "decode_roofline_pct"
 IPC_FIGURES = _columns(
     "encode_us p50", "decode_us p50", "decode_us p95", "bytes median", "compression_ratio median",
     "roundtrip_us p50", "roundtrip_us p95",
@@ -35,13 +37,19 @@ def suite_tables(results: Results) -> list[tuple[str, list[tuple[str, str, str]]
             continue
         rows = [b for b in results.benchmarks if b.suite == suite]
         columns = IPC_FIGURES if suite == "ipc" else KEY_FIGURES
-        columns = [c for c in columns if any(c[1] in b.metrics for b in rows)]
+        columns = [
+            c for c in columns
+            if any(c[1] in b.metrics or (c[1] == ROOFLINE and "decode_tps" in b.metrics)
+                   for b in rows)
+        ]  # fmt: skip
         out.append((suite, columns, rows))
     return out
 
 
 def figure(b: Benchmark, metric: str, stat: str) -> str:
     m = b.metrics.get(metric)
+    if m is None and metric == ROOFLINE and "decode_tps" in b.metrics:
+        return "unknown"
     return format_value(metric, getattr(m.summary, stat)) if m else "—"
 
 

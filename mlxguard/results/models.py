@@ -125,6 +125,11 @@ class Environment(Frozen):
     backend: str
     gpu: str | None = None
     versions: dict[str, str | None] = Field(default_factory=dict)
+    memory_bandwidth_gbs: float | None = Field(
+        default=None,
+        description="peak memory bandwidth of what MLX runs on (the Apple chip, the NVIDIA GPU) "
+        "in GB/s, from mlxguard's table (docs/roofline.md); null when unknown",
+    )
     fingerprint: str
     fingerprint_fields: list[str] = Field(default_factory=list)
 
@@ -224,6 +229,12 @@ class ModelInfo(Frozen):
     group_size: int | None = Field(None, description="quantization group size")
     params: int | None = Field(None, description="parameters, when the build recorded them")
     preset: str | None = Field(None, description="the synthetic preset it was built from")
+    weight_bytes_per_token: int | None = Field(
+        None,
+        description="bytes of weights one decode step reads (quantized tensors as stored, one "
+        "embedding row unless the head is tied, active experts only), from the safetensors "
+        "headers; null when unreadable",
+    )
 
 
 class RunInfo(Frozen):

@@ -134,9 +134,12 @@ def collect(fields: tuple[str, ...] | list[str] = DEFAULT_FINGERPRINT_FIELDS) ->
             f"fingerprint_fields: unknown field '{unknown[0]}'; known: {', '.join(values)}"
         )
     versions = {p: _version(p) for p in VERSIONED_PACKAGES}
+    from mlxguard.run.bandwidth import machine_bandwidth  # it probes with `probe` above
+
     return Environment(
         **values,
         versions={k: v for k, v in versions.items() if v},
+        memory_bandwidth_gbs=machine_bandwidth(backend, str(values["chip"]), gpu),
         fingerprint=fingerprint(values, fields),
         fingerprint_fields=list(fields),
     )

@@ -19,6 +19,7 @@ from mlxguard.run.context import SuiteContext, SuiteRunner
 from mlxguard.run.environment import DEFAULT_FINGERPRINT_FIELDS, collect, git_identity
 from mlxguard.run.interrupt import Interrupted
 from mlxguard.run.progress import Progress
+from mlxguard.run.roofline import with_roofline
 from mlxguard.run.workers import Workers
 
 
@@ -70,13 +71,15 @@ def execute(
         # interrupted leaves a file that says what it lacks, and `check` refuses it.
         missing = [s for s in suites if s not in done]
         finished = {} if missing else {"finished_at": _now()}
-        return Results(
-            tool=Tool(version=__version__),
-            run=run.model_copy(update={"incomplete_suites": missing, **finished}),
-            environment=env,
-            config={**config.model_dump(mode="json"), "suites": list(suites)},
-            models=models,
-            benchmarks=benchmarks,
+        return with_roofline(
+            Results(
+                tool=Tool(version=__version__),
+                run=run.model_copy(update={"incomplete_suites": missing, **finished}),
+                environment=env,
+                config={**config.model_dump(mode="json"), "suites": list(suites)},
+                models=models,
+                benchmarks=benchmarks,
+            )
         )
 
     try:

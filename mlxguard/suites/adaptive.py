@@ -25,6 +25,7 @@ from mlxguard.config import Config
 from mlxguard.results import Benchmark, Metric, Parity, Results, write_results
 from mlxguard.run.plan import Scenario
 from mlxguard.run.progress import Progress, progress_line
+from mlxguard.run.roofline import with_roofline
 from mlxguard.run.workers import Workers
 
 # Trials added per round: fewer means more looks at the data (more chances of a false alarm).
@@ -221,7 +222,8 @@ def run_until_decisive(
         room = min(max_samples - trials[k] for k in todo)
         rounds += 1
         added = min(batch, room)
-        results = _round(results, config, todo, added, workers, quiet)
+        # The roofline follows decode speed: recomputed over all of its samples.
+        results = with_roofline(_round(results, config, todo, added, workers, quiet))
         write_results(results, output)
         most = max(trials[k] for k in todo) + added
         progress_line(
