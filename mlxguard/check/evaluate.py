@@ -9,6 +9,7 @@ from __future__ import annotations
 from mlxguard.baselines import Baseline
 from mlxguard.check.baseline import CROSS_MACHINE_NOTE, baseline_verdicts
 from mlxguard.check.family import family_adjusted
+from mlxguard.check.machine import results_machine_warnings
 from mlxguard.check.reference import reference_verdicts
 from mlxguard.check.regimes import regime_warnings
 from mlxguard.check.stability import stability_warnings
@@ -50,13 +51,16 @@ def evaluate(
         if any(CROSS_MACHINE_NOTE in v.evidence for v in against):
             notes.append(f"some baselines were {CROSS_MACHINE_NOTE}: their verdicts are weaker")
     verdicts = family_adjusted(verdicts, config.check.alpha, interim=interim)
-    warnings = stability_warnings(results, config.check) + regime_warnings(results, config.check)
+    machine = results_machine_warnings(results)
+    warnings = machine + stability_warnings(results, config.check)
+    warnings += regime_warnings(results, config.check)
     if results.run.incomplete:
         warnings.insert(0, f"incomplete run ({results.run.incomplete}): judged on what it holds")
     return CheckReport(
         status=overall(verdicts),
         verdicts=verdicts,
         warnings=warnings,
+        machine_warnings=machine,
         notes=notes,
         resolution=resolution(verdicts),
     )

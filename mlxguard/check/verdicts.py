@@ -77,6 +77,11 @@ class CheckReport(BaseModel):
     status: Status
     verdicts: list[Verdict]
     warnings: list[str] = Field(default_factory=list)
+    machine_warnings: list[str] = Field(
+        default_factory=list,
+        description="the machine's state during the run (battery, throttling, load): also the "
+        "first of `warnings`, and the comment's headline",
+    )
     notes: list[str] = Field(default_factory=list)
     resolution: list[Resolution] = Field(default_factory=list)
 

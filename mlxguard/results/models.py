@@ -111,6 +111,46 @@ class Metric(Frozen):
         return percentile(self.samples, q)
 
 
+class GpuState(Frozen):
+    """One NVIDIA GPU as `nvidia-smi` reports it; null where it says [N/A] or [Not Supported]."""
+
+    name: str
+    temperature_c: float | None = None
+    sm_clock_mhz: float | None = Field(None, description="current SM clock")
+    max_sm_clock_mhz: float | None = Field(None, description="the SM clock's maximum")
+    mem_clock_mhz: float | None = None
+    power_w: float | None = None
+    pstate: str | None = Field(None, description="performance state, P0 (fastest) to P12")
+    clock_event_reasons: str | None = Field(
+        None,
+        description="bitmask of why clocks are held down (`clocks_event_reasons.active`, "
+        "e.g. 0x0000000000000000: none; 0x1: idle)",
+    )
+
+
+class MachineState(Frozen):
+    """What can change a measurement without changing the code, read without sudo; null
+    where the machine does not say (docs/machine-state.md)."""
+
+    power_source: str | None = Field(
+        None, description="macOS `pmset -g batt`: 'AC Power', 'Battery Power' or 'UPS Power'"
+    )
+    battery_percent: int | None = None
+    low_power_mode: bool | None = Field(None, description="macOS Low Power Mode (`pmset -g`)")
+    thermal_state: Literal["nominal", "fair", "serious", "critical"] | None = Field(
+        None, description="macOS NSProcessInfo.thermalState"
+    )
+    cpu_speed_limit_pct: int | None = Field(
+        None, description="macOS `pmset -g therm` CPU_Speed_Limit (100: not throttled)"
+    )
+    load_average: list[float] | None = Field(None, description="1, 5 and 15 minute load")
+    cpu_count: int | None = None
+    cpu_governor: str | None = Field(
+        None, description="Linux cpufreq scaling governor(s), comma-separated when they differ"
+    )
+    gpus: list[GpuState] = Field(default_factory=list)
+
+
 class Environment(Frozen):
     """Where the run happened; `fingerprint` says which machines are comparable."""
 
@@ -129,6 +169,12 @@ class Environment(Frozen):
         default=None,
         description="peak memory bandwidth of what MLX runs on (the Apple chip, the NVIDIA GPU) "
         "in GB/s, from mlxguard's table (docs/roofline.md); null when unknown",
+    )
+    state_start: MachineState | None = Field(
+        default=None, description="the machine's state when the run started"
+    )
+    state_end: MachineState | None = Field(
+        default=None, description="the machine's state when the run finished"
     )
     fingerprint: str
     fingerprint_fields: list[str] = Field(default_factory=list)

@@ -14,10 +14,19 @@ from pathlib import Path
 from mlxguard import __version__
 from mlxguard.config import Config
 from mlxguard.errors import RunInterrupted
-from mlxguard.results import Benchmark, ModelInfo, Results, RunInfo, Tool, write_results
+from mlxguard.results import (
+    Benchmark,
+    MachineState,
+    ModelInfo,
+    Results,
+    RunInfo,
+    Tool,
+    write_results,
+)
 from mlxguard.run.context import SuiteContext, SuiteRunner
 from mlxguard.run.environment import DEFAULT_FINGERPRINT_FIELDS, collect, git_identity
 from mlxguard.run.interrupt import Interrupted
+from mlxguard.run.machine_state import read_state
 from mlxguard.run.progress import Progress
 from mlxguard.run.roofline import with_roofline
 from mlxguard.run.workers import Workers
@@ -54,6 +63,7 @@ def execute(
 
     sha, ref = git_identity()
     env = collect(tuple(config.fingerprint_fields or DEFAULT_FINGERPRINT_FIELDS))
+    env = env.model_copy(update={"state_start": read_state()})
     run = RunInfo(
         id=uuid.uuid4().hex[:12],
         started_at=_now(),
@@ -65,17 +75,21 @@ def execute(
     benchmarks: list[Benchmark] = []
     done: list[str] = []
     models: dict[str, ModelInfo] = {}  # filled once the model is found
+    end: list[MachineState] = []  # the machine's state when the last suite is done
 
     def snapshot() -> Results:
         # Until every suite is done, the file names those still to run: a run that dies or is
         # interrupted leaves a file that says what it lacks, and `check` refuses it.
         missing = [s for s in suites if s not in done]
         finished = {} if missing else {"finished_at": _now()}
+        # The state at the end is read once, when the last suite is done.
+        if not missing and not end:
+            end.append(read_state())
         return with_roofline(
             Results(
                 tool=Tool(version=__version__),
                 run=run.model_copy(update={"incomplete_suites": missing, **finished}),
-                environment=env,
+                environment=env.model_copy(update={"state_end": end[0] if end else None}),
                 config={**config.model_dump(mode="json"), "suites": list(suites)},
                 models=models,
                 benchmarks=benchmarks,
