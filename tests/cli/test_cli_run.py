@@ -55,6 +55,11 @@ def test_run_writes_every_metric(small_run: Path) -> None:
     assert all(b.successes == b.trials == 2 for b in results.benchmarks)
     assert results.environment.fingerprint and results.run.finished_at
     assert results.config["samples"] == 2 and results.config["suites"] == ["ttft", "throughput"]
+    # The machine's state at both ends of the run; a CPU backend has no bandwidth: no roofline.
+    env = results.environment
+    assert env.state_start and env.state_end and env.state_end.load_average
+    assert env.memory_bandwidth_gbs is None and "decode_roofline_pct" not in stream.metrics
+    assert results.models["tiny"].weight_bytes_per_token > 0
 
 
 def test_check_prints_verdicts(small_run: Path) -> None:
