@@ -37,6 +37,14 @@ class History:
     change_points: list[int]
     ratio: float | None  # latest median / previous median
 
+    @property
+    def latest_outside_band(self) -> bool:
+        """Is the latest run's median outside the band of the runs before it?"""
+        band, latest = self.bands[-1], self.series.runs[-1].median
+        return (
+            band.low is not None and band.high is not None and not (band.low <= latest <= band.high)
+        )
+
 
 def prediction_band(medians: list[float], alpha: float) -> Band:
     """The two-sided run-to-run band for one more run's median (``None`` edges when too few)."""

@@ -19,6 +19,14 @@ HOT_GPU_C = 85.0
 SLOWDOWN_MASK = 0x4 | 0x8 | 0x20 | 0x40 | 0x80
 
 
+def _bitmask(text: str | None) -> int:
+    """A hex bitmask as nvidia-smi prints it; 0 when absent or not hex (a hand-edited file)."""
+    try:
+        return int(text or "0", 16)
+    except ValueError:
+        return 0
+
+
 def _state_warnings(s: MachineState, when: str) -> list[str]:
     out = []
     if s.power_source and s.power_source != "AC Power":
@@ -42,7 +50,7 @@ def _state_warnings(s: MachineState, when: str) -> list[str]:
             "(pmset -g therm): throttled"
         )
     for i, g in enumerate(s.gpus):
-        reasons = int(g.clock_event_reasons, 16) if g.clock_event_reasons else 0
+        reasons = _bitmask(g.clock_event_reasons)
         if reasons & SLOWDOWN_MASK:
             out.append(
                 f"GPU {i} ({g.name}) clocks held down at the {when} of the run "

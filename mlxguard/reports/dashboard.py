@@ -89,17 +89,11 @@ def _run_rows(h: History, tags: dict[str, RunTag], page: Page) -> list[dict[str,
 
 def _latest_row(h: History, rows: list[dict[str, Any]]) -> dict[str, Any]:
     last, prev = rows[-1], rows[-2] if len(rows) > 1 else None
-    band = h.bands[-1]
-    outside = (
-        band.low is not None
-        and band.high is not None
-        and not (band.low <= last["median"] <= band.high)
-    )
     return {
         "label": f"{spec(h.series.metric).label} ({h.series.unit})",
         "latest": last["text"], "previous": prev["text"] if prev else "—",
         "change": f"{(h.ratio - 1) * 100:+.1f}%" if h.ratio is not None else "—",
-        "outside": outside, "sha": last["sha"], "url": last["url"],
+        "outside": h.latest_outside_band, "sha": last["sha"], "url": last["url"],
     }  # fmt: skip
 
 

@@ -49,4 +49,5 @@ def test_history_bands_start_after_three_runs_and_match_the_check() -> None:
     assert h.bands[3] == prediction_band(medians[:3], 0.01)
     assert h.bands[3].low < 98.0 and h.bands[3].high > 102.0
     assert h.ratio == pytest.approx(0.8 / 1.01)
+    assert h.latest_outside_band  # 80 after runs of 98-102
     assert prediction_band([1.0, 0.0, 2.0], 0.01).low is None  # log scale: no band with 0

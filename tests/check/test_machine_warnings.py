@@ -52,7 +52,8 @@ def test_battery_throttling_and_load_are_named() -> None:
 def test_linux_governor_and_nvidia_clocks() -> None:
     hot = GpuState(name="NVIDIA H200", temperature_c=86.0, clock_event_reasons="0x0000000000000020")
     warm = GpuState(name="NVIDIA H200", temperature_c=88.0, clock_event_reasons="0x1")
-    start = QUIET.model_copy(update={"cpu_governor": "powersave", "gpus": [hot, warm]})
+    odd = GpuState(name="x", clock_event_reasons="0xZZ")  # a hand-edited file: no traceback
+    start = QUIET.model_copy(update={"cpu_governor": "powersave", "gpus": [hot, warm, odd]})
     warnings = machine_warnings(_with(start).environment)
     assert warnings == [
         "GPU 0 (NVIDIA H200) clocks held down at the start of the run (reasons "
