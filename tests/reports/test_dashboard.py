@@ -38,6 +38,7 @@ def test_untrusted_names_are_text(tmp_path: Path) -> None:
     assert "<script>alert" not in html and "<e>" not in html
     assert "m&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert html.count("</script>") == 3  # the data, uPlot and the page's script
+    assert "Copyright (c) 2022 Leon Sorokin" in html  # uPlot's MIT notice travels with it
 
 
 def test_with_results_adds_a_run_in_memory(tmp_path: Path) -> None:
