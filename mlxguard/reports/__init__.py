@@ -91,6 +91,8 @@ def export(results: Results, fmt: str, *, better: str = "higher") -> str:
         raise UsageError(
             f"unknown export format '{fmt}'; choose one of {', '.join(EXPORT_FORMATS)}"
         )
+    if better not in ("higher", "lower"):  # only one format uses it, but a typo is refused by all
+        raise UsageError(f"--better '{better}' must be 'higher' or 'lower'")
     check_summaries(results)
     return FORMATS[fmt].renderer()(results, ExportOptions(better=better))
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 
-from mlxguard.errors import UsageError
 from mlxguard.metrics import format_value
 from mlxguard.reports import ExportOptions
 from mlxguard.results import Results
@@ -19,14 +18,8 @@ TOOLS = {"higher": "customBiggerIsBetter", "lower": "customSmallerIsBetter"}
 
 
 def render(results: Results, options: ExportOptions) -> str:
-    """The metrics whose better direction is ``options.better``.
-
-    Raises:
-        UsageError: ``options.better`` is neither 'higher' nor 'lower'.
-    """
+    """The metrics whose better direction is ``options.better`` (checked by ``export``)."""
     better = options.better
-    if better not in TOOLS:
-        raise UsageError(f"--better '{better}' must be 'higher' or 'lower'")
     rows = []
     for b in results.benchmarks:
         for name, m in sorted(b.metrics.items()):

@@ -123,3 +123,10 @@ def test_plugin_without_protocol(tmp_path: Path, tiny_model: Path) -> None:
 
 def test_output_is_a_directory(tmp_path: Path) -> None:
     assert_usage_error(mlxguard("run", "-o", str(tmp_path)), "is a directory")
+
+
+def test_export_refuses_a_bad_better_for_every_format(small_run: Path) -> None:
+    # --better only shapes github-action-benchmark's file, but a typo is a typo everywhere.
+    for to in ("bencher", "github-action-benchmark"):
+        proc = mlxguard("export", str(small_run), "--to", to, "--better", "sideways")
+        assert_usage_error(proc, "--better 'sideways'")
