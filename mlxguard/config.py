@@ -26,6 +26,7 @@ from mlxguard.defaults import SEED_MAX
 from mlxguard.errors import UsageError, first_problem
 from mlxguard.fsutil import read_input
 from mlxguard.metrics import METRICS, SUMMARY_FIELDS
+from mlxguard.redact import MASK
 
 CONFIG_FILES = ("mlxguard.toml", "pyproject.toml")
 
@@ -290,6 +291,14 @@ class Config(_Strict):
                 codec = spec.partition(":")[2] or self.codec
                 object.__setattr__(self, role, "ipc" if codec == "msgpack" else f"ipc:{codec}")
         return self
+
+    def recorded(self) -> dict[str, Any]:
+        """The config as a results file keeps it: the values of engine definitions' `env` are
+        masked (the names stay), since they may hold tokens and results files get published."""
+        data = self.model_dump(mode="json")
+        for definition in data["engines"].values():
+            definition["env"] = dict.fromkeys(definition["env"], MASK)
+        return data
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with the CLI flags that were given (None means not given).

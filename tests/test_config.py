@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -116,6 +117,16 @@ def test_engine_definitions_take_relative_paths_from_the_config_file(tmp_path: P
     assert base.env == {"FAST": "1"} and base.isolated and not base.server
     assert cfg.engines["sys"].python == "python3"  # a command found on PATH
     assert cfg.engines["srv"].server and not cfg.engines["srv"].isolated
+
+
+def test_a_results_file_keeps_engine_env_names_not_their_values(tmp_path: Path) -> None:
+    cfg = _definitions(
+        tmp_path, '[engines.head]\nspec = "mlx-lm"\nenv = { HF_TOKEN = "hf_s3cret", FAST = "1" }\n'
+    )
+    recorded = cfg.recorded()
+    assert recorded["engines"]["head"]["env"] == {"HF_TOKEN": "***", "FAST": "***"}
+    assert "hf_s3cret" not in json.dumps(recorded)
+    assert cfg.engines["head"].env["HF_TOKEN"] == "hf_s3cret"  # the worker still gets it
 
 
 @pytest.mark.parametrize(

@@ -90,7 +90,7 @@ def execute(
                 tool=Tool(version=__version__),
                 run=run.model_copy(update={"incomplete_suites": missing, **finished}),
                 environment=env.model_copy(update={"state_end": end[0] if end else None}),
-                config={**config.model_dump(mode="json"), "suites": list(suites)},
+                config={**config.recorded(), "suites": list(suites)},
                 models=models,
                 benchmarks=benchmarks,
             )
