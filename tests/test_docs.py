@@ -39,3 +39,15 @@ def test_real_shape_examples_are_marked_apple_silicon() -> None:
             for line in block.splitlines():
                 if re.search(r"mlxguard run .*--model (" + "|".join(real) + r")\b", line):
                     assert "Apple Silicon" in line, (doc.name, line)
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    readme = _text(REPO / "README.md")
+    command = next(line for line in readme.splitlines() if line.startswith("scripts/setup-test"))
+    assert _text(REPO / ".ci" / "run").splitlines()[-1] == command
+
+
+def test_every_doc_link_in_the_readme_resolves() -> None:
+    for target in re.findall(r"\]\(([^)#\s]+)", _text(REPO / "README.md")):
+        if not target.startswith(("http://", "https://")):
+            assert (REPO / target).exists(), target
