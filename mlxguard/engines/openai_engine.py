@@ -42,6 +42,7 @@ class OpenAIOptions:
         model_name: the `model` field sent [model]; None: picked from GET /models at load.
         chat: use /chat/completions with one user message instead of /completions [chat].
         nonce: prefix each prompt with a short unique tag, so no prompt cache can match [nonce].
+            Off by default: every engine of a comparison must receive the same tokens.
         ignore_eos: ask the server not to stop at end-of-sequence [ignore_eos].
         connect_timeout_s: seconds to open a connection [connect_timeout].
         read_timeout_s: longest silence allowed between two chunks, in seconds [read_timeout].
@@ -50,7 +51,7 @@ class OpenAIOptions:
     base_url: str
     model_name: str | None = None
     chat: bool = False
-    nonce: bool = True
+    nonce: bool = False
     ignore_eos: bool = True
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 120.0

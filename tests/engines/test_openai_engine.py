@@ -73,7 +73,7 @@ def _engine(spec: str, model: Path | str = "tiny"):
 
 
 def test_streams_and_counts_tokens_from_usage(mlx_server: str, tiny_model: Path) -> None:
-    engine = _engine(f"openai:{mlx_server}", tiny_model)
+    engine = _engine(f"openai:{mlx_server}#nonce=1", tiny_model)
     assert engine.model_name == str(tiny_model.resolve())  # picked from GET /models
     rec = generate(
         engine, Request("the model reads a long prompt", max_tokens=6, temperature=0, seed=0)
@@ -91,8 +91,15 @@ def test_streams_and_counts_tokens_from_usage(mlx_server: str, tiny_model: Path)
     assert "decode_tps" in metrics
 
 
+def test_the_nonce_is_off_unless_asked_for() -> None:
+    # A nonce adds tokens the other engine of a comparison never sees: its prompt would be
+    # longer, and parity fails loudly on that.
+    assert parse_spec("openai:http://h:1/v1").nonce is False
+    assert parse_spec("openai:http://h:1/v1#nonce=1").nonce is True
+
+
 def test_without_nonce_the_server_cache_is_visible(mlx_server: str, tiny_model: Path) -> None:
-    engine = _engine(f"openai:{mlx_server}#nonce=0", tiny_model)
+    engine = _engine(f"openai:{mlx_server}", tiny_model)
     for _ in range(2):
         rec = generate(
             engine, Request("same prompt every time", max_tokens=2, temperature=0, seed=0)
