@@ -204,12 +204,20 @@ def analyze(args: argparse.Namespace) -> None:
         rows = [json.loads(x) for x in data.open(encoding="utf-8") if x.strip()]
         rows = [r for r in rows if r.get("exit") in (0, 1)]
         lines += ["| same job: compare --until-decisive | invocations with >= 1 FAIL | "
-                  "median wall time |", "| --- | --- | --- |"]  # fmt: skip
+                  "decode slowdown measured (median) | median wall time |",
+                  "| --- | --- | --- | --- |"]  # fmt: skip
         for arm, label in [("A", "A/A"), ("B5", "5% slower"), ("B10", "10% slower"),
                            ("B20", "20% slower")]:  # fmt: skip
             sel = [r for r in rows if r["arm"] == arm]
             wall = f"{statistics.median(r['wall_s'] for r in sel):.0f} s" if sel else "-"
-            lines.append(f"| {label} | {_rate(sel)} | {wall} |")
+            ratios = [
+                v["ratio"]
+                for r in sel
+                for v in _verdicts(data.parent / f"{r['i']:03d}.report.json")
+                if v.get("metric") == "decode_tps" and v.get("ratio")
+            ]
+            slower = f"{1 - statistics.median(ratios):.0%}" if ratios else "-"
+            lines.append(f"| {label} | {_rate(sel)} | {slower} | {wall} |")
     data = args.data / "baselines" / "checks.jsonl"
     if data.exists():
         rows = [json.loads(x) for x in data.open(encoding="utf-8") if x.strip()]
