@@ -2,7 +2,7 @@
 
 Every report names and formats a metric through this registry (``label``, ``format_value``).
 
-Metric names are part of the results schema (`mlxguard.results/1`); the unit is in the name.
+Metric names are part of the results schema; the unit is in the name.
 """
 
 from __future__ import annotations

@@ -23,7 +23,9 @@ def baseline_update(
     keep: Annotated[
         int,
         typer.Option(
-            "--keep", help=f"Runs kept per baseline, newest first (default: {DEFAULT_KEEP})."
+            "--keep",
+            help=f"Runs kept per baseline, newest first (default: {DEFAULT_KEEP}).",
+            show_default=False,
         ),
     ] = DEFAULT_KEEP,
     config: ConfigOpt = None,

@@ -25,6 +25,7 @@ def compare(
             "--all-metrics",
             help="Test every metric with a better direction (default: each suite's gated "
             "metrics, check.gated_metrics, as a check judges them).",
+            show_default=False,
         ),
     ] = False,
     allow_incomplete: AllowIncompleteOpt = False,

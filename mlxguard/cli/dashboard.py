@@ -32,6 +32,7 @@ def dashboard(
             "--results",
             help="Results files to add as the newest runs, in memory "
             "(repeatable; default: none; the baselines are not changed).",
+            show_default=False,
         ),
     ] = None,
     repo_url: Annotated[
@@ -41,6 +42,7 @@ def dashboard(
             help="https address of the repository, to link each point "
             "to its commit (default: $GITHUB_SERVER_URL/$GITHUB_REPOSITORY, else no "
             "links).",
+            show_default=False,
         ),
     ] = None,
     config: ConfigOpt = None,

@@ -21,6 +21,7 @@ def export(
             "--better",
             help="github-action-benchmark only: 'higher' (customBiggerIsBetter, default) or "
             "'lower' (customSmallerIsBetter) metrics.",
+            show_default=False,
         ),
     ] = "higher",
     output: OutputOpt = None,

@@ -22,20 +22,27 @@ app = typer.Typer(help="Build and list synthetic models.")
 def synth(
     out: Annotated[
         Path,
-        typer.Option(help="Directory to create; must not exist or be empty. Required."),
+        typer.Option(help="Directory to create; must not exist or be empty."),
     ],
     preset: Annotated[
         str,
-        typer.Option(help=f"Preset to build: {', '.join(synthetic.PRESETS)}. Default: tiny."),
+        typer.Option(
+            help=f"Preset to build: {', '.join(synthetic.PRESETS)}. Default: tiny.",
+            show_default=False,
+        ),
     ] = synthetic.DEFAULT_PRESET,
     bits: Annotated[
         int | None,
-        typer.Option(help="Quantize to 4 or 8 bits as `mlx_lm convert -q` does. Default: none."),
+        typer.Option(
+            help="Quantize to 4 or 8 bits as `mlx_lm convert -q` does. Default: none.",
+            show_default=False,
+        ),
     ] = None,
     seed: Annotated[
         int,
         typer.Option(
-            help="Seed of the random weights, 0 to 2**64-1 (same seed, same bytes). Default: 0."
+            help="Seed of the random weights, 0 to 2**64-1 (same seed, same bytes). Default: 0.",
+            show_default=False,
         ),
     ] = 0,
 ) -> None:

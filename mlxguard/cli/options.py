@@ -23,6 +23,7 @@ ConfigOpt = Annotated[
         help="Config file (default: ./mlxguard.toml, else [tool.mlxguard] in "
         "./pyproject.toml, else built-in defaults).",
         dir_okay=False,
+        show_default=False,
     ),
 ]
 FormatOpt = Annotated[
@@ -35,6 +36,7 @@ FailOnOpt = Annotated[
     typer.Option(
         "--fail-on",
         help="Exit 1 on 'fail' or also on 'inconclusive' (default: from the config, 'fail').",
+        show_default=False,
     ),
 ]
 BaselineOpt = Annotated[
@@ -43,6 +45,7 @@ BaselineOpt = Annotated[
         "--baseline",
         help="Baseline directory or file to compare with (default: none; record one with "
         "`mlxguard baseline update`).",
+        show_default=False,
     ),
 ]
 CrossOpt = Annotated[
@@ -50,13 +53,14 @@ CrossOpt = Annotated[
     typer.Option(
         "--allow-cross-machine",
         help="Compare with a baseline from another machine fingerprint (default: skipped).",
+        show_default=False,
     ),
 ]
 OutputOpt = Annotated[
     Path | None,
     typer.Option(
         "--output", "-o", help="Write to this file instead of stdout (default: stdout).",
-        dir_okay=False,
+        dir_okay=False, show_default=False
     ),
 ]  # fmt: skip
 AllowIncompleteOpt = Annotated[
@@ -64,9 +68,13 @@ AllowIncompleteOpt = Annotated[
     typer.Option(
         "--allow-incomplete",
         help="Use a results file of an interrupted or unfinished run (default: refused, exit 2).",
+        show_default=False,
     ),
 ]
 ResultsArg = Annotated[Path, typer.Argument(help="Results file written by `mlxguard run`.")]
 DirOpt = Annotated[
-    Path, typer.Option("--dir", "-d", help="Baseline directory (default: baselines).")
+    Path,
+    typer.Option(
+        "--dir", "-d", help="Baseline directory (default: baselines).", show_default=False
+    ),
 ]

@@ -35,12 +35,15 @@ def publish(
             "--pr",
             help="Pull request number (default: from the event payload). In a workflow_run "
             "event it is checked against the measured commit before commenting.",
+            show_default=False,
         ),
     ] = None,
     sha: Annotated[
         str | None,
         typer.Option(
-            "--sha", help="Commit for the status (default: the PR's head sha, else GITHUB_SHA)."
+            "--sha",
+            help="Commit for the status (default: the PR's head sha, else GITHUB_SHA).",
+            show_default=False,
         ),
     ] = None,
     context: Annotated[
@@ -48,14 +51,22 @@ def publish(
         typer.Option(
             "--context",
             help="Commit status context, also keys the sticky comment (default: mlxguard).",
+            show_default=False,
         ),
     ] = "mlxguard",
     comment: Annotated[
         bool,
-        typer.Option("--comment/--no-comment", help="Post the sticky PR comment (default: on)."),
+        typer.Option(
+            "--comment/--no-comment",
+            help="Post the sticky PR comment (default: on).",
+            show_default=False,
+        ),
     ] = True,
     status: Annotated[
-        bool, typer.Option("--status/--no-status", help="Set the commit status (default: on).")
+        bool,
+        typer.Option(
+            "--status/--no-status", help="Set the commit status (default: on).", show_default=False
+        ),
     ] = True,
     fail_on: FailOnOpt = None,
     artifact: Annotated[
@@ -63,6 +74,7 @@ def publish(
         typer.Option(
             "--artifact",
             help="Artifact name a trimmed comment points to (default: mlxguard-results).",
+            show_default=False,
         ),
     ] = "mlxguard-results",
     comment_author: Annotated[
@@ -71,6 +83,7 @@ def publish(
             "--comment-author",
             help="Login that writes the sticky comment; only its comments are ours (default: "
             "asked of GET /user, else github-actions[bot], the writer for GITHUB_TOKEN).",
+            show_default=False,
         ),
     ] = None,
     deadline: Annotated[
@@ -79,6 +92,7 @@ def publish(
             "--deadline",
             help="Seconds for all requests to GitHub together; then publishing stops with a "
             "warning and the check's exit code (default: 60).",
+            show_default=False,
         ),
     ] = 60.0,
     allow_incomplete: AllowIncompleteOpt = False,

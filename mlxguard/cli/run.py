@@ -28,7 +28,10 @@ def run(
     suite: Annotated[
         str | None,
         typer.Option(
-            "--suite", "-s", help="Suites, comma-separated, or 'all' (default: ttft,throughput)."
+            "--suite",
+            "-s",
+            help="Suites, comma-separated, or 'all' (default: ttft,throughput).",
+            show_default=False,
         ),
     ] = None,
     model: Annotated[
@@ -38,6 +41,7 @@ def run(
             "-m",
             help="Model directory or synthetic preset (default: the embedded "
             "'tiny' synthetic model).",
+            show_default=False,
         ),
     ] = None,
     engine: Annotated[
@@ -47,6 +51,7 @@ def run(
             "-e",
             help="An engine defined in the config ([engines.NAME]; a name wins), or a spec: "
             "mlx-lm, mlx-engine, ipc, openai:URL or module:attr (default: mlx-lm).",
+            show_default=False,
         ),
     ] = None,
     candidate: Annotated[
@@ -55,6 +60,7 @@ def run(
             "--candidate",
             help="compare/flexible: the engine under test, a defined engine's name or any "
             "engine spec (default: ipc).",
+            show_default=False,
         ),
     ] = None,
     reference: Annotated[
@@ -63,12 +69,15 @@ def run(
             "--reference",
             help="compare/flexible: the engine to measure against, a defined engine's name, "
             "an engine spec or 'auto' (default: mlx-lm).",
+            show_default=False,
         ),
     ] = None,
     codec: Annotated[
         str | None,
         typer.Option(
-            "--codec", help="Wire format of the ipc engine: msgpack or json (default: msgpack)."
+            "--codec",
+            help="Wire format of the ipc engine: msgpack or json (default: msgpack).",
+            show_default=False,
         ),
     ] = None,
     samples: Annotated[
@@ -79,6 +88,7 @@ def run(
             help="Timed trials per scenario and engine (default: 5; 10 with --until-decisive); "
             f"ipc suite: {IPC_MESSAGES_PER_SAMPLE} timed messages per sample and scenario, "
             f"at most {IPC_MAX_MESSAGES:,}.",
+            show_default=False,
         ),
     ] = None,
     questions: Annotated[
@@ -87,11 +97,16 @@ def run(
             "--questions",
             "-q",
             help="flexible: generated questions to ask, 1 to 100000 (default: 20).",
+            show_default=False,
         ),
     ] = None,
     engines: Annotated[
         str | None,
-        typer.Option("--engines", help="flexible: candidate, reference or both (default: both)."),
+        typer.Option(
+            "--engines",
+            help="flexible: candidate, reference or both (default: both).",
+            show_default=False,
+        ),
     ] = None,
     order: Annotated[
         str | None,
@@ -99,6 +114,7 @@ def run(
             "--order",
             help="compare/flexible: interleaved (for each sample, the engines in a seeded "
             "random order), sequential or shuffled (default: interleaved).",
+            show_default=False,
         ),
     ] = None,
     fresh_process: Annotated[
@@ -107,6 +123,7 @@ def run(
             "--fresh-process/--same-process",
             help="compare: run each trial cold in a new process, load timed apart "
             "(default: same process, warm).",
+            show_default=False,
         ),
     ] = None,
     warmup: Annotated[
@@ -115,6 +132,7 @@ def run(
             "--warmup",
             "-w",
             help="Untimed warm-up trials per scenario, engine and process (default: 1).",
+            show_default=False,
         ),
     ] = None,
     processes: Annotated[
@@ -124,6 +142,7 @@ def run(
             help="Worker processes per engine, each loading the model once; rounds are "
             "spread across them (default: 4 when every engine runs in a worker process, "
             "such as ipc; else 1).",
+            show_default=False,
         ),
     ] = None,
     max_tokens: Annotated[
@@ -132,24 +151,41 @@ def run(
             "--max-tokens",
             help="Cap on generated tokens per request (default: each scenario's "
             "length: ttft 8, throughput 32/128/512, compare and flexible 64).",
+            show_default=False,
         ),
     ] = None,
     prompt_tokens: Annotated[
         int | None,
-        typer.Option("--prompt-tokens", help="Exact prompt length in tokens (default: 128)."),
+        typer.Option(
+            "--prompt-tokens",
+            help="Exact prompt length in tokens (default: 128).",
+            show_default=False,
+        ),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", help="Seed of prompts, trial order and sampling (default: 0)."),
+        typer.Option(
+            "--seed",
+            help="Seed of prompts, trial order and sampling (default: 0).",
+            show_default=False,
+        ),
     ] = None,
     cooldown: Annotated[
         float | None,
-        typer.Option("--cooldown", help="Pause after each timed trial, in seconds (default: 0)."),
+        typer.Option(
+            "--cooldown",
+            help="Pause after each timed trial, in seconds (default: 0).",
+            show_default=False,
+        ),
     ] = None,
     output: Annotated[
         Path,
         typer.Option(
-            "--output", "-o", help="Results file to write (default: results.json).", dir_okay=False
+            "--output",
+            "-o",
+            help="Results file to write (default: results.json).",
+            dir_okay=False,
+            show_default=False,
         ),
     ] = Path("results.json"),
     fmt: FormatOpt = "console",
@@ -159,13 +195,18 @@ def run(
             "--report",
             help="Also write the report to this file (default: stdout only).",
             dir_okay=False,
+            show_default=False,
         ),
     ] = None,
     config: ConfigOpt = None,
     fail_on: FailOnOpt = None,
     quiet: Annotated[
         bool,
-        typer.Option("--quiet", help="No progress bar (default: shown when stderr is a terminal)."),
+        typer.Option(
+            "--quiet",
+            help="No progress bar (default: shown when stderr is a terminal).",
+            show_default=False,
+        ),
     ] = False,
     baseline: BaselineOpt = None,
     allow_cross_machine: CrossOpt = False,
@@ -182,6 +223,7 @@ def run(
             "--max-samples",
             help="--until-decisive: trials per benchmark at most (default: 120).",
             min=1,
+            show_default=False,
         ),
     ] = DEFAULT_MAX_SAMPLES,
     max_seconds: Annotated[
@@ -190,6 +232,7 @@ def run(
             "--max-seconds",
             help="--until-decisive: wall-clock budget of the whole run in seconds (default: 600).",
             min=0,
+            show_default=False,
         ),
     ] = DEFAULT_MAX_SECONDS,
 ) -> None:

@@ -10,7 +10,7 @@ from mlxguard.cli.options import OutputOpt
 def schema(
     output: OutputOpt = None,
 ) -> None:
-    """Print the JSON Schema of the results file (mlxguard.results/1)."""
+    """Print the JSON Schema of the results file, at the version this mlxguard writes."""
     import json
 
     from mlxguard.results import json_schema
