@@ -29,10 +29,16 @@ def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` through a temp file in the same directory and a rename.
 
     The file gets the mode the user's umask gives (usually 0644), not the temp file's 0600.
+
+    Raises:
+        UsageError: `path` cannot be written, naming it (not the temp file).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise _unwritable(path, e) from None
     try:
         os.fchmod(fd, default_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -40,24 +46,35 @@ def write_atomic(path: Path, text: str) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise _unwritable(path, e) from None
         raise
+
+
+def _unwritable(path: Path, e: OSError) -> UsageError:
+    return UsageError(f"cannot write '{path}': {e.strerror or e}")
 
 
 def check_writable(path: Path) -> None:
     """Fail early (before any benchmark) when `path` cannot be written.
 
+    A temp file is created and removed beside it: permission bits alone do not tell (root may
+    write anywhere they allow, yet not in /proc or on a read-only file system).
+
     Raises:
-        OSError: the directory is missing and cannot be created, or is not writable.
+        UsageError: `path` is a directory, or its directory cannot be created or written.
     """
     path = Path(path)
     if path.is_dir():
-        raise IsADirectoryError(f"output path '{path}' is a directory")
-    parent = path.parent if str(path.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    if not os.access(parent, os.W_OK):
-        raise PermissionError(f"output directory '{parent}' is not writable")
+        raise UsageError(f"output path '{path}' is a directory")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent):
+            pass
+    except OSError as e:
+        raise _unwritable(path, e) from None
 
 
 def read_input(path: Path, what: str) -> str:

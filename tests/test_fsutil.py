@@ -40,3 +40,16 @@ def test_synthetic_model_follows_the_umask(tmp_path: Path, umask: int) -> None:
     out = build("tiny", tmp_path / "m")
     assert _mode(out) == 0o777 & ~umask
     assert {_mode(f) for f in out.iterdir()} == {0o666 & ~umask}
+
+
+def test_an_unwritable_path_is_named_not_its_temp_file(tmp_path: Path) -> None:
+    from mlxguard.errors import UsageError
+    from mlxguard.fsutil import check_writable
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    target = blocker / "results.json"  # its directory is a file: nothing can be created there
+    for attempt in (check_writable, lambda p: write_atomic(p, "{}")):
+        with pytest.raises(UsageError, match=r"^cannot write '.*a-file/results\.json': "):
+            attempt(target)
+    assert [p.name for p in tmp_path.iterdir()] == ["a-file"]
