@@ -75,11 +75,12 @@ class Publisher:
         self._stopped = False  # the deadline passed; said once
 
     def _note(self, level: Level, message: str, title: str) -> None:
-        """An annotation in Actions; a plain `level: message` line elsewhere."""
+        """An annotation in Actions (on `out`, where the runner reads it); a plain
+        `level: message` line on stderr elsewhere, like every other warning."""
         if self.env.get("GITHUB_ACTIONS") == "true":
             annotate(level, message, title=title, out=self.out)
         else:
-            print(f"{level}: {title}: {message}", file=self.out)
+            print(f"{level}: {title}: {message}", file=sys.stderr)
 
     def _warn(self, message: str) -> None:
         self._note("warning", message, "mlxguard publish")
