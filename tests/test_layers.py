@@ -31,7 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "redact": set(),
     "fsutil": {"errors"},
     "metrics": set(),
-    "config": {"errors", "defaults", "fsutil", "metrics"},
+    "config": {"errors", "defaults", "fsutil", "metrics", "redact"},
     "stats": BASE,
     "results": BASE | {"stats"},
     "baselines": BASE | {"stats", "results"},
