@@ -232,7 +232,9 @@ def with_results(
     by_key = {(b.fingerprint, b.model, b.engine): b for b in baselines}
     for key, (env, group) in _groups(results).items():
         old = by_key.get(key)
-        by_key[key] = _updated(old, results, env, group, metrics, max(keep, old.keep if old else 1))
+        new = _updated(old, results, env, group, metrics, max(keep, old.keep if old else 1))
+        if new.series:
+            by_key[key] = new
     return list(by_key.values())
 
 
@@ -255,7 +257,9 @@ def update(results: Results, directory: Path, metrics: list[str], keep: int) -> 
         if old and (old.fingerprint, old.model, old.engine) != (fp, model, engine):
             raise UsageError(f"baseline '{path}' holds {old.model} · {old.engine} on "
                              f"{old.fingerprint}, not {model} · {engine} on {fp}")  # fmt: skip
-        planned.append((path, _updated(old, results, env, group, metrics, keep)))
+        new = _updated(old, results, env, group, metrics, keep)
+        if new.series:  # a group with no gated metric (e.g. IPC round trips) has nothing to keep
+            planned.append((path, new))
     for path, new in planned:
         write_atomic(path, new.to_json())
     return [p for p, _ in planned]

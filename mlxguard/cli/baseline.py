@@ -40,7 +40,7 @@ def baseline_update(
     for path in written:
         typer.echo(f"baseline: {path}")
     if not written:
-        typer.echo("no successful benchmark to record", err=True)
+        typer.echo("nothing to record: no successful benchmark has a gated metric", err=True)
 
 
 @app.command("show")

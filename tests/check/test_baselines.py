@@ -37,6 +37,12 @@ def test_round_trip(tmp_path: Path) -> None:
     assert load_baselines(tmp_path) == [b] == load_baselines(path)
 
 
+def test_a_group_without_gated_metrics_writes_no_baseline(tmp_path: Path) -> None:
+    # e.g. the ipc suite's round trips: a file would hold runs and no series.
+    assert update(results(bench([1.0, 2.0, 3.0])), tmp_path / "b", ["roundtrip_us"], 5) == []
+    assert not (tmp_path / "b").exists() or not any((tmp_path / "b").iterdir())
+
+
 def test_history_is_bounded_and_update_idempotent(tmp_path: Path) -> None:
     for i in range(4):
         update(results(bench([float(i)] * 3), run_id=f"r{i}"), tmp_path, GATED, keep=2)
