@@ -51,3 +51,16 @@ def test_every_doc_link_in_the_readme_resolves() -> None:
     for target in re.findall(r"\]\(([^)#\s]+)", _text(REPO / "README.md")):
         if not target.startswith(("http://", "https://")):
             assert (REPO / target).exists(), target
+
+
+def test_where_things_are_names_every_module() -> None:
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^\| `mlxguard/(\w+)/` \|(.*)$", _text(REPO / "README.md"), re.M)
+    }
+    for package in sorted(p for p in (REPO / "mlxguard").iterdir() if (p / "__init__.py").exists()):
+        assert package.name in rows, package.name
+        for module in package.glob("*.py"):
+            command = package.name == "cli" and module.stem not in ("app", "common", "options")
+            if module.stem != "__init__" and not command:  # commands: "one module per command"
+                assert f"`{module.stem}" in rows[package.name], (package.name, module.stem)
