@@ -159,7 +159,7 @@ def render(baselines: list[Baseline], page: Page) -> str:
             data_json=script_json(data),
             uplot_css=_asset("vendor/uPlot.min.css"),
             uplot_js=_inline_script(_asset("vendor/uPlot.iife.min.js")),
-        uplot_license=_asset("vendor/uPlot.LICENSE").replace("*/", "* /"),  # MIT: notice kept
+            uplot_license=_asset("vendor/uPlot.LICENSE").replace("*/", "* /"),  # MIT: notice kept
             app_js=_inline_script(_asset("templates/dashboard.js")),
         )
     )
