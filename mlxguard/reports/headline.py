@@ -87,6 +87,12 @@ def deciding(report: CheckReport, limit: int = 2) -> list[Verdict]:
     return []
 
 
+def _subject(v: Verdict) -> str:
+    """The benchmark and the metric judged, e.g. "ttft warm · mlx-lm TTFT": two verdicts on one
+    benchmark can share their evidence ("2 samples; need at least 3")."""
+    return plain(v.label) if v.metric == "*" else f"{plain(v.label)} {plain(label(v.metric))}"
+
+
 def headline(report: CheckReport) -> str:
     """One line: the status, the counts, and the figures that decided it."""
     counts = ", ".join(
@@ -94,7 +100,7 @@ def headline(report: CheckReport) -> str:
         for s in ("pass", "fail", "inconclusive", "skipped")
         if report.count(s)
     )
-    why = "; ".join(f"{plain(v.label)}: {plain(v.evidence)}" for v in deciding(report))
+    why = "; ".join(f"{_subject(v)}: {plain(v.evidence)}" for v in deciding(report))
     return f"{report.status.upper()}: {counts or 'no checks'}" + (f" — {why}" if why else "")
 
 

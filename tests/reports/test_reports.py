@@ -49,6 +49,21 @@ def test_console_headline_names_the_deciding_figure() -> None:
     assert "p95 279.00 ms, target < 200.00 ms" in first and "\n" not in first
 
 
+def test_headline_tells_two_verdicts_of_one_benchmark_apart() -> None:
+    from mlxguard.check.verdicts import CheckReport, Verdict
+    from mlxguard.reports.headline import headline
+
+    same = {"kind": "reference", "suite": "compare", "engine": "candidate:ipc", "scenario": "warm"}
+    evidence = "2 reference and 2 candidate samples; need at least 3 each"
+    verdicts = [
+        Verdict(**same, metric=m, status="inconclusive", evidence=evidence)
+        for m in ("ttft_ms", "decode_tps")
+    ]
+    line = headline(CheckReport(status="inconclusive", verdicts=verdicts))
+    assert f"candidate:ipc TTFT: {evidence}; " in line
+    assert line.endswith(f"candidate:ipc decode: {evidence}")
+
+
 def test_json_and_csv() -> None:
     r, report = _fixture()
     doc = json.loads(render("json", r, report))
