@@ -23,3 +23,7 @@ DEFAULT_PROCESSES = 4
 # Seeds are unsigned 64-bit integers: MLX's `mx.random.seed` (and so every engine running it)
 # accepts nothing else, so a seed outside this range is refused before anything runs.
 SEED_MAX = 2**64 - 1
+
+# The model of the ipc suite's benchmarks: fixed payloads, so the figures do not depend on the
+# model under test (reports leave it out of the models measured).
+NO_MODEL = "none"

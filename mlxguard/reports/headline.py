@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mlxguard.check.verdicts import CheckReport, Verdict
+from mlxguard.defaults import NO_MODEL
 from mlxguard.metrics import format_value, label
 from mlxguard.reports.escape import plain
 from mlxguard.results import Benchmark, ModelInfo, Results
@@ -56,10 +57,11 @@ def figure(b: Benchmark, metric: str, stat: str) -> str:
 def models(results: Results) -> list[str]:
     """The models measured, in order of first appearance: each name (as the run recorded it)
     with its shape and quantization where the results say, e.g. `tiny (llama, 2 layers × 64,
-    4-bit)`."""
+    4-bit)`. The ipc suite's placeholder model is left out: it is no model."""
     return [
         f"{name} ({shape})" if (shape := model_shape(results.models.get(name))) else name
         for name in dict.fromkeys(b.model for b in results.benchmarks)
+        if name != NO_MODEL
     ]
 
 

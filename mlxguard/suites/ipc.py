@@ -11,7 +11,7 @@ import gc
 import time
 from typing import Any
 
-from mlxguard.defaults import IPC_MAX_MESSAGES, IPC_MESSAGES_PER_SAMPLE
+from mlxguard.defaults import IPC_MAX_MESSAGES, IPC_MESSAGES_PER_SAMPLE, NO_MODEL
 from mlxguard.ipc.codec import CODECS, Codec, get_codec
 from mlxguard.results import Benchmark, EngineEnvironment, Metric, Timer
 from mlxguard.suites import SuiteContext
@@ -19,7 +19,6 @@ from mlxguard.suites.ipc_payloads import KINDS, messages
 
 WARMUP_PER_UNIT = 50  # untimed messages per `--warmup` unit (at least one unit)
 CALIBRATION_CALLS = 20_000
-NO_MODEL = "none"  # fixed payloads: the figures do not depend on the model under test
 
 
 def message_count(samples: int) -> int:

@@ -76,3 +76,12 @@ def test_csv_neutralises_formulas() -> None:
     r = results(benchmark(suite="=cmd()", ttft_ms=[1.0]))
     rows = list(csv.reader(io.StringIO(render("csv-stats", r, evaluate(r, Config())))))
     assert rows[1][0] == "'=cmd()"
+
+
+def test_the_ipc_suites_placeholder_model_is_not_listed_as_a_model() -> None:
+    from factories import benchmark, results
+
+    from mlxguard.reports.headline import models
+
+    r = results(benchmark("ttft", model="tiny"), benchmark("ipc", "msgpack-chunk", model="none"))
+    assert models(r) == ["tiny"]
