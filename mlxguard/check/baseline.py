@@ -146,7 +146,8 @@ def judge_run(
         return RunLevel(
             "inconclusive",
             "too few baseline runs",
-            f"the baseline has {k} run(s) of this metric; {more} more needed (`mlxguard baseline "
+            f"the baseline has {k} run(s) of this metric besides the one checked; {more} more "
+            "needed (`mlxguard baseline "
             f"update` after each of {more} more run(s) of the baseline branch), or set "
             "[check] between_run_cv",
             center=center,

@@ -197,6 +197,11 @@ def test_the_checked_run_is_left_out_of_its_own_baseline(tmp_path: Path) -> None
     again = results(bench(_runs(4, 0.01, 8)[3]), run_id="r3")
     v = _decode(baseline_verdicts(again, load_baselines(tmp_path), CheckSettings()))
     assert "3 baseline runs" in v.evidence
+    # A baseline of the checked run alone says why it has no run to compare with.
+    alone = results(bench(_runs(1, 0.01, 8)[0]), run_id="only")
+    update(alone, tmp_path / "alone", GATED, keep=10)
+    v = _decode(baseline_verdicts(alone, load_baselines(tmp_path / "alone"), CheckSettings()))
+    assert "has 0 run(s) of this metric besides the one checked; 3 more needed" in v.evidence
 
 
 def test_other_machine_is_skipped_with_the_reason_or_compared_when_allowed() -> None:
