@@ -64,3 +64,14 @@ def test_where_things_are_names_every_module() -> None:
             command = package.name == "cli" and module.stem not in ("app", "common", "options")
             if module.stem != "__init__" and not command:  # commands: "one module per command"
                 assert f"`{module.stem}" in rows[package.name], (package.name, module.stem)
+
+
+def test_the_dependency_list_names_every_dependency() -> None:
+    import tomllib
+
+    project = tomllib.loads(_text(REPO / "pyproject.toml"))["project"]
+    readme = _text(REPO / "README.md")
+    listed = readme[readme.index("## Dependencies") :].split("\n## ")[0]
+    for requirement in [*project["dependencies"], *project["optional-dependencies"]["dev"]]:
+        name = re.split(r"[<>=;\[ ]", requirement)[0]
+        assert f"`{name}" in listed, name
