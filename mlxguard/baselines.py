@@ -132,6 +132,9 @@ def parse_baseline(text: str, source: str) -> Baseline:
     except ValueError as e:
         raise UsageError(f"baseline {source} is corrupt (not valid JSON: {e}); {fix}") from None
     found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+    if isinstance(found, str) and found.startswith("mlxguard.results/"):
+        raise UsageError(f"baseline {source} is a results file, not a baseline; record it as "
+                         f"one with `mlxguard baseline update {source}`")  # fmt: skip
     if found not in (SCHEMA, *OLD_SCHEMAS):
         raise UsageError(f"baseline {source} has schema {found!r}, expected {SCHEMA!r}; {fix}")
     try:

@@ -94,6 +94,7 @@ def test_untrusted_names_cannot_escape_the_directory(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "match"),
     [("{not json", "not valid JSON"), ('{"schema": "other/1"}', "has schema 'other/1'"),
+     ('{"schema": "mlxguard.results/2"}', "is a results file, not a baseline; record it"),
      (json.dumps({"schema": SCHEMA, "model": "tiny"}), "is corrupt")],
 )  # fmt: skip
 def test_corrupt_baseline_is_an_error_and_never_replaced(
