@@ -77,13 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     checkouts = {"head": args.head.resolve(), "base": args.base.resolve()}
     config = Path(args.config) if args.config else find_config()
+    output = args.output_dir / (config.name if config else "mlxguard.toml")
     try:
-        text = compose(config, checkouts, args.engine, args.python)
-    except UsageError as e:
+        write_atomic(output, compose(config, checkouts, args.engine, args.python))
+    except UsageError as e:  # a bad config, or an output directory that cannot be written
         print(f"error: {e}", file=sys.stderr)
         return 2
-    output = args.output_dir / (config.name if config else "mlxguard.toml")
-    write_atomic(output, text)
     print(output)
     return 0
 

@@ -42,3 +42,13 @@ def test_a_config_that_defines_head_is_refused(tmp_path: Path, capsys) -> None:
     assert main([*args, "--output-dir", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.startswith("error: config ")
     assert not (tmp_path / "out").exists()
+
+
+def test_an_output_directory_that_cannot_be_written_is_one_error_line(
+    tmp_path: Path, capsys
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    args = ["--head", "h", "--base", "b", "--engine", "ipc", "--config", ""]
+    assert main([*args, "--output-dir", str(blocker / "out")]) == 2
+    assert capsys.readouterr().err.startswith("error: cannot write ")
