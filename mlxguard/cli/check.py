@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mlxguard.cli.common import check_fail_on, guarded, judge, load_baseline, load_run
+from mlxguard.cli.common import check_fail_on, guarded, judge, load_baselines_at, load_run
 from mlxguard.cli.options import (
     AllowIncompleteOpt,
     BaselineOpt,
@@ -40,7 +40,7 @@ def check(
         from mlxguard.fsutil import check_writable
 
         check_writable(output)
-    baselines = load_baseline(baseline)
+    baselines = load_baselines_at(baseline)
     code = judge(
         loaded, cfg, fmt, output, fail_on, baselines, allow_cross_machine, stdout=output is None
     )

@@ -6,11 +6,16 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 from mlxguard.errors import UsageError
+
+if TYPE_CHECKING:  # the modules themselves are imported when a command runs, not for --help
+    from mlxguard.baselines import Baseline
+    from mlxguard.config import Config
+    from mlxguard.results import Results
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,7 +47,7 @@ def emit(text: str, output: Path | None) -> None:
         write_atomic(output, text)
 
 
-def load_run(path: Path, allow_incomplete: bool = False) -> Any:
+def load_run(path: Path, allow_incomplete: bool = False) -> Results:
     """The results file at `path`, refused when its run is incomplete unless allowed.
 
     Raises:
@@ -60,7 +65,7 @@ def load_run(path: Path, allow_incomplete: bool = False) -> Any:
     return results
 
 
-def load_baseline(path: Path | None) -> Any:
+def load_baselines_at(path: Path | None) -> list[Baseline] | None:
     """The baselines at `path` (a directory or one file), or None when none was given."""
     if path is None:
         return None
@@ -75,12 +80,12 @@ def check_fail_on(fail_on: str | None) -> None:
 
 
 def judge(
-    results: Any,
-    cfg: Any,
+    results: Results,
+    cfg: Config,
     fmt: str,
     report_path: Path | None,
     fail_on: str | None,
-    baselines: Any = None,
+    baselines: list[Baseline] | None = None,
     allow_cross_machine: bool = False,
     *,
     stdout: bool = True,

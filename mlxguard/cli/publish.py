@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from mlxguard.cli.common import check_fail_on, guarded, load_baseline, load_run
+from mlxguard.cli.common import check_fail_on, guarded, load_baselines_at, load_run
 from mlxguard.cli.options import (
     AllowIncompleteOpt,
     BaselineOpt,
@@ -125,5 +125,7 @@ def publish(
         comment_author=comment_author,
         deadline_s=deadline,
     )
-    report = evaluate(loaded, cfg, load_baseline(baseline), allow_cross_machine=allow_cross_machine)
+    report = evaluate(
+        loaded, cfg, load_baselines_at(baseline), allow_cross_machine=allow_cross_machine
+    )
     raise typer.Exit(Publisher(dict(os.environ), options).publish(loaded, report))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mlxguard.cli.common import check_fail_on, guarded, judge, load_baseline
+from mlxguard.cli.common import check_fail_on, guarded, judge, load_baselines_at
 from mlxguard.cli.options import BaselineOpt, ConfigOpt, CrossOpt, FailOnOpt, FormatOpt
 from mlxguard.defaults import (
     DEFAULT_MAX_SAMPLES,
@@ -282,7 +282,7 @@ def run(
     check_writable(log.path)
     if report is not None:
         check_writable(report)
-    baselines = load_baseline(baseline)
+    baselines = load_baselines_at(baseline)
 
     from mlxguard.run.interrupt import Interrupted, interruptible
     from mlxguard.run.servers import serving
