@@ -77,6 +77,11 @@ def spec(name: str) -> MetricSpec:
     return METRICS.get(name) or MetricSpec(name, name, "", "none", "metric not in the registry")
 
 
+def format_change(ratio: float | None) -> str:
+    """A ratio of two values as a signed change, 1.083 -> "+8.3%"; '—' when undefined."""
+    return "—" if ratio is None else f"{ratio - 1:+.1%}"
+
+
 def format_value(name: str, value: float | None) -> str:
     """A value with its unit, rounded to the metric's precision (three significant digits for
     values too small for it); '—' when undefined."""

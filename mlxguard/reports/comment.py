@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from mlxguard.check.verdicts import CheckReport, Verdict
-from mlxguard.metrics import format_value, spec
+from mlxguard.metrics import format_change, format_value, spec
 from mlxguard.reports.chart import xychart
 from mlxguard.reports.escape import code
 from mlxguard.reports.headline import deciding
@@ -35,10 +35,6 @@ class Row:
     interval: str
     status: str
     note: str
-
-
-def _pct(ratio: float | None) -> str:
-    return "—" if ratio is None else f"{ratio - 1:+.1%}"
 
 
 def _times(ratio: float | None) -> str:
@@ -64,7 +60,7 @@ def row(v: Verdict, ratio: bool | None = None) -> Row:
     else:
         base = "—"
     # A baseline change reads as a percentage, a reference comparison as a ratio ("1.09×").
-    shown = _times if (v.kind == "reference" if ratio is None else ratio) else _pct
+    shown = _times if (v.kind == "reference" if ratio is None else ratio) else format_change
     interval = (
         f"[{shown(v.ci_low)}, {shown(v.ci_high)}]"
         if v.ci_low is not None and v.ci_high is not None

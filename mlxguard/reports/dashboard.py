@@ -25,7 +25,7 @@ import jinja2
 
 from mlxguard.baselines import Baseline, RunTag
 from mlxguard.check.history import History, history
-from mlxguard.metrics import format_value, spec
+from mlxguard.metrics import format_change, format_value, spec
 from mlxguard.results import benchmark_label
 
 _SHA = re.compile(r"[0-9a-fA-F]{7,64}")
@@ -92,7 +92,7 @@ def _latest_row(h: History, rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "label": f"{spec(h.series.metric).label} ({h.series.unit})",
         "latest": last["text"], "previous": prev["text"] if prev else "—",
-        "change": f"{(h.ratio - 1) * 100:+.1f}%" if h.ratio is not None else "—",
+        "change": format_change(h.ratio),
         "outside": h.latest_outside_band, "sha": last["sha"], "url": last["url"],
     }  # fmt: skip
 
