@@ -32,7 +32,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -96,6 +96,36 @@ def _rule(metric: str, settings: CheckSettings) -> _Rule:
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Spread:
+    """The run-to-run spread of run medians on the log scale, and the distribution of its band."""
+
+    sd: float
+    dist: Any  # a frozen scipy.stats distribution: t with k - 1 df, or the normal with a prior
+    source: str  # how it was obtained, for the evidence
+
+
+def run_spread(logs: np.ndarray, between_run_cv: float | None) -> Spread | None:
+    """The spread a baseline's band is built from (module docstring); None with fewer than
+    `MIN_RUNS` runs and no prior. The check and the dashboard's bands both use it."""
+    from scipy import stats as sps
+
+    k = len(logs)
+    prior = math.sqrt(math.log1p(between_run_cv**2)) if between_run_cv is not None else None
+    if k >= MIN_RUNS:
+        sd, source = float(np.std(logs, ddof=1)), f"{k} baseline runs, t with {k - 1} df"
+        # A few runs that happen to agree do not make a narrow band: the prior floors the spread.
+        if prior is not None and between_run_cv is not None and prior > sd:
+            sd = prior
+            source += f", spread floored at the between-run CV prior {fmt_pct(between_run_cv)}"
+        return Spread(sd, sps.t(k - 1), source)
+    if prior is not None and between_run_cv is not None and k >= 1:
+        source = f"{k} baseline run(s) and the between-run CV prior {fmt_pct(between_run_cv)} " \
+            "([check] between_run_cv)"  # fmt: skip
+        return Spread(prior, sps.norm(), source)
+    return None
+
+
 def judge_run(
     medians: Sequence[float],
     current: float,
@@ -120,27 +150,14 @@ def judge_run(
             fewer than ``MIN_RUNS`` runs, and as a floor of the spread of the runs it has.
         unit: shown after the medians.
     """
-    from scipy import stats as sps
-
     k = len(medians)
     if current <= 0 or any(m <= 0 for m in medians):
         return RunLevel("inconclusive", "ratio undefined", "a median is <= 0: no ratio")
     logs = np.log(np.asarray(medians, dtype=float))
     sign = 1.0 if direction == "lower" else -1.0
     u = f" {unit}" if unit else ""
-    prior = math.sqrt(math.log1p(between_run_cv**2)) if between_run_cv is not None else None
-    if k >= MIN_RUNS:
-        sd, dist = float(np.std(logs, ddof=1)), sps.t(k - 1)
-        source = f"{k} baseline runs, t with {k - 1} df"
-        # A few runs that happen to agree do not make a narrow band: the prior floors the spread.
-        if prior is not None and between_run_cv is not None and prior > sd:
-            sd = prior
-            source += f", spread floored at the between-run CV prior {fmt_pct(between_run_cv)}"
-    elif prior is not None and between_run_cv is not None and k >= 1:
-        sd, dist = prior, sps.norm()
-        source = f"{k} baseline run(s) and the between-run CV prior {fmt_pct(between_run_cv)} " \
-            "([check] between_run_cv)"  # fmt: skip
-    else:
+    spread = run_spread(logs, between_run_cv)
+    if spread is None:
         more = MIN_RUNS - k
         center = float(np.exp(logs.mean())) if k else None
         return RunLevel(
@@ -153,6 +170,7 @@ def judge_run(
             center=center,
             ratio=current / center if center else None,
         )
+    sd, dist, source = spread.sd, spread.dist, spread.source
     center = float(np.exp(logs.mean()))
     ratio = current / center
     scale = sd * math.sqrt(1 + 1 / k)

@@ -4,8 +4,8 @@ What the dashboard draws, computed here so that reports only format:
 
 * ``band_low``/``band_high`` of run ``i``: the run-to-run band that ``check --baseline`` would
   have judged run ``i`` against, from the runs before it (``check.baseline``'s prediction band,
-  ``ȳ ± t_{k−1} · s · sqrt(1 + 1/k)`` on the log scale at ``alpha`` each side); ``None`` while
-  fewer than ``MIN_RUNS`` runs precede it;
+  ``ȳ ± t_{k−1} · s · sqrt(1 + 1/k)`` on the log scale at ``alpha`` each side, with the same
+  prior spread); ``None`` while fewer than ``MIN_RUNS`` runs precede it and there is no prior;
 * change points (``check.changepoints``), with the typical within-run half-interval as the
   noise floor;
 * the latest run against the previous one: their ratio.
@@ -17,8 +17,10 @@ import math
 import statistics
 from dataclasses import dataclass
 
+import numpy as np
+
 from mlxguard.baselines import Series
-from mlxguard.check.baseline import MIN_RUNS
+from mlxguard.check.baseline import run_spread
 from mlxguard.check.changepoints import change_points
 
 
@@ -46,16 +48,19 @@ class History:
         )
 
 
-def prediction_band(medians: list[float], alpha: float) -> Band:
-    """The two-sided run-to-run band for one more run's median (``None`` edges when too few)."""
-    from scipy import stats as sps
-
-    k = len(medians)
-    if k < MIN_RUNS or any(m <= 0 for m in medians):
+def prediction_band(
+    medians: list[float], alpha: float, between_run_cv: float | None = None
+) -> Band:
+    """The two-sided run-to-run band for one more run's median, from the spread the check uses
+    (`check.baseline.run_spread`, with the same prior); ``None`` edges when it has none."""
+    if not medians or any(m <= 0 for m in medians):
         return Band(None, None)
-    logs = [math.log(m) for m in medians]
-    half = float(sps.t(k - 1).ppf(1 - alpha)) * statistics.stdev(logs) * math.sqrt(1 + 1 / k)
-    center = statistics.fmean(logs)
+    logs = np.log(np.asarray(medians, dtype=float))
+    spread = run_spread(logs, between_run_cv)
+    if spread is None:
+        return Band(None, None)
+    half = float(spread.dist.ppf(1 - alpha)) * spread.sd * math.sqrt(1 + 1 / len(medians))
+    center = float(logs.mean())
     return Band(math.exp(center - half), math.exp(center + half))
 
 
@@ -68,9 +73,10 @@ def _noise_floor(series: Series) -> float:
     return statistics.median(halves) if halves else 0.0
 
 
-def history(series: Series, alpha: float) -> History:
-    """The bands, change points and latest ratio of one baseline series."""
+def history(series: Series, alpha: float, between_run_cv: float | None = None) -> History:
+    """The bands, change points and latest ratio of one baseline series (`between_run_cv`: the
+    check's prior run-to-run CV, `[check] between_run_cv`)."""
     medians = series.medians()
-    bands = [prediction_band(medians[:i], alpha) for i in range(len(medians))]
+    bands = [prediction_band(medians[:i], alpha, between_run_cv) for i in range(len(medians))]
     ratio = medians[-1] / medians[-2] if len(medians) >= 2 and medians[-2] > 0 else None
     return History(series, bands, change_points(medians, _noise_floor(series)), ratio)

@@ -68,7 +68,13 @@ def dashboard(
     if not baselines:
         typer.echo(f"no baselines in '{directory}' and no --results: the page says so", err=True)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    html = render(baselines, Page(repo_url=url, alpha=cfg.check.alpha, generated=generated))
+    page = Page(
+        repo_url=url,
+        alpha=cfg.check.alpha,
+        between_run_cv=cfg.check.between_run_cv,
+        generated=generated,
+    )
+    html = render(baselines, page)
     output.mkdir(parents=True, exist_ok=True)
     write_atomic(output / "index.html", html)
     typer.echo(f"dashboard: {output / 'index.html'}")

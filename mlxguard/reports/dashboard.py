@@ -42,6 +42,7 @@ class Page:
 
     repo_url: str | None = None  # e.g. https://github.com/owner/repo: points link to commits
     alpha: float = 0.01  # each side of the run-to-run band
+    between_run_cv: float | None = None  # the check's prior run-to-run CV ([check] between_run_cv)
     generated: str = ""
 
 
@@ -101,7 +102,7 @@ def _section(b: Baseline, page: Page, first_chart: int) -> dict[str, Any]:
     tags = {t.id: t for t in b.runs}
     charts, latest = [], []
     for i, s in enumerate(b.series):
-        h = history(s, page.alpha)
+        h = history(s, page.alpha, page.between_run_cv)
         rows = _run_rows(h, tags, page)
         latest.append({"benchmark": f"{s.suite} {s.scenario}", **_latest_row(h, rows)})
         charts.append({

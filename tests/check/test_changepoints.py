@@ -51,3 +51,18 @@ def test_history_bands_start_after_three_runs_and_match_the_check() -> None:
     assert h.ratio == pytest.approx(0.8 / 1.01)
     assert h.latest_outside_band  # 80 after runs of 98-102
     assert prediction_band([1.0, 0.0, 2.0], 0.01).low is None  # log scale: no band with 0
+
+
+@pytest.mark.parametrize("cv", [None, 0.1])
+def test_the_dashboards_band_edge_is_where_the_check_starts_to_fail(cv: float | None) -> None:
+    # Three runs that agree closely: with a prior CV the check floors their spread, and so must
+    # the band drawn for them (a point outside the band is a run the check would fail).
+    from mlxguard.check.baseline import judge_run
+
+    medians = [100.0, 100.2, 99.8]
+    band = prediction_band(medians, 0.01, between_run_cv=cv)
+    rule = {"direction": "higher", "tolerance": 0.0, "alpha": 0.01, "between_run_cv": cv}
+    assert judge_run(medians, band.low * 0.999, **rule).verdict == "fail"
+    assert judge_run(medians, band.low * 1.001, **rule).verdict != "fail"
+    one_run = prediction_band(medians[:1], 0.01, between_run_cv=cv)
+    assert (one_run.low is None) == (cv is None)  # one run is a band only with the prior
