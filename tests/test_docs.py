@@ -58,6 +58,10 @@ def test_where_things_are_names_every_module() -> None:
         m.group(1): m.group(2)
         for m in re.finditer(r"^\| `mlxguard/(\w+)/` \|(.*)$", _text(REPO / "README.md"), re.M)
     }
+    table = _text(REPO / "README.md").split("## Where things are")[1].split("\n## ")[0]
+    for module in (REPO / "mlxguard").glob("*.py"):
+        if not module.stem.startswith("__"):
+            assert f"`{module.name}`" in table or f"`mlxguard/{module.name}`" in table, module.name
     for package in sorted(p for p in (REPO / "mlxguard").iterdir() if (p / "__init__.py").exists()):
         assert package.name in rows, package.name
         for module in package.glob("*.py"):
