@@ -17,6 +17,8 @@ replayed with `mlxguard check`):
                and never recorded. Outcome per check: any FAIL, and the detectable change the
                check reported.
     analyze    the Markdown table of both modes from the data files.
+    arms       per-arm folders of the results files (`same-job-arms/a`, `baselines-arms/b10`...),
+               for `scripts/bench_detection.py runs`, which replays the check over them.
 
     PYTHONPATH=.:scripts python scripts/bench_across_runs.py same-job --aa 20 --per-arm 10
     PYTHONPATH=.:scripts python scripts/bench_across_runs.py baselines --aa 20 --per-arm 10
@@ -191,6 +193,29 @@ def _renamed(results: Path, out: Path) -> Path:
     return path
 
 
+def arms(args: argparse.Namespace) -> None:
+    """Per-arm folders of results files, the layout `bench_detection.py runs` replays."""
+    for mode, log in (("same-job", "invocations.jsonl"), ("baselines", "checks.jsonl")):
+        src = args.data / mode
+        if not (src / log).exists():
+            continue
+        for line in (src / log).open(encoding="utf-8"):
+            row = json.loads(line)
+            results = src / f"{row['i']:03d}.results.json"
+            if not results.exists():
+                continue
+            arm = "a" if row["arm"] in ("A", "A0") else row["arm"].lower()
+            folder = args.data / f"{mode}-arms" / arm
+            folder.mkdir(parents=True, exist_ok=True)
+            # A slowed run is checked under A's engine name, as a build of the same engine.
+            renamed = mode == "baselines" and arm != "a"
+            path = _renamed(results, src) if renamed else results
+            link = folder / results.name
+            link.unlink(missing_ok=True)
+            link.symlink_to(path.resolve())
+    print(f"per-arm folders under {args.data}", file=sys.stderr)
+
+
 def _rate(rows: list[dict]) -> str:
     k, n = sum(1 for r in rows if r.get("fail")), len(rows)
     return f"{k} of {n} ({k / n:.0%})" if n else "-"
@@ -238,7 +263,7 @@ def analyze(args: argparse.Namespace) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("mode", choices=["same-job", "baselines", "analyze"])
+    p.add_argument("mode", choices=["same-job", "baselines", "analyze", "arms"])
     p.add_argument("--data", type=Path, default=DATA, help="data directory (default: %(default)s)")
     p.add_argument("--aa", type=int, default=20, help="A/A invocations (default: 20)")
     p.add_argument("--per-arm", type=int, default=10, help="invocations per slowed arm (10)")
@@ -247,7 +272,8 @@ def main() -> None:
     p.add_argument("--history", type=int, default=5, help="baselines: A runs first (5)")
     p.add_argument("--seed", type=int, default=1, help="schedule seed (1)")
     args = p.parse_args()
-    {"same-job": same_job, "baselines": baselines, "analyze": analyze}[args.mode](args)
+    modes = {"same-job": same_job, "baselines": baselines, "analyze": analyze, "arms": arms}
+    modes[args.mode](args)
 
 
 if __name__ == "__main__":
