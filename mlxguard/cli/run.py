@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,7 +19,9 @@ from mlxguard.defaults import (
 from mlxguard.errors import RunInterrupted, UsageError
 
 if TYPE_CHECKING:
+    from mlxguard.config import Config
     from mlxguard.engines.definitions import EngineChoice
+    from mlxguard.results import Results
     from mlxguard.run.logs import EngineLog
 
 
@@ -308,7 +310,7 @@ def run(
                 from mlxguard.check.evaluate import undecided
                 from mlxguard.suites.adaptive import run_until_decisive
 
-                def still_open(r: Any) -> set[tuple[str, str, str]]:
+                def still_open(r: Results) -> set[tuple[str, str, str]]:
                     return undecided(r, cfg, baselines, allow_cross_machine)
 
                 try:
@@ -339,7 +341,7 @@ def run(
     raise typer.Exit(judge(results, cfg, fmt, report, fail_on, baselines, allow_cross_machine))
 
 
-def _check_context(cfg: Any, suites: list[str]) -> None:
+def _check_context(cfg: Config, suites: list[str]) -> None:
     """Refuse requests longer than the model's context, which would fail (or crawl) in every
     trial of the engine instead of once here."""
     from mlxguard.models.files import context_length
@@ -355,7 +357,7 @@ def _check_context(cfg: Any, suites: list[str]) -> None:
         )
 
 
-def _engine_choices(cfg: Any, suites: list[str]) -> list[EngineChoice]:
+def _engine_choices(cfg: Config, suites: list[str]) -> list[EngineChoice]:
     """The engines the suites will run (names resolved), each once."""
     from mlxguard.engines.definitions import choose
     from mlxguard.suites.compare import role_choices
@@ -373,7 +375,7 @@ def _engine_choices(cfg: Any, suites: list[str]) -> list[EngineChoice]:
     return list({c.label: c for c in choices}.values())
 
 
-def _check_reachable(cfg: Any, suites: list[str]) -> None:
+def _check_reachable(cfg: Config, suites: list[str]) -> None:
     """A server engine that nothing answers at is bad input, not a slow engine.
 
     Servers of engine definitions are not running yet: mlxguard starts them (and waits for them)
@@ -387,7 +389,7 @@ def _check_reachable(cfg: Any, suites: list[str]) -> None:
             check_reachable(c.spec)
 
 
-def _check_pair_engines(cfg: Any, suites: list[str]) -> None:
+def _check_pair_engines(cfg: Config, suites: list[str]) -> None:
     """Resolve the candidate and reference specs the compare and flexible suites will use."""
     from mlxguard.suites.compare import resolve_roles
     from mlxguard.suites.flexible import flexible_roles
@@ -398,7 +400,7 @@ def _check_pair_engines(cfg: Any, suites: list[str]) -> None:
         resolve_roles(cfg, flexible_roles(cfg))
 
 
-def _resolve_processes(cfg: Any, suites: list[str]) -> Any:
+def _resolve_processes(cfg: Config, suites: list[str]) -> Config:
     """The config with its worker processes per engine settled (and checked).
 
     Not given: DEFAULT_PROCESSES when every engine of the run runs in a worker process, else 1
