@@ -75,23 +75,31 @@ def _env(server: GitHubServer, tmp: Path, base_sha: str) -> dict[str, str]:
     }
 
 
+def _inputs(model: Path, **extra: str) -> dict[str, str]:
+    """The action's inputs for a base-vs-head run of the demo engine (underscores for dashes)."""
+    inputs = {
+        "model": str(model),
+        "suites": "ttft",
+        "github-token": TOKEN,
+        "compare-base": "true",
+        "engine": "demo_engine:Engine",
+    }
+    return inputs | {k.replace("_", "-"): v for k, v in extra.items()}
+
+
 def test_base_and_head_are_measured_in_one_compare_and_the_worktree_removed(
     tiny_model: Path, tmp_path: Path
 ) -> None:
     work = tmp_path / "workspace"
     base_sha = _repo(work)
-    inputs = {
-        "model": str(tiny_model),
-        "suites": "ttft",
-        "samples": "2",
-        "run-args": "--warmup 0 --max-tokens 4 --max-samples 4",
-        "github-token": TOKEN,
-        "comment": "false",
-        "status": "false",
-        "compare-base": "true",
-        "engine": "demo_engine:Engine",
-        "setup-command": "touch setup-ran",
-    }
+    inputs = _inputs(
+        tiny_model,
+        samples="2",
+        run_args="--warmup 0 --max-tokens 4 --max-samples 4",
+        setup_command="touch setup-ran",
+        comment="false",
+        status="false",
+    )
     with GitHubServer(TOKEN, pulls={2: HEAD}) as server:
         env = _env(server, tmp_path, base_sha)
         result = run_action(ROOT, inputs, env, work)
@@ -125,17 +133,11 @@ def test_the_worktree_is_removed_when_the_setup_fails_and_refs_stay_data(
 ) -> None:
     work = tmp_path / "workspace"
     base_sha = _repo(work)
-    inputs = {
-        "model": str(tiny_model),
-        "suites": "ttft",
-        "samples": "1",
-        "run-args": "--warmup 0 --max-tokens 2",
-        "github-token": TOKEN,
-        "compare-base": "true",
-        "engine": "demo_engine:Engine",
-        # Fails in the base only: the head checkout has the file.
-        "setup-command": "test -f only-in-head",
-    }
+    # The setup fails in the base only: the head checkout has the file.
+    inputs = _inputs(
+        tiny_model, samples="1", run_args="--warmup 0 --max-tokens 2",
+        setup_command="test -f only-in-head",
+    )  # fmt: skip
     (work / "only-in-head").touch()
     with GitHubServer(TOKEN, pulls={2: HEAD}) as server:
         env = _env(server, tmp_path, base_sha)
