@@ -294,10 +294,13 @@ class Config(_Strict):
 
     def recorded(self) -> dict[str, Any]:
         """The config as a results file keeps it: the values of engine definitions' `env` are
-        masked (the names stay), since they may hold tokens and results files get published."""
+        masked (the names stay), and so are a server command's secret options, since they may
+        hold tokens and results files get published."""
         data = self.model_dump(mode="json")
         for definition in data["engines"].values():
             definition["env"] = dict.fromkeys(definition["env"], MASK)
+            if definition.get("command"):
+                definition["command"] = masked_command(definition["command"])
         return data
 
     def with_overrides(self, **overrides: Any) -> Config:
@@ -315,6 +318,24 @@ class Config(_Strict):
             if key in given:
                 raise UsageError(f"{flag_name(key)} {given[key]}: {err['msg']}") from None
             raise UsageError(f"command-line flags: {first_problem(e)}") from None
+
+
+# A server option whose value is a secret: `--api-key X`, `--token=X`, `--hf_token X`...
+SECRET_OPTION = re.compile(r"--?[\w-]*(key|token|secret|password|passwd)[\w-]*", re.IGNORECASE)
+
+
+def masked_command(command: list[str]) -> list[str]:
+    """A server command with the value of every secret option masked (`--api-key ***`)."""
+    out: list[str] = []
+    for arg in command:
+        name, eq, _ = arg.partition("=")
+        if out and SECRET_OPTION.fullmatch(out[-1]) and not arg.startswith("-"):
+            out.append(MASK)
+        elif eq and SECRET_OPTION.fullmatch(name):
+            out.append(f"{name}={MASK}")
+        else:
+            out.append(arg)
+    return out
 
 
 # Config keys whose flag is not simply the key with dashes.

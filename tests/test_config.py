@@ -129,6 +129,20 @@ def test_a_results_file_keeps_engine_env_names_not_their_values(tmp_path: Path) 
     assert cfg.engines["head"].env["HF_TOKEN"] == "hf_s3cret"  # the worker still gets it
 
 
+def test_a_results_file_keeps_no_secret_from_a_server_command(tmp_path: Path) -> None:
+    cfg = _definitions(
+        tmp_path,
+        '[engines.srv]\nspec = "openai:http://127.0.0.1:{port}/v1"\n'
+        'command = ["serve", "--model", "{model}", "--api-key", "sk-one", "--token=tk-two", '
+        '"--port", "{port}"]\n',
+    )
+    recorded = cfg.recorded()["engines"]["srv"]["command"]
+    assert recorded == [
+        "serve", "--model", "{model}", "--api-key", "***", "--token=***", "--port", "{port}"
+    ]  # fmt: skip
+    assert "sk-one" in cfg.engines["srv"].command  # the server still gets it
+
+
 @pytest.mark.parametrize(
     ("table", "problem"),
     [
