@@ -9,6 +9,7 @@ import typer
 
 from mlxguard.cli.common import guarded, load_run
 from mlxguard.cli.options import AllowIncompleteOpt, ConfigOpt
+from mlxguard.errors import UsageError
 
 if TYPE_CHECKING:
     from mlxguard.results import Metric
@@ -67,7 +68,11 @@ def compare(
             lines.append(f"{c.verdict.upper():<12} {y.label} {name}: "
                          f"{c.note}; {c.reason}")  # fmt: skip
     if not compared:
-        lines.append("no benchmark in common")
+        # Nothing was compared: exit 0 would read as "no regression".
+        raise UsageError(
+            f"'{a}' and '{b}' have no benchmark in common (same suite, engine, model and "
+            "scenario); compare runs of the same suites and engines"
+        )
     typer.echo("\n".join(lines))
     raise typer.Exit(1 if failed else 0)
 

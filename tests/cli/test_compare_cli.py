@@ -54,3 +54,13 @@ def test_all_metrics_on_request(tmp_path: Path) -> None:
     assert any(line.startswith("FAIL") and "e2e_ms" in line for line in lines)
     (itl,) = [line for line in lines if "itl_ms" in line]
     assert itl.startswith("DESCRIPTIVE")
+
+
+def test_files_with_no_benchmark_in_common_are_bad_input(tmp_path: Path) -> None:
+    # Nothing was compared: exit 0 would read as "no regression".
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    write_results(make_results(benchmark("ttft", "warm", ttft_ms=[10.0, 11.0, 12.0])), a)
+    write_results(make_results(benchmark("ttft", "cold", ttft_ms=[10.0, 11.0, 12.0])), b)
+    out = CliRunner().invoke(app, ["compare", str(a), str(b)])
+    assert out.exit_code == 2
+    assert "no benchmark in common" in out.output
