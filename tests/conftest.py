@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cli_runner import mlxguard
 
 
 @pytest.fixture(scope="session")
@@ -21,32 +22,6 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     import os
 
     os.environ["MLXGUARD_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-
-
-def mlxguard(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None):
-    """Run the real CLI in a subprocess: returns the CompletedProcess (text mode)."""
-    import os
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "mlxguard", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        timeout=600,
-        check=False,
-    )
-
-
-def assert_usage_error(proc, fragment: str) -> None:
-    """Bad input's contract: exit 2, one `error:` line on stderr naming it, no traceback."""
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("error: ") and fragment in lines[0], lines[0]
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +46,18 @@ def small_run(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
         str(out),
     )
     assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def results_file(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real run of the ttft suite on the tiny model (tiny sizes: the figures don't matter)."""
+    out = tmp_path_factory.mktemp("run") / "results.json"
+    proc = mlxguard(
+        *("run", "--model", str(tiny_model), "--suite", "ttft", "--samples", "2", "--warmup", "0"),
+        *("--max-tokens", "4", "--quiet", "-o", str(out)),
+    )
+    assert proc.returncode in (0, 1), proc.stderr
     return out
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import assert_usage_error, mlxguard
+from cli_runner import assert_usage_error, mlxguard
 
 
 @pytest.fixture

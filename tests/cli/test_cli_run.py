@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import mlxguard
+from cli_runner import mlxguard
 
 from mlxguard.results import load_results
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import mlxguard
+from cli_runner import mlxguard
 
 from mlxguard.results import load_results
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import assert_usage_error, mlxguard
+from cli_runner import assert_usage_error, mlxguard
 
 
 @pytest.mark.parametrize(

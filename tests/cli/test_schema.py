@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import jsonschema
-from conftest import mlxguard
+from cli_runner import mlxguard
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "results.schema.json"
 

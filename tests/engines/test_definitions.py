@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import mlxguard
+from cli_runner import mlxguard
 
 from mlxguard.config import EngineDefinition
 from mlxguard.engines.definitions import choose

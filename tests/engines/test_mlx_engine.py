@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import mlxguard
+from cli_runner import mlxguard
 from typer.testing import CliRunner
 
 from mlxguard.cli.app import app

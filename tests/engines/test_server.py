@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import mlxguard
+from cli_runner import mlxguard
 
 # A stand-in for a server that is ready (GET /v1/models answers) but never finishes a request,
 # so a run is still going when the test interrupts it. It writes its pid, then "posted" when a

@@ -6,40 +6,15 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from action_runner import Evaluator, parse_output_file, run_action
+from github_env import HEAD, ROOT, TOKEN, check_code, runner_env
 from github_server import GitHubServer
-from test_github import EVENTS, HEAD, TOKEN, check_code
 
 from mlxguard.github.comment import marker
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def runner_env(server: GitHubServer, temp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_"))}
-    env.update(
-        GITHUB_ACTIONS="true",
-        GITHUB_API_URL=server.url,
-        GITHUB_SERVER_URL="https://github.com",
-        GITHUB_REPOSITORY="Codertocat/Hello-World",
-        GITHUB_EVENT_NAME="pull_request",
-        GITHUB_EVENT_PATH=str(EVENTS / "pull_request.synchronize.json"),
-        GITHUB_SHA="1" * 40,
-        GITHUB_RUN_ID="7",
-        GITHUB_STEP_SUMMARY=str(temp / "summary.md"),
-        GITHUB_TOKEN="not-this-one",  # the action must use its github-token input
-        RUNNER_TEMP=str(temp),
-        RUNNER_OS="Linux",
-        RUNNER_ARCH="X64",
-        MLXGUARD_ACTION_PYTHON=sys.executable,  # test hook: skip the virtualenv
-        PYTHONPATH=str(ROOT),
-    )
-    return env
 
 
 def tiny_run(model: Path | str, samples: int = 2, **inputs: str) -> dict[str, str]:

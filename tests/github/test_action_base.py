@@ -8,9 +8,8 @@ import subprocess
 from pathlib import Path
 
 from action_runner import run_action
+from github_env import EVENTS, HEAD, ROOT, TOKEN, runner_env
 from github_server import GitHubServer
-from test_action import ROOT, runner_env
-from test_github import EVENTS, HEAD, TOKEN
 
 # A plugin engine (it must not import mlxguard) that leaves a mark per load: which build, which pid.
 ENGINE = """\

@@ -10,6 +10,17 @@ import threading
 from pathlib import Path
 
 import pytest
+from github_env import (
+    EVENTS,
+    HEAD,
+    ROOT,
+    RUN_HEAD,
+    TOKEN,
+    actions_env,
+    check_code,
+    fork_event,
+    publish,
+)
 from github_server import DATA, GitHubServer
 
 from mlxguard.check.evaluate import evaluate
@@ -22,25 +33,9 @@ from mlxguard.redact import scrub
 from mlxguard.reports import comment
 from mlxguard.results import load_results
 
-ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "github"
-EVENTS = DATA / "events"
-TOKEN = "ghs_test0123456789secretTOKEN"
-HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"  # the PR's head sha in the payloads
-RUN_HEAD = "3484a3fb816e0859fd6e1cea078d76385ff50625"  # workflow_run.head_sha of the payload
 MARK = marker("mlxguard")
 BOT = "github-actions[bot]"  # the writer for an Actions GITHUB_TOKEN
-
-
-@pytest.fixture(scope="module")
-def results_file(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real run of the ttft suite on the tiny model (tiny sizes: the figures don't matter)."""
-    out = tmp_path_factory.mktemp("run") / "results.json"
-    cmd = [sys.executable, "-m", "mlxguard", "run", "--model", str(tiny_model), "--suite", "ttft"]
-    cmd += ["--samples", "2", "--warmup", "0", "--max-tokens", "4", "--quiet", "-o", str(out)]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert proc.returncode in (0, 1), proc.stderr
-    return out
 
 
 @pytest.fixture
@@ -48,39 +43,6 @@ def server():
     with GitHubServer(TOKEN, pulls={2: HEAD}) as s:
         yield s
     assert s.violations == []
-
-
-def actions_env(server: GitHubServer, tmp_path: Path, event: str = "pull_request") -> dict:
-    payload = {
-        "pull_request": "pull_request.opened.json",
-        "workflow_run": "workflow_run.completed.with-pull-requests.json",
-        "push": "push.json",
-    }[event]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    env.update(
-        GITHUB_ACTIONS="true",
-        GITHUB_API_URL=server.url,
-        GITHUB_TOKEN=TOKEN,
-        GITHUB_REPOSITORY="Codertocat/Hello-World",
-        GITHUB_EVENT_NAME=event,
-        GITHUB_EVENT_PATH=str(EVENTS / payload),
-        GITHUB_SHA="1" * 40,  # a merge sha: the status must not go there
-        GITHUB_SERVER_URL="https://github.com",
-        GITHUB_RUN_ID="42",
-        GITHUB_OUTPUT=str(tmp_path / "output"),
-        GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"),
-    )
-    return env
-
-
-def publish(results: Path, env: dict, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "mlxguard", "publish", str(results), *args]
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-
-
-def check_code(results: Path) -> int:
-    cmd = [sys.executable, "-m", "mlxguard", "check", str(results)]
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=300).returncode
 
 
 def outputs(path: Path) -> dict[str, str]:
@@ -182,18 +144,9 @@ def test_workflow_run_status_on_the_measured_sha_comment_only_on_its_pr(
     assert "no comment" in proc.stdout and why in proc.stdout
 
 
-def _fork_event(tmp_path: Path) -> Path:
-    data = json.loads((EVENTS / "workflow_run.completed.with-pull-requests.json").read_text())
-    data["workflow_run"]["event"] = "pull_request"
-    data["workflow_run"]["pull_requests"] = []  # how GitHub sends a fork's run
-    path = tmp_path / "fork-event.json"
-    path.write_text(json.dumps(data))
-    return path
-
-
 def test_publish_fork_pr_number_is_verified(results_file, server, tmp_path):
     env = actions_env(server, tmp_path, "workflow_run")
-    env["GITHUB_EVENT_PATH"] = str(_fork_event(tmp_path))
+    env["GITHUB_EVENT_PATH"] = str(fork_event(tmp_path))
     run_head = "3484a3fb816e0859fd6e1cea078d76385ff50625"
     # The artifact names PR 2, but PR 2 is not at the measured commit: no comment there.
     proc = publish(results_file, env, "--pr", "2")
@@ -556,7 +509,7 @@ def test_a_run_records_the_models_shape_and_the_comment_names_it(results_file):
 
 
 def test_publish_outside_actions_warns_on_stderr(small_run: Path) -> None:
-    from conftest import mlxguard
+    from cli_runner import mlxguard
 
     outside = {"GITHUB_ACTIONS": "", "GITHUB_TOKEN": "", "GITHUB_REPOSITORY": ""}
     proc = mlxguard("publish", str(small_run), env=outside)

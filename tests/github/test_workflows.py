@@ -9,17 +9,9 @@ import sys
 from pathlib import Path
 
 import yaml
+from github_env import ROOT, RUN_HEAD, TOKEN, actions_env, check_code, fork_event
 from github_server import GitHubServer
-from test_github import (  # noqa: F401  (results_file is a fixture)
-    RUN_HEAD,
-    TOKEN,
-    _fork_event,
-    actions_env,
-    check_code,
-    results_file,
-)
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 
 
@@ -43,7 +35,7 @@ def test_baselines_directory_is_committed_with_its_readme():
         assert "baselines" in (WORKFLOWS / name).read_text(), name
 
 
-def test_checking_against_the_committed_directory_works(results_file):  # noqa: F811
+def test_checking_against_the_committed_directory_works(results_file):
     cmd = [sys.executable, "-m", "mlxguard", "check", str(results_file), "--baseline"]
     proc = subprocess.run([*cmd, "baselines"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode in (0, 1), proc.stderr
@@ -73,7 +65,7 @@ def _run_publisher(work: Path, artifact: Path, env: dict[str, str]) -> subproces
     )
 
 
-def test_publisher_checks_against_the_baselines_once_they_exist(results_file, tmp_path):  # noqa: F811
+def test_publisher_checks_against_the_baselines_once_they_exist(results_file, tmp_path):
     artifact = tmp_path / "artifact"
     artifact.mkdir()
     shutil.copy(results_file, artifact / "results.json")
@@ -88,7 +80,7 @@ def test_publisher_checks_against_the_baselines_once_they_exist(results_file, tm
             subprocess.run([*cmd, "--dir", str(work / "baselines")], cwd=ROOT, check=True)
         with GitHubServer(TOKEN, pulls={7: RUN_HEAD}) as server:
             env = actions_env(server, tmp_path, "workflow_run")
-            env["GITHUB_EVENT_PATH"] = str(_fork_event(tmp_path))
+            env["GITHUB_EVENT_PATH"] = str(fork_event(tmp_path))
             proc = _run_publisher(work, artifact, env)
             assert server.violations == []
         assert proc.returncode in (0, 1) and proc.returncode <= max(expected, 1), proc.stderr

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import mlxguard
+from cli_runner import mlxguard
 
 from mlxguard.results import SCHEMA, load_results, parse_results
 

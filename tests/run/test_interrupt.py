@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import mlxguard
+from cli_runner import mlxguard
 
 from mlxguard.results import load_results
 

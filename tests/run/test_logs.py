@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from conftest import mlxguard
+from cli_runner import mlxguard
 
 from mlxguard.cli.run import log_report
 from mlxguard.run.logs import EngineLog, captured, log_path

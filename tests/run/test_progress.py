@@ -6,7 +6,7 @@ import re
 import time
 from pathlib import Path
 
-from conftest import mlxguard
+from cli_runner import mlxguard
 
 from mlxguard.run.progress import Progress
 

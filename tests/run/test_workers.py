@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from conftest import mlxguard
+from cli_runner import mlxguard
 
 from mlxguard.check.evaluate import undecided
 from mlxguard.config import Config
