@@ -1,11 +1,20 @@
-"""Running the real CLI in tests, and the bad-input contract every command keeps."""
+"""Running the real CLI in tests, and the bad-input contract every command keeps.
+
+`invoke` runs the CLI in this process through typer's `CliRunner` (what most tests need: no
+interpreter start, no MLX import per call); `mlxguard` starts a real subprocess, for what only a
+process shows (the entry point, signals, exit codes from `python -m mlxguard`).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
+
+from typer.testing import CliRunner
 
 
 def mlxguard(
@@ -21,6 +30,34 @@ def mlxguard(
         timeout=600,
         check=False,
     )
+
+
+def invoke(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the CLI's entry point in this process, as `mlxguard *args` would run it.
+
+    The entry point itself (not only the typer app) runs, so its handling of usage errors is
+    what the test sees. An exception that escapes it fails the test, as a traceback would.
+    Returns a CompletedProcess, as `mlxguard` does, so the same assertions fit both.
+    """
+    from mlxguard.cli import main
+
+    code: int | str | None = 0
+    with (
+        CliRunner().isolation(env=env) as (out, err, _),
+        mock.patch("sys.argv", ["mlxguard", *args]),
+        contextlib.chdir(cwd or Path.cwd()),
+    ):
+        try:
+            main()
+        except SystemExit as e:
+            code = e.code
+        sys.stdout.flush()
+        sys.stderr.flush()
+        stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
+    assert isinstance(code, int), code
+    return subprocess.CompletedProcess(list(args), code, stdout, stderr)
 
 
 def assert_usage_error(proc, fragment: str) -> None:

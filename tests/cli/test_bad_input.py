@@ -1,4 +1,8 @@
-"""Bad input: one line on stderr naming the problem, exit code 2, never a traceback."""
+"""Bad input: one line on stderr naming the problem, exit code 2, never a traceback.
+
+One test runs a real process (`python -m mlxguard`), the contract as a user meets it; the
+others run the same entry point in this process (`invoke`), which is what they are about.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_runner import assert_usage_error, mlxguard
+from cli_runner import assert_usage_error, invoke, mlxguard
 
 
 @pytest.fixture
@@ -14,12 +18,12 @@ def valid(small_run: Path) -> dict:
     return json.loads(small_run.read_text())
 
 
-def test_missing_file(tmp_path: Path) -> None:
+def test_a_real_process_gets_one_line_and_exit_2(tmp_path: Path) -> None:
     assert_usage_error(mlxguard("check", str(tmp_path / "nope.json")), "does not exist")
 
 
 def test_directory(tmp_path: Path) -> None:
-    assert_usage_error(mlxguard("check", str(tmp_path)), "is a directory")
+    assert_usage_error(invoke("check", str(tmp_path)), "is a directory")
 
 
 @pytest.mark.parametrize(
@@ -40,33 +44,33 @@ def test_directory(tmp_path: Path) -> None:
 def test_bad_documents(tmp_path: Path, text: str, fragment: str) -> None:
     path = tmp_path / "r.json"
     path.write_text(text)
-    assert_usage_error(mlxguard("check", str(path)), fragment)
+    assert_usage_error(invoke("check", str(path)), fragment)
 
 
 def test_non_finite_numbers(tmp_path: Path, valid: dict) -> None:
     text = json.dumps(valid).replace('"samples": [', '"samples": [NaN, ', 1)
     path = tmp_path / "r.json"
     path.write_text(text)
-    assert_usage_error(mlxguard("check", str(path)), "non-finite number NaN")
+    assert_usage_error(invoke("check", str(path)), "non-finite number NaN")
 
 
 def test_wrong_shape(tmp_path: Path, valid: dict) -> None:
     valid["benchmarks"][0]["metrics"]["ttft_ms"]["samples"] = "fast"
     path = tmp_path / "r.json"
     path.write_text(json.dumps(valid))
-    assert_usage_error(mlxguard("check", str(path)), "benchmarks.0.metrics.ttft_ms.samples")
+    assert_usage_error(invoke("check", str(path)), "benchmarks.0.metrics.ttft_ms.samples")
 
 
 def test_config_unknown_key(tmp_path: Path, small_run: Path) -> None:
     cfg = tmp_path / "mlxguard.toml"
     cfg.write_text("samples = 3\nsampels = 4\n")
-    assert_usage_error(mlxguard("check", str(small_run), "-c", str(cfg)), "sampels: unknown key")
+    assert_usage_error(invoke("check", str(small_run), "-c", str(cfg)), "sampels: unknown key")
 
 
 def test_config_bad_target(tmp_path: Path, small_run: Path) -> None:
     cfg = tmp_path / "mlxguard.toml"
     cfg.write_text('[[targets]]\nmetric = "ttft_ms"\nmax = 1\nmin = 2\n')
-    assert_usage_error(mlxguard("check", str(small_run), "-c", str(cfg)), "exactly one of max")
+    assert_usage_error(invoke("check", str(small_run), "-c", str(cfg)), "exactly one of max")
 
 
 # Keeps a run short if a bad value were not refused up front.
@@ -80,7 +84,7 @@ ONE_TRIAL = ["--suite", "ttft", "--samples", "1", "--warmup", "0", "--max-tokens
         (["--model", "llama-9000"], "llama-9000"),
         (["--engine", "nosuchmodule:Engine"], "cannot import 'nosuchmodule'"),
         (["--engine", "bogus"], "engine spec 'bogus'"),
-        (["--engine", "tests.plugins.flaky:Missing"], "has no attribute 'Missing'"),
+        (["--engine", "plugins.flaky:Missing"], "has no attribute 'Missing'"),
         (["--format", "xml"], "unknown format 'xml'"),
         (["--samples", "0"], "samples"),
         # Values that only the engine would refuse, trial after trial: refused up front.
@@ -94,39 +98,37 @@ ONE_TRIAL = ["--suite", "ttft", "--samples", "1", "--warmup", "0", "--max-tokens
     ],
 )
 def test_bad_run_flags(tmp_path: Path, args: list[str], fragment: str) -> None:
-    proc = mlxguard(
+    proc = invoke(
         "run",
         *args,
         "-o",
         str(tmp_path / "r.json"),
-        env={"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
     assert_usage_error(proc, fragment)
     assert not (tmp_path / "r.json").exists()
 
 
 def test_plugin_without_protocol(tmp_path: Path, tiny_model: Path) -> None:
-    proc = mlxguard(
+    proc = invoke(
         "run",
         "--model",
         str(tiny_model),
         "--suite",
         "ttft",
         "--engine",
-        "tests.plugins.flaky:NoLoad",
+        "plugins.flaky:NoLoad",
         "-o",
         str(tmp_path / "r.json"),
-        env={"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
     assert_usage_error(proc, "does not follow the protocol: no load()")
 
 
 def test_output_is_a_directory(tmp_path: Path) -> None:
-    assert_usage_error(mlxguard("run", "-o", str(tmp_path)), "is a directory")
+    assert_usage_error(invoke("run", "-o", str(tmp_path)), "is a directory")
 
 
 def test_export_refuses_a_bad_better_for_every_format(small_run: Path) -> None:
     # --better only shapes github-action-benchmark's file, but a typo is a typo everywhere.
     for to in ("bencher", "github-action-benchmark"):
-        proc = mlxguard("export", str(small_run), "--to", to, "--better", "sideways")
+        proc = invoke("export", str(small_run), "--to", to, "--better", "sideways")
         assert_usage_error(proc, "--better 'sideways'")

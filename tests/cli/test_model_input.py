@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_runner import assert_usage_error, mlxguard
+from cli_runner import assert_usage_error, invoke
 
 
 @pytest.mark.parametrize(
@@ -19,7 +19,7 @@ from cli_runner import assert_usage_error, mlxguard
 )
 def test_bad_synth_flags(tmp_path: Path, args: list[str], fragment: str) -> None:
     out = tmp_path / "m"
-    assert_usage_error(mlxguard("model", "synth", "--out", str(out), *args), fragment)
+    assert_usage_error(invoke("model", "synth", "--out", str(out), *args), fragment)
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == []  # no half-built temp directory either
 
@@ -27,7 +27,7 @@ def test_bad_synth_flags(tmp_path: Path, args: list[str], fragment: str) -> None
 def test_synth_into_a_non_empty_directory(tmp_path: Path) -> None:
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "keep.txt").write_text("x")
-    assert_usage_error(mlxguard("model", "synth", "--out", str(tmp_path / "m")), "not empty")
+    assert_usage_error(invoke("model", "synth", "--out", str(tmp_path / "m")), "not empty")
     assert [p.name for p in (tmp_path / "m").iterdir()] == ["keep.txt"]
 
 
@@ -35,5 +35,5 @@ def test_synth_under_a_file(tmp_path: Path) -> None:
     # A parent that is a file cannot be created as a directory (an unwritable --out).
     (tmp_path / "f").write_text("x")
     assert_usage_error(
-        mlxguard("model", "synth", "--out", str(tmp_path / "f" / "m")), "cannot write --out"
+        invoke("model", "synth", "--out", str(tmp_path / "f" / "m")), "cannot write --out"
     )

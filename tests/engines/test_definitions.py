@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cli_runner import mlxguard
+from cli_runner import invoke, mlxguard
 
 from mlxguard.config import EngineDefinition
 from mlxguard.engines.definitions import choose
@@ -145,7 +145,7 @@ def test_compare_two_definitions_one_in_another_virtualenv(tmp_path, tiny_model,
 )
 def test_a_worker_that_cannot_run_stops_the_run_before_any_model(tmp_path, table, problem):
     config = _write_config(tmp_path, f"[engines.w]\n{table}\n")
-    proc = mlxguard(
+    proc = invoke(
         "run", "--config", str(config), "--engine", "w", "--model", "nowhere", cwd=tmp_path
     )
     assert proc.returncode == 2 and proc.stderr.startswith("error: engine 'w': "), proc.stderr

@@ -6,7 +6,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from cli_runner import assert_usage_error, mlxguard
+from cli_runner import assert_usage_error, invoke
 
 
 def _closed_port() -> int:
@@ -26,7 +26,7 @@ def _closed_port() -> int:
 def test_unreachable_server_is_bad_input(tiny_model: Path, tmp_path: Path, args: list[str]) -> None:
     url = f"openai:http://127.0.0.1:{_closed_port()}/v1"
     out = tmp_path / "r.json"
-    proc = mlxguard(
+    proc = invoke(
         "run", "--model", str(tiny_model), "--samples", "1", "--warmup", "0",
         "--max-tokens", "2", "-o", str(out), *[a.format(url=url) for a in args],
     )  # fmt: skip

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_runner import mlxguard
+from cli_runner import invoke, mlxguard
 
 from mlxguard.results import SCHEMA, load_results, parse_results
 
@@ -110,7 +110,7 @@ def test_a_malformed_v1_section_is_a_one_line_error(tmp_path: Path) -> None:
     doc["benchmarks"][0]["extra"]["parity"] = "all good"
     path = tmp_path / "r.json"
     path.write_text(json.dumps(doc))
-    proc = mlxguard("check", str(path))
+    proc = invoke("check", str(path))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith("error: ") and "not a valid results file" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_runner import mlxguard
+from cli_runner import invoke, mlxguard
 
 from mlxguard.results import load_results
 
@@ -137,7 +137,7 @@ def test_sigint_mid_run_stops_ipc_workers_and_keeps_a_marked_file(
         ["publish", str(out), "--no-comment", "--no-status"],
         ["export", str(out), "--to", "bencher"],
     ):
-        refused = mlxguard(*args)
+        refused = invoke(*args)
         assert refused.returncode == 2, (args, refused.stdout, refused.stderr)
         assert refused.stderr.startswith("error: ") and "incomplete" in refused.stderr
         assert "--allow-incomplete" in refused.stderr and len(refused.stderr.splitlines()) == 1

@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from cli_runner import mlxguard
+from cli_runner import invoke, mlxguard
 
 from mlxguard.check.evaluate import undecided
 from mlxguard.config import Config
@@ -130,7 +130,7 @@ def test_processes_without_a_flag_stay_one_for_an_in_process_engine(tmp_path: Pa
 def test_a_servers_client_is_not_spread_over_processes(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     engine = "openai:http://127.0.0.1:9/v1"
-    proc = mlxguard("run", "--suite", "ttft", "--engine", engine, "--processes", "2",
+    proc = invoke("run", "--suite", "ttft", "--engine", engine, "--processes", "2",
                     "-o", str(out))  # fmt: skip
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"error: --processes 2: engine '{engine}' is a server's client")
