@@ -337,7 +337,8 @@ def run(
         typer.echo(stopped, err=True)
     typer.echo(f"results: {output}", err=True)
     failed = any(b.errors for b in results.benchmarks)
-    typer.echo("\n".join(log_report(log, failed)), err=True)
+    for line in log_report(log, failed):
+        typer.echo(line, err=True)
     raise typer.Exit(judge(results, cfg, fmt, report, fail_on, baselines, allow_cross_machine))
 
 
@@ -431,6 +432,8 @@ def log_report(log: EngineLog, failed: bool) -> list[str]:
     """
     from mlxguard.reports.escape import plain
 
+    if not log.lines:  # the engines wrote nothing: there is no log file
+        return []
     out = [f"engine log: {log.path} ({log.lines} lines)"]
     tail = log.tail() if failed else []
     if tail:

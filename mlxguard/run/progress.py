@@ -59,6 +59,11 @@ class Progress:
             TextColumn("ETA {task.fields[eta]}"),
             console=Console(file=console()),
             transient=True,
+            # rich would replace sys.stdout and sys.stderr with proxies that print above the
+            # bar, on the terminal: engine output (a print, a handler made during the run) must
+            # reach the engine log instead, as it does with no bar.
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
         self._bar.start()
         self._task = self._bar.add_task(self.label, total=total, eta="after the first trial")

@@ -44,3 +44,20 @@ class ChattyFails(Chatty):
         _own.info("::error::not a workflow command \x1b[31m")
         yield from super().generate_ids(prompt_ids, 1, temperature, seed)
         raise RuntimeError("lost the device")
+
+
+class LateChatty(Chatty):
+    """Makes its stderr handler on first use, as mlx_engine does on import inside a trial."""
+
+    name = "late-chatty"
+
+    def generate_ids(
+        self, prompt_ids: list[int], max_tokens: int, temperature: float, seed: int | None
+    ) -> Iterator[int]:
+        late = logging.getLogger("late_chatty")
+        if not late.handlers:
+            late.addHandler(logging.StreamHandler(sys.stderr))
+            late.propagate = False
+            late.setLevel(logging.INFO)
+        late.info("late handler")
+        yield from super().generate_ids(prompt_ids, max_tokens, temperature, seed)

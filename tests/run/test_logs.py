@@ -9,7 +9,9 @@ from pathlib import Path
 from cli_runner import mlxguard
 
 from mlxguard.cli.run import log_report
+from mlxguard.run import logs
 from mlxguard.run.logs import EngineLog, captured, log_path
+from mlxguard.run.logsink import copy_capped
 
 
 def _run(tmp_path: Path, model: Path, *args: str) -> tuple[int, str, str, str]:
@@ -95,3 +97,95 @@ def test_an_ipc_workers_stderr_goes_to_the_log(ipc_engine, tmp_path: Path, tiny_
     text = log.path.read_text()
     assert f"ipc worker {engine.pid}: [chatty][INFO]: begin: total_prompt_tokens=3" in text
     assert f"ipc worker {engine.pid}: [chatty_bare][INFO]: cache: using 0/3 tokens" in text
+
+
+def test_no_output_leaves_no_log_and_removes_an_older_one(tmp_path: Path) -> None:
+    log = EngineLog(tmp_path / "r.log")
+    log.path.write_text("an earlier run's log\n")
+    with captured(log):
+        pass
+    assert log.lines == 0 and not log.path.exists()
+    assert list(tmp_path.iterdir()) == []  # no temp file either
+    assert log_report(log, failed=True) == []
+
+
+def test_the_log_gets_the_umasks_mode(tmp_path: Path) -> None:
+    for mask, mode in ((0o022, 0o644), (0o002, 0o664)):
+        old = os.umask(mask)
+        try:
+            log = EngineLog(tmp_path / f"{mask}.log")
+            with captured(log):
+                os.write(2, b"engine line\n")
+        finally:
+            os.umask(old)
+        assert log.path.stat().st_mode & 0o777 == mode
+
+
+def test_the_log_keeps_its_head_and_tail_within_the_cap(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(logs, "HEAD_BYTES", 1000)
+    monkeypatch.setattr(logs, "TAIL_BYTES", 2000)
+    log = EngineLog(tmp_path / "r.log")
+    with captured(log):
+        for i in range(20_000):  # 20,000 lines of 11 bytes: 220 kB
+            os.write(1, b"line %05d\n" % i)
+    text = log.path.read_text()
+    assert text.startswith("line 00000\n")
+    assert text.endswith("line 19999\n")
+    assert len(text) < 1000 + 2000 + 200
+    dropped = [line for line in text.splitlines() if line.startswith("[mlxguard:")]
+    assert len(dropped) == 1 and "bytes of engine output dropped here" in dropped[0]
+    kept = [line for line in text.splitlines() if line.startswith("line ")]
+    tail = kept[kept.index("line 00090") + 1 :]  # the head ends inside line 90
+    assert all(line.startswith("line ") and len(line) == 10 for line in tail)
+    assert [int(line[5:]) for line in tail] == list(range(20_000 - len(tail), 20_000))
+
+
+def test_the_writer_copies_all_below_the_cap_and_caps_above(tmp_path: Path) -> None:
+    for size, head, tail in ((100, 60, 60), (1000, 100, 100)):
+        rfd, wfd = os.pipe()
+        os.write(wfd, bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+        os.close(wfd)
+        with open(tmp_path / "out", "wb") as out:
+            dropped = copy_capped(rfd, out.fileno(), head, tail)
+        os.close(rfd)
+        data = (tmp_path / "out").read_bytes()
+        if size <= head + tail:
+            assert dropped == 0 and len(data) == size
+        else:
+            assert dropped > 0 and b"dropped here" in data
+
+
+def test_engine_output_stays_off_a_terminal_under_the_progress_bar(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    # On a terminal the bar shows; the engine's prints and a handler it makes during the run
+    # (as mlx_engine does on first use) must still go to the log, not above the bar.
+    import pty
+    import subprocess
+    import sys
+
+    main, tty = pty.openpty()
+    out = tmp_path / "r.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlxguard", "run", "--model", str(tiny_model), "--suite", "ttft",
+         "--engine", "tests.plugins.chatty:LateChatty", "--samples", "2", "--warmup", "1",
+         "--prompt-tokens", "16", "--max-tokens", "4", "-o", str(out)],
+        stdout=subprocess.PIPE, stderr=tty, env={**os.environ, "COLUMNS": "100"},
+    )  # fmt: skip
+    os.close(tty)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the terminal's other end closed: the run is over
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait(600)
+    os.close(main)
+    terminal = seen.decode("utf-8", "replace")
+    assert proc.returncode == 0, terminal
+    assert "stray print" not in terminal and "late handler" not in terminal, terminal
+    text = out.with_suffix(".log").read_text()
+    assert text.count("chatty: stray print") == 6 and text.count("late handler") == 6
