@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from mlxguard.defaults import SEED_MAX
+from mlxguard.defaults import SEED_MAX, FailOn
 from mlxguard.errors import UsageError, first_problem
 from mlxguard.fsutil import read_input
 from mlxguard.metrics import METRICS, SUMMARY_FIELDS
@@ -139,7 +139,7 @@ class CheckSettings(_Strict):
             "*": ["ttft_ms", "decode_tps", "throughput_tps"],
         }
     )
-    fail_on: Literal["fail", "inconclusive"] = "fail"
+    fail_on: FailOn = "fail"
 
     @field_validator("gated_metrics")
     @classmethod

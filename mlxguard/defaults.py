@@ -1,5 +1,11 @@
 """Defaults shared by the CLI and the modules behind it; importable without numpy or MLX."""
 
+from typing import Literal
+
+# What makes a check exit 1: a failed verdict, or also an inconclusive one (`--fail-on`; the
+# default is `[check] fail_on`, itself "fail").
+FailOn = Literal["fail", "inconclusive"]
+
 # The adaptive-sampling budget of `run --until-decisive`, chosen with
 # scripts/bench_detection.py: at 120 samples a 10% slowdown of the tiny engine on a quiet
 # 2-core machine is found >= 97% of the time (docs/regression.md).

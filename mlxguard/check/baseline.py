@@ -37,12 +37,11 @@ from typing import Any, TypedDict
 import numpy as np
 
 from mlxguard.baselines import Baseline, Series
-from mlxguard.check.decision import POWER, Comparison, compare, fmt_number, fmt_pct
-from mlxguard.check.verdicts import Verdict
+from mlxguard.check.decision import POWER, fmt_number, fmt_pct
+from mlxguard.check.verdicts import Decided, Verdict, about
 from mlxguard.config import CheckSettings
 from mlxguard.metrics import spec
-from mlxguard.results import Benchmark, Environment, Metric, Results
-from mlxguard.stats import Arm
+from mlxguard.results import Benchmark, Environment, Results
 
 CROSS_MACHINE_NOTE = "compared across machines (--allow-cross-machine)"
 # Baseline runs needed for a band from the data: 3 run medians give 2 degrees of freedom.
@@ -66,7 +65,7 @@ def machine_difference(a: Environment, b: Environment) -> str:
 class RunLevel:
     """The current run's median against the run medians of a baseline (module docstring)."""
 
-    verdict: str
+    verdict: Decided
     note: str
     reason: str
     center: float | None = None
@@ -198,6 +197,7 @@ def judge_run(
         f"p={p_value:.2g}"
     )
     tol = fmt_pct(tolerance)
+    verdict: Decided
     if worse > tolerance and p_value < alpha:
         verdict, note = "fail", "regressed"
         reason = (
@@ -217,26 +217,6 @@ def judge_run(
             f"within the {tol} tolerance"  # fmt: skip
     reason += f"; detects changes ≥ {fmt_pct(detectable)}"
     return RunLevel(verdict, note, reason, center, ratio, lo, hi, p_value, detectable)
-
-
-def compare_samples(
-    reference: Metric, current: Metric, metric: str, settings: CheckSettings
-) -> Comparison:
-    """Two separate runs' samples of one metric, by ``check.decision.compare`` with the config.
-
-    Used by ``mlxguard compare A.json B.json``. The runs' rounds are never paired (round 3 of
-    one run and round 3 of another were not measured together); their processes are used.
-    """
-    return compare(
-        Arm(reference.samples, reference.processes),
-        Arm(current.samples, current.processes),
-        direction=spec(metric).direction,
-        tolerance=settings.tolerance_for(metric),
-        alpha=settings.alpha,
-        confidence=settings.confidence,
-        min_samples=settings.min_samples,
-        unit=spec(metric).unit,
-    )
 
 
 def _pick(
@@ -265,14 +245,8 @@ def _gated(b: Benchmark, settings: CheckSettings) -> list[str]:
 
 
 def _skipped(b: Benchmark, metric: str, why: str) -> Verdict:
-    return Verdict.on(
-        b,
-        kind="baseline",
-        metric=metric,
-        status="skipped",
-        unit=spec(metric).unit,
-        evidence=why,
-    )
+    return Verdict(**about(b), kind="baseline", metric=metric, status="skipped",
+                   unit=spec(metric).unit, evidence=why)  # fmt: skip
 
 
 def _context(base: Baseline, cross: str) -> str:
@@ -285,20 +259,21 @@ def _context(base: Baseline, cross: str) -> str:
 def _verdict(b: Benchmark, metric: str, series: Series, results: Results,
              settings: CheckSettings, context: str) -> Verdict:  # fmt: skip
     m = b.metrics[metric]
-    base = dict(kind="baseline", metric=metric, stat="median", unit=spec(metric).unit)
     if len(m.samples) < settings.min_samples:
         why = f"{len(m.samples)} current samples; need at least {settings.min_samples}"
-        return Verdict.on(b, **base, status="inconclusive", note="not enough samples",
-                          evidence=why + context)  # fmt: skip
-    current = statistics.median(m.samples)
-    r = judge_run(
-        series.medians(excluding=results.run.id), current, **_rule(metric, settings),
-        between_run_cv=settings.between_run_cv,
-    )  # fmt: skip
-    return Verdict.on(
-        b, **base, status=r.verdict, value=current, baseline=r.center, ratio=r.ratio,
-        ci_low=r.ci_low, ci_high=r.ci_high, p_value=r.p_value, detectable=r.detectable,
-        note=r.note, evidence=r.reason + context,
+        r = RunLevel("inconclusive", "not enough samples", why)
+        current = None
+    else:
+        current = statistics.median(m.samples)
+        r = judge_run(
+            series.medians(excluding=results.run.id), current, **_rule(metric, settings),
+            between_run_cv=settings.between_run_cv,
+        )  # fmt: skip
+    return Verdict(
+        **about(b), kind="baseline", metric=metric, stat="median", unit=spec(metric).unit,
+        status=r.verdict, value=current, baseline=r.center, ratio=r.ratio, ci_low=r.ci_low,
+        ci_high=r.ci_high, p_value=r.p_value, detectable=r.detectable, note=r.note,
+        evidence=r.reason + context,
     )  # fmt: skip
 
 

@@ -51,7 +51,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -64,6 +66,9 @@ from mlxguard.stats import (
     interval,
     widened,
 )
+
+if TYPE_CHECKING:
+    from mlxguard.check.verdicts import Decided
 
 __all__ = [
     "DIRECTIONS",
@@ -109,18 +114,18 @@ class Comparison:
         caveat: what the method cannot see (one process, no rounds), or "".
     """
 
-    ratio: float | None
-    ci_low: float | None
-    ci_high: float | None
-    p_value: float | None
-    change: float | None
-    worse_by: float | None
-    significant: bool
-    verdict: str
+    verdict: Decided
     note: str
     reason: str
     n_baseline: int
     n_current: int
+    ratio: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    change: float | None = None
+    worse_by: float | None = None
+    significant: bool = False
     method: str = ""
     detectable: float | None = field(default=None)
     caveat: str = ""
@@ -213,13 +218,7 @@ def compare(
     cur = finite_array(cur_arm.samples, f"{now} sample")
     n_b, n_c = int(ref.size), int(cur.size)
 
-    def result(**kw: object) -> Comparison:
-        base: dict[str, object] = dict(
-            ratio=None, ci_low=None, ci_high=None, p_value=None, change=None, worse_by=None,
-            significant=False, n_baseline=n_b, n_current=n_c,
-        )  # fmt: skip
-        base.update(kw)
-        return Comparison(**base)  # type: ignore[arg-type]
+    result = partial(Comparison, n_baseline=n_b, n_current=n_c)
 
     if n_b < min_samples or n_c < min_samples:
         return result(
@@ -267,6 +266,7 @@ def compare(
     evidence += f", {confidence * 100:g}% CI {lo:.3g}–{hi:.3g}; {est.method}), p={p_value:.2g}"
     tol = fmt_pct(tolerance)
 
+    verdict: Decided
     if worse_lo > tolerance and significant:
         verdict, note = "fail", "regressed"
         reason = f"{evidence} < {level:g}: {fmt_pct(worse_by)} worse, beyond the {tol} tolerance"

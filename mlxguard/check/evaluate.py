@@ -51,11 +51,7 @@ def evaluate(
         if any(CROSS_MACHINE_NOTE in v.evidence for v in against):
             notes.append(f"some baselines were {CROSS_MACHINE_NOTE}: their verdicts are weaker")
     verdicts = family_adjusted(verdicts, config.check.alpha, interim=interim)
-    machine = results_machine_warnings(results)
-    warnings = machine + stability_warnings(results, config.check)
-    warnings += regime_warnings(results, config.check)
-    if results.run.incomplete:
-        warnings.insert(0, f"incomplete run ({results.run.incomplete}): judged on what it holds")
+    machine, warnings = warnings_of(results, config)
     return CheckReport(
         status=overall(verdicts),
         verdicts=verdicts,
@@ -64,6 +60,16 @@ def evaluate(
         notes=notes,
         resolution=resolution(verdicts),
     )
+
+
+def warnings_of(results: Results, config: Config) -> tuple[list[str], list[str]]:
+    """The machine's warnings, and every warning for the reader (the machine's among them)."""
+    machine = results_machine_warnings(results)
+    warnings = machine + stability_warnings(results, config.check)
+    warnings += regime_warnings(results, config.check)
+    if results.run.incomplete:
+        warnings.insert(0, f"incomplete run ({results.run.incomplete}): judged on what it holds")
+    return machine, warnings
 
 
 def undecided(

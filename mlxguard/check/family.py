@@ -42,10 +42,13 @@ def family_adjusted(
     verdicts: list[Verdict], alpha: float, *, interim: bool = False
 ) -> list[Verdict]:
     """The verdicts with Holm's correction applied over the gated ones that have a p-value."""
-    members = [
-        i for i, v in enumerate(verdicts) if v.kind in FAMILY_KINDS and v.p_value is not None
+    tested = [
+        (i, v.p_value)
+        for i, v in enumerate(verdicts)
+        if v.kind in FAMILY_KINDS and v.p_value is not None
     ]
-    adjusted = holm([verdicts[i].p_value for i in members])  # type: ignore[misc]
+    members = [i for i, _ in tested]
+    adjusted = holm([p for _, p in tested])
     level = alpha * (INTERIM_ALPHA_SHARE if interim else 1.0)
     out = list(verdicts)
     m = len(members)

@@ -26,11 +26,88 @@ Pure: no MLX.
 
 from __future__ import annotations
 
+import statistics
+
 from mlxguard.check.decision import compare, fmt_pct
-from mlxguard.check.verdicts import Status, Verdict
+from mlxguard.check.verdicts import Status, Verdict, about
 from mlxguard.config import CheckSettings
 from mlxguard.metrics import RATIO_METRICS, label, spec
 from mlxguard.results import Benchmark, Parity, Results
+from mlxguard.stats import Arm, Labelled
+
+
+def same_job_verdict(
+    head: Benchmark,
+    base: Arm | Labelled,
+    current: Arm | Labelled,
+    metric: str,
+    settings: CheckSettings,
+    *,
+    bound: float,
+    other: str,
+    sides: tuple[str, str],
+    note: str,
+    interim: bool = False,
+) -> Verdict:
+    """One metric of ``head`` against ``base`` by the same-job rule (``check.decision.compare``),
+    the bound a tolerance around 1×: every same-job verdict of a check, and every verdict of
+    ``mlxguard compare A B``, is made here, so they read and decide alike.
+
+    Args:
+        head: the benchmark the verdict is about (the candidate, the head, file B's).
+        base: the samples compared with (reference, base, file A's), with processes and rounds.
+        current: ``head``'s samples of ``metric``, likewise.
+        metric: the metric compared.
+        settings: alpha, confidence and the minimum samples.
+        bound: the limit on ``current / base`` (at most for lower-is-better metrics, at least
+            for higher-is-better ones).
+        other: what the ratio is a multiple of, in the evidence ("the base").
+        sides: what the two sides are called when too few samples are given.
+        note: the verdict's note, e.g. "vs reference:mlx-lm".
+        interim: an interim look of adaptive sampling (a fail needs a smaller p).
+    """
+    at_most = spec(metric).direction == "lower"
+    op = "≤" if at_most else "≥"
+    c = compare(
+        base, current, direction=spec(metric).direction, tolerance=abs(bound - 1.0),
+        alpha=settings.alpha, confidence=settings.confidence, min_samples=settings.min_samples,
+        seed=0, interim=interim, sides=sides,
+    )  # fmt: skip
+    if c.ratio is None or c.ci_low is None or c.ci_high is None or c.p_value is None:
+        evidence = f"{c.reason} (add --samples)"
+    else:
+        shown = (
+            f"{label(metric)} {c.ratio:.2f}× {other} ({settings.confidence:.0%} CI "
+            f"{c.ci_low:.2f}–{c.ci_high:.2f}; {c.method}, p={c.p_value:.2g})"
+        )
+        evidence = {
+            "pass": f"{shown} {op} {bound:g}×",
+            "fail": f"{shown}, limit {op} {bound:g}×",
+            "inconclusive": f"{shown} vs the {bound:g}× limit: {c.note}; add rounds (--samples, "
+            "--until-decisive)",
+        }[c.verdict]
+        if c.detectable is not None:
+            evidence += f"; detects changes ≥ {fmt_pct(c.detectable)}"
+        if c.caveat:
+            evidence += f" ({c.caveat})"
+    decided = c.p_value is not None
+    return Verdict(
+        **about(head), kind="reference", metric=metric, stat="median", bound=bound, unit="x",
+        note=note, status=c.verdict if decided else "inconclusive",
+        value=_median(current) if decided else None, baseline=_median(base) if decided else None,
+        ratio=c.ratio if decided else None, ci_low=c.ci_low, ci_high=c.ci_high,
+        p_value=c.p_value, detectable=c.detectable, evidence=evidence,
+    )  # fmt: skip
+
+
+def _median(arm: Arm | Labelled) -> float | None:
+    return statistics.median(arm.samples) if arm.samples else None
+
+
+def base_bound(metric: str, settings: CheckSettings) -> float:
+    """The bound on head / base: any change beyond the check's tolerance is a regression."""
+    tolerance = settings.tolerance_for(metric)
+    return 1 + tolerance if spec(metric).direction == "lower" else 1 - tolerance
 
 
 def _ratio_verdict(
@@ -40,72 +117,20 @@ def _ratio_verdict(
     settings: CheckSettings,
     interim: bool,
 ) -> Verdict:
-    """The reference bound as a tolerance around 1×, decided by `check.decision.compare`."""
-    at_most = metric == "ttft_ms"
+    """The reference bound as a tolerance around 1× (module docstring)."""
     if on_base(cand):
-        # Two builds of one engine: any change beyond the check's tolerance is a regression.
-        tolerance = settings.tolerance_for(metric)
-        bound = 1 + tolerance if at_most else 1 - tolerance
-        other, sides = "the base", (ref.engine, cand.engine)
+        bound, other, sides = base_bound(metric, settings), "the base", (ref.engine, cand.engine)
     else:
         bound = (
             settings.reference_ttft_max_ratio
-            if at_most
+            if spec(metric).direction == "lower"
             else settings.reference_throughput_min_ratio
         )
         other, sides = "the reference", ("reference", "candidate")
-    op = "≤" if at_most else "≥"
-    base = dict(
-        kind="reference",
-        metric=metric,
-        stat="median",
-        bound=bound,
-        unit="x",
-        note=f"vs {ref.engine}",
-    )
-    c = compare(
-        ref.metrics[metric],
-        cand.metrics[metric],
-        direction=spec(metric).direction,
-        tolerance=abs(bound - 1.0),
-        alpha=settings.alpha,
-        confidence=settings.confidence,
-        min_samples=settings.min_samples,
-        seed=0,
-        interim=interim,
-        sides=sides,
-    )
-    if c.ratio is None or c.ci_low is None or c.ci_high is None or c.p_value is None:
-        return Verdict.on(
-            cand, **base, status="inconclusive", evidence=f"{c.reason} (add --samples)"
-        )
-    shown = (
-        f"{label(metric)} {c.ratio:.2f}× {other} ({settings.confidence:.0%} CI "
-        f"{c.ci_low:.2f}–{c.ci_high:.2f}; {c.method}, p={c.p_value:.2g})"
-    )
-    evidence = {
-        "pass": f"{shown} {op} {bound:g}×",
-        "fail": f"{shown}, limit {op} {bound:g}×",
-        "inconclusive": f"{shown} vs the {bound:g}× limit: {c.note}; add rounds (--samples, "
-        "--until-decisive)",
-    }[c.verdict]
-    if c.detectable is not None:
-        evidence += f"; detects changes ≥ {fmt_pct(c.detectable)}"
-    if c.caveat:
-        evidence += f" ({c.caveat})"
-    return Verdict.on(
-        cand,
-        **base,
-        status=c.verdict,
-        value=cand.metrics[metric].summary.median,
-        baseline=ref.metrics[metric].summary.median,
-        ratio=c.ratio,
-        ci_low=c.ci_low,
-        ci_high=c.ci_high,
-        p_value=c.p_value,
-        detectable=c.detectable,
-        evidence=evidence,
-    )
+    return same_job_verdict(
+        cand, ref.metrics[metric], cand.metrics[metric], metric, settings, bound=bound,
+        other=other, sides=sides, note=f"vs {ref.engine}", interim=interim,
+    )  # fmt: skip
 
 
 def parity_verdict(b: Benchmark, parity: Parity, min_parity: float | None) -> Verdict:
@@ -114,39 +139,36 @@ def parity_verdict(b: Benchmark, parity: Parity, min_parity: float | None) -> Ve
     Prompts the two engines received with different lengths fail it whatever `min_parity`
     says (and at any temperature): the comparison itself is then not fair.
     """
-    base = dict(kind="parity")
     total, same = parity.total, parity.identical
+    status: Status = "skipped"
+    share = bound = None
     if parity.prompt_mismatches:
         odd = parity.prompt_mismatches[0]
+        status = "fail"
         evidence = (
             f"the engines received prompts of different lengths: {odd.reference_tokens} "
             f"reference and {odd.candidate_tokens} candidate tokens (sample {odd.sample}; "
             f"{len(parity.prompt_mismatches)} of {total} prompts); outputs, TTFT and prefill "
             "are not comparable"
         )
-        return Verdict.on(b, **base, metric="parity", status="fail", evidence=evidence)
-    if not parity.greedy:
-        return Verdict.on(
-            b, **base, metric="parity", status="skipped", evidence="not greedy (T > 0)"
-        )
-    if not total:
-        return Verdict.on(
-            b, **base, metric="parity", status="skipped", evidence="no prompt answered by both"
-        )
-    evidence = f"{same}/{total} prompts identical"
-    if parity.first_divergence:
-        first = parity.first_divergence[0]
-        evidence += f"; first divergence at {parity.unit} {first.position} (sample {first.sample})"
-    share = same / total
-    if min_parity is None:
-        status: Status = "skipped"
-        evidence += " (report only; set check.min_parity to gate)"
+    elif not parity.greedy:
+        evidence = "not greedy (T > 0)"
+    elif not total:
+        evidence = "no prompt answered by both"
     else:
-        status = "pass" if share >= min_parity else "fail"
-        evidence += f", required ≥ {min_parity:.0%}"
-    return Verdict.on(
-        b, **base, metric="parity", status=status, value=share, bound=min_parity, evidence=evidence
-    )
+        evidence = f"{same}/{total} prompts identical"
+        if parity.first_divergence:
+            first = parity.first_divergence[0]
+            where = f"{parity.unit} {first.position} (sample {first.sample})"
+            evidence += f"; first divergence at {where}"
+        share, bound = same / total, min_parity
+        if min_parity is None:
+            evidence += " (report only; set check.min_parity to gate)"
+        else:
+            status = "pass" if share >= min_parity else "fail"
+            evidence += f", required ≥ {min_parity:.0%}"
+    return Verdict(**about(b), kind="parity", metric="parity", status=status, value=share,
+                   bound=bound, evidence=evidence)  # fmt: skip
 
 
 def on_base(cand: Benchmark) -> bool:
@@ -170,8 +192,8 @@ def reference_verdicts(
         ref = _find(results, cand, cand.reference.engine)
         if ref is None:
             out.append(
-                Verdict.on(
-                    cand,
+                Verdict(
+                    **about(cand),
                     kind="reference",
                     metric="*",
                     status="skipped",

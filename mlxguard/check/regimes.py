@@ -49,7 +49,7 @@ def _process_split(name: str, values: np.ndarray, procs: np.ndarray) -> str | No
     if len(groups) < 2:
         return None
     medians = {k: float(np.median(g)) for k, g in groups.items()}
-    slow, fast = min(medians, key=medians.get), max(medians, key=medians.get)  # type: ignore[arg-type]
+    slow, fast = min(medians, key=medians.__getitem__), max(medians, key=medians.__getitem__)
     within = np.concatenate([g - medians[k] for k, g in groups.items()])
     scale = 1.4826 * float(np.median(np.abs(within)))
     gap = medians[fast] - medians[slow]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlxguard.check.verdicts import Verdict
+from mlxguard.check.verdicts import Status, Verdict, about
 from mlxguard.config import Target
 from mlxguard.metrics import format_value, spec
 from mlxguard.results import Benchmark, Results
@@ -10,26 +10,21 @@ from mlxguard.results import Benchmark, Results
 
 def _target_verdict(t: Target, b: Benchmark) -> Verdict:
     metric = b.metrics.get(t.metric)
-    base = dict(
-        kind="target",
-        metric=t.metric,
-        stat=t.stat,
-        bound=t.max if t.max is not None else t.min,
-        unit=spec(t.metric).unit,
-    )
+    bound = t.max if t.max is not None else t.min
     value = getattr(metric.summary, t.stat) if metric else None
+    status: Status
     if value is None:
         why = "not measured" if metric is None else f"{t.stat} undefined (n={metric.summary.n})"
-        return Verdict.on(b, **base, status="skipped", evidence=f"{t.metric} {why}")
-    op, ok = ("<", value < t.max) if t.max is not None else ("≥", value >= t.min)
-    bound = t.max if t.max is not None else t.min
-    shown = f"{t.stat} {format_value(t.metric, value)}"
-    evidence = (
-        f"{shown} {op} {format_value(t.metric, bound)}"
-        if ok
-        else f"{shown}, target {op} {format_value(t.metric, bound)}"
-    )
-    return Verdict.on(b, **base, status="pass" if ok else "fail", value=value, evidence=evidence)
+        status, evidence = "skipped", f"{t.metric} {why}"
+    else:
+        op, ok = ("<", value < t.max) if t.max is not None else ("≥", value >= t.min)
+        shown, limit = f"{t.stat} {format_value(t.metric, value)}", format_value(t.metric, bound)
+        status = "pass" if ok else "fail"
+        evidence = f"{shown} {op} {limit}" if ok else f"{shown}, target {op} {limit}"
+    return Verdict(
+        **about(b), kind="target", metric=t.metric, stat=t.stat, bound=bound,
+        unit=spec(t.metric).unit, status=status, value=value, evidence=evidence,
+    )  # fmt: skip
 
 
 def _unmatched(t: Target, results: Results) -> Verdict:
@@ -73,8 +68,8 @@ def success_verdicts(results: Results, min_rate: float) -> list[Verdict]:
             continue
         first = f": {b.errors[0]}" if b.errors else ""
         out.append(
-            Verdict.on(
-                b,
+            Verdict(
+                **about(b),
                 kind="success",
                 metric="success_rate",
                 status="fail",

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mlxguard.defaults import FailOn
 from mlxguard.results import Benchmark, benchmark_label
 
 Status = Literal["pass", "fail", "inconclusive", "skipped"]
+# The statuses a comparison can decide (`skipped` is for what was not compared).
+Decided = Literal["pass", "fail", "inconclusive"]
 Kind = Literal["target", "baseline", "reference", "success", "parity"]
+
+
+class About(TypedDict):
+    """The benchmark a verdict is about: ``Verdict(**about(b), ...)``."""
+
+    suite: str
+    engine: str
+    scenario: str
+
+
+def about(b: Benchmark) -> About:
+    """The suite, engine and scenario of benchmark ``b``, for a verdict about it."""
+    return About(suite=b.suite, engine=b.engine, scenario=b.scenario)
 
 
 class Verdict(BaseModel):
@@ -42,11 +58,6 @@ class Verdict(BaseModel):
     @property
     def label(self) -> str:
         return benchmark_label(self.suite, self.scenario, self.engine)
-
-    @classmethod
-    def on(cls, b: Benchmark, **fields: Any) -> Verdict:
-        """A verdict about benchmark `b` (its suite, engine and scenario filled in)."""
-        return cls(suite=b.suite, engine=b.engine, scenario=b.scenario, **fields)
 
 
 class Resolution(BaseModel):
@@ -85,13 +96,13 @@ class CheckReport(BaseModel):
     notes: list[str] = Field(default_factory=list)
     resolution: list[Resolution] = Field(default_factory=list)
 
-    def exit_code(self, fail_on: str = "fail") -> int:
+    def exit_code(self, fail_on: FailOn = "fail") -> int:
         """0 pass, 1 a check failed (or was inconclusive with fail_on='inconclusive')."""
         if self.status == "fail" or (fail_on == "inconclusive" and self.status == "inconclusive"):
             return 1
         return 0
 
-    def count(self, status: str) -> int:
+    def count(self, status: Status) -> int:
         return sum(1 for v in self.verdicts if v.status == status)
 
 

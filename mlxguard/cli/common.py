@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
+from mlxguard.defaults import FailOn
 from mlxguard.errors import UsageError
 
 if TYPE_CHECKING:  # the modules themselves are imported when a command runs, not for --help
@@ -74,9 +75,12 @@ def load_baselines_at(path: Path | None) -> list[Baseline] | None:
     return load_baselines(path)
 
 
-def check_fail_on(fail_on: str | None) -> None:
-    if fail_on not in (None, "fail", "inconclusive"):
-        raise UsageError(f"--fail-on '{fail_on}' must be 'fail' or 'inconclusive'")
+def fail_on_of(flag: FailOn | None, cfg: Config) -> FailOn:
+    """What makes the command exit 1: `--fail-on` when given, else `[check] fail_on`.
+
+    The one place the flag and the config meet, for every command that judges.
+    """
+    return flag or cfg.check.fail_on
 
 
 def judge(
@@ -84,13 +88,15 @@ def judge(
     cfg: Config,
     fmt: str,
     report_path: Path | None,
-    fail_on: str | None,
+    fail_on: FailOn | None,
     baselines: list[Baseline] | None = None,
     allow_cross_machine: bool = False,
     *,
     stdout: bool = True,
+    json_report: Path | None = None,
 ) -> int:
-    """Check, render, print and/or write the report; return the exit code."""
+    """Check, render, print and/or write the report (and the JSON report for `publish`);
+    return the exit code."""
     from mlxguard.check.evaluate import evaluate
     from mlxguard.reports import render
 
@@ -98,6 +104,8 @@ def judge(
     text = render(fmt, results, checked)
     if report_path is not None:
         emit(text, report_path)
+    if json_report is not None:
+        emit(render("json", results, checked), json_report)
     if stdout:
         sys.stdout.write(text)
-    return checked.exit_code(fail_on or cfg.check.fail_on)
+    return checked.exit_code(fail_on_of(fail_on, cfg))

@@ -1,25 +1,30 @@
-"""`mlxguard compare`: compare two results files metric by metric."""
+"""`mlxguard compare`: judge results file B against results file A, as the check would."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from mlxguard.cli.common import guarded, load_run
-from mlxguard.cli.options import AllowIncompleteOpt, ConfigOpt
-from mlxguard.errors import UsageError
-
-if TYPE_CHECKING:
-    from mlxguard.results import Metric
+from mlxguard.cli.common import emit, fail_on_of, guarded, load_run
+from mlxguard.cli.options import (
+    AllowIncompleteOpt,
+    ConfigOpt,
+    FailOnOpt,
+    FormatOpt,
+    OutputOpt,
+)
 
 
 @guarded
 def compare(
-    a: Annotated[Path, typer.Argument(help="Results file A (the reference).")],
-    b: Annotated[Path, typer.Argument(help="Results file B (compared with A).")],
+    a: Annotated[Path, typer.Argument(help="Results file A (the base, compared with).")],
+    b: Annotated[Path, typer.Argument(help="Results file B (under test, compared with A).")],
     config: ConfigOpt = None,
+    fmt: FormatOpt = "console",
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = None,
     all_metrics: Annotated[
         bool,
         typer.Option(
@@ -31,59 +36,23 @@ def compare(
     ] = False,
     allow_incomplete: AllowIncompleteOpt = False,
 ) -> None:
-    """Compare two results files metric by metric, with the regression statistics.
+    """Judge B against A metric by metric, by the check's same-job rule (Holm over all the
+    comparisons); exit 0 pass, 1 fail, 2 bad input.
 
     Per-token metrics (itl_ms: one sample per gap, pooled over requests) are shown, never
-    tested: their samples are not independent.
+    tested: their samples are not independent. Benchmarks in only one file are listed.
     """
-    from mlxguard.check.baseline import compare_samples, machine_difference
+    from mlxguard.check.runs import as_shown, compare_runs
     from mlxguard.config import load_config
-    from mlxguard.metrics import spec
+    from mlxguard.reports import check_format, render
 
-    settings = load_config(config).check
+    check_format(fmt)
+    cfg = load_config(config)
     ra, rb = load_run(a, allow_incomplete), load_run(b, allow_incomplete)
-    by_key = {x.key: x for x in ra.benchmarks}
-    lines, failed, compared = [], False, False
-    if ra.environment.fingerprint != rb.environment.fingerprint:
-        lines.append(
-            f"note: different machines ({machine_difference(ra.environment, rb.environment)})"
-        )
-    for y in rb.benchmarks:
-        x = by_key.get(y.key)
-        if x is None:
-            continue
-        compared = True
-        gated = settings.gated_for(y.suite)
-        for name in sorted(x.metrics.keys() & y.metrics.keys()):
-            mx, my = x.metrics[name], y.metrics[name]
-            if mx.direction == "none" or not mx.samples or not my.samples:
-                continue
-            if spec(name).pooled:
-                lines.append(f"{'DESCRIPTIVE':<12} {y.label} {name}: {_descriptive(name, mx, my)}")
-                continue
-            if not all_metrics and name not in gated:
-                continue
-            c = compare_samples(mx, my, name, settings)
-            failed |= c.verdict == "fail"
-            lines.append(f"{c.verdict.upper():<12} {y.label} {name}: "
-                         f"{c.note}; {c.reason}")  # fmt: skip
-    if not compared:
-        # Nothing was compared: exit 0 would read as "no regression".
-        raise UsageError(
-            f"'{a}' and '{b}' have no benchmark in common (same suite, engine, model and "
-            "scenario); compare runs of the same suites and engines"
-        )
-    typer.echo("\n".join(lines))
-    raise typer.Exit(1 if failed else 0)
+    if output is not None:
+        from mlxguard.fsutil import check_writable
 
-
-def _descriptive(name: str, a: Metric, b: Metric) -> str:
-    """Medians and their ratio, said to be no test."""
-    from mlxguard.metrics import format_value
-
-    ma, mb = a.summary.median, b.summary.median
-    ratio = f" ({mb / ma:.3g}×)" if ma and mb is not None else ""
-    return (
-        f"median {format_value(name, ma)} → {format_value(name, mb)}{ratio}; one sample per "
-        "token gap, pooled over requests: not independent, so never tested"
-    )
+        check_writable(output)
+    report = compare_runs(ra, rb, cfg, all_metrics=all_metrics)
+    emit(render(fmt, as_shown(rb), report), output)
+    raise typer.Exit(report.exit_code(fail_on_of(fail_on, cfg)))

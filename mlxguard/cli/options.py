@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from mlxguard.defaults import FailOn
 from mlxguard.reports import EXPORT_FORMATS, REPORT_FORMATS
 
 
@@ -32,7 +33,7 @@ FormatOpt = Annotated[
 ]
 ExportToOpt = Annotated[str, typer.Option("--to", help=f"Export format: {one_of(EXPORT_FORMATS)}.")]
 FailOnOpt = Annotated[
-    str | None,
+    FailOn | None,
     typer.Option(
         "--fail-on",
         help="Exit 1 on 'fail' or also on 'inconclusive' (default: from the config, 'fail').",

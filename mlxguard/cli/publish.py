@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from mlxguard.cli.common import check_fail_on, guarded, load_baselines_at, load_run
+from mlxguard.cli.common import fail_on_of, guarded, load_baselines_at, load_run
 from mlxguard.cli.options import (
     AllowIncompleteOpt,
     BaselineOpt,
@@ -96,15 +97,30 @@ def publish(
         ),
     ] = 60.0,
     allow_incomplete: AllowIncompleteOpt = False,
+    check_report: Annotated[
+        Path | None,
+        typer.Option(
+            "--check-report",
+            help="The check's JSON report of RESULTS (`mlxguard check RESULTS --json-report "
+            "PATH`), published as it is, with no second evaluation (default: RESULTS is "
+            "checked here, as `mlxguard check` does).",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Check RESULTS as `mlxguard check` does, then report to GitHub (job summary, outputs,
-    annotations, sticky PR comment, commit status). Exits with the check's code: 0 pass, 1 fail,
-    2 bad input; a reporting failure is a warning and never changes it. Token: GITHUB_TOKEN."""
-    from mlxguard.check.evaluate import evaluate
+    """Check RESULTS as `mlxguard check` does (or take the check's report), then report to
+    GitHub (job summary, outputs, annotations, sticky PR comment, commit status). Exits with the
+    check's code: 0 pass, 1 fail, 2 bad input; a reporting failure is a warning and never
+    changes it. Token: GITHUB_TOKEN."""
     from mlxguard.config import load_config
     from mlxguard.github.publish import Options, Publisher
 
-    check_fail_on(fail_on)
+    if check_report is not None and (baseline is not None or allow_cross_machine):
+        raise UsageError(
+            "--check-report holds the check's verdicts already: give --baseline and "
+            "--allow-cross-machine to the `mlxguard check` that wrote it"
+        )
     if not context.strip() or len(context) > 100:
         raise UsageError(f"--context '{context}' must be 1 to 100 characters")
     if not 0 < deadline <= 3600:
@@ -117,7 +133,7 @@ def publish(
         context=context,
         comment=comment,
         status=status,
-        fail_on=fail_on or cfg.check.fail_on,
+        fail_on=fail_on_of(fail_on, cfg),
         pr=pr,
         sha=sha,
         gated=tuple(cfg.check.all_gated()),
@@ -125,7 +141,16 @@ def publish(
         comment_author=comment_author,
         deadline_s=deadline,
     )
-    report = evaluate(
-        loaded, cfg, load_baselines_at(baseline), allow_cross_machine=allow_cross_machine
-    )
+    if check_report is not None:
+        from mlxguard.fsutil import read_input
+        from mlxguard.reports.json import parse
+
+        text = read_input(check_report, "check report")
+        report = parse(text, f"'{check_report}'", loaded)
+    else:
+        from mlxguard.check.evaluate import evaluate
+
+        report = evaluate(
+            loaded, cfg, load_baselines_at(baseline), allow_cross_machine=allow_cross_machine
+        )
     raise typer.Exit(Publisher(dict(os.environ), options).publish(loaded, report))

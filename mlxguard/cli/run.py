@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mlxguard.cli.common import check_fail_on, guarded, judge, load_baselines_at
+from mlxguard.cli.common import guarded, judge, load_baselines_at
 from mlxguard.cli.options import BaselineOpt, ConfigOpt, CrossOpt, FailOnOpt, FormatOpt
 from mlxguard.defaults import (
     DEFAULT_MAX_SAMPLES,
@@ -248,7 +248,6 @@ def run(
     from mlxguard.suites import parse_suites
 
     started = time.monotonic()
-    check_fail_on(fail_on)
     if until_decisive and samples is None:
         samples = 10  # the first look of adaptive sampling (docs/regression.md)
     cfg = load_config(config).with_overrides(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from mlxguard.check.verdicts import CheckReport
+from mlxguard.defaults import FailOn
 from mlxguard.github.client import Client, GitHubError, token_from_env
 from mlxguard.github.comment import StickyComment, comment_author
 from mlxguard.github.context import Context, resolve
@@ -40,7 +41,7 @@ class Options:
     context: str = "mlxguard"
     comment: bool = True
     status: bool = True
-    fail_on: str = "fail"
+    fail_on: FailOn = "fail"
     pr: int | None = None
     sha: str | None = None
     gated: tuple[str, ...] = ()
@@ -49,7 +50,7 @@ class Options:
     deadline_s: float = DEFAULT_DEADLINE_S
 
 
-def status_state(report: CheckReport, fail_on: str) -> str:
+def status_state(report: CheckReport, fail_on: FailOn) -> str:
     """The commit status state: `failure` exactly when the check exits 1."""
     return "failure" if report.exit_code(fail_on) else "success"
 

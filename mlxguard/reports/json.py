@@ -1,11 +1,16 @@
-"""The JSON report: the verdicts and their evidence, for machines."""
+"""The JSON report: the verdicts and their evidence, for machines; read back by `publish`."""
 
 from __future__ import annotations
 
 import json
 
+from pydantic import ValidationError
+
 from mlxguard.check.verdicts import CheckReport
+from mlxguard.errors import UsageError, first_problem
 from mlxguard.results import Benchmark, Results
+
+SCHEMA = "mlxguard.report/1"
 
 
 def _roofline(results: Results, b: Benchmark) -> dict[str, object]:
@@ -22,7 +27,7 @@ def _roofline(results: Results, b: Benchmark) -> dict[str, object]:
 
 def render(results: Results, report: CheckReport) -> str:
     doc = {
-        "schema": "mlxguard.report/1",
+        "schema": SCHEMA,
         "run": results.run.model_dump(),
         "fingerprint": results.environment.fingerprint,
         **report.model_dump(),
@@ -31,3 +36,30 @@ def render(results: Results, report: CheckReport) -> str:
         ],
     }
     return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+def parse(text: str, source: str, results: Results) -> CheckReport:
+    """The check report of a JSON report, which must be of the run in ``results``.
+
+    Raises:
+        UsageError: not a JSON report, another schema, another shape, or another run's report.
+    """
+    redo = f"write it with `mlxguard check RESULTS --format json -o {source}`"
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        raise UsageError(f"check report {source} is not valid JSON ({e}); {redo}") from None
+    found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
+    if found != SCHEMA:
+        raise UsageError(f"check report {source} has schema {found!r}, expected {SCHEMA!r}; {redo}")
+    run = doc.get("run")
+    run_id = run.get("id") if isinstance(run, dict) else None
+    if run_id != results.run.id:
+        raise UsageError(
+            f"check report {source} judged run {run_id!r}, not the results' run "
+            f"{results.run.id!r}; {redo}"
+        )
+    try:
+        return CheckReport.model_validate(doc)
+    except ValidationError as e:
+        raise UsageError(f"check report {source} is corrupt ({first_problem(e)}); {redo}") from None

@@ -1,8 +1,10 @@
 """`mlxguard compare A B`: the gated metrics by default, all on request, never a test of
-per-token samples (itl_ms pools every gap of every request: they are not independent)."""
+per-token samples (itl_ms pools every gap of every request: they are not independent); the
+check's report formats and `--fail-on`; what only one file holds is listed."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from factories import benchmark
@@ -44,7 +46,7 @@ def test_compares_what_is_gated_by_default(tmp_path: Path) -> None:
     assert not any("e2e_ms" in line for line in lines)
     # ITL is never put to a test; it is shown for what it is.
     (itl,) = [line for line in lines if "itl_ms" in line]
-    assert itl.startswith("DESCRIPTIVE") and "not independent" in itl and "p=" not in itl
+    assert itl.startswith("SKIPPED") and "never tested" in itl and "p=" not in itl
 
 
 def test_all_metrics_on_request(tmp_path: Path) -> None:
@@ -53,7 +55,7 @@ def test_all_metrics_on_request(tmp_path: Path) -> None:
     lines = out.output.splitlines()
     assert any(line.startswith("FAIL") and "e2e_ms" in line for line in lines)
     (itl,) = [line for line in lines if "itl_ms" in line]
-    assert itl.startswith("DESCRIPTIVE")
+    assert itl.startswith("SKIPPED")
 
 
 def test_files_with_no_benchmark_in_common_are_bad_input(tmp_path: Path) -> None:
@@ -64,3 +66,44 @@ def test_files_with_no_benchmark_in_common_are_bad_input(tmp_path: Path) -> None
     out = CliRunner().invoke(app, ["compare", str(a), str(b)])
     assert out.exit_code == 2
     assert "no benchmark in common" in out.output
+
+
+def test_report_formats_and_output_file(tmp_path: Path) -> None:
+    a, b = _pair(tmp_path)
+    out = CliRunner().invoke(app, ["compare", a, b, "--all-metrics", "-f", "json"])
+    assert out.exit_code == 1, out.output
+    doc = json.loads(out.output)
+    assert doc["status"] == "fail"
+    statuses = {v["metric"]: v["status"] for v in doc["verdicts"]}
+    assert statuses == {"decode_tps": "pass", "throughput_tps": "pass", "e2e_ms": "fail",
+                        "itl_ms": "skipped"}  # fmt: skip
+    csv_path = tmp_path / "out.csv"
+    out = CliRunner().invoke(app, ["compare", a, b, "-f", "csv", "-o", str(csv_path)])
+    assert out.exit_code == 0 and out.output == ""
+    assert csv_path.read_text().startswith("status,kind,")
+    out = CliRunner().invoke(app, ["compare", a, b, "-f", "html"])
+    assert out.exit_code == 2 and "unknown format 'html'" in out.output
+
+
+def test_fail_on_inconclusive(tmp_path: Path) -> None:
+    # Three samples a side can never fail at alpha 0.01: inconclusive, which --fail-on gates.
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    write_results(make_results(benchmark("ttft", "warm", ttft_ms=[10.0, 11.0, 12.0])), a)
+    write_results(make_results(benchmark("ttft", "warm", ttft_ms=[13.0, 14.0, 15.0])), b)
+    out = CliRunner().invoke(app, ["compare", str(a), str(b)])
+    assert out.exit_code == 0 and out.output.startswith("INCONCLUSIVE"), out.output
+    out = CliRunner().invoke(app, ["compare", str(a), str(b), "--fail-on", "inconclusive"])
+    assert out.exit_code == 1
+    out = CliRunner().invoke(app, ["compare", str(a), str(b), "--fail-on", "never"])
+    assert out.exit_code == 2 and "'never' is not one of" in out.output
+
+
+def test_benchmarks_in_one_file_only_are_named(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    warm, cold = ([10.0 + i % 3 for i in range(10)] for _ in range(2))
+    write_results(make_results(benchmark("ttft", "warm", ttft_ms=warm),
+                               benchmark("ttft", "cold", ttft_ms=cold)), a)  # fmt: skip
+    write_results(make_results(benchmark("ttft", "warm", ttft_ms=warm)), b)
+    out = CliRunner().invoke(app, ["compare", str(a), str(b)])
+    assert out.exit_code == 0, out.output
+    assert "note: only in A, not compared (1): ttft cold · mlx-lm (model tiny)" in out.output
