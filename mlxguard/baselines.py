@@ -19,17 +19,23 @@ History of the schema:
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import statistics
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from mlxguard.errors import UsageError, first_problem
-from mlxguard.fsutil import read_input, write_atomic
+from mlxguard.fsutil import (
+    MAX_BASELINE_BYTES,
+    parse_json,
+    read_input,
+    remove_stale_temps,
+    write_atomic,
+)
 from mlxguard.results import Benchmark, Environment, Frozen, Metric, Results
+from mlxguard.results.base import Measured
 from mlxguard.stats import Arm, median_ci
 
 SCHEMA: Final = "mlxguard.baseline/2"
@@ -50,10 +56,16 @@ class RunSummary(Frozen):
     """One run of one metric: its median, a 95% interval of that median within the run, n."""
 
     run: str
-    median: float
-    ci_low: float | None = None
-    ci_high: float | None = None
+    median: Measured
+    ci_low: Measured | None = None
+    ci_high: Measured | None = None
     n: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RunSummary:
+        if self.ci_low is not None and self.ci_high is not None and self.ci_low > self.ci_high:
+            raise ValueError(f"run {self.run}: ci_low {self.ci_low:g} > ci_high {self.ci_high:g}")
+        return self
 
     @classmethod
     def of(cls, run: str, arm: Metric | list[float]) -> RunSummary:
@@ -72,7 +84,7 @@ class Series(Frozen):
     metric: str
     unit: str
     direction: Literal["lower", "higher", "none"]
-    runs: list[RunSummary]
+    runs: list[RunSummary] = Field(min_length=1)
 
     def medians(self, excluding: str | None = None) -> list[float]:
         """The run medians, oldest first, without run ``excluding`` (the run being checked)."""
@@ -94,6 +106,26 @@ class Baseline(Frozen):
     model_config = ConfigDict(
         frozen=True, extra="forbid", allow_inf_nan=False, populate_by_name=True
     )
+
+    @model_validator(mode="after")
+    def _runs_agree(self) -> Baseline:
+        # Every run summary belongs to a tagged run, once, and no more runs than `keep`: what
+        # `update` writes; anything else was edited (and `latest` needs a run).
+        ids = [r.id for r in self.runs]
+        if not ids:
+            raise ValueError("runs is empty: a baseline holds at least one run")
+        if len(ids) > self.keep:
+            raise ValueError(f"{len(ids)} runs, more than keep = {self.keep}")
+        if len(set(ids)) < len(ids):
+            raise ValueError("runs: a run id appears twice")
+        for s in self.series:
+            runs = [r.run for r in s.runs]
+            where = f"series {s.suite} {s.scenario} {s.metric}"
+            if unknown := sorted(set(runs) - set(ids)):
+                raise ValueError(f"{where}: run {unknown[0]!r} is not in runs")
+            if len(set(runs)) < len(runs):
+                raise ValueError(f"{where}: a run appears twice")
+        return self
 
     def find(self, suite: str, scenario: str, metric: str) -> Series | None:
         for s in self.series:
@@ -120,45 +152,93 @@ def file_name(fingerprint: str, model: str, engine: str) -> str:
     return f"{slug(fingerprint, 60)}--{slug(model)}--{slug(engine)}.json"
 
 
+# What `file_name` gives: the temp files of these are the store's own.
+_FILE_NAME: Final = re.compile(r"[a-z0-9-]+--[a-z0-9-]+--[a-z0-9-]+\.json")
+
+
+def _version(schema: object) -> int | None:
+    prefix = "mlxguard.baseline/"
+    if isinstance(schema, str) and schema.startswith(prefix) and schema[len(prefix) :].isdigit():
+        return int(schema[len(prefix) :])
+    return None
+
+
+def _unreadable(source: str, found: object, fix: str) -> str:
+    """Why a document of schema `found` is not a baseline this mlxguard reads."""
+    version = _version(found)
+    if version is not None and version > (_version(SCHEMA) or 0):
+        return (f"baseline {source} has schema {found!r}, newer than this mlxguard reads "
+                f"({SCHEMA!r}); it was written by a newer mlxguard: upgrade mlxguard to read "
+                "it")  # fmt: skip
+    if isinstance(found, str) and found.startswith("mlxguard.results/"):
+        return (f"baseline {source} is a results file, not a baseline; record it as one with "
+                f"`mlxguard baseline update {source}`")  # fmt: skip
+    return f"baseline {source} has schema {found!r}, expected {SCHEMA!r}; {fix}"
+
+
 def parse_baseline(text: str, source: str) -> Baseline:
     """Parse a baseline document.
 
     Raises:
-        UsageError: invalid JSON, another schema, or another shape, naming the file.
+        UsageError: invalid JSON, another schema (a newer one: upgrade), or another shape,
+            naming the file.
     """
     fix = "fix it or delete it, then run `mlxguard baseline update`"
+    if not text.strip():
+        raise UsageError(f"baseline {source} is empty, not a baseline; {fix}")
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except ValueError as e:
         raise UsageError(f"baseline {source} is corrupt (not valid JSON: {e}); {fix}") from None
     found = data.get("schema") if isinstance(data, dict) else type(data).__name__
-    if isinstance(found, str) and found.startswith("mlxguard.results/"):
-        raise UsageError(f"baseline {source} is a results file, not a baseline; record it as "
-                         f"one with `mlxguard baseline update {source}`")  # fmt: skip
     if found not in (SCHEMA, *OLD_SCHEMAS):
-        raise UsageError(f"baseline {source} has schema {found!r}, expected {SCHEMA!r}; {fix}")
+        raise UsageError(_unreadable(source, found, fix))
     try:
         if found != SCHEMA:
             data = _upgrade_v1(data)
-        return Baseline.model_validate(data)
-    except (ValidationError, TypeError, KeyError, AttributeError) as e:
-        why = first_problem(e) if isinstance(e, ValidationError) else f"bad shape: {e}"
-        raise UsageError(f"baseline {source} is corrupt ({why}); {fix}") from None
+        return Baseline.model_validate(data, strict=True)
+    except ValidationError as e:
+        raise UsageError(f"baseline {source} is corrupt ({first_problem(e)}); {fix}") from None
 
 
-def _upgrade_v1(data: dict) -> dict:
-    """A `/1` document as `/2`: each run's kept samples become that run's summary."""
-    series = []
-    for s in data["series"]:
-        kept = [r for r in s["runs"] if r["samples"]]
-        runs = [RunSummary.of(r["run"], r["samples"]).model_dump() for r in kept]
-        series.append({**s, "runs": runs})
+class _RunSamplesV1(Frozen):
+    """One run of a `/1` series: its raw samples."""
+
+    run: str
+    samples: list[Measured]
+
+
+class _SeriesV1(Frozen):
+    """A `/1` series: each run's raw samples (its other fields are those of `/2`)."""
+
+    model_config = ConfigDict(frozen=True, extra="allow", allow_inf_nan=False)
+    runs: list[_RunSamplesV1]
+
+
+class _BaselineV1(Frozen):
+    """What the upgrade reads of a `/1` document: its series (the rest is as in `/2`)."""
+
+    model_config = ConfigDict(frozen=True, extra="allow", allow_inf_nan=False)
+    series: list[_SeriesV1]
+
+
+def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A `/1` document as `/2`: each run's kept samples become that run's summary.
+
+    Raises:
+        ValidationError: a series or a run of the wrong shape (samples that are not numbers).
+    """
+    old = _BaselineV1.model_validate(data, strict=True)
+    series = [
+        {**raw, "runs": [RunSummary.of(r.run, r.samples).model_dump() for r in s.runs if r.samples]}
+        for raw, s in zip(data["series"], old.series, strict=True)
+    ]
     return {**data, "schema": SCHEMA, "series": series}
 
 
 def load_baseline(path: Path) -> Baseline:
     """Load one baseline file, with one-line errors."""
-    return parse_baseline(read_input(path, "baseline"), f"'{path}'")
+    return parse_baseline(read_input(path, "baseline", MAX_BASELINE_BYTES), f"'{path}'")
 
 
 def load_baselines(source: Path) -> list[Baseline]:
@@ -263,6 +343,8 @@ def update(results: Results, directory: Path, metrics: list[str], keep: int) -> 
         new = _updated(old, results, env, group, metrics, keep)
         if new.series:  # a group with no gated metric (e.g. IPC round trips) has nothing to keep
             planned.append((path, new))
+    # A write killed half-way (kill -9) left its temp file: gone once its writer is.
+    remove_stale_temps(directory, _FILE_NAME)
     for path, new in planned:
         write_atomic(path, new.to_json())
     return [p for p, _ in planned]

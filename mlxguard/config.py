@@ -8,7 +8,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,7 +23,7 @@ from pydantic import (
 
 from mlxguard.defaults import SEED_MAX, FailOn
 from mlxguard.errors import UsageError, first_problem
-from mlxguard.fsutil import read_input
+from mlxguard.fsutil import MAX_CONFIG_BYTES, parse_toml, read_input
 from mlxguard.metrics import METRICS, SUMMARY_FIELDS
 from mlxguard.redact import MASK
 
@@ -396,6 +395,6 @@ def load_config(path: Path | str | None = None, search_dir: Path | None = None) 
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(read_input(path, "config file"))
-    except tomllib.TOMLDecodeError as e:
+        return parse_toml(read_input(path, "config file", MAX_CONFIG_BYTES))
+    except ValueError as e:
         raise UsageError(f"config '{path}' is not valid TOML: {e}") from None

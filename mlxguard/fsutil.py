@@ -1,12 +1,33 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of either."""
+"""Files in and out: every file mlxguard reads goes through `read_input` (regular files only,
+with a size cap), every JSON document through `parse_json`, and every file it writes through
+`write_atomic` (a reader sees the old file or the new one, never half of either).
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import stat
 import tempfile
+import time
+import tomllib
 from pathlib import Path
+from typing import Any, BinaryIO, Final
 
 from mlxguard.errors import UsageError
+
+MiB: Final = 1 << 20
+# The largest file of each kind mlxguard reads; a larger one is refused unread. Generous for
+# what mlxguard writes (a results file of 300,000 samples is about 10 MiB; a baseline keeps
+# at most 100 run summaries per metric), small enough that a bogus file cannot exhaust memory.
+MAX_RESULTS_BYTES: Final = 256 * MiB
+MAX_BASELINE_BYTES: Final = 16 * MiB
+MAX_CONFIG_BYTES: Final = 1 * MiB
+MAX_EVENT_BYTES: Final = 32 * MiB  # GitHub caps webhook payloads at 25 MB
+# A temp file left by a killed writer is removed by the next write beside it once its writer
+# is gone, or, when that cannot be told (another machine, an older mlxguard), after this long.
+STALE_TEMP_S: Final = 3600.0
 
 
 def umask() -> int:
@@ -36,7 +57,8 @@ def write_atomic(path: Path, text: str) -> None:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        remove_stale_temps(path.parent, path.name)
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path.name), suffix=".tmp", dir=path.parent)
     except OSError as e:
         raise _unwritable(path, e) from None
     try:
@@ -77,18 +99,179 @@ def check_writable(path: Path) -> None:
         raise _unwritable(path, e) from None
 
 
-def read_input(path: Path, what: str) -> str:
-    """Read a user-given text file (`what` names it in errors: "results file", "baseline").
+def _temp_prefix(name: str) -> str:
+    # The writer's pid is in the name, so a later write can tell a dead writer's leftover.
+    return f".{name}.{os.getpid()}-"
+
+
+# `.NAME.PID-XXXXXXXX.tmp` (`write_atomic`), or `.NAME.XXXXXXXX.tmp` (older versions): mkstemp
+# adds eight random characters.
+_TEMP = re.compile(r"\.(?P<name>.+)\.(?:(?P<pid>\d+)-)?[a-z0-9_]{8}\.tmp")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. EPERM: it exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_temps(directory: Path, name: str | re.Pattern[str]) -> list[Path]:
+    """Remove the temp files a killed `write_atomic` left in `directory` for target `name`
+    (a file name, or a pattern of names); return what was removed.
+
+    Only regular files named as `write_atomic` names them are touched, and only once stale:
+    their writer's pid (in the name) is gone, or they are older than `STALE_TEMP_S`. A write
+    in progress (its writer alive, its file recent) is left alone.
+    """
+    target = name if isinstance(name, re.Pattern) else re.compile(re.escape(name))
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return []
+    now = time.time()
+    for entry in entries:
+        m = _TEMP.fullmatch(entry.name)
+        if not m or not target.fullmatch(m["name"]):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        pid = int(m["pid"]) if m["pid"] else None
+        gone = pid is not None and pid != os.getpid() and not _alive(pid)
+        if gone or now - st.st_mtime > STALE_TEMP_S:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                continue
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _size(n: int) -> str:
+    return f"{n / MiB:.1f} MiB" if n >= MiB else f"{n:,} bytes"
+
+
+def _refuse_irregular(path: Path, what: str, mode: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise UsageError(f"{what} '{path}' is a directory, expected a file")
+    if not stat.S_ISREG(mode):
+        raise UsageError(f"{what} '{path}' is {_kind(mode)}, not a regular file; refusing to "
+                         "read it")  # fmt: skip
+
+
+def open_regular(path: Path, what: str) -> BinaryIO:
+    """Open a user-given file for reading, refusing anything but a regular file (or a link to
+    one) before reading a byte: checked before opening, opened without blocking (a FIFO put in
+    its place never waits for a writer), and checked again on the open descriptor, so what is
+    read is what was checked.
 
     Raises:
-        UsageError: the path is a directory, does not exist, or cannot be read as UTF-8.
+        UsageError: the path does not exist, is a directory, a FIFO, a device or a socket, or
+            cannot be opened; naming it as `what` ("results file").
     """
     path = Path(path)
-    if path.is_dir():
-        raise UsageError(f"{what} '{path}' is a directory, expected a file")
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
     try:
-        return path.read_text(encoding="utf-8")
+        _refuse_irregular(path, what, os.stat(path).st_mode)  # a device is not even opened
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise UsageError(f"{what} '{path}' does not exist") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read {what} '{path}': {e}") from None
+    except OSError as e:
+        raise UsageError(f"cannot read {what} '{path}': {e.strerror or e}") from None
+    try:
+        _refuse_irregular(path, what, os.fstat(fd).st_mode)  # what was opened, if it changed
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bytes(path: Path, what: str, limit: int) -> bytes:
+    """The bytes of a user-given regular file (`open_regular`) of at most `limit` bytes.
+
+    At most `limit` + 1 bytes are read, so a file that grows while read is refused too.
+
+    Raises:
+        UsageError: as `open_regular`, or the file is larger than `limit` or cannot be read.
+    """
+    chunks, total = [], 0
+    with open_regular(path, what) as f:
+        try:
+            while total <= limit and (chunk := f.read(min(limit + 1 - total, 4 * MiB))):
+                chunks.append(chunk)
+                total += len(chunk)
+        except OSError as e:
+            raise UsageError(f"cannot read {what} '{path}': {e.strerror or e}") from None
+    if total > limit:
+        raise UsageError(f"{what} '{path}' is larger than {_size(limit)}, the most mlxguard "
+                         f"reads for a {what}; refusing to read it")  # fmt: skip
+    return b"".join(chunks)
+
+
+def read_input(path: Path, what: str, limit: int = MAX_RESULTS_BYTES) -> str:
+    """Read a user-given UTF-8 text file (`what` names it in errors: "results file", "baseline").
+
+    Raises:
+        UsageError: as `read_bytes`, or the file is not UTF-8.
+    """
+    data = read_bytes(path, what, limit)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"cannot read {what} '{path}': not UTF-8 text ({e.reason} at byte "
+                         f"{e.start})") from None  # fmt: skip
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"non-finite number {name} (JSON allows only finite numbers)")
+
+
+_TOO_DEEP = "nested too deep (arrays or tables inside each other beyond what mlxguard parses)"
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """A TOML document.
+
+    Raises:
+        ValueError: invalid TOML, or nesting too deep to parse.
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(str(e)) from None
+    except RecursionError:
+        raise ValueError(_TOO_DEEP) from None
+
+
+def parse_json(text: str) -> Any:
+    """A JSON document, strictly: finite numbers only, nesting within the parser's depth.
+
+    Raises:
+        ValueError: invalid JSON, `NaN` or `Infinity`, or nesting too deep to parse (the message
+            says which).
+    """
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError(_TOO_DEEP) from None

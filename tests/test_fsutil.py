@@ -53,3 +53,100 @@ def test_an_unwritable_path_is_named_not_its_temp_file(tmp_path: Path) -> None:
         with pytest.raises(UsageError, match=r"^cannot write '.*a-file/results\.json': "):
             attempt(target)
     assert [p.name for p in tmp_path.iterdir()] == ["a-file"]
+
+
+# --- Reading: every file mlxguard reads goes through one helper -------------------------------
+
+
+def test_read_input_refuses_what_is_not_a_regular_file_without_blocking(tmp_path: Path) -> None:
+    from mlxguard.errors import UsageError
+    from mlxguard.fsutil import read_input
+
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)  # no writer: a blocking open would wait forever
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")  # endless: a plain read would exhaust memory
+    for path, kind in [(fifo, "a FIFO"), (zero, "a device"), (tmp_path, "a directory")]:
+        with pytest.raises(UsageError, match=f"results file '.*' is {kind}"):
+            read_input(path, "results file")
+
+
+def test_read_input_follows_a_link_to_a_regular_file(tmp_path: Path) -> None:
+    from mlxguard.fsutil import read_input
+
+    (tmp_path / "real.json").write_text("{}")
+    (tmp_path / "link.json").symlink_to(tmp_path / "real.json")
+    assert read_input(tmp_path / "link.json", "baseline") == "{}"
+
+
+def test_read_input_caps_the_size(tmp_path: Path) -> None:
+    from mlxguard.errors import UsageError
+    from mlxguard.fsutil import read_input
+
+    path = tmp_path / "big.json"
+    path.write_text("x" * 1001)
+    with pytest.raises(UsageError, match=r"baseline '.*big.json' is larger than 1,000 bytes"):
+        read_input(path, "baseline", limit=1000)
+    assert read_input(path, "baseline", limit=1001) == "x" * 1001
+
+
+def test_read_input_names_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    from mlxguard.errors import UsageError
+    from mlxguard.fsutil import read_input
+
+    path = tmp_path / "r.json"
+    path.write_bytes(b"\xff\xfe{}")
+    with pytest.raises(UsageError, match="not UTF-8 text"):
+        read_input(path, "results file")
+
+
+@pytest.mark.parametrize("depth", [100_000, 5_000])
+def test_deep_documents_are_a_value_error_not_a_recursion_error(depth: int) -> None:
+    from mlxguard.fsutil import parse_json, parse_toml
+
+    with pytest.raises(ValueError, match="nested too deep"):
+        parse_json("[" * depth + "]" * depth)
+    with pytest.raises(ValueError, match="nested too deep"):
+        parse_toml("a = " + "[" * depth + "]" * depth)
+    with pytest.raises(ValueError, match="non-finite number NaN"):
+        parse_json("[NaN]")
+
+
+# --- Temp files a killed writer left -------------------------------------------------------
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_killed_writers_temp_file_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    target = tmp_path / "store.json"
+    dead = tmp_path / f".store.json.{_dead_pid()}-abcd1234.tmp"  # its writer is gone
+    old = tmp_path / ".store.json.k2j4h5g6.tmp"  # an older version's name, a day old
+    live = tmp_path / f".store.json.{os.getppid()}-zzzz9999.tmp"  # a write in progress
+    fresh = tmp_path / ".store.json.q1w2e3r4.tmp"  # no pid, recent: maybe in progress
+    other = tmp_path / ".notes.txt.k2j4h5g6.tmpx"  # not ours
+    for p in (dead, old, live, fresh, other):
+        p.write_text("x" * 1000)
+    os.utime(old, (1e9, 1e9))
+    write_atomic(target, "{}\n")
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([target.name, live.name, fresh.name, other.name])
+
+
+def test_a_temp_file_of_another_target_or_kind_is_left_alone(tmp_path: Path) -> None:
+    from mlxguard.fsutil import remove_stale_temps
+
+    other = tmp_path / ".other.json.k2j4h5g6.tmp"
+    other.write_text("x")
+    link = tmp_path / ".store.json.k2j4h5g7.tmp"
+    link.symlink_to(other)
+    os.utime(other, (1e9, 1e9))
+    os.utime(link, (1e9, 1e9), follow_symlinks=False)
+    assert remove_stale_temps(tmp_path, "store.json") == []
+    assert remove_stale_temps(tmp_path, "other.json") == [other]

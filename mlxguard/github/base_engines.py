@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tomllib
 from pathlib import Path
 
 from mlxguard.config import find_config
 from mlxguard.errors import UsageError
-from mlxguard.fsutil import read_input, write_atomic
+from mlxguard.fsutil import MAX_CONFIG_BYTES, parse_toml, read_input, write_atomic
 
 NAMES = ("head", "base")
 
@@ -48,11 +47,11 @@ def compose(config: Path | None, checkouts: dict[str, Path], engine: str, python
     Raises:
         UsageError: the config is not valid TOML, or already defines `head` or `base`.
     """
-    text = read_input(config, "config file") if config else ""
+    text = read_input(config, "config file", MAX_CONFIG_BYTES) if config else ""
     pyproject = config is not None and config.name == "pyproject.toml"
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
+        data = parse_toml(text)
+    except ValueError as e:
         raise UsageError(f"config '{config}' is not valid TOML: {e}") from None
     section = data.get("tool", {}).get("mlxguard", {}) if pyproject else data
     engines = section.get("engines")

@@ -13,7 +13,6 @@ request's head is still that commit; otherwise there is no comment, and `no_comm
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mlxguard.errors import UsageError
+from mlxguard.fsutil import MAX_EVENT_BYTES, parse_json, read_input
 
 PR_EVENTS = ("pull_request", "pull_request_target")
 _SHA = re.compile(r"[0-9a-f]{40}")
@@ -51,9 +51,10 @@ def _payload(env: Mapping[str, str]) -> dict[str, Any]:
     path = env.get("GITHUB_EVENT_PATH")
     if not path:
         return {}
+    text = read_input(Path(path), "event payload", MAX_EVENT_BYTES)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
+        data = parse_json(text)
+    except ValueError as e:
         raise UsageError(f"cannot read the event payload '{path}': {e}") from None
     return data if isinstance(data, dict) else {}
 

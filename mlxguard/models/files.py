@@ -9,17 +9,37 @@ import struct
 from pathlib import Path
 from typing import Any
 
+from mlxguard.errors import UsageError
+from mlxguard.fsutil import MiB, open_regular, parse_json, read_input
+
 CONFIG_FILE = "config.json"
 MARKER_FILE = "mlxguard.json"  # written by mlxguard into the directories it builds
 
 
+# The largest JSON file of a model directory read (config.json is a few KiB).
+MAX_JSON_BYTES = 16 * MiB
+# The safetensors format's own cap on a header.
+MAX_SAFETENSORS_HEADER = 100_000_000
+
+
 def read_json(path: Path) -> dict[str, Any]:
-    """A JSON object from ``path``, or ``{}`` when it is absent, unreadable or not an object."""
+    """A JSON object from ``path``, or ``{}`` when it is absent, unreadable (not a regular file,
+    too large, too deep) or not an object."""
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        value = parse_json(read_input(path, "model file", MAX_JSON_BYTES))
+    except (UsageError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _table(config: dict[str, Any], key: str) -> dict[str, Any]:
+    value = config.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _typed(value: Any, kind: type) -> Any:
+    """``value`` when it is of ``kind`` (a bool is no int), else None: a config may say anything."""
+    return value if isinstance(value, kind) and not isinstance(value, bool) else None
 
 
 def read_config(model_dir: Path | str, name: str = CONFIG_FILE) -> dict[str, Any]:
@@ -48,7 +68,7 @@ def context_length(spec: str | None) -> int | None:
 
     name = DEFAULT_PRESET if spec is None else spec
     config = PRESETS[name].config if name in PRESETS else read_config(Path(name).expanduser())
-    text = {**config, **(config.get("text_config") or {})}
+    text = {**config, **_table(config, "text_config")}
     n = text.get("max_position_embeddings")
     return n if isinstance(n, int) and n > 0 else None
 
@@ -58,27 +78,29 @@ def shape(path: Path) -> dict[str, Any]:
     it: the fields of `mlxguard.results.ModelInfo`."""
     config = read_config(path)
     # Multimodal checkpoints keep the language model's dimensions under text_config.
-    text = {**config, **config.get("text_config", {})}
+    text = {**config, **_table(config, "text_config")}
     marker = read_json(Path(path) / MARKER_FILE)
-    quant = config.get("quantization") or {}
+    quant = _table(config, "quantization")
     return {
-        "model_type": config.get("model_type"),
-        "num_layers": text.get("num_hidden_layers"),
-        "hidden_size": text.get("hidden_size"),
-        "vocab_size": text.get("vocab_size"),
-        "bits": quant.get("bits"),
-        "group_size": quant.get("group_size"),
-        "params": marker.get("params"),
-        "preset": marker.get("preset"),
+        "model_type": _typed(config.get("model_type"), str),
+        "num_layers": _typed(text.get("num_hidden_layers"), int),
+        "hidden_size": _typed(text.get("hidden_size"), int),
+        "vocab_size": _typed(text.get("vocab_size"), int),
+        "bits": _typed(quant.get("bits"), int),
+        "group_size": _typed(quant.get("group_size"), int),
+        "params": _typed(marker.get("params"), int),
+        "preset": _typed(marker.get("preset"), str),
         "weight_bytes_per_token": weight_bytes_per_token(path),
     }
 
 
 def _tensor_bytes(path: Path) -> dict[str, int]:
     """Tensor name -> bytes, from a safetensors header only (8-byte length, then JSON)."""
-    with path.open("rb") as f:
+    with open_regular(path, "weights file") as f:
         (length,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(length))
+        if length > MAX_SAFETENSORS_HEADER:
+            raise ValueError(f"a safetensors header of {length} bytes")
+        header = parse_json(f.read(length).decode("utf-8"))
     return {
         name: t["data_offsets"][1] - t["data_offsets"][0]
         for name, t in header.items()
@@ -103,12 +125,12 @@ def weight_bytes_per_token(path: Path | str) -> int | None:
         The byte count, or None when the directory has no readable safetensors files.
     """
     config = read_config(path)
-    text = {**config, **(config.get("text_config") or {})}
+    text = {**config, **_table(config, "text_config")}
     sizes: dict[str, int] = {}
     try:
         for file in sorted(Path(path).glob("*.safetensors")):
             sizes.update(_tensor_bytes(file))
-    except (OSError, ValueError, KeyError, TypeError, IndexError, struct.error):
+    except (UsageError, OSError, ValueError, KeyError, TypeError, IndexError, struct.error):
         return None
     if not sizes:
         return None

@@ -8,7 +8,6 @@ are imported only when their format is chosen, so looking a format up stays chea
 from __future__ import annotations
 
 import importlib
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -101,24 +100,16 @@ def check_summaries(results: Results) -> None:
     """Refuse results whose stored summaries disagree with their raw samples.
 
     Exports take the value from the summary and Bencher's bounds from the samples: if the two
-    disagree (a file edited by hand, or corrupt), the value could lie outside its own bounds.
+    disagree, the value could lie outside its own bounds. A file read from disk is checked when
+    it is loaded (`Metric`); this also guards results built or changed in memory.
 
     Raises:
         UsageError: naming the benchmark, the metric, and both figures.
     """
     for b in results.benchmarks:
         for name, m in b.metrics.items():
-            stored, derived = m.summary.median, m.percentile(50)
-            agree = (
-                stored is None
-                if derived is None
-                else stored is not None and math.isclose(stored, derived, rel_tol=1e-9)
-            )
-            if not agree or m.summary.n != len(m.samples):
-                said = "none" if stored is None else f"{stored:g}"
-                got = "none" if derived is None else f"{derived:g}"
+            if why := m.disagreement():
                 raise UsageError(
-                    f"benchmark {b.key_text}: {name} has a stored median {said} "
-                    f"(n={m.summary.n}) but its {len(m.samples)} samples give {got}: the file "
-                    "was edited or is corrupt; export the results file the run wrote"
+                    f"benchmark {b.key_text}: {name} has a {why}: the file was edited or is "
+                    "corrupt; export the results file the run wrote"
                 )

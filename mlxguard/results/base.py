@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated, Final
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# No measurement mlxguard takes comes near this (10^15 µs is 31 years, 10^15 B a petabyte);
+# beyond it a value is corrupt, and arithmetic on it (spreads, bands, ratios) would overflow.
+MAX_VALUE: Final = 1e15
+
+# A measured value: a time, a rate, a count or a size, none of which can be negative.
+Measured = Annotated[float, Field(ge=0, le=MAX_VALUE)]
 
 
 class Frozen(BaseModel):

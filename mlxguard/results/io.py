@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from mlxguard.errors import UsageError, first_problem
-from mlxguard.fsutil import read_input, write_atomic
+from mlxguard.fsutil import MAX_RESULTS_BYTES, parse_json, read_input, write_atomic
 from mlxguard.results.models import SCHEMA, Results
 from mlxguard.results.upgrade import STEPS, upgrade
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"non-finite number {name} (JSON allows only finite numbers)")
 
 
 def _version(schema: object) -> int | None:
@@ -25,14 +20,30 @@ def _version(schema: object) -> int | None:
     return None
 
 
+RUN_HINT = "a results file is what `mlxguard run -o FILE` writes"
+
+
 def _unreadable(source: str, schema: object) -> str:
-    """Why a file of `schema` cannot be read: a newer mlxguard wrote it, or it is not ours."""
+    """Why a file of `schema` cannot be read: a newer mlxguard wrote it, it is another of
+    mlxguard's files, or it is not ours."""
     readable = ", ".join(repr(s) for s in [*STEPS, SCHEMA])
     version, current = _version(schema), _version(SCHEMA)
     if version is not None and current is not None and version > current:
         return (
             f"{source} has schema {schema!r}, newer than this mlxguard reads ({readable}); "
-            "upgrade mlxguard to read it"
+            "it was written by a newer mlxguard: upgrade mlxguard to read it"
+        )
+    if schema is None:
+        return f'{source} is not an mlxguard results file (it has no "schema"); {RUN_HINT}'
+    if isinstance(schema, str) and schema.startswith("mlxguard.baseline/"):
+        return (
+            f"{source} is a baseline file ({schema}), not a results file; pass it with "
+            "--baseline, with the results file of a run to judge against it"
+        )
+    if isinstance(schema, str) and schema.startswith("mlxguard.report/"):
+        return (
+            f"{source} is a check report ({schema}, from --format json), not a results file; "
+            "give the results file it was made from"
         )
     return (
         f"{source} has schema {schema!r}; this mlxguard reads {readable}; "
@@ -47,26 +58,31 @@ def parse_results(text: str, source: str = "results") -> Results:
         UsageError: invalid JSON, non-finite numbers, a newer or foreign schema, or another
             shape.
     """
+    if not text.strip():
+        raise UsageError(f"{source} is empty, not a results file; {RUN_HINT}")
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = parse_json(text)
     except ValueError as e:
         raise UsageError(f"{source} is not valid JSON: {e}") from None
     if not isinstance(data, dict):
-        raise UsageError(f"{source} is not a results object (found a JSON {type(data).__name__})")
+        raise UsageError(
+            f"{source} is not a results file (found a JSON {type(data).__name__}, not an "
+            f"object); {RUN_HINT}"
+        )
     schema = data.get("schema")
     if schema != SCHEMA:
         if schema not in STEPS:
             raise UsageError(_unreadable(source, schema))
         data = upgrade(data)
     try:
-        return Results.model_validate(data)
+        return Results.model_validate(data, strict=True)
     except ValidationError as e:
         raise UsageError(f"{source} is not a valid results file: {first_problem(e)}") from None
 
 
 def load_results(path: Path | str) -> Results:
     """Load a results file, with one-line errors for every kind of bad input."""
-    text = read_input(Path(path), "results file")
+    text = read_input(Path(path), "results file", MAX_RESULTS_BYTES)
     return parse_results(text, source=f"'{path}'")
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Final, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from mlxguard.results.base import Frozen
+from mlxguard.results.base import Frozen, Measured
 from mlxguard.results.sections import (
     EngineEnvironment,
     Parity,
@@ -25,7 +26,7 @@ class Summary(Frozen):
     """Summary of one metric's measured samples, in the metric's unit (percentiles by linear
     interpolation); a figure is null when undefined for `n` (e.g. stddev of one sample)."""
 
-    n: int = Field(description="measured samples")
+    n: int = Field(ge=0, description="measured samples")
     mean: float | None = None
     median: float | None = None
     p50: float | None = None
@@ -44,9 +45,9 @@ class Metric(Frozen):
     direction: Literal["lower", "higher", "none"] = Field(
         description="which way is better; `none`: informational, never judged"
     )
-    samples: list[float] = Field(description="measured values, in the order they were taken")
+    samples: list[Measured] = Field(description="measured values, in the order they were taken")
     summary: Summary
-    warmup_samples: list[float] = Field(
+    warmup_samples: list[Measured] = Field(
         default_factory=list, description="warm-up values, never part of the statistics"
     )
     processes: list[int] | None = Field(
@@ -69,6 +70,33 @@ class Metric(Frozen):
                     f"{name} has {len(values)} entries for {len(self.samples)} samples"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _summary_agrees(self) -> Metric:
+        # Checks read the summary and statistics read the samples: a file where the two
+        # disagree (edited by hand, or corrupt) would be judged on figures it does not hold.
+        if why := self.disagreement():
+            raise ValueError(f"{why}: the file was edited or is corrupt; use the one the run wrote")
+        return self
+
+    def disagreement(self) -> str | None:
+        """How the stored summary disagrees with the samples (`stored median 99 but its 5
+        samples give 30`), or None when it is theirs."""
+        from mlxguard.stats import summarize
+
+        derived = summarize(self.samples)
+        for field, got in derived.items():
+            said = getattr(self.summary, field)
+            if said is None or got is None:
+                agree = said is got
+            else:
+                agree = math.isclose(said, got, rel_tol=1e-9, abs_tol=1e-9)
+            if not agree:
+                return (
+                    f"stored {field} {_figure(said)} but its {len(self.samples)} samples give "
+                    f"{_figure(got)}"
+                )
+        return None
 
     @classmethod
     def of(
@@ -109,6 +137,10 @@ class Metric(Frozen):
         from mlxguard.stats import percentile
 
         return percentile(self.samples, q)
+
+
+def _figure(value: float | None) -> str:
+    return "none" if value is None else f"{value:g}"
 
 
 class GpuState(Frozen):
@@ -206,14 +238,14 @@ class Benchmark(Frozen):
         default_factory=dict, description="the scenario's parameters (prompt and output lengths...)"
     )
     metrics: dict[str, Metric] = Field(default_factory=dict)
-    trials: int = Field(default=0, description="timed trials run")
-    successes: int = Field(default=0, description="timed trials that succeeded")
+    trials: int = Field(default=0, ge=0, description="timed trials run")
+    successes: int = Field(default=0, ge=0, description="timed trials that succeeded")
     errors: list[str] = Field(default_factory=list, description="distinct errors of failed trials")
     short_outputs: int = Field(
-        default=0, description="successful trials that produced fewer tokens than asked for"
+        default=0, ge=0, description="successful trials that produced fewer tokens than asked for"
     )
     adaptive_rounds: int = Field(
-        default=0, description="rounds `--until-decisive` added to the first pass"
+        default=0, ge=0, description="rounds `--until-decisive` added to the first pass"
     )
     engine_environment: EngineEnvironment | None = Field(
         default=None, description="what the engine or its worker reports; null when not reported"
@@ -232,6 +264,21 @@ class Benchmark(Frozen):
     workers: list[WorkerRecord] | None = Field(
         default=None, description="warm scenarios: the engine instance behind each process index"
     )
+
+    @model_validator(mode="after")
+    def _counts_agree(self) -> Benchmark:
+        if self.successes > self.trials:
+            raise ValueError(f"{self.successes} successes out of {self.trials} trials")
+        if self.short_outputs > self.successes:
+            raise ValueError(
+                f"{self.short_outputs} short outputs out of {self.successes} successful trials"
+            )
+        if self.successes and not any(m.samples for m in self.metrics.values()):
+            raise ValueError(
+                f"{self.successes} successful trials but no metric has a sample: a successful "
+                "trial always records some"
+            )
+        return self
 
     @property
     def key(self) -> tuple[str, str, str, str]:

@@ -265,3 +265,29 @@ def test_run_until_decisive_with_the_real_engine(tmp_path: Path, tiny_model: Pat
 
     trials = {b.scenario: b.trials for b in load_results(tmp_path / "b.json").benchmarks}
     assert set(trials) == {"cold", "warm"} and all(2 <= t <= 4 for t in trials.values())
+
+
+def test_a_temp_file_left_by_a_killed_update_is_removed_by_the_next(tmp_path: Path) -> None:
+    """kill -9 in the middle of a write leaves its temp file; the next update removes it (and
+    leaves alone what is not a stale temp file of the store)."""
+    import subprocess
+    import sys
+
+    r = results(bench([1.0, 2.0, 3.0]))
+    [path] = update(r, tmp_path, GATED, keep=5)
+    other = file_name("another-machine", "tiny", "mlx-lm")
+    writer = (
+        "import os, signal, sys, tempfile\n"
+        "from mlxguard.fsutil import _temp_prefix\n"
+        "for name in sys.argv[2:]:\n"
+        "    fd, _ = tempfile.mkstemp(prefix=_temp_prefix(name), suffix='.tmp', dir=sys.argv[1])\n"
+        "    os.write(fd, b'x' * 2_000_000)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", writer, str(tmp_path), path.name, other])
+    assert proc.wait() == -9
+    assert len(list(tmp_path.glob(".*.tmp"))) == 2
+    mine = tmp_path / f".notes.json.{proc.pid}-abcdefgh.tmp"  # not a baseline's name
+    mine.write_text("keep")
+    update(results(bench([1.0, 2.0, 3.0]), run_id="run2"), tmp_path, GATED, keep=5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, mine.name])

@@ -30,7 +30,7 @@ def test_directory(tmp_path: Path) -> None:
     ("text", "fragment"),
     [
         ("{not json", "not valid JSON"),
-        ("[1, 2]", "not a results object"),
+        ("[1, 2]", "found a JSON list, not an object"),
         (
             '{"schema": "mlxguard.results/0"}',
             "has schema 'mlxguard.results/0'; this mlxguard "

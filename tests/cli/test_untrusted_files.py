@@ -1,0 +1,217 @@
+"""Untrusted files: whatever a file holds (or is), every command that reads it answers with one
+`error:` line and exit 2, never a hang, a traceback or a silent pass."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_runner import assert_usage_error, invoke
+
+
+def process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI in a subprocess, killed after a minute: a hang fails the test, not the suite."""
+    return subprocess.run(
+        [sys.executable, "-m", "mlxguard", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def valid(small_run: Path) -> dict:
+    return json.loads(small_run.read_text())
+
+
+@pytest.fixture
+def store(tmp_path: Path, small_run: Path) -> Path:
+    """A baseline directory holding one real baseline."""
+    proc = invoke("baseline", "update", str(small_run), "--dir", str(tmp_path / "store"))
+    assert proc.returncode == 0, proc.stderr
+    return tmp_path / "store"
+
+
+def _baseline(store: Path) -> tuple[Path, dict]:
+    [path] = store.glob("*.json")
+    return path, json.loads(path.read_text())
+
+
+# --- Files that are not files --------------------------------------------------------------
+
+
+@pytest.fixture(params=["fifo", "dev-zero"])
+def odd(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str]:
+    """A FIFO with no writer, or a link to /dev/zero, named like a JSON file."""
+    path = tmp_path / "odd" / "x.json"
+    path.parent.mkdir()
+    if request.param == "fifo":
+        os.mkfifo(path)
+        return path, "is a FIFO, not a regular file"
+    path.symlink_to("/dev/zero")
+    return path, "is a device, not a regular file"
+
+
+def test_a_baseline_directory_with_a_fifo_or_device(odd, small_run: Path, tmp_path: Path) -> None:
+    path, said = odd
+    for args in (
+        ["check", str(small_run), "--baseline", str(path.parent)],
+        ["baseline", "show", "--dir", str(path.parent)],
+        ["dashboard", "--dir", str(path.parent), "-o", str(tmp_path / "page")],
+    ):
+        assert_usage_error(process(*args), f"baseline '{path}' {said}")
+
+
+def test_every_input_refuses_a_fifo_or_device(odd, small_run: Path, tmp_path: Path) -> None:
+    path, said = odd
+    for args in (
+        ["check", str(path)],
+        ["compare", str(small_run), str(path)],
+        ["merge", str(small_run), str(path), "-o", str(tmp_path / "m.json")],
+        ["export", str(path), "--to", "bencher"],
+        ["dashboard", "--results", str(path), "-o", str(tmp_path / "page")],
+    ):
+        assert_usage_error(process(*args), f"results file '{path}' {said}")
+    proc = process("check", str(small_run), "-c", str(path))
+    assert_usage_error(proc, f"config file '{path}' {said}")
+    event = {"GITHUB_EVENT_PATH": str(path), "GITHUB_EVENT_NAME": "pull_request"}
+    proc = process("publish", str(small_run), "--no-comment", "--no-status", env=event)
+    assert_usage_error(proc, f"event payload '{path}' {said}")
+
+
+def test_a_link_to_a_regular_baseline_is_read(store: Path, small_run: Path, tmp_path: Path) -> None:
+    path, _ = _baseline(store)
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / path.name).symlink_to(path)
+    proc = invoke("check", str(small_run), "--baseline", str(linked))
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+
+
+# --- Crafted documents ---------------------------------------------------------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_json_nested_100k_deep(tmp_path: Path, store: Path, small_run: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text(DEEP)
+    assert_usage_error(invoke("check", str(deep)), "is not valid JSON: nested too deep")
+    path, _ = _baseline(store)
+    path.write_text(DEEP)
+    proc = invoke("check", str(small_run), "--baseline", str(store))
+    assert_usage_error(proc, "is corrupt (not valid JSON: nested too deep")
+    event = {"GITHUB_EVENT_PATH": str(deep), "GITHUB_EVENT_NAME": "pull_request"}
+    proc = invoke("publish", str(small_run), "--no-comment", "--no-status", env=event)
+    assert_usage_error(proc, "cannot read the event payload")
+    config = tmp_path / "mlxguard.toml"
+    config.write_text("samples = " + DEEP)
+    assert_usage_error(invoke("check", str(small_run), "-c", str(config)), "nested too deep")
+
+
+@pytest.mark.parametrize(
+    ("edit", "fragment"),
+    [
+        (lambda b: b.update(schema="mlxguard.baseline/3"),
+         "written by a newer mlxguard: upgrade mlxguard"),
+        (lambda b: b.update(runs=[]), "runs is empty"),
+        (lambda b: b["series"][0]["runs"][0].update(median=1.7e308), "less than or equal"),
+        (lambda b: b["series"][0]["runs"][0].update(median=-3.0), "greater than or equal to 0"),
+        (lambda b: b["series"][0]["runs"][0].update(run="nope"), "run 'nope' is not in runs"),
+        (lambda b: b["series"][0].update(runs=[]), "at least 1 item"),
+        (lambda b: b["series"][0]["runs"][0].update(median="fast"), "valid number"),
+        (lambda b: b.update(keep=1, runs=b["runs"] * 2), "more than keep = 1"),
+    ],
+)  # fmt: skip
+def test_crafted_baselines(store: Path, small_run: Path, tmp_path: Path, edit, fragment) -> None:
+    path, doc = _baseline(store)
+    edit(doc)
+    path.write_text(json.dumps(doc))
+    assert_usage_error(invoke("check", str(small_run), "--baseline", str(store)), fragment)
+    page = tmp_path / "page"
+    assert_usage_error(invoke("dashboard", "--dir", str(store), "-o", str(page)), fragment)
+
+
+@pytest.mark.parametrize(
+    ("samples", "fragment"),
+    [(["fast", 2.0, 3.0], "valid number"), ("NaN", "non-finite number NaN")],
+)
+def test_schema_1_baselines_with_bad_samples(
+    store: Path, small_run: Path, samples: object, fragment: str
+) -> None:
+    path, doc = _baseline(store)
+    doc["schema"] = "mlxguard.baseline/1"
+    for s in doc["series"]:
+        s["runs"] = [{"run": r["run"], "samples": samples} for r in s["runs"]]
+    path.write_text(json.dumps(doc).replace('"NaN"', "[NaN, 1.0]"))
+    assert_usage_error(invoke("check", str(small_run), "--baseline", str(store)), fragment)
+
+
+def _metric(doc: dict) -> dict:
+    return doc["benchmarks"][0]["metrics"]["ttft_ms"]
+
+
+def _every_metric_empty(doc: dict) -> None:
+    for b in doc["benchmarks"]:
+        for m in b["metrics"].values():
+            m.update(samples=[], warmup_samples=[], processes=None, rounds=None)
+            m["summary"] = {"n": 0}
+
+
+@pytest.mark.parametrize(
+    ("edit", "fragment"),
+    [
+        # Negative times would pass any "below" target.
+        (lambda d: _metric(d).update(samples=[-x for x in _metric(d)["samples"]]),
+         "samples.0: Input should be greater than or equal to 0"),
+        (lambda d: d["benchmarks"][0].update(successes=d["benchmarks"][0]["trials"] + 1),
+         "successes out of"),
+        (_every_metric_empty, "successful trials but no metric has a sample"),
+        # A stored summary the samples do not give: judged on figures it does not hold.
+        (lambda d: _metric(d)["summary"].update(p95=0.5), "ttft_ms: stored p95 0.5 but its"),
+        (lambda d: _metric(d).update(samples=[1.0], processes=None, rounds=None), "stored n"),
+        (lambda d: _metric(d)["samples"].__setitem__(0, "1.5"), "valid number"),
+        (lambda d: d["run"].update(seed=True), "run.seed: Input should be a valid integer"),
+    ],
+)  # fmt: skip
+def test_crafted_results(valid: dict, tmp_path: Path, edit, fragment: str) -> None:
+    edit(valid)
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(valid))
+    for args in (["check", str(path)], ["export", str(path), "--to", "bencher"],
+                 ["baseline", "update", str(path), "--dir", str(tmp_path / "b")]):  # fmt: skip
+        assert_usage_error(invoke(*args), fragment)
+
+
+# --- Files that are something else ---------------------------------------------------------
+
+
+def test_each_wrong_file_is_named_for_what_it_is(
+    tmp_path: Path, store: Path, small_run: Path
+) -> None:
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    assert_usage_error(invoke("check", str(empty)), "is empty, not a results file")
+    foreign = tmp_path / "package.json"
+    foreign.write_text('{"name": "left-pad"}')
+    assert_usage_error(
+        invoke("check", str(foreign)), 'is not an mlxguard results file (it has no "'
+    )
+    path, _ = _baseline(store)
+    assert_usage_error(
+        invoke("check", str(path)), "is a baseline file (mlxguard.baseline/2), not a"
+    )
+    report = tmp_path / "report.json"
+    assert invoke("check", str(small_run), "--format", "json", "-o", str(report)).returncode == 0
+    assert_usage_error(invoke("check", str(report)), "is a check report (mlxguard.report/1")
+    listed = tmp_path / "list.json"
+    listed.write_text("[1, 2]")
+    assert_usage_error(invoke("check", str(listed)), "found a JSON list, not an object")
+    (store / "empty.json").write_text("")
+    assert_usage_error(invoke("check", str(small_run), "--baseline", str(store)), "is empty")
