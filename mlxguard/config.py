@@ -118,13 +118,13 @@ class CheckSettings(_Strict):
     tolerances: list[Tolerance] = Field(default_factory=list)
     alpha: float = Field(0.01, gt=0, lt=0.5)
     confidence: float = Field(0.95, gt=0.5, lt=1)
-    min_samples: int = Field(3, ge=1)
+    min_samples: int = Field(3, ge=1, le=100_000)
     # A prior run-to-run coefficient of variation of run medians (0.1 = 10%), used by stored
     # baselines with fewer runs than the band needs; None: such verdicts are inconclusive.
     between_run_cv: float | None = Field(None, gt=0, lt=1)
     min_success_rate: float = Field(1.0, ge=0, le=1)
-    reference_ttft_max_ratio: float = Field(1.2, gt=0)
-    reference_throughput_min_ratio: float = Field(0.9, gt=0)
+    reference_ttft_max_ratio: float = Field(1.2, gt=0, le=100)
+    reference_throughput_min_ratio: float = Field(0.9, gt=0, le=100)
     # None: output parity is reported, not gated.
     min_parity: float | None = Field(None, ge=0, le=1)
     # Suite -> the metrics judged against baselines; "*" for every other suite. Each suite is
@@ -180,6 +180,9 @@ class CheckSettings(_Strict):
         return self.tolerance
 
 
+# The longest pause after a trial: an hour is already far beyond what lets clocks settle.
+MAX_COOLDOWN_S = 3600.0
+
 ENGINE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 PLACEHOLDERS = ("{port}", "{model}")
 
@@ -201,6 +204,17 @@ class EngineDefinition(_Strict):
     ready_timeout_s: float | None = Field(
         None, gt=0, le=3600, description="a server's longest wait for GET /v1/models (120)"
     )
+
+    @field_validator("env")
+    @classmethod
+    def _env_names(cls, v: dict[str, str]) -> dict[str, str]:
+        for name in v:
+            if not name or "=" in name:
+                raise ValueError(
+                    f"env name {name!r} is not an environment variable name: it must be "
+                    "non-empty, without '='"
+                )
+        return v
 
     @model_validator(mode="after")
     def _coherent(self) -> EngineDefinition:
@@ -263,12 +277,22 @@ class Config(_Strict):
     warmup: int = Field(1, ge=0, le=1000)
     max_tokens: int | None = Field(None, ge=1, le=100_000)
     prompt_tokens: int = Field(128, ge=1, le=1_000_000)
-    temperature: float = Field(0.0, ge=0)
+    # Far above any useful setting (OpenAI's API takes 0 to 2).
+    temperature: float = Field(0.0, ge=0, le=10)
     seed: int = Field(0, ge=0, le=SEED_MAX)  # what MLX accepts: unsigned 64-bit
-    cooldown_s: float = Field(0.0, ge=0)
+    cooldown_s: float = Field(0.0, ge=0, le=MAX_COOLDOWN_S)
     fingerprint_fields: list[str] | None = None
     targets: list[Target] = Field(default_factory=lambda: list(DEFAULT_TARGETS))
     check: CheckSettings = Field(default_factory=CheckSettings)
+
+    @model_validator(mode="after")
+    def _no_nul(self) -> Config:
+        # A NUL cannot reach a path, an argument or an environment variable: the OS ends the
+        # string there. Refused wherever it is (a name, a value, a key).
+        if where := _nul_at(self.model_dump(), ()):
+            raise ValueError(f"{where} holds a NUL character (\\0), which no path, argument "
+                             "or environment variable can carry")  # fmt: skip
+        return self
 
     @model_validator(mode="after")
     def _engine_names(self) -> Config:
@@ -317,6 +341,24 @@ class Config(_Strict):
             if key in given:
                 raise UsageError(f"{flag_name(key)} {given[key]}: {err['msg']}") from None
             raise UsageError(f"command-line flags: {first_problem(e)}") from None
+
+
+def _nul_at(value: Any, where: tuple[str, ...]) -> str | None:
+    """The dotted key of the first string (or key) in ``value`` holding a NUL, or None."""
+    if isinstance(value, str):
+        return ".".join(where) or "(top level)" if "\0" in value else None
+    items: list[tuple[Any, Any]] = []
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list | tuple):
+        items = list(enumerate(value))
+    for key, item in items:
+        path = (*where, str(key).replace("\0", "\\0"))
+        if isinstance(key, str) and "\0" in key:
+            return ".".join(path)
+        if found := _nul_at(item, path):
+            return found
+    return None
 
 
 # A server option whose value is a secret: `--api-key X`, `--token=X`, `--hf_token X`...

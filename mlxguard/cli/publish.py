@@ -142,10 +142,10 @@ def publish(
         deadline_s=deadline,
     )
     if check_report is not None:
-        from mlxguard.fsutil import read_input
+        from mlxguard.fsutil import MAX_RESULTS_BYTES, read_input
         from mlxguard.reports.json import parse
 
-        text = read_input(check_report, "check report")
+        text = read_input(check_report, "check report", MAX_RESULTS_BYTES)
         report = parse(text, f"'{check_report}'", loaded)
     else:
         from mlxguard.check.evaluate import evaluate

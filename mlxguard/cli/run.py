@@ -223,8 +223,9 @@ def run(
         int,
         typer.Option(
             "--max-samples",
-            help="--until-decisive: trials per benchmark at most (default: 120).",
+            help="--until-decisive: trials per benchmark at most, 1 to 100000 (default: 120).",
             min=1,
+            max=100_000,
             show_default=False,
         ),
     ] = DEFAULT_MAX_SAMPLES,
@@ -232,8 +233,10 @@ def run(
         float,
         typer.Option(
             "--max-seconds",
-            help="--until-decisive: wall-clock budget of the whole run in seconds (default: 600).",
+            help="--until-decisive: wall-clock budget of the whole run in seconds, at most 86400 "
+            "(default: 600).",
             min=0,
+            max=86_400,
             show_default=False,
         ),
     ] = DEFAULT_MAX_SECONDS,

@@ -23,6 +23,7 @@ from mlxguard.errors import UsageError
 from mlxguard.fsutil import MAX_EVENT_BYTES, parse_json, read_input
 
 PR_EVENTS = ("pull_request", "pull_request_target")
+MAX_PR = 2**31 - 1  # GitHub's issue and pull request numbers are 32-bit
 _SHA = re.compile(r"[0-9a-f]{40}")
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
@@ -59,6 +60,18 @@ def _payload(env: Mapping[str, str]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def pr_number(value: object) -> int | None:
+    """``value`` when it is a pull request number (an integer, 1 to 2^31 - 1), else None: a
+    payload's `true`, `-3`, `"5"` or `5.0` is none (`true` would name PR #1)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_PR:
+        return value
+    return None
+
+
+def _not_a_pr(value: object, source: str) -> str:
+    return f"{source} {str(value)[:40]!r} is not a pull request number (1 to {MAX_PR})"
+
+
 def _check_sha(sha: str | None, source: str) -> str | None:
     if sha is not None and not _SHA.fullmatch(sha):
         raise UsageError(f"{source} '{sha}' is not a full 40-character commit sha")
@@ -71,8 +84,8 @@ def resolve(env: Mapping[str, str], *, pr: int | None = None, sha: str | None = 
     Raises:
         UsageError: an unreadable payload, a malformed sha, repository or PR number.
     """
-    if pr is not None and pr < 1:
-        raise UsageError(f"--pr {pr} must be a positive pull request number")
+    if pr is not None and pr_number(pr) is None:
+        raise UsageError(f"--pr {pr} must be a pull request number, 1 to {MAX_PR}")
     _check_sha(sha, "--sha")
     repository = env.get("GITHUB_REPOSITORY") or None
     if repository is not None and not _REPO.fullmatch(repository):
@@ -87,7 +100,9 @@ def resolve(env: Mapping[str, str], *, pr: int | None = None, sha: str | None = 
     )
     event_pr, event_sha, verify, no_comment = None, None, False, None
     if event in PR_EVENTS and isinstance(payload.get("pull_request"), dict):
-        event_pr = payload.get("number")
+        event_pr = pr_number(payload.get("number"))
+        if event_pr is None and pr is None:
+            no_comment = _not_a_pr(payload.get("number"), "the event payload's number")
         event_sha = payload["pull_request"].get("head", {}).get("sha")
     elif event == "workflow_run" and isinstance(payload.get("workflow_run"), dict):
         run = payload["workflow_run"]
@@ -102,7 +117,7 @@ def resolve(env: Mapping[str, str], *, pr: int | None = None, sha: str | None = 
         event_sha = payload.get("after")
     if not _SHA.fullmatch(str(event_sha)) or event_sha == "0" * 40:
         event_sha = None  # absent, or the all-zero "after" of a deleted branch
-    if isinstance(event_pr, int) and pr is None:
+    if event_pr is not None and pr is None:
         pr = event_pr
     # GITHUB_SHA is a merge commit for PR events: a PR's head sha is asked of the API instead.
     fallback = env.get("GITHUB_SHA") or None if pr is None and event not in PR_EVENTS else None
@@ -129,9 +144,10 @@ def _run_pull_request(run: dict[str, Any], pr: int | None) -> tuple[int | None, 
         return None, False, f"the measured run was triggered by {kind}, not by a pull request"
     head = run.get("head_sha")
     listed = {
-        p.get("number"): p.get("head", {}).get("sha")
+        number: p["head"].get("sha")
         for p in run.get("pull_requests") or []
         if isinstance(p, dict) and isinstance(p.get("head"), dict)
+        if (number := pr_number(p.get("number"))) is not None  # true, -3, "5": not listed
     }
     if pr is None and listed:
         pr = next(iter(listed))

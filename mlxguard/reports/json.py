@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from mlxguard.check.verdicts import CheckReport
 from mlxguard.errors import UsageError, first_problem
+from mlxguard.fsutil import parse_json
 from mlxguard.results import Benchmark, Results
 
 SCHEMA = "mlxguard.report/1"
@@ -46,7 +47,7 @@ def parse(text: str, source: str, results: Results) -> CheckReport:
     """
     redo = f"write it with `mlxguard check RESULTS --format json -o {source}`"
     try:
-        doc = json.loads(text)
+        doc = parse_json(text)
     except ValueError as e:
         raise UsageError(f"check report {source} is not valid JSON ({e}); {redo}") from None
     found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__

@@ -110,6 +110,8 @@ def test_json_nested_100k_deep(tmp_path: Path, store: Path, small_run: Path) -> 
     event = {"GITHUB_EVENT_PATH": str(deep), "GITHUB_EVENT_NAME": "pull_request"}
     proc = invoke("publish", str(small_run), "--no-comment", "--no-status", env=event)
     assert_usage_error(proc, "cannot read the event payload")
+    proc = invoke("publish", str(small_run), "--check-report", str(deep), "--no-comment")
+    assert_usage_error(proc, f"check report '{deep}' is not valid JSON (nested too deep")
     config = tmp_path / "mlxguard.toml"
     config.write_text("samples = " + DEEP)
     assert_usage_error(invoke("check", str(small_run), "-c", str(config)), "nested too deep")
