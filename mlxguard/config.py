@@ -31,7 +31,7 @@ CONFIG_FILES = ("mlxguard.toml", "pyproject.toml")
 
 
 # The suites, in the order `--suite all` runs them (their registry: mlxguard.suites.SUITES).
-SUITE_NAMES = ("ttft", "throughput", "ipc", "compare", "flexible")
+SUITE_NAMES = ("ttft", "throughput", "ipc", "compare", "flexible", "load")
 
 
 def _known(kind: str, name: str, known: Any) -> str:
@@ -135,6 +135,7 @@ class CheckSettings(_Strict):
             "ttft": ["ttft_ms"],
             "throughput": ["decode_tps", "throughput_tps"],
             "ipc": ["decode_us"],
+            "load": ["ttft_ms", "output_tps"],
             "*": ["ttft_ms", "decode_tps", "throughput_tps"],
         }
     )
@@ -178,6 +179,46 @@ class CheckSettings(_Strict):
             if t.metric == metric:
                 return t.tolerance
         return self.tolerance
+
+
+class LoadSLO(_Strict):
+    """Service-level objectives of the load suite: a request is good when it meets every one
+    that is set (goodput counts good requests per second)."""
+
+    ttft_ms: float | None = Field(None, gt=0, description="time to first token, at most")
+    tpot_ms: float | None = Field(None, gt=0, description="time per output token, at most")
+    e2e_ms: float | None = Field(None, gt=0, description="request sent -> last token, at most")
+
+    def bounds(self) -> dict[str, float]:
+        """The SLOs that are set, name -> bound."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class LoadSettings(_Strict):
+    """The load suite: load points, windows and SLOs (docs/load.md)."""
+
+    concurrency: list[Annotated[int, Field(ge=1, le=1024)]] = Field(
+        default_factory=lambda: [1, 2, 4, 8], description="closed-loop levels"
+    )
+    rates: list[Annotated[float, Field(gt=0, le=10_000)]] = Field(
+        default_factory=list, description="open-loop request rates, req/s"
+    )
+    burstiness: float = Field(1.0, gt=0, le=100, description="gamma shape of gaps (1: Poisson)")
+    max_concurrency: int | None = Field(None, ge=1, le=1024, description="open-loop slots")
+    sweep: bool = Field(False, description="synchronous, max throughput, then rates between")
+    sweep_rates: int = Field(3, ge=1, le=20, description="rates a sweep measures in between")
+    sweep_concurrency: int = Field(16, ge=1, le=1024, description="the throughput point's level")
+    knee_factor: float = Field(2.0, gt=1, le=100, description="knee: TTFT p90 at most this x")
+    requests: int = Field(16, ge=2, le=100_000, description="timed requests per window")
+    warmup_waves: int = Field(1, ge=0, le=100, description="warm-up batches before a window")
+    rounds: int = Field(3, ge=1, le=1000, description="windows per load point and engine")
+    prompt_tokens: int | None = Field(None, ge=1, le=1_000_000, description="None: prompt_tokens")
+    output_tokens: int = Field(64, ge=1, le=100_000)
+    lengths: Literal["fixed", "uniform", "normal"] = "fixed"
+    spread: float = Field(0.0, ge=0, lt=1, description="relative spread of uniform/normal")
+    slo: LoadSLO = Field(default_factory=LoadSLO)
+    stall_factor: float = Field(3.0, gt=1, le=1000, description="stall: e2e over this x median")
+    pair: bool = Field(False, description="measure candidate and reference, not engine")
 
 
 # The longest pause after a trial: an hour is already far beyond what lets clocks settle.
@@ -282,6 +323,7 @@ class Config(_Strict):
     seed: int = Field(0, ge=0, le=SEED_MAX)  # what MLX accepts: unsigned 64-bit
     cooldown_s: float = Field(0.0, ge=0, le=MAX_COOLDOWN_S)
     fingerprint_fields: list[str] | None = None
+    load: LoadSettings = Field(default_factory=LoadSettings)
     targets: list[Target] = Field(default_factory=lambda: list(DEFAULT_TARGETS))
     check: CheckSettings = Field(default_factory=CheckSettings)
 

@@ -40,6 +40,15 @@ _SPECS = [
     MetricSpec("itl_ms", "ITL", "ms", "lower", "gaps between consecutive tokens", 3, pooled=True),
     MetricSpec("e2e_ms", "latency", "ms", "lower", "request sent -> last token"),
     MetricSpec(
+        "tpot_ms", "TPOT", "ms", "lower", "per request: (e2e - TTFT) / (output tokens - 1)", 3
+    ),
+    MetricSpec("queue_ms", "queue", "ms", "lower", "load: wait for a slot of the client", 2),
+    MetricSpec("output_tps", "output tok/s", "tok/s", "higher", "load: output tokens / window", 1),
+    MetricSpec("request_rps", "req/s", "req/s", "higher", "load: requests done / window", 3),
+    MetricSpec(
+        "goodput_rps", "goodput", "req/s", "higher", "load: requests meeting every SLO / window", 3
+    ),
+    MetricSpec(
         "peak_memory_mb",
         "peak memory",
         "MB",
@@ -100,5 +109,6 @@ def label(name: str, stat: str | None = None) -> str:
     return word if stat in (None, "median") else f"{word} {stat}"
 
 
-# The metrics a candidate engine is compared on with its reference, as ratios.
-RATIO_METRICS = ("ttft_ms", "decode_tps", "throughput_tps")
+# The metrics a candidate engine is compared on with its reference, as ratios (those that both
+# benchmarks have: the load suite's points have `ttft_ms` and `output_tps`).
+RATIO_METRICS = ("ttft_ms", "decode_tps", "throughput_tps", "output_tps")

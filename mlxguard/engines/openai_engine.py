@@ -145,16 +145,6 @@ def check_reachable(spec: str) -> None:
         ) from None
 
 
-def _eos_ids(model_dir: str) -> list[int]:
-    """End-of-sequence ids from a local model's config, to bias away when EOS is ignored."""
-    ids: set[int] = set()
-    for name in ("config.json", "generation_config.json"):
-        value = read_config(model_dir, name).get("eos_token_id")
-        values = value if isinstance(value, list) else [value]
-        ids.update(v for v in values if isinstance(v, int))
-    return sorted(ids)
-
-
 def _cause(exc: BaseException) -> str:
     """A short reason for a transport failure, found anywhere in the exception chain."""
     seen: BaseException | None = exc
@@ -168,13 +158,13 @@ def _cause(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0][:_BODY_CHARS]}" if text else type(exc).__name__
 
 
-def _api_key() -> str | None:
+def api_key() -> str | None:
     return next((os.environ[v] for v in API_KEY_VARS if os.environ.get(v)), None)
 
 
 def _snippet(text: str) -> str:
     """One line of a server's text, cut; an API key it echoes is redacted before the cut."""
-    return scrub(" ".join(text.split()), [_api_key()], _BODY_CHARS)
+    return scrub(" ".join(text.split()), [api_key()], _BODY_CHARS)
 
 
 class OpenAIEngine:
@@ -198,7 +188,7 @@ class OpenAIEngine:
         import requests
 
         session = requests.Session()
-        key = _api_key()
+        key = api_key()
         if key:
             session.headers["Authorization"] = f"Bearer {key}"
         return session
@@ -245,31 +235,14 @@ class OpenAIEngine:
             ]
             pick = matches or (listed if len(listed) == 1 else [])
             self.model_name = pick[0] if pick else None
-        self._eos = _eos_ids(model) if self.options.ignore_eos else []
+        self._eos = eos_ids(model) if self.options.ignore_eos else []
 
     def _body(self, prompt: str, max_tokens: int, temperature: float, seed: int | None) -> dict:
         if self.options.nonce:
             prompt = f"[{uuid.uuid4().hex[:8]}] {prompt}"
-        body: dict[str, Any] = {
-            "max_tokens": max_tokens,
-            "temperature": float(temperature),
-            "stream": True,
-            "stream_options": {"include_usage": True},
-        }
-        if self.options.chat:
-            body["messages"] = [{"role": "user", "content": prompt}]
-        else:
-            body["prompt"] = prompt
-        if self.model_name:
-            body["model"] = self.model_name
-        if seed is not None:
-            body["seed"] = seed
-        if self.options.ignore_eos:
-            # vLLM and llama.cpp honour ignore_eos; others (mlx_lm.server) take a logit bias.
-            body["ignore_eos"] = True
-            if self._eos:
-                body["logit_bias"] = {str(i): -100 for i in self._eos}
-        return body
+        return request_body(
+            self.options, self.model_name, self._eos, prompt, max_tokens, temperature, seed
+        )
 
     def generate(
         self, prompt: str, max_tokens: int, temperature: float, seed: int | None
@@ -307,26 +280,10 @@ class OpenAIEngine:
             yield chunk
 
     def _parse_event(self, data: str, url: str) -> str:
-        try:
-            event = json.loads(data)
-        except ValueError:
-            raise ServerError(
-                f"malformed stream from {url}: bad JSON in data line: {_snippet(data)}"
-            ) from None
-        if not isinstance(event, dict):
-            raise ServerError(f"malformed stream from {url}: data is not an object")
-        if event.get("error"):
-            raise ServerError(f"{url} sent an error event: {_snippet(json.dumps(event['error']))}")
-        usage = event.get("usage")
-        if isinstance(usage, dict):
-            self.last_usage = _usage(usage)
-        choices = event.get("choices") or []
-        if not choices or not isinstance(choices[0], dict):
-            return ""
-        choice = choices[0]
-        if self.options.chat:
-            return (choice.get("delta") or {}).get("content") or ""
-        return choice.get("text") or ""
+        text, usage = parse_event(data, url, self.options.chat)
+        if usage is not None:
+            self.last_usage = usage
+        return text
 
     def info(self) -> dict[str, Any]:
         """Settings recorded in the results (never the API key, only whether one was sent)."""
@@ -339,6 +296,78 @@ class OpenAIEngine:
         if self._session is not None:
             self._session.close()
             self._session = None
+
+
+def request_body(
+    options: OpenAIOptions,
+    model_name: str | None,
+    eos: list[int],
+    prompt: str,
+    max_tokens: int,
+    temperature: float,
+    seed: int | None,
+) -> dict[str, Any]:
+    """The JSON body of one streamed completion request (usage asked for in the last event).
+
+    `eos` ids are biased away when `options.ignore_eos` (mlx_lm.server has no `ignore_eos`).
+    """
+    body: dict[str, Any] = {
+        "max_tokens": max_tokens,
+        "temperature": float(temperature),
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    if options.chat:
+        body["messages"] = [{"role": "user", "content": prompt}]
+    else:
+        body["prompt"] = prompt
+    if model_name:
+        body["model"] = model_name
+    if seed is not None:
+        body["seed"] = seed
+    if options.ignore_eos:
+        # vLLM and llama.cpp honour ignore_eos; others (mlx_lm.server) take a logit bias.
+        body["ignore_eos"] = True
+        if eos:
+            body["logit_bias"] = {str(i): -100 for i in eos}
+    return body
+
+
+def parse_event(data: str, url: str, chat: bool) -> tuple[str, dict[str, int] | None]:
+    """The text and the usage counts (None: not in this event) of one streamed event.
+
+    Raises:
+        ServerError: a bad JSON data line, data that is not an object, or an error event.
+    """
+    try:
+        event = json.loads(data)
+    except ValueError:
+        raise ServerError(
+            f"malformed stream from {url}: bad JSON in data line: {_snippet(data)}"
+        ) from None
+    if not isinstance(event, dict):
+        raise ServerError(f"malformed stream from {url}: data is not an object")
+    if event.get("error"):
+        raise ServerError(f"{url} sent an error event: {_snippet(json.dumps(event['error']))}")
+    usage = event.get("usage")
+    counts = _usage(usage) if isinstance(usage, dict) else None
+    choices = event.get("choices") or []
+    if not choices or not isinstance(choices[0], dict):
+        return "", counts
+    choice = choices[0]
+    if chat:
+        return (choice.get("delta") or {}).get("content") or "", counts
+    return choice.get("text") or "", counts
+
+
+def eos_ids(model_dir: str) -> list[int]:
+    """End-of-sequence ids from a local model's config, to bias away when EOS is ignored."""
+    ids: set[int] = set()
+    for name in ("config.json", "generation_config.json"):
+        value = read_config(model_dir, name).get("eos_token_id")
+        values = value if isinstance(value, list) else [value]
+        ids.update(v for v in values if isinstance(v, int))
+    return sorted(ids)
 
 
 def _usage(usage: dict[str, Any]) -> dict[str, int]:

@@ -8,6 +8,7 @@ from typing import Any, Final, Literal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from mlxguard.results.base import Frozen, Measured
+from mlxguard.results.load import LoadSection
 from mlxguard.results.sections import (
     EngineEnvironment,
     Parity,
@@ -220,7 +221,7 @@ def benchmark_label(suite: str, scenario: str, engine: str) -> str:
 class Benchmark(Frozen):
     """One (suite, engine, model, scenario) cell of a run.
 
-    The typed sections (reference, parity, winner, questions, server_usage, timer,
+    The typed sections (reference, parity, winner, questions, server_usage, load, timer,
     engine_environment, environment) are present only where they apply; each one's docstring
     says where.
     """
@@ -260,6 +261,7 @@ class Benchmark(Frozen):
     winner: Winner | None = None
     questions: list[QuestionRecord] | None = None
     server_usage: ServerUsage | None = None
+    load: LoadSection | None = None
     timer: Timer | None = None
     workers: list[WorkerRecord] | None = Field(
         default=None, description="warm scenarios: the engine instance behind each process index"

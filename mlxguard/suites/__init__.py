@@ -42,6 +42,10 @@ SUITES: dict[str, tuple[str, str]] = {
         "1 to 100,000 generated questions on one or both engines; percentiles and a winner",
         "mlxguard.suites.flexible:run",
     ),
+    "load": (
+        "a batching server under concurrency and request rates: goodput, SLOs, saturation",
+        "mlxguard.suites.load:run",
+    ),
 }
 
 
@@ -56,12 +60,14 @@ def scenario_sources() -> dict[str, Callable[[Config], list[Scenario]]]:
     from mlxguard.suites.compare import compare_scenario
     from mlxguard.suites.flexible import flexible_scenario
     from mlxguard.suites.generation import throughput_scenarios, ttft_scenarios
+    from mlxguard.suites.load import scenarios as load_scenarios
 
     return {
         "ttft": ttft_scenarios,
         "throughput": throughput_scenarios,
         "compare": lambda config: [compare_scenario(config)],
         "flexible": lambda config: [flexible_scenario(config)],
+        "load": load_scenarios,
     }
 
 

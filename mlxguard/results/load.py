@@ -1,0 +1,93 @@
+"""The `load` section of a benchmark: one load point, window by window (the load suite).
+
+Each benchmark of the load suite is one load point of one engine; its metrics hold the samples
+the check judges (per request: `ttft_ms`, `tpot_ms`, `e2e_ms`, `queue_ms`; per window:
+`output_tps`, `request_rps`, `goodput_rps`; every sample labelled with its window in
+`Metric.rounds`), and this section holds what a reader needs besides: the shape, each window's
+figures, and the flags (saturation, the workload the server saw, stalls).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from mlxguard.results.base import Frozen
+
+
+class Percentiles(Frozen):
+    """p50, p90 and p99 of one figure over a window's requests (or token gaps), in its unit;
+    null when the window has no value for it."""
+
+    p50: float | None = None
+    p90: float | None = None
+    p99: float | None = None
+
+
+class LoadWindow(Frozen):
+    """One timed window (one round) of one load point, warm-ups excluded."""
+
+    round: int = Field(description="the window's round (0-based), as in `Metric.rounds`")
+    requests: int = Field(description="timed requests sent")
+    failures: int = Field(description="requests that failed or streamed nothing")
+    duration_s: float = Field(description="first send (or planned arrival) -> last end, s")
+    offered_rps: float | None = Field(
+        description="open loop: requests / span of the planned arrivals, req/s; null: closed"
+    )
+    request_rps: float = Field(description="successful requests / duration, req/s")
+    output_tps: float = Field(description="output tokens of successful requests / duration")
+    goodput_rps: float | None = Field(
+        description="requests meeting every SLO / duration, req/s; null when no SLO is set"
+    )
+    ttft_ms: Percentiles
+    tpot_ms: Percentiles = Field(description="per request: (e2e - TTFT) / (output tokens - 1)")
+    itl_ms: Percentiles = Field(description="every gap between two pieces of output, pooled")
+    e2e_ms: Percentiles
+    queue_ms: Percentiles | None = Field(
+        default=None, description="open loop with max_concurrency: wait for a client slot"
+    )
+    late_ms_p99: float | None = Field(
+        default=None, description="open loop: p99 of the client's own lag behind the plan, ms"
+    )
+    saturated: bool = Field(description="open loop: the server fell behind the arrivals")
+    stalls: int = Field(description="requests whose e2e exceeds stall_factor x the median")
+    usage_reported: int = Field(description="requests whose server reported usage counts")
+    prompt_mismatches: int = Field(
+        description="requests whose server-counted prompt length differs from the builder's"
+    )
+    cached_prompt_tokens: int = Field(
+        description="prompt tokens the server said it served from its cache, summed"
+    )
+    errors: list[str] = Field(default_factory=list, description="distinct errors (at most 5)")
+
+
+class LoadSection(Frozen):
+    """load suite: one load point, its settings, windows and flags."""
+
+    kind: Literal["concurrency", "rate"] = Field(
+        description="`concurrency`: closed loop; `rate`: open loop with seeded gamma arrivals"
+    )
+    level: float = Field(description="requests in flight, or requests per second offered")
+    burstiness: float | None = Field(
+        default=None, description="open loop: gamma shape of the gaps (1: Poisson)"
+    )
+    max_concurrency: int | None = Field(
+        default=None, description="open loop: requests the client lets in flight at once"
+    )
+    sweep: Literal["synchronous", "throughput", "rate"] | None = Field(
+        default=None, description="the point's role in a sweep; null outside a sweep"
+    )
+    knee: bool = Field(default=False, description="the sweep's knee (see docs/load.md)")
+    prompt_tokens: int = Field(description="mean prompt length asked, tokens")
+    output_tokens: int = Field(description="mean output length asked, tokens")
+    warmup_requests: int = Field(description="untimed requests before each window")
+    slo: dict[str, float] = Field(
+        default_factory=dict, description="the SLOs goodput counts against (ttft_ms, ...)"
+    )
+    windows: list[LoadWindow] = Field(default_factory=list)
+    flags: list[str] = Field(
+        default_factory=list,
+        description="what a reader must know: saturation, a workload the server saw "
+        "differently, a prefix cache hit unasked, stalls",
+    )

@@ -1,0 +1,122 @@
+"""The asynchronous streaming client of an OpenAI-compatible server, for load windows.
+
+Many requests share one event loop and one connection pool (aiohttp: a C-accelerated HTTP
+parser, and lines read as they arrive). The request body is the `openai:` engine's
+(`request_body`), with no `seed`: mlx_lm.server serves a request that carries a seed alone,
+outside its batch. Its stream is read line by line and split into events by the same decoder
+(`mlxguard.engines.sse.EventDecoder`); each event is parsed as the `openai:` engine parses it.
+A piece of output is stamped when the event that carries it ends.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from mlxguard.engines.openai_engine import (
+    OpenAIEngine,
+    ServerError,
+    api_key,
+    eos_ids,
+    parse_event,
+    parse_spec,
+    request_body,
+)
+from mlxguard.engines.sse import EventDecoder
+from mlxguard.run.load.record import RequestRecord
+from mlxguard.run.load.workload import LoadRequest
+
+# Longest line of an event stream read (aiohttp refuses longer ones: the request fails).
+MAX_LINE_BYTES = 1 << 20
+
+
+class OpenAIClient:
+    """Streams requests to one `openai:URL` server; use as `async with`.
+
+    Args:
+        spec: the engine spec, `openai:URL[#options]`.
+        model_dir: the model the server serves (picks the `model` name and the EOS ids, as the
+            `openai:` engine does, with one GET /models before the first request).
+        temperature: sampling temperature of every request.
+    """
+
+    def __init__(self, spec: str, model_dir: str, temperature: float = 0.0) -> None:
+        self.options = parse_spec(spec)
+        self.temperature = temperature
+        engine = OpenAIEngine(self.options)
+        try:
+            engine.load(model_dir)  # picks the `model` name as the openai: engine does
+        finally:
+            engine.close()
+        self._model_name = engine.model_name
+        self._eos = eos_ids(model_dir) if self.options.ignore_eos else []
+        self._path = "/chat/completions" if self.options.chat else "/completions"
+        self._session: Any = None
+
+    async def __aenter__(self) -> OpenAIClient:
+        import aiohttp
+
+        key = api_key()
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, force_close=False),
+            timeout=aiohttp.ClientTimeout(
+                total=None,
+                sock_connect=self.options.connect_timeout_s,
+                sock_read=self.options.read_timeout_s,
+            ),
+            headers={"Authorization": f"Bearer {key}"} if key else None,
+            read_bufsize=MAX_LINE_BYTES,
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._session.close()
+
+    async def send(self, request: LoadRequest, record: RequestRecord) -> RequestRecord:
+        """Stream `request`, filling `record` (its `planned_ns`, `queued_ns` are the caller's).
+
+        Every failure (transport, HTTP status, a malformed or error event) is the record's
+        `error`, never an exception: one failed request does not stop a window.
+        """
+        import aiohttp
+
+        url = self.options.base_url + self._path
+        body = request_body(
+            self.options,
+            self._model_name,
+            self._eos,
+            request.prompt,
+            request.max_tokens,
+            self.temperature,
+            None,
+        )
+        record.sent_ns = time.perf_counter_ns()
+        try:
+            async with self._session.post(url, json=body) as response:
+                if response.status != 200:
+                    text = (await response.text())[:200]
+                    raise ServerError(f"POST {url} answered HTTP {response.status}: {text}")
+                await self._read(response, record, url)
+        except ServerError as e:
+            record.error = str(e)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as e:
+            record.error = f"stream from {url} broke: {type(e).__name__}: {str(e)[:200]}"
+        record.done_ns = time.perf_counter_ns()
+        if record.error is None and not record.chunk_ns:
+            record.error = f"{url} streamed no output"
+        return record
+
+    async def _read(self, response: Any, record: RequestRecord, url: str) -> None:
+        decoder = EventDecoder()
+        async for raw in response.content:
+            data = decoder.line(raw.rstrip(b"\r\n").decode("utf-8", errors="replace"))
+            if data is None:
+                continue
+            if data.strip() == "[DONE]":
+                return
+            now = time.perf_counter_ns()
+            text, usage = parse_event(data, url, self.options.chat)
+            if usage is not None:
+                record.usage = usage
+            if text:
+                record.chunk_ns.append(now)
