@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 
 import pytest
@@ -13,14 +14,14 @@ def test_arrivals_are_seeded_start_at_zero_and_keep_the_rate() -> None:
     a = arrival_offsets(4.0, 2000, 1.0, "s")
     assert a == arrival_offsets(4.0, 2000, 1.0, "s")
     assert a != arrival_offsets(4.0, 2000, 1.0, "other")
-    assert a[0] == 0 and all(x < y for x, y in zip(a, a[1:], strict=False))
+    assert a[0] == 0 and all(x < y for x, y in itertools.pairwise(a))
     assert (len(a) - 1) / a[-1] == pytest.approx(4.0, rel=0.1)
 
 
 def test_burstiness_is_the_gamma_shape_poisson_at_one() -> None:
     def cv(burstiness: float) -> float:
         a = arrival_offsets(2.0, 4000, burstiness, "s")
-        gaps = [y - x for x, y in zip(a, a[1:], strict=False)]
+        gaps = [y - x for x, y in itertools.pairwise(a)]
         return statistics.stdev(gaps) / statistics.mean(gaps)
 
     # The coefficient of variation of gamma gaps is 1 / sqrt(shape).

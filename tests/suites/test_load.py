@@ -1,0 +1,133 @@
+"""The load suite, end to end through `mlxguard run`, against real servers.
+
+The synthetic servers sleep per token, so a server that serves one request at a time cannot
+give more output tok/s at concurrency 4 than at 1, and one that serves concurrently gives
+about 4x: the suite must flag the first as saturated and not the second.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cli_runner import assert_usage_error, invoke
+from load_servers import sse_server
+
+from mlxguard.results import load_results
+
+CONFIG = """
+[load]
+concurrency = [1, 4]
+requests = 8
+rounds = 2
+output_tokens = 12
+warmup_waves = 1
+slo = { ttft_ms = 10000 }
+"""
+
+
+def _run(tmp_path: Path, model: Path, engine: str, config: str = CONFIG, *extra: str):
+    (tmp_path / "mlxguard.toml").write_text(config)
+    out = tmp_path / "results.json"
+    proc = invoke(
+        "run", "--suite", "load", "--model", str(model), "--engine", engine,
+        "--prompt-tokens", "32", "-o", str(out), "--quiet", *extra, cwd=tmp_path,
+    )  # fmt: skip
+    return proc, out
+
+
+def _points(out: Path) -> dict:
+    return {b.scenario: b for b in load_results(out).benchmarks}
+
+
+def test_the_suite_tells_a_serial_server_from_a_concurrent_one(tmp_path, tiny_model):
+    points = {}
+    for name, options in (("serial", ["--serial"]), ("concurrent", [])):
+        (tmp_path / name).mkdir()
+        with sse_server("--token-ms", "8", "--prompt-ms", "10", *options) as url:
+            proc, out = _run(tmp_path / name, tiny_model, f"openai:{url}")
+        assert proc.returncode == 0, proc.stderr
+        points[name] = _points(out)
+    serial, concurrent = points["serial"], points["concurrent"]
+    assert any(f.startswith("saturated") for f in serial["concurrency-4"].load.flags)
+    assert not any(f.startswith("saturated") for f in concurrent["concurrency-4"].load.flags)
+    b = concurrent["concurrency-4"]
+    # Two windows, each with its own samples; per-request figures labelled by window.
+    assert [w.round for w in b.load.windows] == [0, 1]
+    assert b.metrics["output_tps"].rounds == [0, 1]
+    assert sorted(set(b.metrics["ttft_ms"].rounds or [])) == [0, 1]
+    assert b.trials == b.successes == 16  # 8 requests a window, at least 2 per slot
+    assert b.metrics["goodput_rps"].summary.n == 2
+    assert b.load.windows[0].usage_reported == 8
+
+
+def test_a_prompt_the_server_counts_differently_is_flagged(tmp_path, tiny_model):
+    with sse_server("--prompt-tokens", "3") as url:
+        proc, out = _run(tmp_path, tiny_model, f"openai:{url}")
+    assert proc.returncode == 0, proc.stderr
+    flags = _points(out)["concurrency-1"].load.flags
+    assert any("the server counted 3 prompt tokens where the prompt builder made 32" in f
+               for f in flags), flags  # fmt: skip
+
+
+def test_open_loop_rates_with_a_client_limit_record_queue_time(tmp_path, tiny_model):
+    config = CONFIG.replace("concurrency = [1, 4]", "concurrency = []\nrates = [50]\n"
+                            "max_concurrency = 1")  # fmt: skip
+    with sse_server("--token-ms", "5") as url:
+        proc, out = _run(tmp_path, tiny_model, f"openai:{url}", config)
+    assert proc.returncode == 0, proc.stderr
+    b = _points(out)["rate-50"]
+    assert b.load.kind == "rate" and b.load.max_concurrency == 1
+    assert b.metrics["queue_ms"].summary.max > 0
+    assert b.load.windows[0].offered_rps is not None
+    assert any(f.startswith("saturated") for f in b.load.flags)  # 50 req/s, one at a time
+
+
+def test_an_engine_the_suite_cannot_drive_is_bad_input(tmp_path, tiny_model):
+    proc, _ = _run(tmp_path, tiny_model, "ipc")
+    assert_usage_error(proc, "the load suite cannot drive engine 'ipc'")
+
+
+def test_results_json_records_the_section(tmp_path, tiny_model):
+    with sse_server() as url:
+        proc, out = _run(tmp_path, tiny_model, f"openai:{url}")
+    assert proc.returncode == 0, proc.stderr
+    raw = json.loads(out.read_text())
+    load = next(b for b in raw["benchmarks"] if b["scenario"] == "concurrency-4")["load"]
+    assert load["kind"] == "concurrency" and load["level"] == 4
+    assert load["slo"] == {"ttft_ms": 10000.0}
+    assert set(load["windows"][0]["ttft_ms"]) == {"p50", "p90", "p99"}
+
+
+def test_in_process_batching_serves_exact_token_counts(tmp_path, tiny_model):
+    proc, out = _run(tmp_path, tiny_model, "mlx-lm")
+    assert proc.returncode == 0, proc.stderr
+    b = _points(out)["concurrency-4"]
+    assert b.engine_spec == "mlx-lm" and b.successes == b.trials == 16
+    assert set(b.metrics["prompt_tokens"].samples) == {32.0}
+    assert set(b.metrics["output_tokens"].samples) == {12.0}
+    assert b.load.flags == [] or all(not f.startswith("workload") for f in b.load.flags)
+
+
+def test_a_real_mlx_lm_server_sees_the_workload_asked_for(tmp_path, tiny_model):
+    import sys
+
+    from mlxguard.config import EngineDefinition
+    from mlxguard.engines.server import ManagedServer
+
+    definition = EngineDefinition(
+        spec="openai:http://127.0.0.1:{port}/v1",
+        command=[sys.executable, "-m", "mlx_lm", "server", "--model", "{model}", "--port",
+                 "{port}"],
+    )  # fmt: skip
+    server = ManagedServer("mlx-lm-server", definition, str(tiny_model))
+    server.start()
+    try:
+        proc, out = _run(tmp_path, tiny_model, server.spec)
+    finally:
+        server.stop()
+    assert proc.returncode == 0, proc.stderr
+    for b in _points(out).values():
+        assert b.successes == b.trials, b.errors
+        assert set(b.metrics["prompt_tokens"].samples) == {32.0}, b.load.flags
+        assert not [f for f in b.load.flags if f.startswith(("workload", "prefix cache"))]
