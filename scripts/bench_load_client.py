@@ -104,23 +104,24 @@ def main() -> None:
 
     print(
         "| point | client CPU / request | client CPU / piece | floor TTFT p50 | floor ITL p50 "
-        "| mlx_lm.server TTFT p50 | TPOT p50 | added to a token, worst | share of TPOT "
-        "| floor TTFT / TTFT | late p99 (open loop) |"
+        "| client CPU / 1-token request | mlx_lm.server TTFT p50 | TPOT p50 "
+        "| added to a token, worst | share of TPOT | share of TTFT "
+        "| client late p99, floor / mlx_lm.server |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for point in points:
         f, cpu_req, cpu_piece, floor_gap = floor[point.scenario]
         r = real[point.scenario][0]
         burst = (point.level if point.kind == "concurrency" else 1) * cpu_piece / 1e3  # ms
         tpot = r.tpot_ms.p50 or float("nan")
         ttft = r.ttft_ms.p50 or float("nan")
-        late = r.late_ms_p99
+        late = f.late_ms_p99, r.late_ms_p99
         print(
             f"| {point.scenario} | {cpu_req:.2f} ms | {cpu_piece:.0f} µs | "
             f"{f.ttft_ms.p50:.2f} ms | {floor_gap:.3f} ms | {send[point.scenario]:.3f} ms | "
             f"{ttft:.1f} ms | {tpot:.2f} ms | {burst:.3f} ms | {burst / tpot:.2%} | "
             f"{send[point.scenario] / ttft:.2%} | "
-            f"{'—' if late is None else f'{late:.2f} ms'} |"
+            f"{' / '.join('—' if x is None else f'{x:.1f} ms' for x in late)} |"
         )
 
 

@@ -131,3 +131,35 @@ def test_a_real_mlx_lm_server_sees_the_workload_asked_for(tmp_path, tiny_model):
         assert b.successes == b.trials, b.errors
         assert set(b.metrics["prompt_tokens"].samples) == {32.0}, b.load.flags
         assert not [f for f in b.load.flags if f.startswith(("workload", "prefix cache"))]
+
+
+def test_pair_mode_judges_each_point_by_the_same_job_rule(tmp_path, tiny_model):
+    """A candidate that serves one request at a time against a reference that batches: at
+    concurrency 4 its output tok/s is about a quarter, over 8 windows paired by round."""
+    with (
+        sse_server("--token-ms", "5", "--prompt-ms", "10", "--serial") as slow,
+        sse_server("--token-ms", "5", "--prompt-ms", "10") as fast,
+    ):
+        config = f"""
+candidate = "head"
+reference = "base"
+[engines.head]
+spec = "openai:{slow}"
+[engines.base]
+spec = "openai:{fast}"
+[load]
+concurrency = [4]
+requests = 8
+rounds = 8
+output_tokens = 8
+pair = true
+"""
+        proc, out = _run(tmp_path, tiny_model, "mlx-lm", config)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    results = load_results(out)
+    head = next(b for b in results.benchmarks if b.engine == "candidate:head")
+    assert head.reference is not None and head.reference.engine == "reference:base"
+    assert "output tok/s 0.2" in proc.stdout and "paired by round, 8 rounds" in proc.stdout
+    assert any(
+        line.startswith("FAIL") and "output_tps" in line for line in proc.stdout.splitlines()
+    ), proc.stdout
