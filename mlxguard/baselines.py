@@ -21,14 +21,18 @@ from __future__ import annotations
 import hashlib
 import re
 import statistics
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
+from mlxguard.defaults import DEFAULT_LOCK_TIMEOUT_S
 from mlxguard.errors import UsageError, first_problem
 from mlxguard.fsutil import (
     MAX_BASELINE_BYTES,
+    locked,
     parse_json,
     read_input,
     remove_stale_temps,
@@ -41,6 +45,8 @@ from mlxguard.stats import Arm, median_ci
 SCHEMA: Final = "mlxguard.baseline/2"
 OLD_SCHEMAS = ("mlxguard.baseline/1",)
 MAX_KEEP = 100
+# The metrics kept of a suite: `CheckSettings.gated_for`, what the check judges.
+GatedFor = Callable[[str], Sequence[str]]
 
 
 class RunTag(Frozen):
@@ -255,45 +261,61 @@ def load_baselines(source: Path) -> list[Baseline]:
     return [load_baseline(source)]
 
 
-def _series_of(b: Benchmark, metrics: list[str]) -> list[tuple[str, str, str, Metric]]:
+def _series_of(b: Benchmark, gated_for: GatedFor) -> list[tuple[str, str, str, Metric]]:
+    """The series a benchmark adds: its suite's gated metrics only (what the check judges)."""
+    gated = gated_for(b.suite)
     return [
         (b.suite, b.scenario, name, m)
         for name, m in b.metrics.items()
-        if name in metrics and m.samples and m.direction != "none"
+        if name in gated and m.samples and m.direction != "none"
     ]
+
+
+def _when(tag: RunTag) -> tuple[int, float]:
+    """When a run started, for keeping the last runs by time (an unreadable date sorts first)."""
+    try:
+        return 1, datetime.fromisoformat(tag.date).timestamp()
+    except (ValueError, OverflowError):
+        return 0, 0.0
 
 
 def _updated(
     old: Baseline | None, results: Results, env: Environment, group: list[Benchmark],
-    metrics: list[str], keep: int,
+    gated_for: GatedFor, keep: int,
 ) -> Baseline:  # fmt: skip
     run = results.run
     tag = RunTag(id=run.id, date=run.started_at, git_sha=run.git_sha, git_ref=run.git_ref)
-    # Re-recording the same run replaces it, so `update` is idempotent.
+    # Re-recording the same run replaces it, so `update` is idempotent. The last `keep` runs by
+    # start time are kept, whatever order the updates came in (concurrent jobs finish in any).
     runs = [r for r in (old.runs if old else []) if r.id != run.id] + [tag]
-    runs = runs[-keep:]
-    kept = {r.id for r in runs}
-    pools: dict[tuple[str, str, str], Series] = {}
+    runs = sorted(runs, key=_when)[-keep:]
+    order = {r.id: i for i, r in enumerate(runs)}
+    pools: dict[tuple[str, str, str], list[RunSummary]] = {}
+    meta: dict[tuple[str, str, str], Series] = {}
     for s in old.series if old else []:
-        left = [r for r in s.runs if r.run in kept and r.run != run.id]
+        left = [r for r in s.runs if r.run in order and r.run != run.id]
         if left:
-            pools[(s.suite, s.scenario, s.metric)] = s.model_copy(update={"runs": left})
-    for b in group:
-        for suite, scenario, name, m in _series_of(b, metrics):
-            prev = pools.get((suite, scenario, name))
-            pools[(suite, scenario, name)] = Series(
-                suite=suite, scenario=scenario, metric=name, unit=m.unit, direction=m.direction,
-                runs=[*(prev.runs if prev else []), RunSummary.of(run.id, m)],
-            )  # fmt: skip
+            pools[(s.suite, s.scenario, s.metric)], meta[(s.suite, s.scenario, s.metric)] = left, s
+    if run.id in order:
+        for b in group:
+            for suite, scenario, name, m in _series_of(b, gated_for):
+                key = (suite, scenario, name)
+                pools.setdefault(key, []).append(RunSummary.of(run.id, m))
+                meta[key] = Series(suite=suite, scenario=scenario, metric=name, unit=m.unit,
+                                   direction=m.direction, runs=[])  # fmt: skip
+    series = {
+        key: meta[key].model_copy(update={"runs": sorted(rs, key=lambda r: order[r.run])})
+        for key, rs in pools.items()
+    }
     first = group[0]
     return Baseline(
         fingerprint=env.fingerprint,
         model=first.model,
         engine=first.engine,
         keep=keep,
-        environment=env,
+        environment=env if old is None or runs[-1].id == run.id else old.environment,
         runs=runs,
-        series=sorted(pools.values(), key=lambda s: (s.suite, s.scenario, s.metric)),
+        series=[series[key] for key in sorted(series)],
     )
 
 
@@ -309,29 +331,44 @@ def _groups(results: Results) -> dict[tuple[str, str, str], tuple[Environment, l
 
 
 def with_results(
-    baselines: list[Baseline], results: Results, metrics: list[str], keep: int = MAX_KEEP
+    baselines: list[Baseline], results: Results, gated_for: GatedFor, keep: int
 ) -> list[Baseline]:
-    """``baselines`` with the run of ``results`` added in memory (new files where none exist)."""
+    """``baselines`` with the run of ``results`` added in memory (new files where none exist),
+    every run still shown: each keeps its store's `keep` (a new one ``keep``), which is what
+    `update` would trim it to."""
     by_key = {(b.fingerprint, b.model, b.engine): b for b in baselines}
     for key, (env, group) in _groups(results).items():
         old = by_key.get(key)
-        new = _updated(old, results, env, group, metrics, max(keep, old.keep if old else 1))
+        new = _updated(old, results, env, group, gated_for, MAX_KEEP)
         if new.series:
-            by_key[key] = new
+            by_key[key] = new.model_copy(update={"keep": old.keep if old else keep})
     return list(by_key.values())
 
 
-def update(results: Results, directory: Path, metrics: list[str], keep: int) -> list[Path]:
+def update(
+    results: Results, directory: Path, gated_for: GatedFor, keep: int,
+    *, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
+) -> list[Path]:  # fmt: skip
     """Add ``results`` to the baselines in ``directory``; return the files written.
 
+    Each file keeps the suite's gated metrics (``gated_for(suite)``) of its last ``keep`` runs
+    by start time. Writers of one directory take turns (an OS lock on it, waited for up to
+    ``lock_timeout_s``), so concurrent updates lose no run.
+
     Raises:
-        UsageError: ``keep`` out of range, or an existing file that is corrupt or belongs to
-            another (fingerprint, model, engine).
+        UsageError: ``keep`` out of range, an existing file that is corrupt or belongs to
+            another (fingerprint, model, engine), or another writer holding the directory
+            longer than ``lock_timeout_s``.
     """
     if not 1 <= keep <= MAX_KEEP:
         raise UsageError(f"--keep {keep} is outside 1..{MAX_KEEP}")
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"baseline directory '{directory}' is a file")
+    with locked(directory, lock_timeout_s, "baseline directory"):
+        return _update(results, directory, gated_for, keep)
+
+
+def _update(results: Results, directory: Path, gated_for: GatedFor, keep: int) -> list[Path]:
     # Everything is read and checked before anything is written.
     planned = []
     for (fp, model, engine), (env, group) in _groups(results).items():
@@ -340,7 +377,7 @@ def update(results: Results, directory: Path, metrics: list[str], keep: int) -> 
         if old and (old.fingerprint, old.model, old.engine) != (fp, model, engine):
             raise UsageError(f"baseline '{path}' holds {old.model} · {old.engine} on "
                              f"{old.fingerprint}, not {model} · {engine} on {fp}")  # fmt: skip
-        new = _updated(old, results, env, group, metrics, keep)
+        new = _updated(old, results, env, group, gated_for, keep)
         if new.series:  # a group with no gated metric (e.g. IPC round trips) has nothing to keep
             planned.append((path, new))
     # A write killed half-way (kill -9) left its temp file: gone once its writer is.

@@ -15,6 +15,8 @@ DEFAULT_MAX_SECONDS = 600.0
 # Runs a baseline keeps per (machine, model, engine), newest first (`baseline update --keep`):
 # ten run medians give a prediction band whose t quantile (t_9) is within 25% of the normal's.
 DEFAULT_KEEP = 10
+# Seconds `baseline update` waits while another process rewrites the same baseline directory.
+DEFAULT_LOCK_TIMEOUT_S = 60.0
 
 # The ipc suite times single messages, far cheaper than a generation: each `--samples` unit is
 # this many timed messages per scenario (so `--samples 2` is 400), capped at IPC_MAX_MESSAGES.

@@ -1,10 +1,13 @@
 """Files in and out: every file mlxguard reads goes through `read_input` (regular files only,
 with a size cap), every JSON document through `parse_json`, and every file it writes through
-`write_atomic` (a reader sees the old file or the new one, never half of either).
+`write_atomic` (a reader sees the old file or the new one, never half of either); and a
+directory lock (`locked`), so that writers that read, change and rewrite a directory take turns.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -12,6 +15,7 @@ import stat
 import tempfile
 import time
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
@@ -275,3 +279,39 @@ def parse_json(text: str) -> Any:
         return json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
         raise ValueError(_TOO_DEEP) from None
+
+
+@contextlib.contextmanager
+def locked(directory: Path, timeout_s: float, what: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``directory`` (created if missing) while the block runs.
+
+    An OS lock (``flock``) on the directory itself: no lock file is left in it, and the lock
+    dies with its process, so a writer killed with -9 blocks no one after it. Waits up to
+    ``timeout_s`` for another holder.
+
+    Raises:
+        UsageError: the lock was not released within ``timeout_s``, or the directory cannot be
+            created or opened, naming ``what`` and the directory.
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError as e:
+        raise UsageError(f"cannot lock {what} '{directory}': {e.strerror or e}") from None
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise UsageError(
+                        f"{what} '{directory}' is being rewritten by another process, which "
+                        f"did not finish within {timeout_s:g} s; nothing was written: try again "
+                        "when it is done, or wait longer (--lock-timeout)"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

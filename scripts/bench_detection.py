@@ -225,7 +225,8 @@ def _labelled(spec: str) -> tuple[str, list[Path]]:
 
 
 def _tally(mode: str, label: str, reports: list) -> str:
-    """One table row: checks, any fail (rate with its 95% upper bound), verdicts, resolution."""
+    """One table row: checks, decisive checks (no gated verdict inconclusive), any fail (rate
+    with its 95% upper bound), verdicts, resolution."""
     import statistics
 
     def gated_of(report) -> list:  # the comparisons (targets and parity are bounds)
@@ -233,6 +234,7 @@ def _tally(mode: str, label: str, reports: list) -> str:
 
     gated = [v for r in reports for v in gated_of(r)]
     fails = sum(any(v.status == "fail" for v in gated_of(r)) for r in reports)
+    decisive = sum(all(v.status != "inconclusive" for v in gated_of(r)) for r in reports)
     n = len(reports)
     worst = [x.worst for r in reports for x in r.resolution]
     resolves = f"{statistics.median(worst):.0%}" if worst else "—"
@@ -243,7 +245,7 @@ def _tally(mode: str, label: str, reports: list) -> str:
         return f"{k}/{len(gated)}"
 
     return (
-        f"| {mode} | {label} | {n} | {fails}/{n}{bound} | {share('fail')} | "
+        f"| {mode} | {label} | {n} | {decisive}/{n} | {fails}/{n}{bound} | {share('fail')} | "
         f"{share('inconclusive')} | {share('pass')} | {resolves} |"
     )
 
@@ -258,11 +260,10 @@ def runs(args: argparse.Namespace) -> str:
     from mlxguard.results import load_results
 
     config = load_config(args.config)
-    gated = config.check.all_gated()
     rows = [
-        "| mode | comparison | checks | any gated fail | fail verdicts | inconclusive | pass "
-        "| resolves (median) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| mode | comparison | checks | decisive | any gated fail | fail verdicts | inconclusive "
+        "| pass | resolves (median) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for spec in args.same_job:
         label, files = _labelled(spec)
@@ -275,7 +276,7 @@ def runs(args: argparse.Namespace) -> str:
             for i, r in enumerate(series):
                 if i:  # checked against the baseline of the runs before it
                     reports.append(evaluate(r, config, load_baselines(store)))
-                update(r, store, gated, keep=args.keep)
+                update(r, store, config.check.gated_for, keep=args.keep)
             rows.append(_tally("baselines", "A/A (each vs the runs before it)", reports))
             for spec in args.checked:
                 label, files = _labelled(spec)

@@ -36,7 +36,7 @@ from typing import Any, TypedDict
 
 import numpy as np
 
-from mlxguard.baselines import Baseline, Series
+from mlxguard.baselines import MAX_KEEP, Baseline, Series
 from mlxguard.check.decision import POWER, fmt_number, fmt_pct
 from mlxguard.check.verdicts import Decided, Verdict, about
 from mlxguard.config import CheckSettings
@@ -197,6 +197,10 @@ def judge_run(
         f"p={p_value:.2g}"
     )
     tol = fmt_pct(tolerance)
+    # The worst side of the ratio's interval, as a worsening: a pass must rule out a regression
+    # beyond the tolerance, as a same-job pass does (its whole interval within the tolerance).
+    worst = max(sign * (lo - 1.0), sign * (hi - 1.0))
+    runs_needed = _more_runs(half, sd, k, tolerance, confidence, direction)
     verdict: Decided
     if worse > tolerance and p_value < alpha:
         verdict, note = "fail", "regressed"
@@ -208,15 +212,64 @@ def judge_run(
         verdict, note = "inconclusive", "within the run-to-run band"
         reason = (
             f"{evidence} ≥ {alpha:g}: {fmt_pct(worse)} worse, beyond the {tol} tolerance but "
-            f"within the run-to-run band ({band}): more baseline runs narrow it"
+            f"within the run-to-run band ({band}): {runs_needed}"
+        )
+    elif worst > tolerance:
+        verdict, note = "inconclusive", "too noisy to tell"
+        reason = (
+            f"{evidence}: {_side(worse)}, but the run-to-run spread reaches {fmt_pct(worst)} "
+            f"worse, past the {tol} tolerance, so a regression beyond it is not ruled out: "
+            f"{runs_needed}"
         )
     else:
         verdict = "pass"
-        note = "improved" if worse < 0 and p_value > 1 - alpha else "within tolerance"
-        reason = f"{evidence}: {fmt_pct(abs(worse))} {'worse' if worse >= 0 else 'better'}, " \
-            f"within the {tol} tolerance"  # fmt: skip
+        note = "improved" if worse < -tolerance else "within tolerance"
+        reason = (
+            f"{evidence}: {_side(worse)}; the interval's worse end, {_side(worst)}, is within "
+            f"the {tol} tolerance"
+        )
     reason += f"; detects changes ≥ {fmt_pct(detectable)}"
     return RunLevel(verdict, note, reason, center, ratio, lo, hi, p_value, detectable)
+
+
+def _side(worse: float) -> str:
+    """A worsening in words: "3.1% worse", "17.4% better"."""
+    return f"{fmt_pct(abs(worse))} {'worse' if worse >= 0 else 'better'}"
+
+
+def _half_width(sd: float, k: int, confidence: float) -> float:
+    """Half the width, on the log scale, of the ratio's interval against ``k`` run medians."""
+    from scipy import stats as sps
+
+    return float(sps.t(k - 1).ppf(0.5 + confidence / 2)) * sd * math.sqrt(1 + 1 / k)
+
+
+def _more_runs(
+    half: float, sd: float, k: int, tolerance: float, confidence: float, direction: str
+) -> str:
+    """What the interval resolves now (its half-width ``half``, log scale), and how many more
+    baseline runs at this spread would narrow it within the tolerance (up to ``MAX_KEEP``)."""
+    limit = math.log1p(tolerance) if direction == "lower" else -math.log1p(-tolerance)
+    now = math.expm1(half) if direction == "lower" else -math.expm1(-half)
+    said = f"the band resolves changes of ±{fmt_pct(now)}"
+    if half <= limit:
+        return f"{said}; more baseline runs narrow it further"
+    more = next(
+        (n - k for n in range(max(k + 1, MIN_RUNS), MAX_KEEP + 1)
+         if _half_width(sd, n, confidence) <= limit),
+        None,
+    )  # fmt: skip
+    if more is not None:
+        return (
+            f"{said}; {more} more baseline run(s) at this spread would bring that within the "
+            f"{fmt_pct(tolerance)} tolerance (`mlxguard baseline update`, keeping that many)"
+        )
+    cv = math.sqrt(math.expm1(sd**2))
+    return (
+        f"{said}, and no number of baseline runs (up to {MAX_KEEP}) would bring that within the "
+        f"{fmt_pct(tolerance)} tolerance: the run-to-run spread alone (CV {fmt_pct(cv)}) is too "
+        "wide; gate on a same-job comparison (the action's compare-base), which cancels it"
+    )
 
 
 def _pick(

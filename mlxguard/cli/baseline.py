@@ -10,7 +10,7 @@ import typer
 
 from mlxguard.cli.common import guarded, load_run
 from mlxguard.cli.options import AllowIncompleteOpt, ConfigOpt, DirOpt, ResultsArg
-from mlxguard.defaults import DEFAULT_KEEP
+from mlxguard.defaults import DEFAULT_KEEP, DEFAULT_LOCK_TIMEOUT_S
 
 app = typer.Typer(help="Record and inspect baselines.", no_args_is_help=True)
 
@@ -30,13 +30,27 @@ def baseline_update(
     ] = DEFAULT_KEEP,
     config: ConfigOpt = None,
     allow_incomplete: AllowIncompleteOpt = False,
+    lock_timeout: Annotated[
+        float,
+        typer.Option(
+            "--lock-timeout",
+            help="Seconds to wait while another process rewrites the directory (default: "
+            f"{DEFAULT_LOCK_TIMEOUT_S:g}).",
+            show_default=False,
+        ),
+    ] = DEFAULT_LOCK_TIMEOUT_S,
 ) -> None:
-    """Add a run's gated metrics to the baseline of its machine, model and engine."""
+    """Add a run's gated metrics (each suite's check.gated_metrics) to the baseline of its
+    machine, model and engine; writers of one directory take turns."""
     from mlxguard.baselines import update
     from mlxguard.config import load_config
+    from mlxguard.errors import UsageError
 
+    if not 0 <= lock_timeout <= 3600:
+        raise UsageError(f"--lock-timeout {lock_timeout:g} must be 0 to 3600 seconds")
     cfg = load_config(config)
-    written = update(load_run(results, allow_incomplete), directory, cfg.check.all_gated(), keep)
+    loaded = load_run(results, allow_incomplete)
+    written = update(loaded, directory, cfg.check.gated_for, keep, lock_timeout_s=lock_timeout)
     for path in written:
         typer.echo(f"baseline: {path}")
     if not written:
@@ -56,7 +70,7 @@ def baseline_show(directory: DirOpt = Path("baselines")) -> None:
         sha = f" {latest.git_sha[:7]}" if latest.git_sha else ""
         lines.append(
             f"{b.model} · {b.engine} on {b.fingerprint} ({b.environment.chip}): "
-            f"{len(b.runs)}/{b.keep} runs, latest{sha} {latest.date}"
+            f"{len(b.runs)} run(s) kept (the last {b.keep} are kept), latest{sha} {latest.date}"
         )
         for s in b.series:
             med = format_value(s.metric, statistics.median(s.medians()))

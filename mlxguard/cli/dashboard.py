@@ -52,6 +52,7 @@ def dashboard(
     change points and each run's commit, per machine, model and engine."""
     from mlxguard.baselines import load_baselines, with_results
     from mlxguard.config import load_config
+    from mlxguard.defaults import DEFAULT_KEEP
     from mlxguard.fsutil import write_atomic
     from mlxguard.reports.dashboard import Page, check_repo_url, render
 
@@ -64,7 +65,8 @@ def dashboard(
     cfg = load_config(config)
     baselines = load_baselines(directory) if directory.exists() else []
     for path in results or []:
-        baselines = with_results(baselines, load_run(path, allow_incomplete), cfg.check.all_gated())
+        run = load_run(path, allow_incomplete)
+        baselines = with_results(baselines, run, cfg.check.gated_for, DEFAULT_KEEP)
     if not baselines:
         typer.echo(f"no baselines in '{directory}' and no --results: the page says so", err=True)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

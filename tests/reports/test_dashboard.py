@@ -14,7 +14,7 @@ from mlxguard.config import CheckSettings
 from mlxguard.reports.dashboard import Page, commit_url, render, script_json
 from mlxguard.results import write_results
 
-GATED = CheckSettings().all_gated()
+GATED = CheckSettings().gated_for
 HOSTILE = "m</script><script>alert(1)</script>\u2028&"
 
 
@@ -42,12 +42,15 @@ def test_untrusted_names_are_text(tmp_path: Path) -> None:
 
 
 def test_with_results_adds_a_run_in_memory(tmp_path: Path) -> None:
-    update(results(bench([10.0] * 3), run_id="a"), tmp_path, GATED, 5)
-    [b] = with_results(load_baselines(tmp_path), results(bench([9.0] * 3), run_id="b"), GATED)
-    assert [r.id for r in b.runs] == ["a", "b"]
+    update(results(bench([10.0] * 3), run_id="a"), tmp_path, GATED, 1)
+    [b] = with_results(load_baselines(tmp_path), results(bench([9.0] * 3), run_id="b"), GATED, 5)
+    # Every run is shown; the page states what the store keeps (1 here), not a fixed 100.
+    assert [r.id for r in b.runs] == ["a", "b"] and b.keep == 1
     assert b.find("throughput", "short-stream", "decode_tps").medians() == [10.0, 9.0]
-    [other] = with_results([], results(bench([9.0] * 3), run_id="b"), GATED)
-    assert len(other.runs) == 1
+    [other] = with_results([], results(bench([9.0] * 3), run_id="b"), GATED, 5)
+    assert len(other.runs) == 1 and other.keep == 5
+    html = render([b], Page())
+    assert "2 run(s) shown · the store keeps the last 1" in html
 
 
 def test_cli_writes_the_page_and_refuses_bad_input(tmp_path: Path) -> None:

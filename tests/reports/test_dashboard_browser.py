@@ -61,7 +61,7 @@ def page_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     run_id=f"run{i}", sha=f"{i:x}" * 40)  # fmt: skip
         started = f"2026-11-{10 + i:02d}T12:00:00+00:00"
         r = r.model_copy(update={"run": r.run.model_copy(update={"started_at": started})})
-        update(r, root / "baselines", CheckSettings().all_gated(), keep=10)
+        update(r, root / "baselines", CheckSettings().gated_for, keep=10)
     out = subprocess.run(
         [sys.executable, "-m", "mlxguard", "dashboard", "--dir", str(root / "baselines"),
          "-o", str(root / "site"), "--repo-url", "https://github.com/o/r"],

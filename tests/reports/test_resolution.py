@@ -18,7 +18,7 @@ def _checked():
     d = Path(tempfile.mkdtemp())
     for i in range(5):
         run = results(bench(lognormal(20, 100 * (1 + 0.02 * i), 0.01, i)), run_id=f"b{i}")
-        update(run, d, CheckSettings().all_gated(), 10)
+        update(run, d, CheckSettings().gated_for, 10)
     r = results(bench(lognormal(20, 101, 0.01, 9)), run_id="cur")
     return r, evaluate(r, Config(), load_baselines(d))
 
