@@ -38,6 +38,7 @@ from mlxguard.fsutil import (
     remove_stale_temps,
     write_atomic,
 )
+from mlxguard.metrics import Direction
 from mlxguard.results import Benchmark, Environment, Frozen, Metric, Results
 from mlxguard.results.base import Measured
 from mlxguard.stats import Arm, median_ci
@@ -89,7 +90,7 @@ class Series(Frozen):
     scenario: str
     metric: str
     unit: str
-    direction: Literal["lower", "higher", "none"]
+    direction: Direction
     runs: list[RunSummary] = Field(min_length=1)
 
     def medians(self, excluding: str | None = None) -> list[float]:
@@ -291,22 +292,22 @@ def _updated(
     runs = sorted(runs, key=_when)[-keep:]
     order = {r.id: i for i, r in enumerate(runs)}
     pools: dict[tuple[str, str, str], list[RunSummary]] = {}
-    meta: dict[tuple[str, str, str], Series] = {}
+    kinds: dict[tuple[str, str, str], tuple[str, Direction]] = {}  # unit and direction
     for s in old.series if old else []:
         left = [r for r in s.runs if r.run in order and r.run != run.id]
         if left:
-            pools[(s.suite, s.scenario, s.metric)], meta[(s.suite, s.scenario, s.metric)] = left, s
+            key = (s.suite, s.scenario, s.metric)
+            pools[key], kinds[key] = left, (s.unit, s.direction)
     if run.id in order:
         for b in group:
             for suite, scenario, name, m in _series_of(b, gated_for):
-                key = (suite, scenario, name)
-                pools.setdefault(key, []).append(RunSummary.of(run.id, m))
-                meta[key] = Series(suite=suite, scenario=scenario, metric=name, unit=m.unit,
-                                   direction=m.direction, runs=[])  # fmt: skip
-    series = {
-        key: meta[key].model_copy(update={"runs": sorted(rs, key=lambda r: order[r.run])})
-        for key, rs in pools.items()
-    }
+                pools.setdefault((suite, scenario, name), []).append(RunSummary.of(run.id, m))
+                kinds[(suite, scenario, name)] = (m.unit, m.direction)
+    series = [
+        Series(suite=key[0], scenario=key[1], metric=key[2], unit=kinds[key][0],
+               direction=kinds[key][1], runs=sorted(pools[key], key=lambda r: order[r.run]))
+        for key in sorted(pools)
+    ]  # fmt: skip
     first = group[0]
     return Baseline(
         fingerprint=env.fingerprint,
@@ -315,7 +316,7 @@ def _updated(
         keep=keep,
         environment=env if old is None or runs[-1].id == run.id else old.environment,
         runs=runs,
-        series=[series[key] for key in sorted(series)],
+        series=series,
     )
 
 
