@@ -55,6 +55,7 @@ def dashboard(
     from mlxguard.defaults import DEFAULT_KEEP
     from mlxguard.fsutil import write_atomic
     from mlxguard.reports.dashboard import Page, check_repo_url, render
+    from mlxguard.reports.load_curve import svg as load_svg
 
     try:
         url = check_repo_url(repo_url or _default_repo_url())
@@ -64,8 +65,8 @@ def dashboard(
         raise UsageError(f"--output '{output}' is a file; give a directory")
     cfg = load_config(config)
     baselines = load_baselines(directory) if directory.exists() else []
-    for path in results or []:
-        run = load_run(path, allow_incomplete)
+    runs = [load_run(path, allow_incomplete) for path in results or []]
+    for run in runs:
         baselines = with_results(baselines, run, cfg.check.gated_for, DEFAULT_KEEP)
     if not baselines:
         typer.echo(f"no baselines in '{directory}' and no --results: the page says so", err=True)
@@ -75,6 +76,7 @@ def dashboard(
         alpha=cfg.check.alpha,
         between_run_cv=cfg.check.between_run_cv,
         generated=generated,
+        load_curves=tuple(image for run in runs if (image := load_svg(run)) is not None),
     )
     html = render(baselines, page)
     output.mkdir(parents=True, exist_ok=True)

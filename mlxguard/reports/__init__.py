@@ -54,6 +54,7 @@ FORMATS = {
         Format("csv-stats", "report", "one row per benchmark metric: its summary statistics"),
         Format("bencher", "export", "Bencher Metric Format (BMF) JSON"),
         Format("github-action-benchmark", "export", "github-action-benchmark's custom JSON"),
+        Format("load-curve", "export", "the load suite's latency-throughput curve, SVG"),
     ]
 }
 REPORT_FORMATS = tuple(n for n, f in FORMATS.items() if f.kind == "report")

@@ -44,6 +44,9 @@ class Page:
     alpha: float = 0.01  # each side of the run-to-run band
     between_run_cv: float | None = None  # the check's prior run-to-run CV ([check] between_run_cv)
     generated: str = ""
+    # SVG images of the load suite's curve for the runs given (`load_curve.svg`: built from
+    # numbers, names escaped, so the page embeds them as they are).
+    load_curves: tuple[str, ...] = ()
 
 
 def commit_url(repo_url: str | None, sha: str | None) -> str | None:

@@ -19,6 +19,7 @@ from mlxguard.reports.headline import (
     samples,
     suite_tables,
 )
+from mlxguard.reports.load_table import load_rows
 from mlxguard.results import Results
 
 ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️", "skipped": "⏭️"}
@@ -43,6 +44,7 @@ def environment() -> jinja2.Environment:
         suite_tables=suite_tables,
         pairs=pairs,
         resolution_lines=resolution_lines,
+        load_rows=load_rows,
     )
     return env
 

@@ -8,8 +8,14 @@ from factories import benchmark, results
 from mlxguard.check.verdicts import CheckReport
 from mlxguard.errors import UsageError
 from mlxguard.reports import EXPORT_FORMATS, FORMATS, REPORT_FORMATS, export, render
+from mlxguard.results.load import LoadSection
 
-RESULTS = results(benchmark(ttft_ms=[10.0, 11.0, 12.0]))
+LOAD_POINT = benchmark("load", "concurrency-1", ttft_ms=[10.0], output_tps=[90.0]).model_copy(
+    update={"load": LoadSection(kind="concurrency", level=1, prompt_tokens=8, output_tokens=8,
+                                warmup_requests=1)}
+)  # fmt: skip
+# Every format has something to render: the load-curve export refuses results without a point.
+RESULTS = results(benchmark(ttft_ms=[10.0, 11.0, 12.0]), LOAD_POINT)
 REPORT = CheckReport(status="skipped", verdicts=[])
 
 
