@@ -310,3 +310,25 @@ def test_baseline_workflow_commits_only_after_a_successful_action():
     job = workflow["jobs"]["baseline"]
     commit = next(s for s in job["steps"] if s.get("name") == "Commit the baseline")
     assert "always()" not in str(commit.get("if", ""))
+
+
+def test_the_load_input_runs_the_load_suite_and_draws_its_curve(tiny_model, tmp_path):
+    work = tmp_path / "workspace"
+    work.mkdir()
+    config = work / "mlxguard.toml"
+    config.write_text(
+        "[load]\nconcurrency = [1, 2]\nrequests = 2\nrounds = 1\noutput_tokens = 4\n"
+        "warmup_waves = 0\nprompt_tokens = 16\n"
+    )
+    inputs = tiny_run(tiny_model, load="true", config=str(config))
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    with GitHubServer(TOKEN, pulls={2: HEAD}) as server:
+        result = run_action(ROOT, inputs, runner_env(server, temp), work)
+    assert result.step("load").outcome == "success", result.step("load").stderr
+    results_path = Path(result.outputs["results-path"])
+    assert (results_path.parent / "load-curve.svg").read_text().startswith("<svg")
+    suites = {b["suite"] for b in yaml.safe_load(results_path.read_text())["benchmarks"]}
+    assert suites == {"ttft", "load"}
+    [comment] = server.comments[2]
+    assert "| concurrency-2 | mlx-lm |" in comment["body"]
