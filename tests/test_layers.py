@@ -1,9 +1,11 @@
-"""The import graph follows the flow: no cycle among packages, no import against the flow.
+"""The import graph follows the flow: no cycle among packages or among the modules inside a
+package, no import against the flow.
 
 Every import counts, at module level or inside a function (a lazy import is still a
-dependency). The allowed graph below is DESIGN.md's "data moves down this list and never back":
-the run side (models, ipc, engines, run, suites) and the judging side (check, reports, github)
-share the base and the data modules, and neither imports the other; only `cli` sees both.
+dependency, and a cycle hidden inside a function is still a cycle). The allowed graph below is
+DESIGN.md's "data moves down this list and never back": the run side (models, ipc, engines,
+run, suites) and the judging side (check, reports, github) share the base and the data modules,
+and neither imports the other; only `cli` sees both.
 """
 
 from __future__ import annotations
@@ -84,6 +86,36 @@ def _imports(path: Path) -> Iterator[tuple[str, int]]:
                         yield f"mlxguard.{a.name}", node.lineno
 
 
+def _module(path: Path) -> str:
+    """The dotted name of a file of the package (a package's `__init__.py` is the package)."""
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _module_imports(path: Path, modules: set[str]) -> Iterator[tuple[str, int]]:
+    """The mlxguard modules a file imports by name: `from a.b import c` names the module
+    `a.b.c` when c is one, else `a.b` (importing `a.b` also runs the package `a`, but that is
+    Python's doing, not a dependency the file states)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from ((a.name, node.lineno) for a in node.names if a.name in modules)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in modules:
+            for a in node.names:
+                sub = f"{node.module}.{a.name}"
+                yield (sub if sub in modules else node.module), node.lineno
+
+
+def _module_graph() -> dict[str, dict[str, str]]:
+    """Module -> {imported module: where}, for every module of the package."""
+    files = {_module(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+    graph: dict[str, dict[str, str]] = {m: {} for m in files}
+    for name, path in files.items():
+        for target, line in _module_imports(path, set(files)):
+            if target != name:
+                graph[name].setdefault(target, f"{path.relative_to(PACKAGE)}:{line}")
+    return graph
+
+
 def _graph() -> dict[str, dict[str, str]]:
     """Package -> {imported package: where, e.g. "run/session.py:12"}."""
     graph: dict[str, dict[str, str]] = {}
@@ -129,6 +161,15 @@ def test_no_cycle_among_packages() -> None:
     assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
 
 
+def test_no_cycle_among_modules() -> None:
+    """Inside a package too: two modules that need each other are one module, or share a
+    third (models.files and models.weights, run.environment and run.bandwidth were)."""
+    graph = _module_graph()
+    cycle = _cycle({m: set(edges) for m, edges in graph.items()})
+    where = [graph[a][b] for a, b in zip(cycle or [], (cycle or [])[1:], strict=False)]
+    assert cycle is None, " -> ".join(cycle or []) + f" ({', '.join(where)})"
+
+
 def test_no_import_against_the_flow() -> None:
     wrong = [
         f"{where}: {unit} imports {target}"
@@ -158,3 +199,8 @@ def test_the_walker_sees_function_level_imports(tmp_path: Path) -> None:
     (tmp_path / "m.py").write_text(code, encoding="utf-8")
     assert [m for m, _ in _imports(tmp_path / "m.py")] == ["mlxguard.run"]
     assert _cycle({"a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]
+    modules = {"mlxguard.run", "mlxguard.run.session", "mlxguard.run.plan"}
+    code += "    from mlxguard.run.plan import Scenario\n    import mlxguard.run\n"
+    (tmp_path / "m.py").write_text(code, encoding="utf-8")
+    found = [m for m, _ in _module_imports(tmp_path / "m.py", modules)]
+    assert found == ["mlxguard.run.session", "mlxguard.run.plan", "mlxguard.run"]

@@ -1,8 +1,7 @@
-"""A model directory's files: the one reader of ``config.json``, the marker, and ``describe``."""
+"""A model directory's files: the one reader of ``config.json``, the marker, the weights' size."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import struct
@@ -151,26 +150,3 @@ def weight_bytes_per_token(path: Path | str) -> int | None:
         else:
             total += nbytes
     return math.ceil(total)
-
-
-def describe(path: Path) -> dict[str, Any]:
-    """Summary of a model directory, from its ``config.json`` (and marker, if mlxguard built it).
-
-    Returns:
-        ``model_type``, ``params`` (unquantized count, ``None`` if mlx-lm can't build the
-        architecture), ``bits`` (``None`` if not quantized), ``preset`` (``None`` if not a
-        synthetic build), ``vocab_size``, ``hidden_size``, ``num_layers``.
-    """
-    from mlxguard.models.weights import count_params, instantiate
-
-    info = shape(path)
-    if info["params"] is None:
-        config = read_config(path)
-        unquantized = {
-            k: v for k, v in config.items() if k not in ("quantization", "quantization_config")
-        }
-        # Any architecture mlx-lm can't build: the count is just unknown.
-        with contextlib.suppress(Exception):
-            info["params"] = count_params(instantiate(unquantized))
-    keys = ("model_type", "params", "bits", "preset", "vocab_size", "hidden_size", "num_layers")
-    return {k: info[k] for k in keys}

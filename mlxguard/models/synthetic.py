@@ -11,9 +11,9 @@ or ``PRESETS``) stays cheap.
 """
 
 from mlxguard.models.cache import build, cache_dir, resolve_model
-from mlxguard.models.files import MARKER_FILE, describe
+from mlxguard.models.files import MARKER_FILE
 from mlxguard.models.presets import DEFAULT_PRESET, PRESETS, Preset, format_params
-from mlxguard.models.weights import param_count
+from mlxguard.models.weights import describe, param_count
 
 __all__ = [
     "DEFAULT_PRESET",

@@ -1,4 +1,5 @@
-"""Synthetic weights: seeded random values in a preset's shapes, quantized and saved as mlx-lm does.
+"""Synthetic weights: seeded random values in a preset's shapes, quantized and saved as mlx-lm does;
+and `describe`, a model directory's summary with its parameter count.
 
 MLX and mlx-lm are imported inside the functions, so importing this module stays cheap.
 """
@@ -11,6 +12,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from mlxguard.models.files import read_config, write_json
+from mlxguard.models.files import shape as directory_shape
 from mlxguard.models.presets import preset as find_preset
 
 # mlx-lm's default affine group size (``mlx_lm.utils.quantize_model``, ``mlx_lm convert``).
@@ -101,8 +104,6 @@ def write_weights(
     import mlx.core as mx
     from mlx_lm.utils import make_shards, quantize_model
 
-    from mlxguard.models.files import write_json
-
     params = count_params(instantiate(config))
     model = random_model(config, seed)
     if bits is not None:
@@ -131,3 +132,24 @@ def write_weights(
     }
     write_json(out / "model.safetensors.index.json", index)
     return config, params
+
+
+def describe(path: Path) -> dict[str, Any]:
+    """Summary of a model directory, from its ``config.json`` (and marker, if mlxguard built it).
+
+    Returns:
+        ``model_type``, ``params`` (unquantized count, ``None`` if mlx-lm can't build the
+        architecture), ``bits`` (``None`` if not quantized), ``preset`` (``None`` if not a
+        synthetic build), ``vocab_size``, ``hidden_size``, ``num_layers``.
+    """
+    info = directory_shape(path)
+    if info["params"] is None:
+        config = read_config(path)
+        unquantized = {
+            k: v for k, v in config.items() if k not in ("quantization", "quantization_config")
+        }
+        # Any architecture mlx-lm can't build: the count is just unknown.
+        with contextlib.suppress(Exception):
+            info["params"] = count_params(instantiate(unquantized))
+    keys = ("model_type", "params", "bits", "preset", "vocab_size", "hidden_size", "num_layers")
+    return {k: info[k] for k in keys}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from mlxguard.run.environment import probe
+from mlxguard.run.probe import probe
 
 # Every variant of these chips has the same bandwidth.
 APPLE_GBS: dict[str, float] = {

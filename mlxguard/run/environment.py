@@ -6,11 +6,12 @@ import hashlib
 import os
 import platform
 import re
-import subprocess
 from importlib import metadata
 
 from mlxguard.errors import UsageError
 from mlxguard.results import Environment
+from mlxguard.run.bandwidth import machine_bandwidth
+from mlxguard.run.probe import probe
 
 # Hardware and the software that sets the hardware's speed. Library versions are left out on
 # purpose: an mlx upgrade in a pull request is a change to measure, not another machine.
@@ -24,15 +25,6 @@ DEFAULT_FINGERPRINT_FIELDS = (
     "gpu",
 )
 VERSIONED_PACKAGES = ("mlx", "mlx-metal", "mlx-cpu", "mlx-lm", "mlx-engine", "mlxguard")
-
-
-def probe(*cmd: str) -> str | None:
-    """The trimmed output of a short command, or None when it fails, is missing or hangs."""
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
 
 
 def _chip() -> str:
@@ -134,8 +126,6 @@ def collect(fields: tuple[str, ...] | list[str] = DEFAULT_FINGERPRINT_FIELDS) ->
             f"fingerprint_fields: unknown field '{unknown[0]}'; known: {', '.join(values)}"
         )
     versions = {p: _version(p) for p in VERSIONED_PACKAGES}
-    from mlxguard.run.bandwidth import machine_bandwidth  # it probes with `probe` above
-
     return Environment(
         **values,
         versions={k: v for k, v in versions.items() if v},

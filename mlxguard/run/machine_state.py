@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import platform
 import re
-import subprocess
 from pathlib import Path
 
 from mlxguard.results import GpuState, MachineState
+from mlxguard.run.probe import probe
 
 TIMEOUT_S = 2.0
 THERMAL_STATES = ("nominal", "fair", "serious", "critical")  # NSProcessInfoThermalState 0..3
@@ -30,11 +30,7 @@ NVIDIA_FIELDS = (
 
 def run_probe(*cmd: str) -> str | None:
     """A command's stdout, or None when it is missing, fails or exceeds ``TIMEOUT_S``."""
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return None
-    return out.stdout if out.returncode == 0 and out.stdout.strip() else None
+    return probe(*cmd, timeout_s=TIMEOUT_S)
 
 
 def parse_pmset_batt(text: str | None) -> tuple[str | None, int | None]:

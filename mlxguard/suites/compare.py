@@ -16,10 +16,10 @@ from mlxguard.config import Config
 from mlxguard.engines import EngineFactory, resolve_reference
 from mlxguard.engines.definitions import EngineChoice, choose
 from mlxguard.results import Benchmark, ReferenceComparison
+from mlxguard.run.context import SuiteContext
 from mlxguard.run.plan import Scenario, Trial
 from mlxguard.run.runner import RunSettings, engine_settings, run_trials
 from mlxguard.run.timing import Generation
-from mlxguard.suites import SuiteContext
 from mlxguard.suites.parity import Decode, parity
 
 COMPARE_OUTPUT_TOKENS = 64

@@ -11,12 +11,12 @@ from mlxguard.config import Config
 from mlxguard.engines import Engine, EngineFactory
 from mlxguard.results import Benchmark, QuestionRecord, SideMedians, Winner
 from mlxguard.results.sections import Criterion
+from mlxguard.run.context import SuiteContext
 from mlxguard.run.plan import Scenario, Trial
 from mlxguard.run.prompts import Prompt
 from mlxguard.run.questions import make_questions
 from mlxguard.run.runner import run_trials
 from mlxguard.run.timing import Generation, metrics_of
-from mlxguard.suites import SuiteContext
 from mlxguard.suites.compare import ROLES, pair_settings, resolve_roles
 
 FLEXIBLE_OUTPUT_TOKENS = 64

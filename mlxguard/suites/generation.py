@@ -5,9 +5,9 @@ from __future__ import annotations
 from mlxguard.config import Config
 from mlxguard.engines.definitions import choose
 from mlxguard.results import Benchmark
+from mlxguard.run.context import SuiteContext
 from mlxguard.run.plan import Scenario
 from mlxguard.run.runner import RunSettings, engine_settings, run_trials
-from mlxguard.suites import SuiteContext
 
 # TTFT needs only a few tokens; more would just add decode time to each sample.
 TTFT_OUTPUT_TOKENS = 8

@@ -14,7 +14,7 @@ from typing import Any
 from mlxguard.defaults import IPC_MAX_MESSAGES, IPC_MESSAGES_PER_SAMPLE, NO_MODEL
 from mlxguard.ipc.codec import CODECS, Codec, get_codec
 from mlxguard.results import Benchmark, EngineEnvironment, Metric, Timer
-from mlxguard.suites import SuiteContext
+from mlxguard.run.context import SuiteContext
 from mlxguard.suites.ipc_payloads import KINDS, messages
 
 WARMUP_PER_UNIT = 50  # untimed messages per `--warmup` unit (at least one unit)

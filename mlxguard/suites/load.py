@@ -17,6 +17,7 @@ from mlxguard.config import Config
 from mlxguard.engines.definitions import EngineChoice, choose
 from mlxguard.errors import UsageError
 from mlxguard.results import Benchmark, ReferenceComparison
+from mlxguard.run.context import SuiteContext
 from mlxguard.run.load.driver import Target
 from mlxguard.run.load.measure import SERVED, Measured, WindowPlan, measure, opened, target_for
 from mlxguard.run.load.shapes import LoadPoint, sweep_rates
@@ -25,7 +26,6 @@ from mlxguard.run.plan import Scenario
 from mlxguard.run.progress import Progress
 from mlxguard.run.prompts import PromptFactory
 from mlxguard.stats import percentile
-from mlxguard.suites import SuiteContext
 from mlxguard.suites.compare import against, role_choices
 from mlxguard.suites.load_results import benchmarks_of
 
