@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from mlxguard.defaults import SEED_MAX, FailOn
+from mlxguard.defaults import SEED_MAX, TRIAL_TIMEOUT_S, FailOn
 from mlxguard.errors import UsageError, first_problem
 from mlxguard.fsutil import MAX_CONFIG_BYTES, parse_toml, read_input
 from mlxguard.metrics import METRICS, SUMMARY_FIELDS
@@ -322,6 +322,8 @@ class Config(_Strict):
     temperature: float = Field(0.0, ge=0, le=10)
     seed: int = Field(0, ge=0, le=SEED_MAX)  # what MLX accepts: unsigned 64-bit
     cooldown_s: float = Field(0.0, ge=0, le=MAX_COOLDOWN_S)
+    # The deadline of one trial (a cold trial's load included, and a warm engine's load), s.
+    trial_timeout_s: float = Field(TRIAL_TIMEOUT_S, gt=0, le=86_400)
     fingerprint_fields: list[str] | None = None
     load: LoadSettings = Field(default_factory=LoadSettings)
     targets: list[Target] = Field(default_factory=lambda: list(DEFAULT_TARGETS))

@@ -35,3 +35,8 @@ SEED_MAX = 2**64 - 1
 # The model of the ipc suite's benchmarks: fixed payloads, so the figures do not depend on the
 # model under test (reports leave it out of the models measured).
 NO_MODEL = "none"
+
+# The deadline of one trial, in seconds: its request, and its load when it loads (`cold`
+# scenarios, a warm engine's first load). `trial_timeout_s` in the config. Generous: a cold
+# trial on a real model may load for minutes; a hung engine still costs at most this.
+TRIAL_TIMEOUT_S = 600.0

@@ -20,11 +20,13 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from mlxguard.engines import limits
 from mlxguard.engines.worker_log import log_worker_line
 from mlxguard.ipc import protocol as p
 from mlxguard.ipc.codec import FrameError, get_codec
@@ -267,10 +269,27 @@ class IpcEngine:
         except TimeoutError:
             raise self._timed_out(what, timeout) from None
 
+    def _abandon(self, what: str) -> None:
+        """The trial's deadline passed while the worker worked: stop it (it may be busy for
+        long yet), and fail later requests at once."""
+        pid = self.pid
+        self._stop()
+        self._dead = f"ipc worker (pid {pid}) stopped: the trial's deadline passed during '{what}'"
+
     def _recv(self, timeout: float, what: str) -> Any:
         assert self._reader is not None
+        left = limits.remaining()  # the trial's deadline, when it comes first
         try:
+            if left is not None and left < timeout:
+                try:
+                    return self._reader.read(max(left, 0.0))
+                except TimeoutError:
+                    limits.check()  # the deadline passed: TrialTimeout
+                    raise
             return self._reader.read(timeout)
+        except limits.TrialTimeout:  # here, or raised by the alarm in the wait
+            self._abandon(what)
+            raise
         except EOFError:
             raise self._died(what) from None
         except TimeoutError:
@@ -385,13 +404,26 @@ class IpcEngine:
             raise
 
     def _drain(self, sid: int) -> None:
-        """Read to the end of an abandoned stream, so the next request starts clean."""
-        while True:
-            msg = self._recv(self.timeout_s, "generate (drain)")
+        """Read to the end of an abandoned stream, so the next request starts clean.
+
+        Bounded: a worker that does not end the stream within `grace_s` (one streaming without
+        end, or slowly) is stopped instead.
+        """
+        deadline = time.monotonic() + self.grace_s
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                msg = self._recv(left, "generate (drain)")
+            except WorkerTimeout:
+                return  # stopped, and marked dead
             params = msg.get("params") or {}
             if msg.get("method") == p.EVENT and params.get("stream_id") == sid:
                 self._busy = False
                 return
+        pid = self.pid
+        self._stop()
+        self._dead = (
+            f"ipc worker (pid {pid}) stopped: it went on streaming a request that was abandoned"
+        )
 
     def reset_peak_memory(self) -> None:
         self.last_stats = None  # the worker resets its own peak at each generate

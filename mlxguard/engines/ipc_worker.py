@@ -16,10 +16,11 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
+from mlxguard.engines.limits import overrun, token_cap
 from mlxguard.engines.worker_log import log_to_stderr
 from mlxguard.ipc import protocol as p
 from mlxguard.ipc.codec import CODECS, FrameError, get_codec
@@ -193,12 +194,14 @@ class Worker:
         reset = getattr(engine, "reset_peak_memory", None)
         if callable(reset):
             reset()
-        count, last = 0, None
+        count, last, cap = 0, None, token_cap(max_tokens)
+        steps = _steps(engine, prompt, max_tokens, temperature, seed)
         try:
             # The per-token path: one dict, one encode, one write.
-            for i, (token_id, text, response) in enumerate(
-                _steps(engine, prompt, max_tokens, temperature, seed)
-            ):
+            for i, (token_id, text, response) in enumerate(steps):
+                if i == cap:  # the engine ignores max_tokens: stop it, and say so
+                    steps.close()
+                    raise RuntimeError(overrun(max_tokens))
                 send(
                     {
                         "method": p.CHUNK,
@@ -270,7 +273,7 @@ def _prompt(engine: Any, params: dict[str, Any]) -> str | list[int]:
 
 def _steps(
     engine: Any, prompt: str | list[int], max_tokens: int, temperature: float, seed: int | None
-) -> Iterator[tuple[int | None, str, Any]]:
+) -> Generator[tuple[int | None, str, Any], None, None]:
     """(token id, text, mlx-lm's response or None) for each token, as soon as it exists.
 
     mlx-lm's own `stream` also gives each token's text and mlx-lm's rates; any other engine's

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from mlxguard.engines.sse import iter_sse_data
+from mlxguard.engines import limits
+from mlxguard.engines.sse import SSETooLarge, iter_sse_data
 from mlxguard.errors import UsageError
 from mlxguard.models.files import read_config
 from mlxguard.redact import scrub
@@ -199,9 +200,13 @@ class OpenAIEngine:
 
         url = self.options.base_url + path
         timeout = (self.options.connect_timeout_s, self.options.read_timeout_s)
+        left = limits.remaining()  # no wait beyond the trial's deadline
+        if left is not None:
+            timeout = (min(timeout[0], max(left, 0.001)), min(timeout[1], max(left, 0.001)))
         try:
             response = self._session.request(method, url, timeout=timeout, **kwargs)
         except requests.RequestException as e:
+            limits.check()  # a timeout at the trial's deadline is the deadline's
             raise ServerError(f"cannot reach {url}: {_cause(e)}") from None
         if not 200 <= response.status_code < 300:
             body = _snippet(response.text)
@@ -268,7 +273,10 @@ class OpenAIEngine:
                 text = self._parse_event(data, url)
                 if text:
                     yield text
+        except SSETooLarge as e:
+            raise ServerError(f"malformed stream from {url}: {e}") from None
         except (urllib3.exceptions.HTTPError, OSError) as e:
+            limits.check()
             raise ServerError(f"stream from {url} broke: {_cause(e)}") from None
         finally:
             response.close()
@@ -276,7 +284,10 @@ class OpenAIEngine:
     @staticmethod
     def _chunks(raw: Any) -> Iterator[bytes]:
         # read1 returns whatever has arrived; read(n) or iter_content would wait for n bytes.
+        # The read timeout restarts with every byte, so a server sending `: keepalive` forever
+        # would never time out: the trial's deadline is checked at each read too.
         while chunk := raw.read1(65536):
+            limits.check()
             yield chunk
 
     def _parse_event(self, data: str, url: str) -> str:

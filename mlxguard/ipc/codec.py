@@ -90,9 +90,13 @@ class MsgpackCodec:
 
 
 class JsonCodec:
-    """Newline-delimited compact JSON."""
+    """Newline-delimited compact JSON. Each byte is searched for the newline once, however the
+    frame arrives: a long frame read in many pieces costs time linear in its length."""
 
     name = "json"
+
+    def __init__(self) -> None:
+        self._scanned = 0  # bytes at the start of the buffer known to hold no newline
 
     def dumps(self, msg: Any) -> bytes:
         return json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode()
@@ -104,13 +108,15 @@ class JsonCodec:
         return json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
 
     def split(self, buf: bytearray) -> bytes | None:
-        end = buf.find(b"\n")
+        end = buf.find(b"\n", min(self._scanned, len(buf)))
         if end < 0:
+            self._scanned = len(buf)
             if len(buf) > MAX_FRAME_BYTES:
                 raise FrameError(f"no newline in {len(buf)} bytes: not newline-delimited JSON")
             return None
         body = bytes(buf[:end])
         del buf[: end + 1]
+        self._scanned = 0
         return body
 
 

@@ -59,8 +59,18 @@ def run_fresh(spec: str, model_dir: str, request: Request, *, codec: str = "msgp
         text=True,
         env=env,
     ) as proc:
+        # The child keeps the trial's deadline itself; this bounds a child stuck where its own
+        # alarm cannot reach (native code).
+        wait = None if request.timeout_s is None else request.timeout_s + STOP_GRACE_S
         try:
-            stdout, stderr = proc.communicate(json.dumps(job))
+            stdout, stderr = proc.communicate(json.dumps(job), timeout=wait)
+        except subprocess.TimeoutExpired:
+            _stop(proc)
+            return Generation(
+                error=f"fresh process passed the trial's deadline of {request.timeout_s:g} s "
+                "(trial_timeout_s) and was stopped",
+                timed_out=True,
+            )
         except BaseException:  # interrupted: the child closes its engine on SIGTERM, then exits
             _stop(proc)
             raise

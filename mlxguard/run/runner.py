@@ -11,6 +11,7 @@ from typing import Any
 from mlxguard.config import Config
 from mlxguard.engines import EngineFactory, display_name
 from mlxguard.engines.definitions import EngineChoice
+from mlxguard.engines.limits import TRIAL_TIMEOUT_S
 from mlxguard.results import (
     Benchmark,
     EngineEnvironment,
@@ -47,6 +48,7 @@ class RunSettings:
     # Labels whose every instance is its own worker process: their fresh-process trials need no
     # other child (a new engine is a new worker, with the definition's interpreter).
     own_process: frozenset[str] = frozenset()
+    trial_timeout_s: float | None = TRIAL_TIMEOUT_S  # the deadline of each trial, load included
 
     @classmethod
     def of(cls, config: Config, model_dir: str, model_label: str, **overrides: Any) -> RunSettings:
@@ -60,6 +62,7 @@ class RunSettings:
             temperature=config.temperature,
             cooldown_s=config.cooldown_s,
             processes=config.processes or 1,
+            trial_timeout_s=config.trial_timeout_s,
         )
         return cls(**{**fields, **overrides})
 
@@ -81,7 +84,8 @@ class _Cell:
 def _request(prompt: Prompt, trial: Trial, settings: RunSettings) -> Request:
     sc, s = trial.scenario, settings
     return Request(prompt.text, sc.max_tokens, s.temperature, s.seed, sc.streaming,
-                   prompt_ids=prompt.ids, prompt_tokens=prompt.tokens)  # fmt: skip
+                   prompt_ids=prompt.ids, prompt_tokens=prompt.tokens,
+                   timeout_s=s.trial_timeout_s)  # fmt: skip
 
 
 def _run_cold(slot: EngineSlot, request: Request, fresh: bool, settings: RunSettings) -> Generation:
@@ -131,7 +135,9 @@ def run_trials(
             return prompts.make(trial.scenario.prompt_tokens, trial.prompt_key)
 
     def slot_of(label: str, process: int) -> EngineSlot:
-        return pool.slot(label, engines[label], settings.model_dir, process, kind)
+        slot = pool.slot(label, engines[label], settings.model_dir, process, kind)
+        slot.timeout_s = settings.trial_timeout_s
+        return slot
 
     cells: dict[tuple[Scenario, str], _Cell] = defaultdict(_Cell)
     suite = scenarios[0].suite if scenarios else ""
@@ -156,6 +162,8 @@ def run_trials(
                 else:
                     slot.requests += 1
                     rec = generate(engine, _request(prompt, trial, settings))
+                    if rec.timed_out:
+                        slot.retire(rec.error or "")
             cell = cells[(trial.scenario, trial.engine)]
             if trial.warmup:
                 cell.warmups.append(rec)

@@ -1,7 +1,12 @@
 """Timing one generation: the runner, not the engine, takes every timestamp.
 
 All engines are measured by this one loop, so their figures are comparable. The per-token work
-is one `perf_counter_ns()` call and two list appends; everything else happens after the last token.
+is one `perf_counter_ns()` call, two list appends and a length check; everything else happens
+after the last token.
+
+Every read is bounded (`mlxguard.engines.limits`): the loop stops after `token_cap(max_tokens)`
+items, and each trial has a deadline (`Request.timeout_s`, a cold trial's load included); either
+one passed is the trial's error.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from mlxguard.engines import Engine
+from mlxguard.engines.limits import TRIAL_TIMEOUT_S, TrialTimeout, overrun, token_cap, within
 from mlxguard.errors import UsageError
 
 # Where a record's prompt length comes from, most trustworthy first: the engine's own count
@@ -38,6 +44,8 @@ class Generation:
     error: str | None = None
     # Token counts a server reported itself (prompt_tokens, completion_tokens, cached_tokens).
     usage: dict[str, int] | None = None
+    # The trial passed its deadline: the engine is in an unknown state (see `error`).
+    timed_out: bool = False
 
     @property
     def ok(self) -> bool:
@@ -55,21 +63,27 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
 
 
-def timed_load(new_engine: Callable[[], Engine], model: str) -> tuple[Engine, int]:
+def timed_load(
+    new_engine: Callable[[], Engine], model: str, timeout_s: float | None = TRIAL_TIMEOUT_S
+) -> tuple[Engine, int]:
     """Create an engine and load a model; return it and the wall time in nanoseconds.
 
     One rule for every engine: the clock runs over the engine's construction too, so whatever
     an engine does before `load()` (importing its libraries, starting a worker) is load time.
     The engine is closed if its load fails.
+
+    Raises:
+        TrialTimeout: construction and load took more than `timeout_s` seconds.
     """
-    t0 = time.perf_counter_ns()
-    engine = new_engine()
-    try:
-        engine.load(model)
-    except BaseException:
-        close_quietly(engine)
-        raise
-    return engine, time.perf_counter_ns() - t0
+    with within(timeout_s):
+        t0 = time.perf_counter_ns()
+        engine = new_engine()
+        try:
+            engine.load(model)
+        except BaseException:
+            close_quietly(engine)
+            raise
+        return engine, time.perf_counter_ns() - t0
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,7 @@ class Request:
     streaming: bool = True  # False: the caller sees the whole answer at once
     prompt_ids: tuple[int, ...] | None = None
     prompt_tokens: int | None = None
+    timeout_s: float | None = TRIAL_TIMEOUT_S  # the trial's deadline (None: none)
 
 
 def _send(engine: Engine, request: Request) -> tuple[Iterator[int | str], bool]:
@@ -125,7 +140,8 @@ def generate(engine: Engine, request: Request) -> Generation:
     """Run one request and time it. Engine exceptions are recorded, never raised.
 
     An engine with a `generate_ids` hook gets the prompt's token ids, others its text; the
-    record keeps the prompt length the engine received (`received_prompt`).
+    record keeps the prompt length the engine received (`received_prompt`). Reading stops after
+    `token_cap(max_tokens)` items and at the request's deadline: either is the record's error.
     """
     rec = Generation(streaming=request.streaming)
     reset = getattr(engine, "reset_peak_memory", None)
@@ -133,20 +149,29 @@ def generate(engine: Engine, request: Request) -> Generation:
         reset()
     clock = time.perf_counter_ns
     stamps, tokens = rec.stamps_ns, rec.tokens
+    cap = token_cap(request.max_tokens)
     fed_ids = False
     try:
-        rec.t_sent_ns = clock()
-        stream, fed_ids = _send(engine, request)
-        if request.streaming:
-            for token in stream:
+        with within(request.timeout_s):
+            rec.t_sent_ns = clock()
+            stream, fed_ids = _send(engine, request)
+            if request.streaming:
+                for token in stream:
+                    stamps.append(clock())
+                    tokens.append(token)
+                    if len(tokens) > cap:
+                        break
+            else:
+                # Non-streaming: the caller sees the whole answer at once, one stamp at the end.
+                tokens.extend(itertools.islice(stream, cap + 1))
                 stamps.append(clock())
-                tokens.append(token)
-        else:
-            # Non-streaming: the caller sees the whole answer at once, so one stamp at the end.
-            tokens.extend(stream)
-            stamps.append(clock())
+            _close(stream)  # an engine still sending (a server, a worker) stops now
+    except TrialTimeout as e:
+        rec.error, rec.timed_out = describe_error(e), True
     except Exception as e:  # an engine failing mid-run is data, not a crash
         rec.error = describe_error(e)
+    if len(tokens) > cap and rec.error is None:
+        rec.error = overrun(request.max_tokens)
     if not tokens and rec.error is None:
         rec.error = "engine returned no tokens"
     usage = getattr(engine, "last_usage", None)
@@ -158,6 +183,13 @@ def generate(engine: Engine, request: Request) -> Generation:
     if callable(peak):
         rec.peak_memory_mb = peak()
     return rec
+
+
+def _close(stream: object) -> None:
+    """Close a generator the loop stopped reading (its engine then stops sending)."""
+    close = getattr(stream, "close", None)
+    if callable(close):
+        close()
 
 
 def close_quietly(engine: object) -> None:
@@ -175,15 +207,21 @@ def cold_generate(new_engine: Callable[[], Engine], model_dir: str, request: Req
         UsageError: the engine does not follow the protocol (bad input, not a failed trial).
     """
     try:
-        engine, load_ns = timed_load(new_engine, model_dir)
-    except UsageError:
-        raise
-    except Exception as e:
-        return Generation(error=f"load failed: {describe_error(e)}")
-    try:
-        rec = generate(engine, request)
-    finally:
-        close_quietly(engine)
+        with within(request.timeout_s):  # one deadline over the load and the request
+            try:
+                engine, load_ns = timed_load(new_engine, model_dir, None)
+            except UsageError:
+                raise
+            except TrialTimeout as e:
+                return Generation(error=f"load failed: {describe_error(e)}", timed_out=True)
+            except Exception as e:
+                return Generation(error=f"load failed: {describe_error(e)}")
+            try:
+                rec = generate(engine, request)
+            finally:
+                close_quietly(engine)
+    except TrialTimeout as e:  # in close(), after the request
+        return Generation(error=describe_error(e), timed_out=True)
     rec.load_ns = load_ns
     return rec
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlxguard.engines import Engine, EngineFactory, check_engine
+from mlxguard.engines.limits import TRIAL_TIMEOUT_S, TrialTimeout
 from mlxguard.errors import UsageError
 from mlxguard.run.timing import close_quietly, describe_error, timed_load
 
@@ -18,8 +19,15 @@ from mlxguard.run.timing import close_quietly, describe_error, timed_load
 class EngineSlot:
     """One process of one engine: a warm instance loaded once, and fresh ones for cold trials."""
 
-    def __init__(self, label: str, factory: EngineFactory, model_dir: str) -> None:
+    def __init__(
+        self,
+        label: str,
+        factory: EngineFactory,
+        model_dir: str,
+        timeout_s: float | None = TRIAL_TIMEOUT_S,
+    ) -> None:
         self.label, self.factory, self.model_dir = label, factory, model_dir
+        self.timeout_s = timeout_s  # the deadline of the warm engine's load, as of a trial
         self.warm: Engine | None = None
         self.load_ns: int | None = None
         self.load_error: str | None = None
@@ -37,15 +45,21 @@ class EngineSlot:
         if self.warm is None and self.load_error is None:
             try:
                 self.loads += 1
-                engine, self.load_ns = timed_load(self.new, self.model_dir)
+                engine, self.load_ns = timed_load(self.new, self.model_dir, self.timeout_s)
                 self.warm = engine
                 info = getattr(engine, "info", None)
                 self.info = info() if callable(info) else {}
             except UsageError:
                 raise
-            except Exception as e:
+            except (Exception, TrialTimeout) as e:
                 self.load_error = f"load failed: {describe_error(e)}"
         return self.warm
+
+    def retire(self, why: str) -> None:
+        """Close the warm engine and fail this slot's later trials at once: an engine that
+        passed a trial's deadline (`why`) is in an unknown state, and may still be busy."""
+        self.close()
+        self.load_error = f"engine stopped after a trial passed its deadline: {why}"
 
     @property
     def pid(self) -> int | None:

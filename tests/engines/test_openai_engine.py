@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import os
@@ -17,8 +18,15 @@ import pytest
 import requests
 
 from mlxguard.engines import resolve_engine
+from mlxguard.engines.limits import TOKEN_MARGIN
 from mlxguard.engines.openai_engine import ServerError, parse_spec
-from mlxguard.engines.sse import iter_sse_data
+from mlxguard.engines.sse import (
+    MAX_EVENT_BYTES,
+    MAX_LINE_BYTES,
+    SSEParser,
+    SSETooLarge,
+    iter_sse_data,
+)
 from mlxguard.errors import UsageError
 from mlxguard.run.timing import Request, generate, metrics_of
 
@@ -164,12 +172,42 @@ STREAMS = {
 }
 
 
+def _forever(write, piece: bytes, pause: float = 0.0) -> None:
+    while True:
+        write(piece)
+        if pause:
+            time.sleep(pause)
+
+
+ENDLESS = {
+    # Tokens without end, whatever max_tokens says.
+    "/forever/completions": lambda out: _forever(out.write, _chunk("t")),
+    # A comment every 50 ms: the read timeout restarts on every byte.
+    "/keepalive/completions": lambda out: (
+        out.write(_chunk("a")),
+        _forever(out.write, b": keepalive\n\n", 0.05),
+    ),
+    # One line that never ends.
+    "/longline/completions": lambda out: (out.write(b"data: "), _forever(out.write, b"x" * 65536)),
+    # One event of many lines that never ends.
+    "/longevent/completions": lambda out: _forever(out.write, b"data: " + b"y" * 1000 + b"\n"),
+}
+
+
 class _Crafted(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._send(200, "application/json", MODELS)
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
+        endless = ENDLESS.get(self.path)
+        if endless is not None:  # until the client hangs up
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                endless(self.wfile)
+            return
         body = STREAMS.get(self.path)
         if self.path == "/leak/completions":  # echoes the key, as some servers' 401 pages do
             key = self.headers["Authorization"].removeprefix("Bearer ")
@@ -251,6 +289,51 @@ def test_an_echoed_api_key_is_redacted_before_the_body_is_cut(
     )
     assert rec.error is not None and "HTTP 401" in rec.error
     assert not [key[i : i + 6] for i in range(len(key) - 5) if key[i : i + 6] in rec.error]
+
+
+def test_a_server_streaming_without_end_is_cut_at_the_cap(crafted: str) -> None:
+    rec = generate(_engine(f"openai:{crafted}/forever"), Request("p", 5))
+    assert len(rec.tokens) == 5 + TOKEN_MARGIN + 1
+    assert rec.error is not None and rec.error.startswith("engine sent more than 21 tokens")
+
+
+def test_keepalive_comments_do_not_outlive_the_deadline(crafted: str) -> None:
+    rec = generate(_engine(f"openai:{crafted}/keepalive"), Request("p", 5, timeout_s=0.5))
+    assert rec.timed_out and rec.tokens == ["a"]
+    assert rec.error is not None and rec.error.startswith("TrialTimeout: the trial passed its")
+
+
+def test_a_line_or_an_event_without_end_is_capped(crafted: str) -> None:
+    rec = generate(_engine(f"openai:{crafted}/longline"), Request("p", 5))
+    assert rec.error == (
+        f"ServerError: malformed stream from {crafted}/longline/completions: "
+        f"a line longer than {MAX_LINE_BYTES} bytes"
+    )
+    rec = generate(_engine(f"openai:{crafted}/longevent"), Request("p", 5))
+    assert rec.error == (
+        f"ServerError: malformed stream from {crafted}/longevent/completions: "
+        f"an event larger than {MAX_EVENT_BYTES} bytes"
+    )
+
+
+def test_the_sse_parser_is_bounded_and_reads_each_byte_once() -> None:
+    parser = SSEParser(max_line_bytes=1000, max_event_bytes=3000)
+    fed = 0
+    with pytest.raises(SSETooLarge, match="a line longer than 1000 bytes"):
+        while True:
+            parser.feed(b"x" * 100)
+            fed += 100
+    assert fed == 1000  # the buffer never holds more than the cap and one chunk
+    parser = SSEParser(max_line_bytes=1000, max_event_bytes=3000)
+    with pytest.raises(SSETooLarge, match="an event larger than 3000 bytes"):
+        while True:
+            parser.feed(b"data: " + b"y" * 500 + b"\n")
+    # Split anywhere, the same events come out; a byte-at-a-time feed is no slower per byte.
+    stream = b": hi\n\n" + b"".join(_chunk(f"t{i}") for i in range(50)) + b"data: [DONE]\n\n"
+    whole = SSEParser().feed(stream)
+    one = SSEParser()
+    assert [e for i in range(len(stream)) for e in one.feed(stream[i : i + 1])] == whole
+    assert len(whole) == 51
 
 
 def test_sse_parser_joins_split_bytes_and_multiline_data() -> None:

@@ -77,6 +77,24 @@ def test_out_of_step_length_prefix_is_a_clear_error():
         get_codec("msgpack").split(bytearray(b"Hello, world"))
 
 
+def test_a_json_frame_read_in_pieces_is_searched_once():
+    class Counting(bytearray):
+        searched = 0
+
+        def find(self, sub, start=0, *args):  # type: ignore[override]
+            Counting.searched += len(self) - start
+            return super().find(sub, start, *args)
+
+    codec, buf = get_codec("json"), Counting()
+    frame = codec.frame({"payload": "x" * 100_000})
+    for i in range(0, len(frame), 1000):  # a 100 kB frame arrives 1 kB at a time
+        buf += frame[i : i + 1000]
+        body = codec.split(buf)
+    assert body is not None and json.loads(body) == {"payload": "x" * 100_000}
+    assert Counting.searched <= len(frame)  # linear: each byte once (it was 5 MB before)
+    assert codec.split(buf) is None and len(buf) == 0
+
+
 def test_errors_are_answers_and_the_worker_lives_on(ipc_engine):
     e = ipc_engine()
     with pytest.raises(IpcError, match="unknown method 'nope'") as err:
