@@ -145,7 +145,7 @@ def _knees(measured: list[Measured], factor: float) -> set[tuple[str, str]]:
         curve = [
             CurvePoint(
                 m.point.level,
-                _median([w.request_rps for _, w in m.windows]) or 0.0,
+                2 * sum(w.saturated for _, w in m.windows) > len(m.windows),
                 _median([w.ttft_ms.p90 for _, w in m.windows if w.ttft_ms.p90 is not None]),
             )
             for m in rates

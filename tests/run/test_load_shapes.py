@@ -44,10 +44,10 @@ def test_sweep_rates_lie_strictly_between_and_none_without_a_gain() -> None:
 
 def test_the_knee_is_the_highest_rate_kept_up_with_and_fast() -> None:
     curve = [
-        CurvePoint(2.0, 2.0, 30.0),
-        CurvePoint(4.0, 3.9, 50.0),
-        CurvePoint(6.0, 5.0, 45.0),  # fell behind
-        CurvePoint(8.0, 7.9, 90.0),  # too slow: over 2x the synchronous TTFT p90
+        CurvePoint(2.0, False, 30.0),
+        CurvePoint(4.0, False, 50.0),
+        CurvePoint(6.0, True, 45.0),  # fell behind
+        CurvePoint(8.0, False, 90.0),  # too slow: over 2x the synchronous TTFT p90
     ]
     assert knee(curve, 30.0, factor=2.0) == 1
     assert knee(curve, 10.0, factor=2.0) == -1

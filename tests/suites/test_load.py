@@ -163,3 +163,29 @@ pair = true
     assert any(
         line.startswith("FAIL") and "output_tps" in line for line in proc.stdout.splitlines()
     ), proc.stdout
+
+
+def test_a_sweep_measures_synchronous_then_throughput_then_rates_between(tmp_path, tiny_model):
+    config = """
+[load]
+sweep = true
+sweep_concurrency = 4
+sweep_rates = 2
+requests = 8
+rounds = 1
+output_tokens = 8
+knee_factor = 100
+"""
+    with sse_server("--token-ms", "5", "--prompt-ms", "10") as url:
+        proc, out = _run(tmp_path, tiny_model, f"openai:{url}", config)
+    assert proc.returncode == 0, proc.stderr
+    points = _points(out)
+    roles = {name: b.load.sweep for name, b in points.items()}
+    assert roles.pop("concurrency-1") == "synchronous"
+    assert roles.pop("concurrency-4") == "throughput"
+    assert list(roles.values()) == ["rate", "rate"]
+    sync = points["concurrency-1"].metrics["request_rps"].summary.median
+    top = points["concurrency-4"].metrics["request_rps"].summary.median
+    rates = sorted(b.load.level for b in points.values() if b.load.kind == "rate")
+    assert sync < rates[0] < rates[1] < top
+    assert sum(b.load.knee for b in points.values()) <= 1

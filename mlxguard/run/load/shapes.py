@@ -76,21 +76,25 @@ def sweep_rates(synchronous_rps: float, max_rps: float, count: int) -> list[floa
 
 @dataclass(frozen=True)
 class CurvePoint:
-    """What the knee is judged on, for one rate of a sweep."""
+    """What the knee is judged on, for one rate of a sweep.
+
+    Attributes:
+        offered_rps: the rate offered.
+        saturated: the server fell behind the arrivals (in most of the point's windows).
+        ttft_p90_ms: TTFT p90 of the point.
+    """
 
     offered_rps: float
-    achieved_rps: float
+    saturated: bool
     ttft_p90_ms: float | None
 
 
 def knee(points: Sequence[CurvePoint], synchronous_ttft_p90_ms: float, *, factor: float) -> int:
-    """The index of the knee: the highest rate the server still keeps up with (achieved at
-    least 95% of offered) with TTFT p90 within `factor` times the synchronous point's; -1 when
-    no rate qualifies. Points are taken in order of offered rate."""
+    """The index of the knee: the highest rate the server still keeps up with (not saturated)
+    with TTFT p90 within `factor` times the synchronous point's; -1 when no rate qualifies."""
     best = -1
     for i, p in enumerate(points):
-        keeps_up = p.achieved_rps >= 0.95 * p.offered_rps
         fast = p.ttft_p90_ms is not None and p.ttft_p90_ms <= factor * synchronous_ttft_p90_ms
-        if keeps_up and fast and (best < 0 or p.offered_rps > points[best].offered_rps):
+        if not p.saturated and fast and (best < 0 or p.offered_rps > points[best].offered_rps):
             best = i
     return best
