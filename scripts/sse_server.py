@@ -9,6 +9,9 @@ Two uses:
   its first byte to its last, as a server without batching does, so the load suite can show that
   it tells such a server from one that batches.
 
+And, for the client's bounds, two ways to misbehave: `--extra-tokens N` sends N tokens more than
+asked, `--keepalive-s S` sends comment lines for S seconds before the first token.
+
 It answers `GET /v1/models` and `POST /v1/completions` with `stream: true`, sending
 `max_tokens` chunks (one word each) after `--prompt-ms`, one every `--token-ms`, then a usage
 event (`prompt_tokens`: the prompt's whitespace-separated words plus 1, as a BOS would add, or
@@ -27,9 +30,15 @@ from aiohttp import web
 
 
 def app(
-    token_ms: float, prompt_ms: float, serial: bool, prompt_tokens: int | None
+    token_ms: float,
+    prompt_ms: float,
+    serial: bool,
+    prompt_tokens: int | None,
+    extra_tokens: int = 0,
+    keepalive_s: float = 0.0,
 ) -> web.Application:
-    """The server's routes."""
+    """The server's routes (the last two misbehave on purpose: more tokens than asked, and
+    comment lines that keep a stalled stream alive)."""
     lock = asyncio.Lock() if serial else None
 
     async def models(_: web.Request) -> web.Response:
@@ -38,9 +47,12 @@ def app(
     async def stream(request: web.Request, body: dict) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
-        n = int(body.get("max_tokens") or 16)
+        n = int(body.get("max_tokens") or 16) + extra_tokens
         if prompt_ms:
             await asyncio.sleep(prompt_ms / 1000)
+        for _ in range(round(keepalive_s * 10)):
+            await response.write(b": keepalive\n\n")
+            await asyncio.sleep(0.1)
         for i in range(n):
             if token_ms and i:
                 await asyncio.sleep(token_ms / 1000)
@@ -73,8 +85,13 @@ def main() -> None:
     parser.add_argument("--prompt-ms", type=float, default=0.0, help="wait before the first (0)")
     parser.add_argument("--serial", action="store_true", help="serve one request at a time")
     parser.add_argument("--prompt-tokens", type=int, help="the prompt length usage reports")
+    parser.add_argument("--extra-tokens", type=int, default=0, help="tokens beyond max_tokens")
+    parser.add_argument("--keepalive-s", type=float, default=0.0, help="comments before tokens")
     args = parser.parse_args()
-    server = app(args.token_ms, args.prompt_ms, args.serial, args.prompt_tokens)
+    server = app(
+        args.token_ms, args.prompt_ms, args.serial, args.prompt_tokens, args.extra_tokens,
+        args.keepalive_s,
+    )  # fmt: skip
     web.run_app(server, host="127.0.0.1", port=args.port, print=None)
 
 

@@ -116,7 +116,7 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
     chosen = load_engines(config)
     engines = getattr(ctx, "engines", None) or chosen
     specs = {label: c.spec for label, c in engines.items()}
-    targets = {label: target_for(spec, ctx.model_dir, config.temperature)
+    targets = {label: target_for(spec, ctx.model_dir, config.temperature, config.trial_timeout_s)
                for label, spec in specs.items()}  # fmt: skip
     s = config.load
     windows = len(load_points(config)) + (s.sweep_rates if s.sweep else 0)

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlxguard.engines.limits import TRIAL_TIMEOUT_S, TrialTimeout
 from mlxguard.run.load.record import RequestRecord
 from mlxguard.run.load.workload import LoadRequest
 
@@ -50,15 +51,21 @@ class BatchTarget:
 
     Args:
         model_dir: the model to load.
+        deadline_s: the longest a request may wait for its end (`trial_timeout_s`).
         completion_batch_size: sequences decoded together at most (mlx_lm.server's
             `--decode-concurrency`, 32).
         prefill_batch_size: prompts processed together at most (`--prompt-concurrency`, 8).
     """
 
     def __init__(
-        self, model_dir: str, completion_batch_size: int = 32, prefill_batch_size: int = 8
+        self,
+        model_dir: str,
+        deadline_s: float = TRIAL_TIMEOUT_S,
+        completion_batch_size: int = 32,
+        prefill_batch_size: int = 8,
     ) -> None:
         self.model_dir = model_dir
+        self.deadline_s = deadline_s
         self.sizes = (completion_batch_size, prefill_batch_size)
         self._inbox: queue.Queue[_Pending] = queue.Queue()
         self._stop = threading.Event()
@@ -86,11 +93,13 @@ class BatchTarget:
         record.sent_ns = time.perf_counter_ns()
         self._inbox.put(pending)
         try:
-            await pending.done
+            await asyncio.wait_for(asyncio.shield(pending.done), self.deadline_s)
+        except TimeoutError:
+            record.error = str(TrialTimeout(self.deadline_s))
         except RuntimeError as e:
             record.error = f"mlx-lm batch generation failed: {e}"
         record.done_ns = time.perf_counter_ns()
-        record.chunk_ns = pending.chunks
+        record.chunk_ns = list(pending.chunks)
         record.usage = {"prompt_tokens": len(ids), "completion_tokens": len(pending.chunks)}
         return record
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from mlxguard.engines.limits import TRIAL_TIMEOUT_S, TrialTimeout, overrun, token_cap
 from mlxguard.engines.openai_engine import (
     OpenAIEngine,
     ServerError,
@@ -22,12 +23,9 @@ from mlxguard.engines.openai_engine import (
     parse_spec,
     request_body,
 )
-from mlxguard.engines.sse import EventDecoder
+from mlxguard.engines.sse import MAX_LINE_BYTES, EventDecoder
 from mlxguard.run.load.record import RequestRecord
 from mlxguard.run.load.workload import LoadRequest
-
-# Longest line of an event stream read (aiohttp refuses longer ones: the request fails).
-MAX_LINE_BYTES = 1 << 20
 
 
 class OpenAIClient:
@@ -38,11 +36,20 @@ class OpenAIClient:
         model_dir: the model the server serves (picks the `model` name and the EOS ids, as the
             `openai:` engine does, with one GET /models before the first request).
         temperature: sampling temperature of every request.
+        deadline_s: the longest a request may take, first byte to last (`trial_timeout_s`);
+            a server that keeps a stream alive with comments past it fails that request.
     """
 
-    def __init__(self, spec: str, model_dir: str, temperature: float = 0.0) -> None:
+    def __init__(
+        self,
+        spec: str,
+        model_dir: str,
+        temperature: float = 0.0,
+        deadline_s: float = TRIAL_TIMEOUT_S,
+    ) -> None:
         self.options = parse_spec(spec)
         self.temperature = temperature
+        self.deadline_s = deadline_s
         engine = OpenAIEngine(self.options)
         try:
             engine.load(model_dir)  # picks the `model` name as the openai: engine does
@@ -60,7 +67,7 @@ class OpenAIClient:
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, force_close=False),
             timeout=aiohttp.ClientTimeout(
-                total=None,
+                total=self.deadline_s,
                 sock_connect=self.options.connect_timeout_s,
                 sock_read=self.options.read_timeout_s,
             ),
@@ -96,17 +103,21 @@ class OpenAIClient:
                 if response.status != 200:
                     text = (await response.text())[:200]
                     raise ServerError(f"POST {url} answered HTTP {response.status}: {text}")
-                await self._read(response, record, url)
+                await self._read(response, record, url, request.max_tokens)
         except ServerError as e:
             record.error = str(e)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as e:
+        except TimeoutError:
+            record.error = str(TrialTimeout(self.deadline_s))
+        except (aiohttp.ClientError, ValueError) as e:
             record.error = f"stream from {url} broke: {type(e).__name__}: {str(e)[:200]}"
         record.done_ns = time.perf_counter_ns()
         if record.error is None and not record.chunk_ns:
             record.error = f"{url} streamed no output"
         return record
 
-    async def _read(self, response: Any, record: RequestRecord, url: str) -> None:
+    async def _read(self, response: Any, record: RequestRecord, url: str, max_tokens: int) -> None:
+        """Read the stream until [DONE] or its end; more than `token_cap(max_tokens)` pieces
+        is an error (a line longer than the SSE cap is refused by aiohttp's reader)."""
         decoder = EventDecoder()
         async for raw in response.content:
             data = decoder.line(raw.rstrip(b"\r\n").decode("utf-8", errors="replace"))
@@ -120,3 +131,5 @@ class OpenAIClient:
                 record.usage = usage
             if text:
                 record.chunk_ns.append(now)
+                if len(record.chunk_ns) > token_cap(max_tokens):
+                    raise ServerError(overrun(max_tokens))

@@ -63,7 +63,7 @@ class Measured:
     windows: list[tuple[Window, LoadWindow]] = field(default_factory=list)
 
 
-def target_for(spec: str, model_dir: str, temperature: float) -> Target:
+def target_for(spec: str, model_dir: str, temperature: float, deadline_s: float) -> Target:
     """The load target of an engine spec: a server's client, or mlx-lm's in-process batching.
 
     Raises:
@@ -72,7 +72,7 @@ def target_for(spec: str, model_dir: str, temperature: float) -> Target:
     if spec.startswith("openai:"):
         from mlxguard.run.load.client import OpenAIClient
 
-        return OpenAIClient(spec, model_dir, temperature)
+        return OpenAIClient(spec, model_dir, temperature, deadline_s)
     if spec == "mlx-lm":
         from mlxguard.run.load.batch import BatchTarget, batching_available
 
@@ -81,7 +81,7 @@ def target_for(spec: str, model_dir: str, temperature: float) -> Target:
                 "the load suite's mlx-lm engine needs mlx_lm.generate.BatchGenerator "
                 "(mlx-lm 0.28.4 or later); upgrade mlx-lm, or measure a server"
             )
-        return BatchTarget(model_dir)
+        return BatchTarget(model_dir, deadline_s)
     raise UsageError(
         f"the load suite cannot drive engine '{spec}': it measures {SERVED} or mlx-lm in "
         "process (batching)"
