@@ -250,6 +250,7 @@ def test_fingerprint_fields_are_configurable() -> None:
     assert fingerprint(a, ["chip"]).startswith("metal-m3-")
 
 
+@pytest.mark.slow
 def test_run_until_decisive_with_the_real_engine(tmp_path: Path, tiny_model: Path) -> None:
     """A real run, adaptive rounds against its own baseline, within the sample budget."""
     runner = CliRunner()

@@ -38,6 +38,7 @@ def test_aa_false_alarm_rate_is_at_most_one_percent() -> None:
     assert rates["fail"] <= 0.01, rates
 
 
+@pytest.mark.slow
 def test_aa_false_alarm_rate_higher_is_better() -> None:
     rates = _verdict_rates(n=20, sigma=0.2, shift=0.0, reps=200, seed=2, direction="higher")
     assert rates["fail"] <= 0.01, rates
@@ -52,12 +53,14 @@ def test_naive_mean_rule_cries_wolf_where_compare_does_not() -> None:
     assert naive >= 0.05 > 0.01 >= ours, (naive, ours)
 
 
+@pytest.mark.slow
 def test_detects_ten_percent_slowdown_n20_moderate_noise() -> None:
     """10% slower, n=20, 2% lognormal noise (trials within about ±5%): detected >= 95%."""
     rates = _verdict_rates(n=20, sigma=0.02, shift=0.10, reps=200, seed=3, direction="lower")
     assert rates["fail"] >= 0.95, rates
 
 
+@pytest.mark.slow
 def test_detects_ten_percent_slowdown_noisier_with_more_samples() -> None:
     """5% noise needs more samples to clear the 5% tolerance with confidence: n=80 does."""
     rates = _verdict_rates(n=80, sigma=0.05, shift=0.10, reps=100, seed=4, direction="lower")
@@ -86,6 +89,7 @@ def _sequential_rates(sigma: float, shift: float, reps: int, seed: int) -> dict:
     return {k: v / reps for k, v in counts.items()}
 
 
+@pytest.mark.slow
 def test_adaptive_sampling_keeps_false_alarms_rare_and_finds_ten_percent() -> None:
     assert _sequential_rates(0.1, 0.0, 200, seed=20)["fail"] <= 0.01
     assert _sequential_rates(0.05, 0.02, 100, seed=21)["fail"] == 0.0
@@ -115,6 +119,7 @@ def test_two_percent_shift_never_fails_at_moderate_noise(sigma: float) -> None:
     assert rates["fail"] == 0.0, rates
 
 
+@pytest.mark.slow
 def test_two_percent_shift_at_high_noise_fails_no_more_than_a_false_alarm() -> None:
     """At 20% noise a 2% shift is invisible: it may fail only as often as an A/A pair does."""
     rates = _verdict_rates(n=20, sigma=0.2, shift=0.02, reps=300, seed=6, direction="lower")
@@ -143,6 +148,7 @@ def test_clear_regression_fields_and_reason() -> None:
         assert piece in r.reason, r.reason
 
 
+@pytest.mark.slow
 def test_heavy_tailed_outliers_in_current_only_do_not_fail() -> None:
     """2 huge stalls in 20 current samples: a false alarm no more often than alpha."""
     rng = np.random.default_rng(9)
@@ -158,6 +164,7 @@ def test_heavy_tailed_outliers_in_current_only_do_not_fail() -> None:
     assert naive == 300  # the mean is fooled every time
 
 
+@pytest.mark.slow
 def test_heavy_tailed_noise_on_both_sides_does_not_fail() -> None:
     """Pareto-tailed A/A samples (stalls anywhere): no more than 1% false alarms."""
     rng = np.random.default_rng(19)

@@ -33,6 +33,7 @@ def _unpaired(arm: Arm) -> Arm:
     return Arm(arm.samples, arm.processes, [1000 + r for r in arm.rounds or []])
 
 
+@pytest.mark.slow
 def test_clustered_aa_fails_per_sample_but_not_at_the_process_level() -> None:
     rng = np.random.default_rng(0)
     per_sample_mw = per_sample_boot = ours = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cli_runner import mlxguard
 
 from mlxguard.results import load_results
@@ -84,6 +85,7 @@ def test_check_fails_on_a_missed_target(small_run: Path, tmp_path: Path) -> None
     assert v["status"] == "fail" and v["bound"] == 0.001 and v["value"] > 0.001
 
 
+@pytest.mark.slow
 def test_formats(small_run: Path, tmp_path: Path) -> None:
     csv_path = tmp_path / "r.csv"
     assert mlxguard("check", str(small_run), "-f", "csv", "-o", str(csv_path)).returncode == 0
@@ -97,6 +99,7 @@ def test_formats(small_run: Path, tmp_path: Path) -> None:
     assert "<details><summary>Environment</summary>" in md
 
 
+@pytest.mark.slow
 def test_engine_failing_mid_run_is_recorded(tiny_model: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     proc = mlxguard(

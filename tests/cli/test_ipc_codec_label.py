@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from cli_runner import mlxguard
 
 from mlxguard.results import load_results
 
 
+@pytest.mark.slow
 def test_json_codec_is_in_the_benchmark_key(tiny_model: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     proc = mlxguard(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from cli_runner import mlxguard
 
 from mlxguard.results import load_results
@@ -23,6 +24,7 @@ def _run(tmp_path: Path, tiny_model: Path, *args: str) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_factory_function_plugin_is_named(tiny_model: Path, tmp_path: Path) -> None:
     out = _run(tmp_path, tiny_model, "--suite", "ttft", "--engine", "plugins.prompts:make_echo")
     results = load_results(out)
@@ -32,6 +34,7 @@ def test_factory_function_plugin_is_named(tiny_model: Path, tmp_path: Path) -> N
     assert "ids-echo" in shown and "make_echo" not in shown
 
 
+@pytest.mark.slow
 def test_compare_roles_keep_the_name(tiny_model: Path, tmp_path: Path) -> None:
     out = _run(
         tmp_path, tiny_model, "--suite", "compare", "--candidate", "plugins.prompts:make_echo",

@@ -91,6 +91,7 @@ def test_unknown_keys_stop_the_cli_naming_the_key(tmp_path):
     assert proc.stderr == f"error: {config}: engines.head.pyhton: unknown key\n"
 
 
+@pytest.mark.slow
 def test_a_plugin_from_a_definitions_directory_and_environment(tmp_path, tiny_model):
     config = _words_config(tmp_path, {"words": "zz"})
     out = tmp_path / "results.json"
@@ -110,6 +111,7 @@ def test_a_plugin_from_a_definitions_directory_and_environment(tmp_path, tiny_mo
     assert warm["engine_environment"]["settings"]["engine"]["name"] == "words"
 
 
+@pytest.mark.slow
 def test_compare_two_definitions_one_in_another_virtualenv(tmp_path, tiny_model, second_venv):
     config = _write_config(
         tmp_path,
@@ -152,6 +154,7 @@ def test_a_worker_that_cannot_run_stops_the_run_before_any_model(tmp_path, table
     assert problem in proc.stderr and len(proc.stderr.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_fresh_process_trials_of_worker_definitions_are_new_workers(tmp_path, tiny_model):
     """A new engine of a worker definition is a new worker process of its interpreter, so a
     fresh-process trial needs no other child (which could not import a plugin from `cwd`)."""

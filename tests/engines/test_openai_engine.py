@@ -133,6 +133,7 @@ def test_non_2xx_quotes_status_and_body(mlx_server: str, tiny_model: Path) -> No
     assert str(err.value) == f"GET {wrong}/models answered HTTP 404: Not Found"
 
 
+@pytest.mark.slow
 def test_run_ttft_end_to_end(mlx_server: str, tiny_model: Path, tmp_path: Path) -> None:
     out, config = tmp_path / "results.json", tmp_path / "mlxguard.toml"
     config.write_text("targets = []\n")  # the exit code must not depend on this machine's speed

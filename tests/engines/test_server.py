@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from cli_runner import mlxguard
 
 # A stand-in for a server that is ready (GET /v1/models answers) but never finishes a request,
@@ -83,6 +84,7 @@ def _server_processes(port: int) -> list[int]:
     return pids
 
 
+@pytest.mark.slow
 def test_a_real_mlx_lm_server_is_started_used_and_stopped(tmp_path, tiny_model):
     command = [sys.executable, "-m", "mlx_lm", "server", "--model", "{model}", "--port", "{port}"]
     config = _config(tmp_path, command, ready_timeout_s=300)
@@ -102,6 +104,7 @@ def test_a_real_mlx_lm_server_is_started_used_and_stopped(tmp_path, tiny_model):
     assert _server_processes(port) == []
 
 
+@pytest.mark.slow
 def test_a_server_that_never_gets_ready_is_a_clear_error_and_is_stopped(tmp_path, tiny_model):
     script = "import os, time; open('pid', 'w').write(str(os.getpid())); time.sleep(600)"
     config = _config(tmp_path, [sys.executable, "-c", script], ready_timeout_s=2)
@@ -129,6 +132,7 @@ def test_a_server_that_dies_shows_its_output(tmp_path, tiny_model):
     )
 
 
+@pytest.mark.slow  # signals sent to real runs
 def test_interrupted_and_terminated_runs_stop_their_server(tmp_path, tiny_model):
     (tmp_path / "stub.py").write_text(STUB)
     config = _config(tmp_path, [sys.executable, "stub.py", "{port}"])
@@ -153,6 +157,7 @@ def test_interrupted_and_terminated_runs_stop_their_server(tmp_path, tiny_model)
         assert _gone(int((tmp_path / "pid").read_text())), sig
 
 
+@pytest.mark.slow
 def test_a_server_that_dies_during_the_run_is_named_with_its_output(tmp_path, tiny_model):
     (tmp_path / "stub.py").write_text(STUB)
     config = _config(tmp_path, [sys.executable, "stub.py", "{port}"], env={"STUB_CRASH": "1"})

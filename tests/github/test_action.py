@@ -16,6 +16,8 @@ from github_server import GitHubServer
 
 from mlxguard.github.comment import marker
 
+pytestmark = pytest.mark.slow  # the composite action, step by step: not in the inner loop
+
 
 def tiny_run(model: Path | str, samples: int = 2, **inputs: str) -> dict[str, str]:
     """Inputs for a short run of the ttft suite (the figures don't matter), plus `inputs`."""

@@ -7,9 +7,12 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from action_runner import run_action
 from github_env import EVENTS, HEAD, ROOT, TOKEN, runner_env
 from github_server import GitHubServer
+
+pytestmark = pytest.mark.slow  # the composite action, step by step: not in the inner loop
 
 # A plugin engine (it must not import mlxguard) that leaves a mark per load: which build, which pid.
 ENGINE = """\

@@ -64,6 +64,7 @@ def test_vendored_data_matches_shared():
         assert f.read_bytes() == (SHARED / f.relative_to(DATA)).read_bytes(), f.name
 
 
+@pytest.mark.slow
 def test_publish_pull_request_end_to_end(results_file, server, tmp_path):
     env = actions_env(server, tmp_path)
     expected = check_code(results_file)
@@ -91,6 +92,7 @@ def test_publish_pull_request_end_to_end(results_file, server, tmp_path):
         assert "comment " in proc.stdout
 
 
+@pytest.mark.slow
 def test_publish_read_only_token_degrades_to_summary(results_file, server, tmp_path):
     server.read_only = True
     env = actions_env(server, tmp_path)
@@ -112,6 +114,7 @@ def _run_event(tmp_path: Path, event: str, pr_head: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_publish_workflow_run_uses_payload_pr(results_file, server, tmp_path):
     env = actions_env(server, tmp_path, "workflow_run")
     env["GITHUB_EVENT_PATH"] = str(_run_event(tmp_path, "pull_request", RUN_HEAD))
@@ -125,6 +128,7 @@ def test_publish_workflow_run_uses_payload_pr(results_file, server, tmp_path):
     assert server.statuses[RUN_HEAD][-1]["target_url"] == run_url
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("event", "pr_head", "why"),
     [
@@ -144,6 +148,7 @@ def test_workflow_run_status_on_the_measured_sha_comment_only_on_its_pr(
     assert "no comment" in proc.stdout and why in proc.stdout
 
 
+@pytest.mark.slow
 def test_publish_fork_pr_number_is_verified(results_file, server, tmp_path):
     env = actions_env(server, tmp_path, "workflow_run")
     env["GITHUB_EVENT_PATH"] = str(fork_event(tmp_path))
@@ -157,6 +162,7 @@ def test_publish_fork_pr_number_is_verified(results_file, server, tmp_path):
     assert len(server.comments[7]) == 1, proc.stdout
 
 
+@pytest.mark.slow
 def test_publish_faults(results_file, server, tmp_path):
     """A 502 once on a list, a secondary rate limit on the status, a 502 after a create."""
     server.fail_once[("GET", "issues/list-comments")] = "before"
@@ -354,6 +360,7 @@ def test_persistent_secondary_limit_is_named_and_not_waited_for_each_request(ser
     assert len(server.requests) == 1  # the second request knew better than to ask
 
 
+@pytest.mark.slow
 def test_publish_says_rate_limit_not_read_only(results_file, server, tmp_path):
     server.secondary_limit = True
     proc = publish(results_file, actions_env(server, tmp_path), "--deadline", "5")
@@ -362,6 +369,7 @@ def test_publish_says_rate_limit_not_read_only(results_file, server, tmp_path):
     assert "read-only" not in proc.stdout and "cannot write" not in proc.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", ["trickle", "never-answer"])
 def test_publish_stops_at_its_deadline(results_file, tmp_path, fault):
     with GitHubServer(TOKEN, pulls={2: HEAD}) as server:
@@ -420,6 +428,7 @@ def test_job_summary_is_trimmed_to_githubs_limit(tmp_path):
     assert text.rstrip().endswith("see the artifact") and text.count("</details>") == 1
 
 
+@pytest.mark.slow
 def test_publish_job_summary_of_a_large_results_file_fits(results_file, tmp_path):
     """A results file whose report exceeds 1 MiB: the summary is trimmed with a pointer.
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from github_env import ROOT, RUN_HEAD, TOKEN, actions_env, check_code, fork_event
 from github_server import GitHubServer
@@ -65,6 +66,7 @@ def _run_publisher(work: Path, artifact: Path, env: dict[str, str]) -> subproces
     )
 
 
+@pytest.mark.slow
 def test_publisher_checks_against_the_baselines_once_they_exist(results_file, tmp_path):
     artifact = tmp_path / "artifact"
     artifact.mkdir()

@@ -33,6 +33,7 @@ def reference(tiny_model: Path) -> dict[str, list[int]]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("codec", CODECS)
 def test_same_tokens_as_in_process_mlx_lm(codec, ipc_engine, tiny_model, reference):
     e = ipc_engine(codec)
@@ -109,6 +110,7 @@ def test_errors_are_answers_and_the_worker_lives_on(ipc_engine):
     assert e.request("echo", {"payload": [1, "two"]}) == {"payload": [1, "two"]}
 
 
+@pytest.mark.slow
 def test_generate_takes_text_or_token_ids_not_both(ipc_engine, tiny_model):
     e = ipc_engine()
     e.load(str(tiny_model))
@@ -123,6 +125,7 @@ def test_generate_takes_text_or_token_ids_not_both(ipc_engine, tiny_model):
     assert list(e.generate_ids([2046, 17, 912], 2, 0.0, 0)) and e.last_prompt_tokens == 3
 
 
+@pytest.mark.slow
 def test_load_failure_is_a_clear_error_not_a_hang(ipc_engine, tmp_path):
     e = ipc_engine(load_timeout_s=60)
     with pytest.raises(IpcError, match="is not a directory") as err:
@@ -134,6 +137,7 @@ def test_load_failure_is_a_clear_error_not_a_hang(ipc_engine, tmp_path):
     assert e.request("echo", {"payload": 1}) == {"payload": 1}
 
 
+@pytest.mark.slow
 def test_worker_killed_mid_stream_names_its_exit_code(ipc_engine, tiny_model):
     e = ipc_engine(timeout_s=30)
     e.load(str(tiny_model))
@@ -185,6 +189,7 @@ def test_engine_specs_and_codec_option():
         resolve_engine("ipc:xml")
 
 
+@pytest.mark.slow
 def test_ipc_suite_produces_every_metric(tiny_model):
     from mlxguard.config import Config
     from mlxguard.run.progress import Progress
@@ -206,6 +211,7 @@ def test_ipc_suite_produces_every_metric(tiny_model):
     assert benches[("msgpack", "msgpack-chunk")].metrics["compression_ratio"].samples[0] > 1
 
 
+@pytest.mark.slow
 def test_cli_run_ipc_suite(tiny_model, tmp_path):
     from mlxguard.cli.app import app
 

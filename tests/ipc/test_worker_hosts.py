@@ -44,6 +44,7 @@ def test_a_missing_interpreter_is_a_clear_error(ipc_engine, tmp_path):
         e.request("echo", {"payload": 1})
 
 
+@pytest.mark.slow
 def test_mlx_lm_in_a_worker_of_another_virtualenv_without_mlxguard(
     ipc_engine, second_venv, tmp_path, tiny_model
 ):

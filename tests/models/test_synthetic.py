@@ -169,6 +169,7 @@ def test_each_architecture_builds_and_loads(
     assert len(tokenizer) == config["vocab_size"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["llama-3.2-1b", "qwen2.5-0.5b"])
 def test_full_size_tokenizer_round_trip(name: str, tmp_path: Path) -> None:
     """The real presets' tokenizers, at full vocabulary, loaded as mlx-lm loads them."""
@@ -284,6 +285,7 @@ def test_resolve_model_accepts_directories_and_refuses_the_rest(
         synthetic.resolve_model(None, bits=5)
 
 
+@pytest.mark.slow
 def test_concurrent_first_use_shares_one_cache_entry(_cache: Path) -> None:
     code = "from mlxguard.models.synthetic import resolve_model; print(resolve_model(None))"
     env = {**os.environ, "MLXGUARD_CACHE": str(_cache)}

@@ -27,9 +27,13 @@ CHROMIUM = next(
     (p for p in (shutil.which("chromium"), "/usr/lib/chromium/chromium") if p and Path(p).exists()),
     None,
 )
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no system Chromium: apt-get install chromium (.ci/run does as root)"
-)
+pytestmark = [
+    pytest.mark.slow,  # a real browser: not in the inner loop
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="no system Chromium: apt-get install chromium (.ci/run does as root)",
+    ),
+]
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]  # fmt: skip
 RUNS = 8

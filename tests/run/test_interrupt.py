@@ -19,6 +19,8 @@ from cli_runner import invoke, mlxguard
 
 from mlxguard.results import load_results
 
+pytestmark = pytest.mark.slow  # signals sent to real runs: not in the inner loop
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -6,6 +6,7 @@ import logging
 import os
 from pathlib import Path
 
+import pytest
 from cli_runner import mlxguard
 
 from mlxguard.cli.run import log_report
@@ -24,6 +25,7 @@ def _run(tmp_path: Path, model: Path, *args: str) -> tuple[int, str, str, str]:
     return proc.returncode, proc.stdout, proc.stderr, log.read_text() if log.exists() else ""
 
 
+@pytest.mark.slow
 def test_engine_logging_goes_to_the_log_file_not_the_console(
     tmp_path: Path, tiny_model: Path
 ) -> None:
@@ -40,6 +42,7 @@ def test_engine_logging_goes_to_the_log_file_not_the_console(
     assert log.count("chatty: stray print") == 6
 
 
+@pytest.mark.slow
 def test_a_fresh_process_stderr_goes_to_the_log(tmp_path: Path, tiny_model: Path) -> None:
     code, stdout, stderr, log = _run(
         tmp_path, tiny_model, "--suite", "compare", "--fresh-process",
@@ -51,6 +54,7 @@ def test_a_fresh_process_stderr_goes_to_the_log(tmp_path: Path, tiny_model: Path
     assert log.count("fresh process: [chatty_bare][INFO]: cache: using 0/16 tokens") == 6
 
 
+@pytest.mark.slow
 def test_failed_trials_show_the_end_of_the_log(tmp_path: Path, tiny_model: Path) -> None:
     code, _, stderr, log = _run(
         tmp_path, tiny_model, "--suite", "ttft", "--engine", "tests.plugins.chatty:ChattyFails"

@@ -6,6 +6,7 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 from cli_runner import mlxguard
 
 from mlxguard.run.progress import Progress
@@ -24,6 +25,7 @@ def test_eta_from_the_first_timed_trial() -> None:
     p.stop()
 
 
+@pytest.mark.slow
 def test_ci_log_gets_a_line_per_suite_and_engine(tiny_model: Path, tmp_path: Path) -> None:
     proc = mlxguard(
         "run", "--model", str(tiny_model), "--suite", "ttft,throughput", "--samples", "1",
@@ -39,6 +41,7 @@ def test_ci_log_gets_a_line_per_suite_and_engine(tiny_model: Path, tmp_path: Pat
         assert re.search(rf"{suite} · mlx-lm: {trials // 2}/{trials // 2} timed trials ok", err)
 
 
+@pytest.mark.slow
 def test_quiet_prints_no_progress(tiny_model: Path, tmp_path: Path) -> None:
     proc = mlxguard(
         "run", "--model", str(tiny_model), "--suite", "ttft", "--samples", "1", "--warmup", "0",

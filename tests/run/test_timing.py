@@ -108,6 +108,7 @@ def test_engines_that_take_ids_get_the_prompt_builders_ids(tiny_model: Path) -> 
     assert (rec.prompt_tokens, rec.prompt_source) == (16, "ids")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", ["mlx-lm", "ipc"])
 def test_mlx_engines_report_the_prompt_length_they_processed(spec: str, tiny_model: Path) -> None:
     prompt = _prompt(tiny_model)

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from cli_runner import invoke, mlxguard
 
 from mlxguard.check.evaluate import undecided
@@ -28,6 +29,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_a_round_adds_samples_on_the_same_warm_workers(tmp_path: Path, tiny_model: Path) -> None:
     # Limits of exactly 1x keep an A/A pair inconclusive, so every round up to the budget runs.
     cfg = Config.model_validate(
@@ -70,6 +72,7 @@ def test_a_round_adds_samples_on_the_same_warm_workers(tmp_path: Path, tiny_mode
     assert parity is not None and parity.total == 6
 
 
+@pytest.mark.slow
 def test_processes_and_rounds_from_the_command_line(tmp_path: Path, tiny_model: Path) -> None:
     # Limits of exactly 1x keep the A/A pair inconclusive: one round of 4 up to the budget of 8.
     config = tmp_path / "mlxguard.toml"
@@ -99,6 +102,7 @@ def test_processes_and_rounds_from_the_command_line(tmp_path: Path, tiny_model: 
     assert data["config"]["processes"] == 2
 
 
+@pytest.mark.slow
 def test_an_in_process_engine_is_hosted_by_workers_when_asked_for_processes(
     tmp_path: Path, tiny_model: Path
 ) -> None:

@@ -274,6 +274,7 @@ def test_a_a_compare_has_full_parity_and_a_ratio_near_one(tmp_path: Path, tiny_m
     assert "parity 3/3 identical" in output
 
 
+@pytest.mark.slow
 def test_a_slow_candidate_fails_the_throughput_check(tmp_path: Path, tiny_model: Path) -> None:
     code, data, output = _run(
         tmp_path,
@@ -292,6 +293,7 @@ def test_a_slow_candidate_fails_the_throughput_check(tmp_path: Path, tiny_model:
     assert decode.status == "fail" and "limit ≥ 0.9×" in decode.evidence
 
 
+@pytest.mark.slow
 def test_until_decisive_extends_both_engines_and_parity(tmp_path: Path, tiny_model: Path) -> None:
     # 3 samples a side cannot settle an interim look (it spends a fifth of alpha), so the slow
     # candidate is inconclusive first; one more round of 3 (the budget) follows.
@@ -343,6 +345,7 @@ def test_parity_finds_the_altered_token(tmp_path: Path, tiny_model: Path) -> Non
     assert code == 1 and "0/2 prompts identical; first divergence at token 2" in output
 
 
+@pytest.mark.slow
 def test_fresh_process_trials_are_cold_with_a_timed_load(tmp_path: Path, tiny_model: Path) -> None:
     code, data, output = _run(
         tmp_path,
