@@ -38,6 +38,7 @@ def _writer(directory: str, i: int, start: object, keep: int) -> None:
     update(_run(i), Path(directory), GATED, keep)
 
 
+@pytest.mark.slow
 def test_twenty_concurrent_updates_keep_every_run(tmp_path: Path) -> None:
     start = FORK.Barrier(20)
     procs = [FORK.Process(target=_writer, args=(str(tmp_path), i, start, 20)) for i in range(20)]

@@ -58,6 +58,7 @@ def odd(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str]:
     return path, "is a device, not a regular file"
 
 
+@pytest.mark.slow
 def test_a_baseline_directory_with_a_fifo_or_device(odd, small_run: Path, tmp_path: Path) -> None:
     path, said = odd
     for args in (
@@ -68,6 +69,7 @@ def test_a_baseline_directory_with_a_fifo_or_device(odd, small_run: Path, tmp_pa
         assert_usage_error(process(*args), f"baseline '{path}' {said}")
 
 
+@pytest.mark.slow
 def test_every_input_refuses_a_fifo_or_device(odd, small_run: Path, tmp_path: Path) -> None:
     path, said = odd
     for args in (

@@ -57,6 +57,7 @@ def test_a_workflow_run_lists_only_pull_request_numbers(tmp_path: Path, value: o
     assert (ctx.pr, ctx.sha) == (None, RUN_HEAD)
 
 
+@pytest.mark.slow
 def test_publish_with_a_payload_number_true_comments_nowhere(results_file: Path, tmp_path: Path):
     with GitHubServer(TOKEN, pulls={1: HEAD, 2: HEAD}) as server:
         env = actions_env(server, tmp_path)

@@ -159,6 +159,7 @@ def test_the_writer_copies_all_below_the_cap_and_caps_above(tmp_path: Path) -> N
             assert dropped > 0 and b"dropped here" in data
 
 
+@pytest.mark.slow
 def test_engine_output_stays_off_a_terminal_under_the_progress_bar(
     tmp_path: Path, tiny_model: Path
 ) -> None:

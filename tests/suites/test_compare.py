@@ -242,6 +242,7 @@ def _by_role(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {b["engine"].partition(":")[0]: b for b in data["benchmarks"]}
 
 
+@pytest.mark.slow
 def test_a_a_compare_has_full_parity_and_a_ratio_near_one(tmp_path: Path, tiny_model: Path) -> None:
     code, data, output = _run(
         tmp_path, tiny_model, "--candidate", "mlx-lm", "--reference", "mlx-lm", "--samples", "3"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cli_runner import assert_usage_error, invoke
 from load_servers import sse_server
 
@@ -40,6 +41,7 @@ def _points(out: Path) -> dict:
     return {b.scenario: b for b in load_results(out).benchmarks}
 
 
+@pytest.mark.slow
 def test_the_suite_tells_a_serial_server_from_a_concurrent_one(tmp_path, tiny_model):
     points = {}
     for name, options in (("serial", ["--serial"]), ("concurrent", [])):
@@ -70,6 +72,7 @@ def test_a_prompt_the_server_counts_differently_is_flagged(tmp_path, tiny_model)
                for f in flags), flags  # fmt: skip
 
 
+@pytest.mark.slow
 def test_open_loop_rates_with_a_client_limit_record_queue_time(tmp_path, tiny_model):
     config = CONFIG.replace("concurrency = [1, 4]", "concurrency = []\nrates = [50]\n"
                             "max_concurrency = 1")  # fmt: skip
@@ -99,6 +102,7 @@ def test_results_json_records_the_section(tmp_path, tiny_model):
     assert set(load["windows"][0]["ttft_ms"]) == {"p50", "p90", "p99"}
 
 
+@pytest.mark.slow
 def test_in_process_batching_serves_exact_token_counts(tmp_path, tiny_model):
     proc, out = _run(tmp_path, tiny_model, "mlx-lm")
     assert proc.returncode == 0, proc.stderr
@@ -109,6 +113,7 @@ def test_in_process_batching_serves_exact_token_counts(tmp_path, tiny_model):
     assert b.load.flags == [] or all(not f.startswith("workload") for f in b.load.flags)
 
 
+@pytest.mark.slow
 def test_a_real_mlx_lm_server_sees_the_workload_asked_for(tmp_path, tiny_model):
     import sys
 
@@ -133,6 +138,7 @@ def test_a_real_mlx_lm_server_sees_the_workload_asked_for(tmp_path, tiny_model):
         assert not [f for f in b.load.flags if f.startswith(("workload", "prefix cache"))]
 
 
+@pytest.mark.slow
 def test_pair_mode_judges_each_point_by_the_same_job_rule(tmp_path, tiny_model):
     """A candidate that serves one request at a time against a reference that batches: at
     concurrency 4 its output tok/s is about a quarter, over 8 windows paired by round."""
