@@ -6,7 +6,7 @@ import json
 import threading
 from pathlib import Path
 
-from conftest import mlxguard
+from cli_runner import mlxguard
 
 from mlxguard.engines import check_engine, resolve_engine
 from mlxguard.engines.limits import TOKEN_MARGIN, TrialTimeout, remaining, within
