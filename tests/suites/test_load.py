@@ -195,3 +195,31 @@ knee_factor = 100
     rates = sorted(b.load.level for b in points.values() if b.load.kind == "rate")
     assert sync < rates[0] < rates[1] < top
     assert sum(b.load.knee for b in points.values()) <= 1
+
+
+def test_targets_judge_a_point(tmp_path, tiny_model):
+    config = (
+        CONFIG
+        + """
+[[targets]]
+suite = "load"
+scenario = "concurrency-4"
+metric = "goodput_rps"
+stat = "median"
+min = 1000.0
+
+[[targets]]
+suite = "load"
+scenario = "concurrency-1"
+metric = "ttft_ms"
+stat = "p99"
+max = 60000.0
+"""
+    )
+    with sse_server("--token-ms", "5") as url:
+        proc, _ = _run(tmp_path, tiny_model, f"openai:{url}", config)
+    assert proc.returncode == 1, proc.stdout  # nothing serves 1000 good requests a second here
+    rows = [line for line in proc.stdout.splitlines() if line.startswith(("PASS", "FAIL"))]
+    assert any(r.startswith("FAIL") and "load concurrency-4" in r and "goodput" in r for r in rows)
+    assert any(r.startswith("PASS") and "load concurrency-1" in r and "ttft_ms p99" in r
+               for r in rows), rows  # fmt: skip
