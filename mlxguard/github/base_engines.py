@@ -1,13 +1,14 @@
 """The config of the action's base-vs-head comparison: the user's config plus two engines.
 
     python -m mlxguard.github.base_engines --head DIR --base DIR --engine SPEC \\
-        [--python REL] [--config PATH] --output-dir DIR
+        [--python REL] [--server MODULE] [--config PATH] --output-dir DIR
 
 writes the user's config (the one given, else the one `mlxguard run` would find) into
 --output-dir under the same file name, with `[engines.head]` and `[engines.base]` appended: the
 same engine spec run from each checkout (with --python, that checkout's interpreter), so
-`mlxguard run --suite compare --candidate head --reference base` measures both builds. It
-prints the path it wrote.
+`mlxguard run --suite compare --candidate head --reference base` measures both builds. With
+--server, each is instead a server mlxguard starts in its checkout (`python -m MODULE --model
+{model} --port {port}`, e.g. `mlx_lm.server`), for the load suite. It prints the path it wrote.
 """
 
 from __future__ import annotations
@@ -29,19 +30,30 @@ def toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
-def definitions(checkouts: dict[str, Path], engine: str, python: str, table: str) -> str:
-    """`[<table>.head]` and `[<table>.base]`: one engine spec, each checkout's directory."""
+def definitions(
+    checkouts: dict[str, Path], engine: str, python: str, table: str, server: str = ""
+) -> str:
+    """`[<table>.head]` and `[<table>.base]`: one engine spec, each checkout's directory; with
+    `server`, a server started there (`python -m <server>`) and its OpenAI URL."""
     out = []
     for name, cwd in checkouts.items():
-        out += [f"[{table}.{name}]", f"spec = {toml_string(engine)}"]
+        interpreter = str(cwd / python) if python else sys.executable
+        if server:
+            command = [interpreter, "-m", server, "--model", "{model}", "--port", "{port}"]
+            out += [f"[{table}.{name}]", 'spec = "openai:http://127.0.0.1:{port}/v1"']
+            out.append(f"command = [{', '.join(toml_string(a) for a in command)}]")
+        else:
+            out += [f"[{table}.{name}]", f"spec = {toml_string(engine)}"]
+            if python:
+                out.append(f"python = {toml_string(interpreter)}")
         out.append(f"cwd = {toml_string(str(cwd))}")
-        if python:
-            out.append(f"python = {toml_string(str(cwd / python))}")
         out.append("")
     return "\n".join(out)
 
 
-def compose(config: Path | None, checkouts: dict[str, Path], engine: str, python: str) -> str:
+def compose(
+    config: Path | None, checkouts: dict[str, Path], engine: str, python: str, server: str = ""
+) -> str:
     """The user's config text with the two definitions appended.
 
     Raises:
@@ -62,7 +74,8 @@ def compose(config: Path | None, checkouts: dict[str, Path], engine: str, python
             "defines head and base itself: rename yours"
         )
     table = "tool.mlxguard.engines" if pyproject else "engines"
-    return f"{text.rstrip()}\n\n{definitions(checkouts, engine, python, table)}".lstrip()
+    added = definitions(checkouts, engine, python, table, server)
+    return f"{text.rstrip()}\n\n{added}".lstrip()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", type=Path, required=True)
     parser.add_argument("--engine", required=True)
     parser.add_argument("--python", default="")
+    parser.add_argument("--server", default="", help="a server module, e.g. mlx_lm.server")
     parser.add_argument("--config", default="")
     parser.add_argument("--output-dir", type=Path, required=True)
     args = parser.parse_args(argv)
@@ -78,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     config = Path(args.config) if args.config else find_config()
     output = args.output_dir / (config.name if config else "mlxguard.toml")
     try:
-        write_atomic(output, compose(config, checkouts, args.engine, args.python))
+        write_atomic(output, compose(config, checkouts, args.engine, args.python, args.server))
     except UsageError as e:  # a bad config, or an output directory that cannot be written
         print(f"error: {e}", file=sys.stderr)
         return 2

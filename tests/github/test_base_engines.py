@@ -52,3 +52,18 @@ def test_an_output_directory_that_cannot_be_written_is_one_error_line(
     args = ["--head", "h", "--base", "b", "--engine", "ipc", "--config", ""]
     assert main([*args, "--output-dir", str(blocker / "out")]) == 2
     assert capsys.readouterr().err.startswith("error: cannot write ")
+
+
+def test_with_a_server_module_head_and_base_are_servers_in_their_checkouts(tmp_path):
+    from mlxguard.config import Config
+
+    data = tomllib.loads(compose(None, CHECKOUTS, "ipc", ".venv/bin/python", "mlx_lm.server"))
+    head = data["engines"]["head"]
+    assert head == {
+        "spec": "openai:http://127.0.0.1:{port}/v1",
+        "command": ["/w/head/.venv/bin/python", "-m", "mlx_lm.server", "--model", "{model}",
+                    "--port", "{port}"],
+        "cwd": "/w/head",
+    }  # fmt: skip
+    config = Config.model_validate(data)  # valid server definitions
+    assert config.engines["base"].server and config.engines["base"].cwd == '/t/ba"se\x7f'
