@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from load_servers import sse_server
 
 from mlxguard.run.load.client import OpenAIClient
@@ -30,6 +31,7 @@ def test_more_tokens_than_the_cap_is_the_requests_error(tiny_model):
         assert len(r.chunk_ns) == 21  # stopped reading there
 
 
+@pytest.mark.slow
 def test_a_stream_kept_alive_by_comments_meets_its_deadline(tiny_model):
     with sse_server("--keepalive-s", "30") as url:
         window = _serve(url, tiny_model, deadline_s=1.0)

@@ -171,6 +171,7 @@ pair = true
     ), proc.stdout
 
 
+@pytest.mark.slow
 def test_a_sweep_measures_synchronous_then_throughput_then_rates_between(tmp_path, tiny_model):
     config = """
 [load]
@@ -197,6 +198,7 @@ knee_factor = 100
     assert sum(b.load.knee for b in points.values()) <= 1
 
 
+@pytest.mark.slow
 def test_targets_judge_a_point(tmp_path, tiny_model):
     config = (
         CONFIG
