@@ -91,16 +91,17 @@ def format_change(ratio: float | None) -> str:
     return "—" if ratio is None else f"{ratio - 1:+.1%}"
 
 
-def format_value(name: str, value: float | None) -> str:
-    """A value with its unit, rounded to the metric's precision (three significant digits for
-    values too small for it); '—' when undefined."""
+def format_value(name: str, value: float | None, *, unit: bool = True) -> str:
+    """A value with its unit (unless ``unit`` is False), rounded to the metric's precision
+    (three significant digits for values too small for it); '—' when undefined."""
     if value is None:
         return "—"
     s = spec(name)
+    suffix = f" {s.unit}" if unit else ""
     if value and abs(value) < 10 ** (1 - s.digits):
         # Fixed digits would show 0.001 ms as "0.00 ms": keep three significant digits.
-        return f"{value:.3g} {s.unit}".rstrip()
-    return f"{value:,.{s.digits}f} {s.unit}".rstrip()
+        return f"{value:.3g}{suffix}".rstrip()
+    return f"{value:,.{s.digits}f}{suffix}".rstrip()
 
 
 def label(name: str, stat: str | None = None) -> str:

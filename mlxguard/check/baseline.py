@@ -37,7 +37,7 @@ from typing import Any, TypedDict
 import numpy as np
 
 from mlxguard.baselines import MAX_KEEP, Baseline, Series
-from mlxguard.check.decision import POWER, fmt_number, fmt_pct
+from mlxguard.check.decision import POWER, fmt_number, fmt_p, fmt_pct
 from mlxguard.check.verdicts import Decided, Verdict, about
 from mlxguard.config import CheckSettings
 from mlxguard.metrics import spec
@@ -74,6 +74,7 @@ class RunLevel:
     ci_high: float | None = None
     p_value: float | None = None
     detectable: float | None = None
+    method: str = ""  # where the band comes from, e.g. "5 baseline runs, t with 4 df"
 
 
 class _Rule(TypedDict):
@@ -194,7 +195,7 @@ def judge_run(
     evidence = (
         f"median {fmt_number(current)}{u} vs the baseline's {fmt_number(center)}{u} ({ratio:.3g}×, "
         f"{confidence * 100:g}% CI {lo:.3g}–{hi:.3g} from the run-to-run spread; {source}), "
-        f"p={p_value:.2g}"
+        f"p={fmt_p(p_value, alpha)}"
     )
     tol = fmt_pct(tolerance)
     # The worst side of the ratio's interval, as a worsening: a pass must rule out a regression
@@ -229,7 +230,7 @@ def judge_run(
             f"the {tol} tolerance"
         )
     reason += f"; detects changes ≥ {fmt_pct(detectable)}"
-    return RunLevel(verdict, note, reason, center, ratio, lo, hi, p_value, detectable)
+    return RunLevel(verdict, note, reason, center, ratio, lo, hi, p_value, detectable, source)
 
 
 def _side(worse: float) -> str:
@@ -326,7 +327,7 @@ def _verdict(b: Benchmark, metric: str, series: Series, results: Results,
         **about(b), kind="baseline", metric=metric, stat="median", unit=spec(metric).unit,
         status=r.verdict, value=current, baseline=r.center, ratio=r.ratio, ci_low=r.ci_low,
         ci_high=r.ci_high, p_value=r.p_value, detectable=r.detectable, note=r.note,
-        evidence=r.reason + context,
+        tolerance=settings.tolerance_for(metric), method=r.method, evidence=r.reason + context,
     )  # fmt: skip
 
 

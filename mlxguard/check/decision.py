@@ -78,6 +78,7 @@ __all__ = [
     "compare",
     "detectable_change",
     "fmt_number",
+    "fmt_p",
     "fmt_pct",
     "naive_mean_rule",
 ]
@@ -157,6 +158,16 @@ def fmt_number(x: float) -> str:
     if abs(x) >= 100:
         return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.1f}"
     return f"{x:.3g}"
+
+
+def fmt_p(p: float, level: float | None = None) -> str:
+    """A p-value with 2 significant digits, more where fewer would misstate its comparison
+    with ``level``: 0.00996 is "0.00996 < 0.01", never "0.01 < 0.01"."""
+    for digits in range(2, 7):
+        text = f"{p:.{digits}g}"
+        if level is None or (float(text) < level) == (p < level):
+            return text
+    return repr(p)
 
 
 def fmt_pct(x: float) -> str:
@@ -263,7 +274,9 @@ def compare(
         if se_log is None
         else detectable_change(se_log, tolerance=tolerance, alpha=alpha, direction=direction)
     )
-    evidence += f", {confidence * 100:g}% CI {lo:.3g}–{hi:.3g}; {est.method}), p={p_value:.2g}"
+    evidence += (
+        f", {confidence * 100:g}% CI {lo:.3g}–{hi:.3g}; {est.method}), p={fmt_p(p_value, level)}"
+    )
     tol = fmt_pct(tolerance)
 
     verdict: Decided

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mlxguard.check.decision import INTERIM_ALPHA_SHARE
+from mlxguard.check.decision import INTERIM_ALPHA_SHARE, fmt_p
 from mlxguard.check.verdicts import Verdict
 
 # The kinds of verdict that test a hypothesis with a p-value (targets and parity are bounds).
@@ -60,7 +60,7 @@ def family_adjusted(
             cmp = "<" if held else "≥"
             update["evidence"] = (
                 f"{v.evidence}; Holm over the check's {m} comparisons: adjusted "
-                f"p={p_adj:.2g} {cmp} {level:g}"
+                f"p={fmt_p(p_adj, level)} {cmp} {level:g}"
             )
             if not held:
                 update.update(status="inconclusive", note="not significant over the check")

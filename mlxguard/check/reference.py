@@ -6,7 +6,7 @@ decode speed (`decode_tps`) and overall throughput (`throughput_tps`):
 
 * `ratio = median(candidate) / median(reference)`, with a percentile bootstrap confidence
   interval `[ci_low, ci_high]`, computed here only (the results store samples, not ratios);
-  reports show the ratio and interval of the verdict (`ratio_verdicts`).
+  reports show the ratio and interval of the verdict.
 * The bound is a tolerance around 1×: against a reference engine the product limits (TTFT 1.2×
   -> 20% slower; throughput 0.9 -> 10% lower); against the base build of the same engine
   (`reference.against == "base"`, head vs base) the check's tolerance (default 5%). Decided by
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import statistics
 
-from mlxguard.check.decision import compare, fmt_pct
+from mlxguard.check.decision import compare, fmt_p, fmt_pct
 from mlxguard.check.verdicts import Status, Verdict, about
 from mlxguard.config import CheckSettings
 from mlxguard.metrics import RATIO_METRICS, label, spec
@@ -78,7 +78,7 @@ def same_job_verdict(
     else:
         shown = (
             f"{label(metric)} {c.ratio:.2f}× {other} ({settings.confidence:.0%} CI "
-            f"{c.ci_low:.2f}–{c.ci_high:.2f}; {c.method}, p={c.p_value:.2g})"
+            f"{c.ci_low:.2f}–{c.ci_high:.2f}; {c.method}, p={fmt_p(c.p_value, settings.alpha)})"
         )
         evidence = {
             "pass": f"{shown} {op} {bound:g}×",
@@ -96,7 +96,8 @@ def same_job_verdict(
         note=note, status=c.verdict if decided else "inconclusive",
         value=_median(current) if decided else None, baseline=_median(base) if decided else None,
         ratio=c.ratio if decided else None, ci_low=c.ci_low, ci_high=c.ci_high,
-        p_value=c.p_value, detectable=c.detectable, evidence=evidence,
+        p_value=c.p_value, detectable=c.detectable, tolerance=abs(bound - 1.0),
+        method=c.method, caveat=c.caveat, evidence=evidence,
     )  # fmt: skip
 
 
@@ -210,16 +211,3 @@ def reference_verdicts(
             out.append(parity_verdict(cand, cand.parity, settings.min_parity))
     return out
 
-
-def ratio_verdicts(verdicts: list[Verdict], cand: Benchmark) -> list[Verdict]:
-    """The ratio verdicts of compare candidate `cand`, in `RATIO_METRICS` order.
-
-    Reports read the candidate/reference ratio and its interval from these, so the figure shown
-    is the one the verdict was decided on.
-    """
-    mine = {
-        v.metric: v
-        for v in verdicts
-        if v.kind == "reference" and v.metric in RATIO_METRICS and v.label == cand.label
-    }
-    return [mine[m] for m in RATIO_METRICS if m in mine]

@@ -52,6 +52,11 @@ class Verdict(BaseModel):
     p_adjusted: float | None = None
     # The smallest worsening (fraction) this comparison would fail 4 times in 5.
     detectable: float | None = None
+    # The largest worsening (fraction) the comparison tolerates: its limit as a change.
+    tolerance: float | None = None
+    # How the interval was built, e.g. "paired by round, 12 rounds", and what that cannot see.
+    method: str = ""
+    caveat: str = ""
     note: str = ""
     evidence: str
 

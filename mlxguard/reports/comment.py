@@ -1,99 +1,21 @@
-"""The PR comment (jinja2, `templates/comment.md.j2`): verdict first, then the head against its
-base when measured in the same job, a table per suite, the reference comparison, a chart of the
-gated metrics, and the details folded away.
+"""The PR comment: the Markdown report (`markdown.py`) with charts of the gated metrics and a
+footer naming the status context and linking the run.
 
-Pure: no network. Shares its blocks with the Markdown report through `_macros.md.j2`.
+Pure: no network.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from dataclasses import dataclass
 
-from mlxguard.check.verdicts import CheckReport, Verdict
-from mlxguard.metrics import format_change, format_value, spec
+from mlxguard.check.verdicts import CheckReport
+from mlxguard.reports import markdown
 from mlxguard.reports.chart import xychart
 from mlxguard.reports.escape import code
-from mlxguard.reports.headline import deciding
-from mlxguard.reports.markdown import environment
 from mlxguard.results import Results
 
 _URL = re.compile(r"https?://[^\s()<>\[\]`\"']+")
 MAX_CHARTS = 2
-
-
-@dataclass(frozen=True)
-class Row:
-    """One verdict as table cells (plain text; the template escapes them)."""
-
-    label: str
-    metric: str
-    baseline: str
-    current: str
-    change: str
-    interval: str
-    status: str
-    note: str
-
-
-def _times(ratio: float | None) -> str:
-    return "—" if ratio is None else f"{ratio:.2f}×"
-
-
-def row(v: Verdict, ratio: bool | None = None) -> Row:
-    """The cells of one verdict: a target's bound stands in the baseline column.
-
-    Args:
-        ratio: show the change as a ratio ("1.09×") rather than a percentage (default: for a
-            reference comparison, two engines; a build against its base reads as a change).
-    """
-    if v.kind == "success":
-        current = "—" if v.value is None else f"{v.value:.0%} succeeded"
-    else:
-        current = format_value(v.metric, v.value)
-    if v.baseline is not None:
-        base = format_value(v.metric, v.baseline)
-    elif v.kind == "target" and v.bound is not None:
-        op = "≥" if spec(v.metric).direction == "higher" else "<"
-        base = f"target {op} {format_value(v.metric, v.bound)}"
-    else:
-        base = "—"
-    # A baseline change reads as a percentage, a reference comparison as a ratio ("1.09×").
-    shown = _times if (v.kind == "reference" if ratio is None else ratio) else format_change
-    interval = (
-        f"[{shown(v.ci_low)}, {shown(v.ci_high)}]"
-        if v.ci_low is not None and v.ci_high is not None
-        else "—"
-    )
-    return Row(
-        label=f"{v.scenario} · {v.engine}",
-        metric=v.metric + (f" {v.stat}" if v.stat else ""),
-        baseline=base,
-        current=current,
-        change=shown(v.ratio),
-        interval=interval,
-        status=v.status,
-        note=v.note or (v.evidence if v.status != "pass" else ""),
-    )
-
-
-def suite_tables(report: CheckReport) -> list[tuple[str, list[Row]]]:
-    """Verdicts other than the reference comparison, grouped by suite in order of appearance."""
-    groups: dict[str, list[Row]] = defaultdict(list)
-    for v in report.verdicts:
-        if v.kind != "reference":
-            groups[v.suite].append(row(v))
-    return list(groups.items())
-
-
-def base_pairs(results: Results) -> set[tuple[str, str, str]]:
-    """The (suite, scenario, engine) of candidates measured against their own base build."""
-    return {
-        (b.suite, b.scenario, b.engine)
-        for b in results.benchmarks
-        if b.reference is not None and b.reference.against == "base"
-    }
 
 
 def charts(results: Results, report: CheckReport, gated: list[str]) -> list[str]:
@@ -137,17 +59,9 @@ def render(
     context: str = "mlxguard",
 ) -> str:
     """The comment body (without the hidden marker, which the sticky comment adds)."""
-    template = environment().get_template("comment.md.j2")
-    pairs = base_pairs(results)
-    compared = [v for v in report.verdicts if v.kind == "reference"]
-    return template.render(
-        results=results,
-        report=report,
-        deciding=deciding(report),
-        suites=suite_tables(report),
-        # A pull request measured against its base in the same job leads the comment.
-        base=[row(v, ratio=False) for v in compared if (v.suite, v.scenario, v.engine) in pairs],
-        reference=[row(v) for v in compared if (v.suite, v.scenario, v.engine) not in pairs],
+    return markdown.render(
+        results,
+        report,
         charts=charts(results, report, gated),
         run_url=safe_url(run_url),
         context=context,

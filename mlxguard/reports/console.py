@@ -1,9 +1,24 @@
-"""The console report: a plain-text table that reads well in a terminal and in CI logs."""
+"""The console report: plain-text tables that fit the terminal (``COLUMNS``, else 100 columns).
+
+The verdict first, in one line; the benchmarks' figures (units in the headers); the change
+table (`changes.py`); one line of statistics per verdict, wrapped; then one line per warning.
+"""
 
 from __future__ import annotations
 
+import textwrap
+
 from mlxguard.check.verdicts import CheckReport
+from mlxguard.metrics import spec
 from mlxguard.reports import pairs
+from mlxguard.reports.changes import (
+    PAIRED_NOTE,
+    caveats,
+    changes,
+    family_size,
+    sides_header,
+    statistics_line,
+)
 from mlxguard.reports.escape import plain
 from mlxguard.reports.headline import (
     figure,
@@ -13,22 +28,43 @@ from mlxguard.reports.headline import (
     samples,
     suite_tables,
 )
-from mlxguard.reports.table import text_table
+from mlxguard.reports.table import terminal_width, text_table
 from mlxguard.results import Results
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    return text_table(header, [[plain(c) for c in r] for r in rows])
+def _table(header: list[str], rows: list[list[str]], width: int) -> list[str]:
+    return text_table(header, [[plain(c) for c in r] for r in rows], width=width)
 
 
-def _pair_sections(results: Results, report: CheckReport) -> list[str]:
-    """Candidate vs reference ratios (compare) and percentiles with the winner (flexible)."""
+def _wrapped(text: str, width: int, indent: str = "  ") -> list[str]:
+    """One paragraph, wrapped at ``width`` with a hanging ``indent``."""
+    return textwrap.wrap(plain(text), width, subsequent_indent=indent, break_on_hyphens=False)
+
+
+def _clip(text: str, width: int) -> str:
+    text = plain(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _header(title: str, metric: str) -> str:
+    unit = spec(metric).unit
+    return f"{title} ({unit})" if unit else title
+
+
+def _benchmark_tables(results: Results, width: int) -> list[str]:
     lines = []
-    for b in pairs.compared(results):
-        lines.append(plain(f"{b.suite} {b.scenario}: {b.engine} vs {pairs.reference_of(b)}"))
-        lines += [f"  {plain(f)}" for f in pairs.ratio_figures(b, report.verdicts)]
-    if lines:
-        lines.append("")
+    for suite, columns, benchmarks in suite_tables(results):
+        header = [suite, "engine", *(_header(h, m) for h, m, _ in columns), "ok"]
+        rows = [
+            [
+                b.scenario,
+                b.engine,
+                *(figure(b, m, s, unit=False) for _, m, s in columns),
+                samples(b),
+            ]
+            for b in benchmarks
+        ]
+        lines += [*_table(header, rows, width), ""]
     flex = pairs.flexible(results)
     if flex:
         header = ["flexible", "ok", *(f"{h} p50/p95/p99" for h, _ in pairs.FLEXIBLE_FIGURES)]
@@ -36,44 +72,56 @@ def _pair_sections(results: Results, report: CheckReport) -> list[str]:
             [b.engine, samples(b), *(pairs.percentiles(b, m) for _, m in pairs.FLEXIBLE_FIGURES)]
             for b in flex
         ]
-        lines += _table(header, rows)
-        lines += [f"winner: {plain(w)}" for b in flex if (w := pairs.winner_text(b))]
+        lines += _table(header, rows, width)
+        lines += [_clip(f"winner: {w}", width) for b in flex if (w := pairs.winner_text(b))]
         lines.append("")
     return lines
 
 
-def render(results: Results, report: CheckReport) -> str:
+def _verdicts(results: Results, report: CheckReport, width: int) -> list[str]:
+    rows = changes(results, report)
+    if not rows:
+        return []
+    header = ["verdict", "benchmark", "metric", sides_header(rows), "change [CI]", "limit"]
+    cells = [
+        [c.word.upper(), c.benchmark, c.metric, c.before_after, c.change, c.limit] for c in rows
+    ]
+    lines = _table(header, cells, width)
+    if any(c.paired for c in rows):
+        lines += _wrapped(PAIRED_NOTE, width)
+    family = family_size(report)
+    lines += ["", "statistics:"]
+    for c in rows:
+        text = f"{c.word.upper()} {c.benchmark} {c.metric}: {statistics_line(c.verdict, family)}"
+        lines += _wrapped(text, width, indent="    ")
+    for caveat in caveats(report):
+        lines += _wrapped(f"caveat: {caveat}", width)
+    return lines
+
+
+def render(results: Results, report: CheckReport, *, width: int | None = None) -> str:
+    """The report at ``width`` columns (default: the terminal's, else 100)."""
+    width = width or terminal_width()
     env = results.environment
     versions = " · ".join(f"{k} {v}" for k, v in env.versions.items() if k != "mlxguard")
     lines = [
-        headline(report),
+        *_wrapped(headline(report), width),
         "",
-        plain(f"model: {', '.join(models(results)) or '—'}"),
-        plain(f"machine: {env.chip} · {env.backend} · {env.os} · {versions}"),
-        plain(f"fingerprint: {env.fingerprint} · run {results.run.id} · seed {results.run.seed}"),
+        _clip(f"model: {', '.join(models(results)) or '—'}", width),
+        _clip(f"machine: {env.chip} · {env.backend} · {env.os} · {versions}", width),
+        _clip(
+            f"fingerprint: {env.fingerprint} · run {results.run.id} · seed {results.run.seed}",
+            width,
+        ),
         "",
     ]
-    for suite, columns, benchmarks in suite_tables(results):
-        header = [suite, "engine", *(h for h, _, _ in columns), "ok"]
-        rows = [
-            [b.scenario, b.engine, *(figure(b, m, s) for _, m, s in columns), samples(b)]
-            for b in benchmarks
-        ]
-        lines += [*_table(header, rows), ""]
-    lines += _pair_sections(results, report)
-    if report.verdicts:
-        rows = [
-            [
-                v.status.upper(),
-                v.kind,
-                v.label,
-                v.metric + (f" {v.stat}" if v.stat else ""),
-                v.evidence,
-            ]
-            for v in report.verdicts
-        ]
-        lines += _table(["verdict", "check", "benchmark", "metric", "evidence"], rows)
-    lines += [f"resolution: {line}" for line in resolution_lines(report)]
-    lines += [f"warning: {plain(w)}" for w in report.warnings]
-    lines += [f"note: {plain(n)}" for n in report.notes]
+    lines += _benchmark_tables(results, width)
+    lines += _verdicts(results, report, width)
+    for line in resolution_lines(report):
+        lines += _wrapped(f"resolution: {line}", width)
+    warnings = [f"warning: {plain(w)}" for w in report.warnings]
+    lines += [_clip(w, width) for w in warnings]
+    if any(len(w) > width for w in warnings):
+        lines.append("(warnings cut at the width: --format markdown or json gives them whole)")
+    lines += [_clip(f"note: {n}", width) for n in report.notes]
     return "\n".join(lines) + "\n"

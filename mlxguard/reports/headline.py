@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from mlxguard.check.verdicts import CheckReport, Verdict
 from mlxguard.defaults import NO_MODEL
-from mlxguard.metrics import format_value, label
+from mlxguard.metrics import format_change, format_value, label
+from mlxguard.reports.changes import beyond_tolerance, worse_by
 from mlxguard.reports.escape import plain
 from mlxguard.results import Benchmark, ModelInfo, Results
 
@@ -47,11 +48,12 @@ def suite_tables(results: Results) -> list[tuple[str, list[tuple[str, str, str]]
     return out
 
 
-def figure(b: Benchmark, metric: str, stat: str) -> str:
+def figure(b: Benchmark, metric: str, stat: str, unit: bool = True) -> str:
+    """One summary figure of a benchmark, with its unit unless ``unit`` is False."""
     m = b.metrics.get(metric)
     if m is None and metric == ROOFLINE and "decode_tps" in b.metrics:
         return "unknown"
-    return format_value(metric, getattr(m.summary, stat)) if m else "—"
+    return format_value(metric, getattr(m.summary, stat), unit=unit) if m else "—"
 
 
 def models(results: Results) -> list[str]:
@@ -80,30 +82,64 @@ def samples(b: Benchmark) -> str:
     return f"{b.successes}/{b.trials}"
 
 
-def deciding(report: CheckReport, limit: int = 2) -> list[Verdict]:
-    """The verdicts that decided the overall status: the failures first, then the doubts."""
+def deciding(report: CheckReport) -> list[Verdict]:
+    """The verdicts that decided the overall status: the failures, else the doubts, else all."""
     for status in ("fail", "inconclusive", "pass"):
         picked = [v for v in report.verdicts if v.status == status]
         if picked:
-            return picked[:limit]
+            return picked
     return []
 
 
-def _subject(v: Verdict) -> str:
-    """The benchmark and the metric judged, e.g. "ttft warm · mlx-lm TTFT": two verdicts on one
-    benchmark can share their evidence ("2 samples; need at least 3")."""
-    return plain(v.label) if v.metric == "*" else f"{plain(v.label)} {plain(label(v.metric))}"
+_PHRASE = {"fail": "failed", "inconclusive": "inconclusive", "pass": "passed"}
+
+
+def _figure(v: Verdict) -> str:
+    if v.ratio is not None:
+        return format_change(v.ratio).replace("-", "−")
+    if v.kind == "target" and v.value is not None:
+        return format_value(v.metric, v.value)
+    return ""
+
+
+def _named(verdicts: list[Verdict], figures: bool) -> str:
+    """Each metric once, by its label, with its worst figure: "TTFT +8.3%, decode −11.9%"."""
+    groups: dict[str, list[Verdict]] = {}
+    for v in verdicts:
+        name = label(v.metric, v.stat if v.kind == "target" else None)
+        groups.setdefault(name, []).append(v)
+    out = []
+    for name, group in groups.items():
+        worst = max(group, key=lambda v: worse_by(v) or 0.0)
+        figure = _figure(worst) if figures else ""
+        many = f" (worst of {len(group)})" if figures and figure and len(group) > 1 else ""
+        out.append(" ".join(filter(None, [plain(name), figure])) + many)
+    return ", ".join(out)
+
+
+def summary(report: CheckReport, width: int = 130) -> str:
+    """What decided the status, in at most ``width`` characters where it can be: "3 of 4
+    checks failed: TTFT +8.3%, decode −11.9%, throughput −12.6%". Every failing (else
+    inconclusive) metric is named; figures are dropped before names."""
+    if not report.verdicts:
+        return "no checks"
+    decided = deciding(report)
+    if report.status == "skipped":
+        n = len(report.verdicts)
+        return f"{n} check{'s' if n > 1 else ''} skipped, none judged"
+    head = f"{len(decided)} of {len(report.verdicts)} checks {_PHRASE[report.status]}"
+    if report.status == "pass":
+        better = [v for v in decided if v.ratio is not None and beyond_tolerance(v)]
+        named = [_named(better, True), _named(better, False)] if better else [""]
+        texts = [f"{head}; improved: {n}" if n else head for n in named]
+    else:
+        texts = [f"{head}: {_named(decided, figures)}" for figures in (True, False)]
+    return next((t for t in texts if len(t) <= width), texts[-1])
 
 
 def headline(report: CheckReport) -> str:
-    """One line: the status, the counts, and the figures that decided it."""
-    counts = ", ".join(
-        f"{report.count(s)} {s}"
-        for s in ("pass", "fail", "inconclusive", "skipped")
-        if report.count(s)
-    )
-    why = "; ".join(f"{_subject(v)}: {plain(v.evidence)}" for v in deciding(report))
-    return f"{report.status.upper()}: {counts or 'no checks'}" + (f" — {why}" if why else "")
+    """One line: the status and what decided it, e.g. "FAIL: 3 of 4 checks failed: TTFT +8.3%"."""
+    return f"{report.status.upper()}: {summary(report)}"
 
 
 _RESOLVED_BY = {"reference": "same job", "baseline": "stored baselines"}

@@ -1,4 +1,10 @@
-"""The Markdown report (jinja2): the job summary and the body of the PR comment."""
+"""The Markdown report (jinja2): `--format markdown`, the job summary and the PR comment.
+
+One template (`templates/report.md.j2`): a headline of at most three lines, each at most
+`HEADLINE_WIDTH` characters (the verdict and every failing metric, the model and machine, the
+machine's state when it matters), one compact change table (`changes.py`), and everything else
+folded. The PR comment (`comment.py`) adds charts and a footer.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +16,28 @@ import jinja2
 from mlxguard.check.verdicts import CheckReport
 from mlxguard.metrics import format_value
 from mlxguard.reports import pairs
+from mlxguard.reports.changes import (
+    ICONS,
+    PAIRED_NOTE,
+    caveats,
+    changes,
+    family_size,
+    sides_header,
+    statistics_line,
+)
 from mlxguard.reports.escape import code, md
 from mlxguard.reports.headline import (
-    deciding,
     figure,
     models,
     resolution_lines,
     samples,
     suite_tables,
+    summary,
 )
 from mlxguard.reports.load_table import load_rows
 from mlxguard.results import Results
 
-ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️", "skipped": "⏭️"}
+HEADLINE_WIDTH = 160
 
 
 @cache
@@ -45,10 +60,51 @@ def environment() -> jinja2.Environment:
         pairs=pairs,
         resolution_lines=resolution_lines,
         load_rows=load_rows,
+        statistics_line=statistics_line,
+        family_size=family_size,
+        caveats=caveats,
     )
     return env
 
 
+def clipped(prefix: str, text: str, width: int = HEADLINE_WIDTH) -> str:
+    """``prefix`` (Markdown) and ``text`` (untrusted, escaped here), cut at a character of
+    ``text`` (never inside an escape) so the line holds at most ``width`` characters."""
+    keep = len(text)
+    while True:
+        shown = text if keep >= len(text) else text[: max(keep, 0)].rstrip() + "…"
+        line = prefix + md(shown)
+        if len(line) <= width or keep <= 0:
+            return line
+        keep -= len(line) - width
+
+
+def headline(results: Results, report: CheckReport) -> list[str]:
+    """The first lines: the verdict with every failing (else inconclusive) metric, the models
+    and the machine, and the machine's state when it may have moved the figures."""
+    status = report.status
+    lines = [f"### {ICONS[status]} mlxguard: {status.upper()} — {summary(report)}"]
+    env = results.environment
+    lines.append(
+        clipped("Model: ", f"{', '.join(models(results)) or '—'} · {env.chip} ({env.backend})")
+    )
+    if report.machine_warnings:
+        lines.append(clipped("> ⚠️ **Machine**: ", "; ".join(report.machine_warnings)))
+    return lines
+
+
 def render(results: Results, report: CheckReport, **context: Any) -> str:
+    """The report; ``context`` may add ``charts`` (Mermaid), ``run_url`` and ``context``."""
+    rows = changes(results, report)
     template = environment().get_template("report.md.j2")
-    return template.render(results=results, report=report, deciding=deciding(report), **context)
+    return template.render(
+        results=results,
+        report=report,
+        headline="\n".join(headline(results, report)),
+        prominent=[c for c in rows if c.prominent],
+        rest=[c for c in rows if not c.prominent],
+        header=sides_header(rows),
+        paired=any(c.paired for c in rows),
+        paired_note=PAIRED_NOTE,
+        **{"charts": [], "run_url": None, "context": None, **context},
+    )

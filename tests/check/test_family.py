@@ -57,3 +57,13 @@ def test_eleven_null_comparisons_do_not_multiply_false_alarms() -> None:
         family += any(v.status == "fail" for v in family_adjusted(verdicts, alpha))
     assert raw / checks > 0.07
     assert family / checks <= 0.015
+
+
+def test_an_adjusted_p_just_below_alpha_never_reads_as_equal_to_it() -> None:
+    from mlxguard.check.decision import fmt_p
+
+    out = family_adjusted([_verdict(0.004975), _verdict(0.5, "pass")], alpha=0.01)
+    assert out[0].status == "fail"
+    assert out[0].evidence.endswith("adjusted p=0.00995 < 0.01")  # not "p=0.01 < 0.01"
+    assert fmt_p(0.0123) == "0.012" and fmt_p(0.00999999, 0.01) == "0.00999999"
+    assert fmt_p(0.01, 0.01) == "0.01"

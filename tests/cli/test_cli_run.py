@@ -67,8 +67,8 @@ def test_check_prints_verdicts(small_run: Path) -> None:
     proc = mlxguard("check", str(small_run))
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith("PASS: 4 pass")
-    assert any(line.startswith("PASS     target  ttft warm · mlx-lm") for line in lines)
+    assert lines[0] == "PASS: 4 of 4 checks passed"
+    assert any(line.startswith("PASS     ttft warm · mlx-lm") for line in lines)
 
 
 def test_check_fails_on_a_missed_target(small_run: Path, tmp_path: Path) -> None:

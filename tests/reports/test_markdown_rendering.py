@@ -15,6 +15,7 @@ from mlxguard.check.evaluate import evaluate
 from mlxguard.config import Config, Target
 from mlxguard.metrics import format_value
 from mlxguard.reports import comment, markdown
+from mlxguard.reports.changes import changes
 from mlxguard.reports.escape import code, md
 from mlxguard.results import ModelInfo
 
@@ -78,12 +79,13 @@ def test_trimmed_pointer_escapes_the_artifact_name():
     assert "<a " not in gfm(pointer)
 
 
-def test_deciding_lines_are_separate_list_items():
+def test_the_failing_rows_lead_the_change_table_one_row_each():
     r, report = _hostile_report("warm")
     for body in (comment.render(r, report, gated=["ttft_ms"]), markdown.render(r, report)):
-        items = re.findall(r"<li>(.*?)</li>", gfm(body.split("<details>")[0]), re.S)
-        assert len(items) == 2, body[:600]
-        assert all(item.count("<strong>") == 1 for item in items)
+        lead = gfm(body.split("<details>")[0])
+        rows = re.findall(r"<tr>(.*?)</tr>", lead, re.S)[1:]  # the header row aside
+        assert len(rows) == 2, body[:600]
+        assert all("❌ fail" in row for row in rows)
 
 
 def test_comment_names_the_model_escaped():
@@ -100,8 +102,8 @@ def test_small_bounds_keep_their_significant_digits():
     report = evaluate(r, cfg)
     [v] = report.verdicts
     assert "0.001 µs" in v.evidence and "0.00 µs" not in v.evidence
-    row = comment.row(v)
-    assert row.baseline == "target < 0.001 µs"
+    [row] = changes(r, report)
+    assert row.limit == "< 0.001 µs"
     assert format_value("ttft_ms", 56.174) == "56.17 ms"  # ordinary values as before
     assert format_value("ttft_ms", 0.0012345) == "0.00123 ms"
     assert format_value("bytes", 512) == "512 B"
@@ -112,6 +114,6 @@ def test_comment_gives_the_models_shape_and_quantization():
     info = ModelInfo(model_type="llama <b>", num_layers=16, hidden_size=2048, bits=4)
     r = r.model_copy(update={"models": {"llama-3.2-1b": info}})
     for body in (comment.render(r, report, gated=["ttft_ms"]), markdown.render(r, report)):
-        first = visible(gfm(body.split("<details>")[0].split("\n\n")[1]))
+        first = visible(gfm(body.splitlines()[1]))
         assert first.startswith("Model: llama-3.2-1b (llama <b>, 16 layers × 2048, 4-bit)")
         assert "<b>" not in body

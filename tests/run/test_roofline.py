@@ -94,8 +94,10 @@ def test_recorded_per_benchmark_and_shown_in_every_format() -> None:
     assert NAME not in ttft.metrics
     assert with_roofline(r) == r  # recomputing changes nothing
     report = CheckReport(status="pass", verdicts=[])
-    for fmt in ("console", "markdown"):  # the markdown tables are the comment's too
-        assert "roofline p50" in render(fmt, r, report) and "50.0 %" in render(fmt, r, report)
+    assert "roofline p50" in render("markdown", r, report)  # the comment's tables too
+    assert "50.0 %" in render("markdown", r, report)
+    console = render("console", r, report)  # the unit in the header, not in every cell
+    assert "roofline p50 (%)" in " ".join(console.split()) and " 50.0 " in console
     assert "decode_roofline_pct,50,50," in render("csv-stats", r, report)
     [row] = json.loads(render("json", r, report))["roofline"]
     assert row == {"benchmark": "throughput/short/tiny/mlx-lm", "decode_roofline_pct": 50.0,
