@@ -210,4 +210,3 @@ def reference_verdicts(
         if cand.parity is not None:
             out.append(parity_verdict(cand, cand.parity, settings.min_parity))
     return out
-
