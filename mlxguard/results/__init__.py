@@ -39,6 +39,7 @@ from mlxguard.results.models import (
 from mlxguard.results.sections import (
     Divergence,
     EngineEnvironment,
+    Params,
     Parity,
     PromptMismatch,
     QuestionRecord,
@@ -62,6 +63,7 @@ __all__ = [
     "MachineState",
     "Metric",
     "ModelInfo",
+    "Params",
     "Parity",
     "PromptMismatch",
     "QuestionRecord",

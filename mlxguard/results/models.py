@@ -11,6 +11,7 @@ from mlxguard.results.base import Frozen, Measured
 from mlxguard.results.load import LoadSection
 from mlxguard.results.sections import (
     EngineEnvironment,
+    Params,
     Parity,
     QuestionRecord,
     ReferenceComparison,
@@ -235,9 +236,7 @@ class Benchmark(Frozen):
     )
     model: str
     scenario: str
-    params: dict[str, Any] = Field(
-        default_factory=dict, description="the scenario's parameters (prompt and output lengths...)"
-    )
+    params: Params = Field(default_factory=Params, description="what it was measured with")
     metrics: dict[str, Metric] = Field(default_factory=dict)
     trials: int = Field(default=0, ge=0, description="timed trials run")
     successes: int = Field(default=0, ge=0, description="timed trials that succeeded")

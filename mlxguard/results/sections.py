@@ -204,3 +204,29 @@ def sort_engine_info(info: dict[str, Any], load_ms: float | None = None) -> dict
         "worker": worker or None,
         "settings": {k: v for k, v in info.items() if k != "versions" and k not in _WORKER_KEYS},
     }
+
+
+class Params(Frozen):
+    """What a benchmark was measured with: each field is set where it applies, null elsewhere."""
+
+    prompt_tokens: int | None = Field(
+        None, ge=0, description="exact prompt length in tokens; null where it varies (flexible)"
+    )
+    max_tokens: int | None = Field(None, ge=0, description="cap on generated tokens per request")
+    streaming: bool | None = Field(None, description="tokens received as they are generated")
+    cold: bool | None = Field(None, description="a new engine, and a timed model load, per sample")
+    fresh_process: bool | None = Field(None, description="each trial in a new process")
+    samples: int | None = Field(None, ge=0, description="timed trials per scenario and engine")
+    warmup: int | None = Field(None, ge=0, description="untimed warm-up trials (or messages)")
+    temperature: float | None = Field(None, ge=0, description="sampling temperature")
+    order: str | None = Field(None, description="order of the timed trials")
+    processes: int | None = Field(None, ge=0, description="worker processes per engine")
+    questions: int | None = Field(None, ge=0, description="flexible: questions asked")
+    kind: str | None = Field(
+        None, description="ipc: the message kind; load: the load point's kind (concurrency, rate)"
+    )
+    codec: str | None = Field(None, description="ipc: the wire format")
+    messages: int | None = Field(None, ge=0, description="ipc: timed messages per sample set")
+    measures: str | None = Field(None, description="ipc: what one codec sample times")
+    level: float | None = Field(None, ge=0, description="load: concurrency, or requests/s")
+    rounds: int | None = Field(None, ge=0, description="load: windows measured at the point")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mlxguard.results.sections import sort_engine_info
+from mlxguard.results.sections import Params, sort_engine_info
 
 Json = dict[str, Any]
 
@@ -62,8 +62,12 @@ def _benchmark_1_to_2(b: Any) -> Any:
     for same in same_names:
         if same in extra:
             out[same] = extra[same]
-    if "measures" in extra and isinstance(out.get("params", {}), dict):
-        out["params"] = {**out.get("params", {}), "measures": extra["measures"]}
+    params = out.get("params", {})
+    if isinstance(params, dict):  # keys no version of mlxguard wrote are dropped, as in `extra`
+        params = {k: v for k, v in params.items() if k in Params.model_fields}
+        if "measures" in extra:
+            params["measures"] = extra["measures"]
+        out["params"] = params
     info = extra.get("engine_info", extra.get("worker"))
     if info is not None or "engine_load_ms" in extra:
         out["engine_environment"] = (

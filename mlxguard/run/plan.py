@@ -34,15 +34,6 @@ class Scenario:
     cold: bool = False  # a new engine and a timed load for every sample (in the runner)
     fresh_process: bool = False  # with cold: in a new process too (`mlxguard.run.fresh_process`)
 
-    def params(self) -> dict[str, object]:
-        return {
-            "prompt_tokens": self.prompt_tokens,
-            "max_tokens": self.max_tokens,
-            "streaming": self.streaming,
-            "cold": self.cold,
-            "fresh_process": self.fresh_process,
-        }
-
 
 @dataclass(frozen=True)
 class Trial:

@@ -81,7 +81,7 @@ def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
             "trials": trials,
             "successes": old.successes + new.successes,
             "errors": sorted(set(old.errors) | set(new.errors)),
-            "params": {**old.params, "samples": trials},
+            "params": old.params.model_copy(update={"samples": trials}),
             "adaptive_rounds": old.adaptive_rounds + 1,
             # The workers are the same ones; their record now also counts this round's requests.
             "workers": new.workers if new.workers is not None else old.workers,

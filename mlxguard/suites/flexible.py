@@ -140,7 +140,8 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
     # One benchmark per engine, in the engines' order (its `engine` may show a plugin's name).
     for label, b in zip(engines, benchmarks, strict=True):
         metrics = {k: v for k, v in b.metrics.items() if k in KEPT_METRICS}
-        params = {**b.params, "questions": n, "prompt_tokens": None}
+        # Questions have prompts of their own lengths: no one prompt length applies.
+        params = b.params.model_copy(update={"questions": n, "prompt_tokens": None})
         answered = sorted(records[label], key=lambda q: q.index)
         out.append(
             b.model_copy(update={"metrics": metrics, "params": params, "questions": answered})

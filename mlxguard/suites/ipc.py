@@ -13,7 +13,7 @@ from typing import Any
 
 from mlxguard.defaults import IPC_MAX_MESSAGES, IPC_MESSAGES_PER_SAMPLE, NO_MODEL
 from mlxguard.ipc.codec import CODECS, Codec, get_codec
-from mlxguard.results import Benchmark, EngineEnvironment, Metric, Timer
+from mlxguard.results import Benchmark, EngineEnvironment, Metric, Params, Timer
 from mlxguard.run.context import SuiteContext
 from mlxguard.suites.ipc_payloads import KINDS, messages
 
@@ -85,12 +85,6 @@ def time_roundtrip(
     return _us(raw[warmup:], overhead_ns), _us(raw[:warmup], overhead_ns)
 
 
-def _bench(engine: str, scenario: str, params: dict[str, Any], **kw: Any) -> Benchmark:
-    return Benchmark(
-        suite="ipc", engine=engine, model=NO_MODEL, scenario=scenario, params=params, **kw
-    )
-
-
 def codec_benchmarks(n: int, warmup: int, timer: Timer) -> list[Benchmark]:
     """One benchmark per codec and message kind: encode_us, decode_us, bytes, ratio."""
     msgs = messages()
@@ -105,17 +99,15 @@ def codec_benchmarks(n: int, warmup: int, timer: Timer) -> list[Benchmark]:
             metrics = {m: Metric.of(m, s, w) for m, (s, w) in timed.items()}
             metrics["bytes"] = Metric.of("bytes", [float(size)])
             metrics["compression_ratio"] = Metric.of("compression_ratio", [json_bytes[kind] / size])
+            params = Params(kind=kind, codec=name, messages=n, warmup=warmup,
+                            measures="body only, without framing")  # fmt: skip
             out.append(
-                _bench(
-                    name,
-                    f"{name}-{kind}",
-                    {
-                        "kind": kind,
-                        "codec": name,
-                        "messages": n,
-                        "warmup": warmup,
-                        "measures": "body only, without framing",
-                    },
+                Benchmark(
+                    suite="ipc",
+                    engine=name,
+                    model=NO_MODEL,
+                    scenario=f"{name}-{kind}",
+                    params=params,
                     metrics=metrics,
                     trials=n,
                     successes=n,
@@ -135,7 +127,7 @@ def roundtrip_benchmarks(n: int, warmup: int, timer: Timer) -> list[Benchmark]:
         engine = IpcEngine(name)
         try:
             for kind, msg in msgs.items():
-                params = {"kind": kind, "codec": name, "messages": n, "warmup": warmup}
+                params = Params(kind=kind, codec=name, messages=n, warmup=warmup)
                 scenario = f"roundtrip-{name}-{kind}"
                 try:
                     echoed = engine.request("echo", {"payload": msg})["payload"]
@@ -145,13 +137,17 @@ def roundtrip_benchmarks(n: int, warmup: int, timer: Timer) -> list[Benchmark]:
                     samples, warm = time_roundtrip(engine, msg, n, warmup, timer.overhead_ns)
                 except Exception as e:  # a broken worker is a failed benchmark, not a crash
                     err = f"{type(e).__name__}: {e}"
-                    out.append(_bench("ipc", scenario, params, trials=1, errors=[err]))
+                    out.append(Benchmark(suite="ipc", engine="ipc", model=NO_MODEL,
+                                         scenario=scenario, params=params, trials=1,
+                                         errors=[err]))  # fmt: skip
                     continue
                 out.append(
-                    _bench(
-                        "ipc",
-                        scenario,
-                        params,
+                    Benchmark(
+                        suite="ipc",
+                        engine="ipc",
+                        model=NO_MODEL,
+                        scenario=scenario,
+                        params=params,
                         metrics={"roundtrip_us": Metric.of("roundtrip_us", samples, warm)},
                         trials=n,
                         successes=n,

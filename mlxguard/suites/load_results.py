@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from itertools import pairwise
 
 from mlxguard.config import Config
-from mlxguard.results import Benchmark, Metric, ReferenceComparison
+from mlxguard.results import Benchmark, Metric, Params, ReferenceComparison
 from mlxguard.results.load import LoadSection
 from mlxguard.run.load.driver import warmup_count
 from mlxguard.run.load.measure import Measured
@@ -203,13 +203,13 @@ def benchmarks_of(
                 engine_spec=specs[m.engine],
                 model=model,
                 scenario=m.point.scenario,
-                params={
-                    "kind": m.point.kind,
-                    "level": m.point.level,
-                    "prompt_tokens": section.prompt_tokens,
-                    "max_tokens": section.output_tokens,
-                    "rounds": len(m.windows),
-                },
+                params=Params(
+                    kind=m.point.kind,
+                    level=m.point.level,
+                    prompt_tokens=section.prompt_tokens,
+                    max_tokens=section.output_tokens,
+                    rounds=len(m.windows),
+                ),
                 metrics=_metrics(m),
                 trials=len(records),
                 successes=len(ok),

@@ -50,7 +50,7 @@ def test_run_writes_every_metric(small_run: Path) -> None:
     assert stream.metrics["prompt_tokens"].samples == [16.0, 16.0]
     # ITL pooled over all gaps of all trials, not averaged per trial.
     assert stream.metrics["itl_ms"].summary.n == 2 * 5
-    assert stream.metrics["ttft_ms"].warmup_samples and stream.params["samples"] == 2
+    assert stream.metrics["ttft_ms"].warmup_samples and stream.params.samples == 2
     nonstream = by[("throughput", "long-nonstream")]
     assert "ttft_ms" not in nonstream.metrics and "throughput_tps" in nonstream.metrics
     assert all(b.successes == b.trials == 2 for b in results.benchmarks)

@@ -80,7 +80,7 @@ def test_ipc_timer_worker_and_what_the_codec_figures_measure() -> None:
     ipc = [b for b in results.benchmarks if b.suite == "ipc"]
     assert ipc and all(b.timer is not None and b.timer.calls == 20000 for b in ipc)
     codecs = [b for b in ipc if b.engine != "ipc"]
-    assert all(b.params["measures"] == "body only, without framing" for b in codecs)
+    assert all(b.params.measures == "body only, without framing" for b in codecs)
     trips = [b for b in ipc if b.engine == "ipc"]
     assert all(b.engine_environment and b.engine_environment.worker for b in trips)
 
