@@ -18,8 +18,9 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mlxguard"
 
-# Importable by everyone: errors, defaults, file and secret helpers, the metric registry, config.
-BASE = {"mlxguard", "errors", "defaults", "redact", "fsutil", "metrics", "config"}
+# Importable by everyone: errors, defaults, file, secret and untrusted-text helpers, the metric
+# registry, config.
+BASE = {"mlxguard", "errors", "defaults", "redact", "safetext", "fsutil", "metrics", "config"}
 # The results file and what is computed from it.
 DATA = {"stats", "results", "baselines", "merge"}
 RUN_SIDE = {"models", "ipc", "engines", "run", "suites"}
@@ -31,6 +32,7 @@ ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "defaults": set(),
     "redact": set(),
+    "safetext": set(),
     "fsutil": {"errors"},
     "metrics": set(),
     "config": {"errors", "defaults", "fsutil", "metrics", "redact"},

@@ -23,6 +23,7 @@ from mlxguard.cli import (
     run,
     schema,
 )
+from mlxguard.cli.common import say
 
 app = typer.Typer(
     help="mlxguard: a performance regression guard for MLX LLM inference.",
@@ -47,7 +48,7 @@ app.command("publish")(publish.publish)
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"mlxguard {__version__}")
+        say(f"mlxguard {__version__}")
         raise typer.Exit(0)
 
 
@@ -67,16 +68,18 @@ def main() -> None:
     """Console-script entry point: usage errors are one line on stderr and exit code 2."""
     from typer.exceptions import TyperException
 
+    from mlxguard.safetext import clean
+
     try:
         code = app(standalone_mode=False)
     except TyperException as e:
         if type(e).__name__ == "NoArgsIsHelpError":
             sys.stdout.write(e.format_message() + "\n")
         else:
-            typer.echo(f"error: {' '.join(e.format_message().split())}", err=True)
+            say(f"error: {clean(e.format_message(), None)}", err=True)
         sys.exit(e.exit_code)
     except typer.Abort:  # Ctrl-C in any command: interrupted, exit 2 as DESIGN.md says
-        typer.echo("error: interrupted", err=True)
+        say("error: interrupted", err=True)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from mlxguard.cli.common import guarded, load_run
+from mlxguard.cli.common import guarded, load_run, say
 from mlxguard.cli.options import AllowIncompleteOpt, ConfigOpt, DirOpt, ResultsArg
 from mlxguard.defaults import DEFAULT_KEEP, DEFAULT_LOCK_TIMEOUT_S
 
@@ -52,9 +52,9 @@ def baseline_update(
     loaded = load_run(results, allow_incomplete)
     written = update(loaded, directory, cfg.check.gated_for, keep, lock_timeout_s=lock_timeout)
     for path in written:
-        typer.echo(f"baseline: {path}")
+        say(f"baseline: {path}")
     if not written:
-        typer.echo("nothing to record: no successful benchmark has a gated metric", err=True)
+        say("nothing to record: no successful benchmark has a gated metric", err=True)
 
 
 @app.command("show")
@@ -63,19 +63,25 @@ def baseline_show(directory: DirOpt = Path("baselines")) -> None:
     """List the baselines of a directory: machine, model, engine, runs and medians."""
     from mlxguard.baselines import load_baselines
     from mlxguard.metrics import format_value
+    from mlxguard.safetext import clean
 
     lines = []
     for b in load_baselines(directory) if directory.exists() else []:
         latest = b.latest
         sha = f" {latest.git_sha[:7]}" if latest.git_sha else ""
         lines.append(
-            f"{b.model} · {b.engine} on {b.fingerprint} ({b.environment.chip}): "
-            f"{len(b.runs)} run(s) kept (the last {b.keep} are kept), latest{sha} {latest.date}"
+            clean(
+                f"{b.model} · {b.engine} on {b.fingerprint} ({b.environment.chip}): "
+                f"{len(b.runs)} run(s) kept (the last {b.keep} are kept), latest{sha} {latest.date}"
+            )
         )
         for s in b.series:
             med = format_value(s.metric, statistics.median(s.medians()))
             lines.append(
-                f"  {s.suite} {s.scenario} {s.metric}: median of run medians {med} "
-                f"({len(s.runs)} run(s), n={sum(r.n for r in s.runs)})"
+                "  "
+                + clean(
+                    f"{s.suite} {s.scenario} {s.metric}: median of run medians {med} "
+                    f"({len(s.runs)} run(s), n={sum(r.n for r in s.runs)})"
+                )
             )
-    typer.echo("\n".join(lines) if lines else f"no baselines in '{directory}'")
+    say("\n".join(lines) if lines else f"no baselines in '{directory}'")

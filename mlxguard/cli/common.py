@@ -1,4 +1,8 @@
-"""Helpers shared by every command module: error handling and output."""
+"""Helpers shared by every command module: error handling and output.
+
+Everything a command prints goes through `say()`, the one door to stdout and stderr: no line of
+it can start a GitHub Actions workflow command (`safetext.for_log`), whatever names it holds.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import typer
 
 from mlxguard.defaults import FailOn
 from mlxguard.errors import UsageError
+from mlxguard.safetext import clean, for_log
 
 if TYPE_CHECKING:  # the modules themselves are imported when a command runs, not for --help
     from mlxguard.baselines import Baseline
@@ -29,13 +34,21 @@ def guarded(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except UsageError as e:
-            typer.echo(f"error: {e}", err=True)
+            say(f"error: {clean(e, None)}", err=True)
             raise typer.Exit(2) from None
         except OSError as e:
-            typer.echo(f"error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), err=True)
+            what = f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")
+            say(f"error: {clean(what, None)}", err=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def say(text: str, *, err: bool = False, end: str = "\n") -> None:
+    """Print `text` and `end` to stdout (stderr with `err`), safe in a GitHub Actions log."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(for_log(text + end))
+    stream.flush()
 
 
 def emit(text: str, output: Path | None) -> None:
@@ -43,7 +56,7 @@ def emit(text: str, output: Path | None) -> None:
     from mlxguard.fsutil import write_atomic
 
     if output is None:
-        sys.stdout.write(text)
+        say(text, end="")
     else:
         write_atomic(output, text)
 
@@ -107,5 +120,5 @@ def judge(
     if json_report is not None:
         emit(render("json", results, checked), json_report)
     if stdout:
-        sys.stdout.write(text)
+        say(text, end="")
     return checked.exit_code(fail_on_of(fail_on, cfg))

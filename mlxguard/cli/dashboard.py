@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from mlxguard.cli.common import guarded, load_run
+from mlxguard.cli.common import guarded, load_run, say
 from mlxguard.cli.options import AllowIncompleteOpt, ConfigOpt, DirOpt
 from mlxguard.errors import UsageError
 
@@ -69,7 +69,7 @@ def dashboard(
     for run in runs:
         baselines = with_results(baselines, run, cfg.check.gated_for, DEFAULT_KEEP)
     if not baselines:
-        typer.echo(f"no baselines in '{directory}' and no --results: the page says so", err=True)
+        say(f"no baselines in '{directory}' and no --results: the page says so", err=True)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     page = Page(
         repo_url=url,
@@ -81,4 +81,4 @@ def dashboard(
     html = render(baselines, page)
     output.mkdir(parents=True, exist_ok=True)
     write_atomic(output / "index.html", html)
-    typer.echo(f"dashboard: {output / 'index.html'}")
+    say(f"dashboard: {output / 'index.html'}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mlxguard.cli.common import guarded
+from mlxguard.cli.common import guarded, say
 
 
 @guarded
@@ -23,4 +23,4 @@ def merge(
 
     merged = join([(f"'{p}'", load_results(p)) for p in shards])
     write_results(merged, output)
-    typer.echo(f"merged {len(shards)} shard(s), {len(merged.benchmarks)} benchmarks: {output}")
+    say(f"merged {len(shards)} shard(s), {len(merged.benchmarks)} benchmarks: {output}")

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from mlxguard.cli.common import guarded
+from mlxguard.cli.common import guarded, say
 from mlxguard.models import synthetic
 from mlxguard.reports.table import text_table
 
@@ -50,8 +50,8 @@ def synth(
     path = synthetic.build(preset, out, bits=bits, seed=seed)
     info = synthetic.describe(path)
     # The path alone on the first line, so scripts can capture it with `head -1`.
-    typer.echo(str(path))
-    typer.echo(f"{info['params']:,} params ({synthetic.format_params(info['params'])})")
+    say(str(path))
+    say(f"{info['params']:,} params ({synthetic.format_params(info['params'])})")
 
 
 @app.command("list")
@@ -59,7 +59,7 @@ def synth(
 def list_models() -> None:
     """List the presets and the synthetic models built in the cache."""
     for line in _list_lines():
-        typer.echo(line)
+        say(line)
 
 
 def _list_lines() -> list[str]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mlxguard.cli.common import guarded, judge, load_baselines_at
+from mlxguard.cli.common import guarded, judge, load_baselines_at, say
 from mlxguard.cli.options import BaselineOpt, ConfigOpt, CrossOpt, FailOnOpt, FormatOpt
 from mlxguard.defaults import (
     DEFAULT_MAX_SAMPLES,
@@ -331,16 +331,16 @@ def run(
         # A run stopped by bad input (a model that does not exist) before any engine said
         # anything leaves no log; otherwise its end may say why.
         if log.lines:
-            typer.echo("\n".join(log_report(log, failed=True)), err=True)
+            say("\n".join(log_report(log, failed=True)), err=True)
         else:
             log.path.unlink(missing_ok=True)
         raise
     if stopped:
-        typer.echo(stopped, err=True)
-    typer.echo(f"results: {output}", err=True)
+        say(stopped, err=True)
+    say(f"results: {output}", err=True)
     failed = any(b.errors for b in results.benchmarks)
     for line in log_report(log, failed):
-        typer.echo(line, err=True)
+        say(line, err=True)
     raise typer.Exit(judge(results, cfg, fmt, report, fail_on, baselines, allow_cross_machine))
 
 

@@ -22,6 +22,8 @@ from mlxguard.github.client import Client, GitHubError
 
 # GitHub rejects comment bodies over 65,536 characters (counted as UTF-16 code units).
 MAX_BODY = 65_536
+# The longest line kept whole when a body is trimmed.
+MAX_LINE = 8_000
 # Who writes with the Actions GITHUB_TOKEN; that token may not read GET /user.
 ACTIONS_BOT = "github-actions[bot]"
 _CONTEXT = re.compile(r"[^A-Za-z0-9_.:/ -]")
@@ -64,28 +66,39 @@ def utf8_bytes(text: str) -> int:
 def fit(
     body: str, pointer: str, limit: int = MAX_BODY, size: Callable[[str], int] = utf16_units
 ) -> str:
-    """`body`, or as many whole lines of it as fit with `pointer` appended, under `limit`
-    as measured by `size`.
+    """`body`, or as many whole lines of it as fit with `pointer` appended, within `limit` as
+    measured by `size`; "" when not even `pointer` fits.
 
-    Open `<details>` blocks and code fences of the kept part are closed, so the trimmed
-    comment still renders.
+    A line longer than `MAX_LINE` characters is cut first, so one huge line (a table row of
+    long names) cannot push out everything after it. Open `<details>` blocks and code fences of
+    the kept part are closed, so the trimmed comment still renders.
     """
     if size(body) <= limit:
         return body
-    budget = limit - size(pointer) - 64  # room for the closing tags below
+    tail = f"\n\n{pointer}\n"
+    if size(tail) > limit:
+        return ""
     kept: list[str] = []
-    used = 0
+    used = size(tail)
     for line in body.splitlines(keepends=True):
+        if len(line) > MAX_LINE:
+            line = line[: MAX_LINE - 2] + "…\n"
         used += size(line)
-        if used > budget:
+        if used > limit:
             break
         kept.append(line)
-    text = "".join(kept)
-    closing = ""
-    if text.count("```") % 2:
-        closing += "\n```"
-    closing += "\n</details>" * max(0, text.count("<details>") - text.count("</details>"))
-    return f"{text.rstrip()}{closing}\n\n{pointer}\n"
+    while True:
+        text = "".join(kept).rstrip()
+        out = f"{text}{_closing(text)}{tail}"
+        if size(out) <= limit or not kept:  # with nothing kept, `out` is `tail`: it fits
+            return out
+        kept.pop()
+
+
+def _closing(text: str) -> str:
+    """What closes the code fence and the `<details>` blocks left open in `text`."""
+    fence = "\n```" if text.count("```") % 2 else ""
+    return fence + "\n</details>" * max(0, text.count("<details>") - text.count("</details>"))
 
 
 @dataclass(frozen=True)

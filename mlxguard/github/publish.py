@@ -22,6 +22,7 @@ from mlxguard.github.workflow import Level, add_summary, annotate, set_outputs
 from mlxguard.reports import comment
 from mlxguard.reports.headline import headline
 from mlxguard.results import Results
+from mlxguard.safetext import log_line
 
 MAX_DESCRIPTION = 140
 # GitHub shows at most 10 error and 10 warning annotations per step.
@@ -81,7 +82,11 @@ class Publisher:
         if self.env.get("GITHUB_ACTIONS") == "true":
             annotate(level, message, title=title, out=self.out)
         else:
-            print(f"{level}: {title}: {message}", file=sys.stderr)
+            print(log_line(f"{level}: {title}: {message}"), file=sys.stderr)
+
+    def _say(self, line: str) -> None:
+        """A progress line on `out` (it may quote what the API sent)."""
+        print(log_line(f"mlxguard publish: {line}"), file=self.out)
 
     def _warn(self, message: str) -> None:
         self._note("warning", message, "mlxguard publish")
@@ -147,7 +152,7 @@ class Publisher:
                     self._guarded(lambda: self._status(client, ctx, sha, report))
             finally:
                 for line in client.log:
-                    print(f"mlxguard publish: {line}", file=self.out)
+                    self._say(line)
         return url
 
     def _guarded(self, post: Callable[[], str | None]) -> str | None:
@@ -184,9 +189,7 @@ class Publisher:
     def _comment(self, client: Client, ctx: Context, body: str, commentable: bool) -> str | None:
         if not commentable:
             why = f": {ctx.no_comment}" if ctx.no_comment else ""
-            print(
-                f"mlxguard publish: no comment, no pull request to comment on{why}", file=self.out
-            )
+            self._say(f"no comment, no pull request to comment on{why}")
             return None
         pointer = comment.trimmed_pointer(ctx.run_url, self.options.artifact)
         author = comment_author(client, self.options.comment_author)
@@ -198,7 +201,7 @@ class Publisher:
             author=author,
         )
         posted = sticky.upsert(body, pointer)
-        print(f"mlxguard publish: comment {posted.action}: {posted.url}", file=self.out)
+        self._say(f"comment {posted.action}: {posted.url}")
         return posted.url
 
     def _status(self, client: Client, ctx: Context, sha: str, report: CheckReport) -> None:
@@ -214,4 +217,4 @@ class Publisher:
         client.request(
             "POST", f"/repos/{ctx.repository}/statuses/{sha}", json=payload, idempotent=True
         )
-        print(f"mlxguard publish: status {report.status} on {sha}", file=self.out)
+        self._say(f"status {report.status} on {sha}")

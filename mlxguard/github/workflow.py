@@ -7,7 +7,6 @@ value must not end a multi-line output early.
 
 from __future__ import annotations
 
-import re
 import secrets
 import sys
 from collections.abc import Mapping
@@ -15,18 +14,17 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from mlxguard.github.comment import fit, utf8_bytes
+from mlxguard.safetext import clean
 
 Level = Literal["error", "warning", "notice"]
 # GitHub refuses a step's job summary over 1 MiB.
 MAX_SUMMARY_BYTES = 1024 * 1024
-# Control characters but line breaks (escaped below): a terminal escape must not reach the log.
-_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def escape_data(text: str) -> str:
-    """Escape the message of a workflow command (the part after `::`)."""
-    text = _CONTROL.sub("�", text)
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape the message of a workflow command (the part after `::`): one clean line
+    (`safetext.clean`: no line break, control or bidi character), `%` escaped."""
+    return clean(text, None).replace("%", "%25")
 
 
 def escape_property(text: str) -> str:
@@ -75,13 +73,20 @@ def add_summary(markdown: str, env: Mapping[str, str], pointer: str = "") -> boo
     """Append Markdown to the job summary (`$GITHUB_STEP_SUMMARY`); False when not in Actions.
 
     GitHub refuses a step's summary over 1 MiB, so what would pass it (counting what the step
-    wrote before) is trimmed at a line, ending with `pointer` (where to read the rest).
+    wrote before) is trimmed at a line, ending with `pointer` (where to read the rest); when not
+    even the pointer fits, nothing is appended.
     """
     path = env.get("GITHUB_STEP_SUMMARY")
     if not path:
         return False
     file = Path(path)
     room = MAX_SUMMARY_BYTES - (file.stat().st_size if file.exists() else 0)
-    text = fit(markdown, pointer, max(room, 0), size=utf8_bytes)
-    _append(path, text if text.endswith("\n") else text + "\n")
+    text = fit(
+        markdown if markdown.endswith("\n") else markdown + "\n",
+        pointer,
+        max(room, 0),
+        size=utf8_bytes,
+    )
+    if text:
+        _append(path, text)
     return True

@@ -7,10 +7,9 @@ percentiles of the raw samples (p5 is not in the summary: the results model comp
 
 from __future__ import annotations
 
-import json
-
 from mlxguard.reports import ExportOptions
 from mlxguard.results import Results
+from mlxguard.safetext import to_json
 
 
 def measure_slug(metric: str) -> str:
@@ -33,4 +32,4 @@ def render(results: Results, options: ExportOptions) -> str:
             }
         if measures:
             out[b.key_text] = measures
-    return json.dumps(out, indent=1, ensure_ascii=False) + "\n"
+    return to_json(out) + "\n"

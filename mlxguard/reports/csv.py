@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 
 from mlxguard.check.verdicts import CheckReport
 from mlxguard.results import Results
+from mlxguard.safetext import clean
 
 # Verdict fields, in column order: what was judged, the figures, then the words.
 COLUMNS = [
@@ -34,28 +36,32 @@ COLUMNS = [
 ]
 
 
-def cell_text(s: str) -> str:
-    """A text cell; spreadsheets run cells that start with these as formulas (CSV injection)."""
-    return f"'{s}" if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+# What spreadsheets run as a formula at the start of a cell (CSV injection), fullwidth forms
+# included; a tab or carriage return cannot survive `clean`.
+FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
-def cell_num(x: float | None) -> str:
-    """A number cell, six significant digits; empty when undefined."""
-    return "" if x is None else f"{x:.6g}"
-
-
-def _cell(value: object) -> str:
+def cell(value: object) -> str:
+    """One cell: a number with six significant digits, empty when undefined, else text made one
+    clean line, with `'` before a start a spreadsheet would run."""
     if value is None:
         return ""
     if isinstance(value, float):
-        return cell_num(value)
-    return cell_text(str(value))
+        return f"{value:.6g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    text = clean(value)
+    return f"'{text}" if text.startswith(FORMULA_START) else text
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """The CSV text of `header` and `rows`, every cell through `cell()`."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows([cell(c) for c in row] for row in rows)
+    return buf.getvalue()
 
 
 def render(results: Results, report: CheckReport) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
-    for v in report.verdicts:
-        w.writerow([_cell(getattr(v, c)) for c in COLUMNS])
-    return buf.getvalue()
+    return table(COLUMNS, ([getattr(v, c) for c in COLUMNS] for v in report.verdicts))

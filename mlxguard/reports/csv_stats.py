@@ -3,12 +3,8 @@ spreadsheets. The verdicts are `csv`."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from mlxguard.check.verdicts import CheckReport
-from mlxguard.reports.csv import cell_num as _num
-from mlxguard.reports.csv import cell_text as _text
+from mlxguard.reports.csv import table
 from mlxguard.results import Results
 
 COLUMNS = [
@@ -28,26 +24,19 @@ COLUMNS = [
 
 
 def render(results: Results, report: CheckReport) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
-    for b in results.benchmarks:
-        for name, m in b.metrics.items():
-            s = m.summary
-            w.writerow(
-                [
-                    _text(b.suite),
-                    _text(f"{b.scenario}/{b.engine}"),
-                    _text(name),
-                    _num(s.mean),
-                    _num(s.median),
-                    _num(s.p95),
-                    _num(s.p99),
-                    _num(s.min),
-                    _num(s.max),
-                    _num(s.stddev),
-                    m.unit,
-                    s.n,
-                ]
-            )
-    return buf.getvalue()
+    return table(
+        COLUMNS,
+        (
+            [
+                b.suite,
+                f"{b.scenario}/{b.engine}",
+                name,
+                *(m.summary.mean, m.summary.median, m.summary.p95, m.summary.p99),
+                *(m.summary.min, m.summary.max, m.summary.stddev),
+                m.unit,
+                m.summary.n,
+            ]
+            for b in results.benchmarks
+            for name, m in b.metrics.items()
+        ),
+    )

@@ -8,11 +8,10 @@ the tool decides the direction, so one file holds the metrics of one direction o
 
 from __future__ import annotations
 
-import json
-
 from mlxguard.metrics import format_value
 from mlxguard.reports import ExportOptions
 from mlxguard.results import Results
+from mlxguard.safetext import to_json
 
 TOOLS = {"higher": "customBiggerIsBetter", "lower": "customSmallerIsBetter"}
 
@@ -31,4 +30,4 @@ def render(results: Results, options: ExportOptions) -> str:
                 row["range"] = f"± {format_value(name, s.stddev).split(' ')[0]}"
             row["extra"] = f"n={s.n} samples; p95 {format_value(name, s.p95)}"
             rows.append(row)
-    return json.dumps(rows, indent=1, ensure_ascii=False) + "\n"
+    return to_json(rows) + "\n"

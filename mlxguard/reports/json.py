@@ -10,6 +10,7 @@ from mlxguard.check.verdicts import CheckReport
 from mlxguard.errors import UsageError, first_problem
 from mlxguard.fsutil import parse_json
 from mlxguard.results import Benchmark, Results
+from mlxguard.safetext import to_json
 
 SCHEMA = "mlxguard.report/1"
 
@@ -36,7 +37,7 @@ def render(results: Results, report: CheckReport) -> str:
             _roofline(results, b) for b in results.benchmarks if "decode_tps" in b.metrics
         ],
     }
-    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    return to_json(doc) + "\n"
 
 
 def parse(text: str, source: str, results: Results) -> CheckReport:

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from mlxguard.run.logs import console
+from mlxguard.safetext import log_line
 
 
 def _clock(seconds: float) -> str:
@@ -97,7 +98,7 @@ class Progress:
     def note(self, text: str) -> None:
         """One line in the CI log (nothing on a terminal, where the bar shows it)."""
         if self.lines:
-            print(text, file=console(), flush=True)
+            print(log_line(text), file=console(), flush=True)
 
     def stop(self) -> None:
         if self._bar is not None:
@@ -112,4 +113,4 @@ def progress_line(text: str, quiet: bool = False) -> None:
     """
     out = console()
     if not quiet and not out.isatty():
-        print(text, file=out, flush=True)
+        print(log_line(text), file=out, flush=True)

@@ -249,7 +249,7 @@ def test_context_from_real_payloads(event, pr, sha):
 
 def test_annotations_and_outputs_are_escaped(tmp_path):
     line = annotation("error", "50% worse\r\n::set-output x", title="a: b, c")
-    assert line == "::error title=a%3A b%2C c::50%25 worse%0D%0A::set-output x"
+    assert line == "::error title=a%3A b%2C c::50%25 worse ::set-output x"  # one line
     path = tmp_path / "out"
     set_outputs({"verdict": "pass\nexit-code<<EOF\n1\nEOF"}, {"GITHUB_OUTPUT": str(path)})
     assert outputs(path) == {"verdict": "pass\nexit-code<<EOF\n1\nEOF"}

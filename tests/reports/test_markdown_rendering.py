@@ -117,3 +117,34 @@ def test_comment_gives_the_models_shape_and_quantization():
         first = visible(gfm(body.splitlines()[1]))
         assert first.startswith("Model: llama-3.2-1b (llama <b>, 16 layers × 2048, 4-bit)")
         assert "<b>" not in body
+
+
+# Every way cmark-gfm's autolink extension starts a link: `www.` after a blank or one of `*_~(`,
+# a scheme after any non-letter (`1https://`), an address after `@`; in any case of letters.
+_TRIGGERS = [
+    "www.evil.com", "WwW.evil.com/x", "https://evil.com/x", "HTTP://evil.com", "ftp://evil.com",
+    "mailto:a@evil.com", "xmpp:a@evil.com", "a@evil.com", "a.b+c@evil.co.uk",
+]  # fmt: skip
+_BEFORE = ["", " ", "_", "1", "*", "~", "(", ".", "-", "/", ":", "'", '"', "=", "é", "\u3000"]
+AUTOLINK_CORPUS = [f"{b}{t}{a}" for b in _BEFORE for t in _TRIGGERS for a in ("", ".", ")")]
+# Where a name lands in a report: a paragraph, a table cell, a list item, emphasis, parentheses.
+_PLACES = ["{}", "x {}", "| a | b |\n|---|---|\n| {} | y |", "- **{}**: z", "_{}_", "({})"]
+
+
+def test_no_name_in_the_autolink_corpus_renders_as_a_link():
+    linked = [
+        name
+        for name in AUTOLINK_CORPUS
+        for place in _PLACES
+        if "<a " in gfm(place.format(md(name)))
+    ]
+    assert linked == []
+    assert "<a " in gfm("_www.evil.com 1https://evil.com/x")  # the corpus does reach links
+
+
+@pytest.mark.parametrize("name", ["_www.evil.com", "1https://evil.com/x", "x\x1b[2J\u202eevil"])
+def test_comment_and_summary_carry_no_link_and_no_control_character(name):
+    r, report = _hostile_report(name, model=name)
+    for body in (comment.render(r, report, gated=["ttft_ms"]), markdown.render(r, report)):
+        assert "<a " not in gfm(body)
+        assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", body)
