@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from mlxguard.safetext import ELLIPSIS, MAX_CHARS, REPLACEMENT, _UNSAFE, clean, for_log
+from mlxguard.safetext import _UNSAFE, ELLIPSIS, MAX_CHARS, REPLACEMENT, clean, for_log
 
 
 def test_clean_covers_every_control_format_and_surrogate_character() -> None:

@@ -75,9 +75,9 @@ def test_csv_cells_hold_no_newline_and_no_formula(hostile: Path, fmt: str, rows:
 
 
 def test_csv_stats_escapes_the_unit_column(tmp_path: Path) -> None:
-    from mlxguard.reports import render
     from mlxguard.check.evaluate import evaluate
     from mlxguard.config import Config
+    from mlxguard.reports import render
 
     r = results(benchmark(ttft_ms=[1.0, 2.0, 3.0]))
     metric = r.benchmarks[0].metrics["ttft_ms"].model_copy(update={"unit": "=HYPERLINK(1)"})
