@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from pydantic import ValidationError
 
 from mlxguard.check.verdicts import CheckReport
