@@ -99,5 +99,6 @@ def regimes(name: str, metric: Metric) -> list[str]:
 
 
 def regime_warnings(results: Results, settings: CheckSettings) -> list[str]:
-    """One line per benchmark whose gated samples fall into groups, each with where and why."""
-    return benchmark_warnings(results, settings, regimes, "regimes", ADVICE)
+    """One line naming every benchmark whose gated samples fall into groups, each with where
+    and why."""
+    return benchmark_warnings(results, settings, regimes, "samples in regimes", ADVICE)

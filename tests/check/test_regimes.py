@@ -63,5 +63,6 @@ def test_regime_warning_names_the_benchmark_and_what_helps() -> None:
     b = benchmark("throughput", "short-stream", "mlx-lm", "tiny",
                   decode_tps=_noise(9, 520, 0) + _noise(11, 355, 1))  # fmt: skip
     [w] = regime_warnings(results(b), CheckSettings())
-    assert "short-stream" in w and "regimes (decode_tps: shifted from" in w
+    assert w.startswith("samples in regimes in 1 benchmark — throughput short-stream")
+    assert "short-stream · mlx-lm (decode_tps: shifted from" in w
     assert "--processes" in w and "--cooldown" in w

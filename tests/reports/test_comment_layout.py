@@ -103,3 +103,17 @@ def test_the_console_verdict_table_fits_in_100_columns(monkeypatch) -> None:
     assert table.count("FAIL ") == 3
     monkeypatch.setenv("COLUMNS", "72")
     assert max(len(line) for line in console.render(r, report).splitlines()) <= 72
+
+
+def test_console_warnings_are_one_line_per_cause(monkeypatch) -> None:
+    from factories import benchmark, results
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    wide = [60.0, 80.0, 100.0, 120.0, 140.0, 100.0, 90.0, 110.0]
+    r = results(*(benchmark("throughput", f"{n}-stream", decode_tps=wide) for n in (32, 128, 512)))
+    lines = console.render(r, evaluate(r, Config())).splitlines()
+    warnings = [line for line in lines if line.startswith("warning:")]
+    assert len(warnings) == 1 and len(warnings[0]) <= 100
+    assert warnings[0].startswith(
+        "warning: unstable samples in 3 benchmarks — throughput 32-stream"
+    )
