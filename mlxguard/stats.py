@@ -13,6 +13,7 @@ ratios (paired). The decision built on it is `mlxguard.check.decision`.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import numpy as np
 from mlxguard.metrics import SUMMARY_FIELDS
 
 __all__ = [
+    "BOOT_CHUNK_VALUES",
     "MIN_PAIRED_ROUNDS",
     "MODIFIED_Z_THRESHOLD",
     "SUMMARY_FIELDS",
@@ -31,11 +33,13 @@ __all__ = [
     "Estimate",
     "Labelled",
     "Split",
+    "boot_chunk",
     "change_point",
     "check_bootstrap_params",
     "effective_units",
     "estimate",
     "finite_array",
+    "group_indices",
     "interval",
     "mad",
     "median_ci",
@@ -261,10 +265,35 @@ def check_bootstrap_params(confidence: float, n_boot: int) -> None:
         raise ValueError(f"n_boot {n_boot!r} is too small for a bootstrap interval; use >= 100")
 
 
-def _groups(values: np.ndarray, labels: list[int]) -> list[np.ndarray]:
-    keys = sorted(set(labels))
+def group_indices(labels: Sequence[int] | np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The distinct labels, sorted, and the indices of each one's items (in their order).
+
+    One stable sort, O(n log n) however many labels there are (a mask per label would be
+    O(n x labels): quadratic when every sample has a round of its own).
+    """
     lab = np.asarray(labels)
-    return [values[lab == k] for k in keys]
+    if lab.size == 0:
+        return lab, []
+    order = np.argsort(lab, kind="stable")
+    ordered = lab[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return ordered[starts], np.split(order, starts[1:])
+
+
+def _groups(values: np.ndarray, labels: list[int]) -> list[np.ndarray]:
+    """The values of each label, in the order of the sorted labels."""
+    return [values[i] for i in group_indices(labels)[1]]
+
+
+# The most values one vectorized step of the bootstrap draws (replicates x clusters x the
+# largest cluster): each of its arrays then stays near 16 MiB however many samples there are,
+# so memory is bounded and time grows linearly with n_boot x samples.
+BOOT_CHUNK_VALUES = 1 << 21
+
+
+def boot_chunk(n_boot: int, per_replicate: int) -> int:
+    """How many replicates one step of `_two_level_medians` draws (at least one)."""
+    return max(1, min(n_boot, BOOT_CHUNK_VALUES // max(per_replicate, 1)))
 
 
 def _two_level_medians(
@@ -272,23 +301,79 @@ def _two_level_medians(
 ) -> np.ndarray:
     """Medians of ``n_boot`` two-level resamples: clusters with replacement, then values within.
 
-    Clusters of unequal size are padded with NaN, so one vectorized draw serves them all.
+    Values are handled by rank among all of them, clusters of unequal size padded with a rank
+    past the last, so one vectorized draw serves them all and each median is read off counts
+    (`_row_medians`) instead of sorting each resample. The replicates are drawn in chunks of
+    `boot_chunk` (one chunk when they fit): memory stays bounded and time is linear in
+    n_boot x samples.
     """
     k = len(clusters)
     sizes = np.array([c.size for c in clusters])
-    padded = np.full((k, int(sizes.max())), np.nan)
-    for i, c in enumerate(clusters):
-        padded[i, : c.size] = c
-    pick = rng.integers(0, k, size=(n_boot, k))
-    chosen = sizes[pick]  # (n_boot, k)
-    u = rng.random((n_boot, k, padded.shape[1]))
-    within = np.minimum((u * chosen[..., None]).astype(np.int64), padded.shape[1] - 1)
-    values = padded[pick[..., None], within]
-    values[np.arange(padded.shape[1]) >= chosen[..., None]] = np.nan
-    flat = values.reshape(n_boot, -1)
-    if (sizes == 1).all():  # one value per cluster: a plain bootstrap, no padding to skip
-        return np.median(flat, axis=1)
-    return np.nanmedian(flat, axis=1)
+    values = np.concatenate(clusters)
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(values.size, dtype=np.int64)
+    ranks[order] = np.arange(values.size)
+    padded = np.full((k, int(sizes.max())), values.size, dtype=np.int64)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    for i, (start, size) in enumerate(zip(starts.tolist(), sizes.tolist(), strict=True)):
+        padded[i, :size] = ranks[start : start + size]
+    ordered = values[order]
+    step = boot_chunk(n_boot, k * padded.shape[1])
+    return np.concatenate(
+        [
+            _medians_of_draws(padded, sizes, ordered, min(step, n_boot - done), rng)
+            for done in range(0, n_boot, step)
+        ]
+    )
+
+
+def _medians_of_draws(
+    padded: np.ndarray, sizes: np.ndarray, ordered: np.ndarray, n: int, rng: np.random.Generator
+) -> np.ndarray:
+    """The medians of ``n`` two-level resamples of the clusters (``padded``: ranks into the
+    sorted values ``ordered``, padding past the last)."""
+    k, width = padded.shape
+    pick = rng.integers(0, k, size=(n, k))
+    if width == 1:  # one value per cluster: a plain bootstrap, nothing to pick within
+        _skip_doubles(rng, n * k)  # what the pick within would draw, so the stream is the same
+        return _row_medians(padded[pick, 0], np.full(n, k), ordered)
+    chosen = sizes[pick]  # (n, k)
+    u = rng.random((n, k, width))
+    within = np.minimum((u * chosen[..., None]).astype(np.int64), width - 1)
+    ranks = padded[pick[..., None], within]
+    ranks[np.arange(width) >= chosen[..., None]] = ordered.size  # beyond the cluster: padding
+    return _row_medians(ranks.reshape(n, -1), chosen.sum(axis=1), ordered)
+
+
+def _row_medians(ranks: np.ndarray, counts: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """The median of each row of ``ranks`` (its first ``counts`` real ranks; the rank
+    ``ordered.size`` is padding), as ``np.median`` gives it: the middle value, or the mean of
+    the two middle ones. One count per rank and a running total find the middle, O(row)."""
+    rows, total = ranks.shape[0], ordered.size
+    row = np.arange(rows)
+    seen = np.bincount((ranks + (row * (total + 1))[:, None]).ravel(), minlength=rows * (total + 1))
+    # Running totals of the rows one after another (each row's counted from the rows before),
+    # so one search finds every row's middle: the first rank whose total passes it.
+    running = np.cumsum(seen.reshape(rows, total + 1)[:, :total])
+    before = np.r_[0, running[total - 1 :: total][:-1]]
+    low = np.searchsorted(running, before + (counts - 1) // 2, side="right") - row * total
+    high = np.searchsorted(running, before + counts // 2, side="right") - row * total
+    return (ordered[low] + ordered[high]) / 2
+
+
+def _skip_doubles(rng: np.random.Generator, count: int) -> None:
+    """Move ``rng`` on as ``rng.random(count)`` would, without making the numbers.
+
+    A double takes one 64-bit step of the bit generator; a half-used 32-bit word kept for
+    integer draws is kept too, as drawing the doubles would keep it.
+    """
+    bits = rng.bit_generator
+    if not hasattr(bits, "advance"):
+        rng.random(count)
+        return
+    before = bits.state
+    bits.advance(count)
+    bits.state = {**bits.state, "has_uint32": before["has_uint32"], "uinteger": before["uinteger"]}
 
 
 @dataclass(frozen=True)
@@ -353,13 +438,18 @@ def _paired(
     pc = _labels(current.processes, cur.size, "processes")
     if pb is not None and pc is not None:
         # A round's cluster: the processes that served it on each side (they drift together).
-        def served(procs: list[int], labels: list[int], r: int) -> tuple[int, ...]:
-            return tuple(sorted({p for p, x in zip(procs, labels, strict=True) if x == r}))
+        def served(procs: list[int], labels: list[int]) -> dict[int, tuple[int, ...]]:
+            by_round: dict[int, set[int]] = {}
+            for p, x in zip(procs, labels, strict=True):
+                by_round.setdefault(x, set()).add(p)
+            return {r: tuple(sorted(ps)) for r, ps in by_round.items()}
 
-        keys = [(served(pb, rb, r), served(pc, rc, r)) for r in rounds]
+        sb, sc = served(pb, rb), served(pc, rc)
+        keys = [(sb[r], sc[r]) for r in rounds]
         distinct = sorted(set(keys))
         if len(distinct) >= 2:
-            clusters = [logs[np.array([k == d for k in keys])] for d in distinct]
+            index = {d: i for i, d in enumerate(distinct)}
+            clusters = _groups(logs, [index[k] for k in keys])
             method += f" in {len(distinct)} process pairs"
     return logs, clusters, method
 
@@ -558,13 +648,47 @@ def change_point(samples: Sequence[float], min_segment: int = 4) -> Split | None
     values = finite_array(samples)
     if values.size < 2 * min_segment:
         return None
-
-    def cost(k: int) -> float:
-        a, b = values[:k], values[k:]
-        return float(np.abs(a - np.median(a)).sum() + np.abs(b - np.median(b)).sum())
-
-    best = min(range(min_segment, values.size - min_segment + 1), key=cost)
+    # cost[k] = deviations of values[:k] from their median + those of values[k:]: each prefix's
+    # (and suffix's) deviation is kept up to date as values arrive, O(n log n) in all.
+    centered = values - np.median(values)  # smaller sums, less rounding
+    before = _prefix_deviations(centered)
+    after = _prefix_deviations(centered[::-1])[::-1]
+    ks = np.arange(min_segment, values.size - min_segment + 1)
+    best = int(ks[np.argmin(before[ks] + after[ks])])
     return _split_at(values, best)
+
+
+def _prefix_deviations(values: np.ndarray) -> np.ndarray:
+    """``d[k]`` = the sum of |x - median| over ``values[:k]``, for every k from 0 to n.
+
+    Two heaps hold the lower and upper halves with their sums: the deviation from the median is
+    ``sum(upper) - sum(lower)`` (plus the median when the count is odd, the lower half holding
+    the extra value), whichever middle value the median is.
+    """
+    lower: list[float] = []  # max-heap, negated
+    upper: list[float] = []  # min-heap
+    sum_lower = sum_upper = 0.0
+    out = np.zeros(values.size + 1)
+    for i, x in enumerate(values.tolist(), start=1):
+        if lower and x > -lower[0]:
+            heapq.heappush(upper, x)
+            sum_upper += x
+        else:
+            heapq.heappush(lower, -x)
+            sum_lower += x
+        if len(lower) > len(upper) + 1:
+            moved = -heapq.heappop(lower)
+            sum_lower -= moved
+            heapq.heappush(upper, moved)
+            sum_upper += moved
+        elif len(upper) > len(lower):
+            moved = heapq.heappop(upper)
+            sum_upper -= moved
+            heapq.heappush(lower, -moved)
+            sum_lower += moved
+        odd = -lower[0] if len(lower) > len(upper) else 0.0
+        out[i] = sum_upper - sum_lower + odd
+    return out
 
 
 def two_groups(samples: Sequence[float], min_share: float = 0.2) -> Split | None:

@@ -27,7 +27,7 @@ from mlxguard.check.stability import benchmark_warnings
 from mlxguard.config import CheckSettings
 from mlxguard.metrics import format_value
 from mlxguard.results import Metric, Results
-from mlxguard.stats import Split, change_point, two_groups
+from mlxguard.stats import Split, change_point, group_indices, two_groups
 
 REGIME_SHIFT = 0.10
 SEPARATION = 4.0
@@ -44,8 +44,8 @@ def _apart(first: float, second: float, separation: float) -> bool:
 
 
 def _process_split(name: str, values: np.ndarray, procs: np.ndarray) -> str | None:
-    keys = sorted(set(procs.tolist()))
-    groups = {k: values[procs == k] for k in keys if (procs == k).sum() >= 2}
+    keys, members = group_indices(procs)
+    groups = {int(k): values[i] for k, i in zip(keys, members, strict=True) if i.size >= 2}
     if len(groups) < 2:
         return None
     medians = {k: float(np.median(g)) for k, g in groups.items()}
@@ -82,9 +82,10 @@ def regimes(name: str, metric: Metric) -> list[str]:
     reasons = []
     if procs is not None and (found := _process_split(name, values, procs)):
         reasons.append(found)
-    keys = sorted(set(procs.tolist())) if procs is not None else [None]
-    for k in keys:
-        mask = np.ones(values.size, bool) if k is None else procs == k
+    keys, members = (
+        group_indices(procs) if procs is not None else ([None], [np.arange(values.size)])
+    )
+    for k, mask in zip(keys, members, strict=True):
         order = np.argsort(rounds[mask], kind="stable") if rounds is not None else None
         v = values[mask][order] if order is not None else values[mask]
         r = rounds[mask][order] if rounds is not None and order is not None else None
