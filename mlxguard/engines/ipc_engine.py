@@ -26,7 +26,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from mlxguard.engines import limits
+from mlxguard.engines import children, limits
+from mlxguard.engines.watchdog import stop_group
 from mlxguard.engines.worker_log import log_worker_line
 from mlxguard.ipc import protocol as p
 from mlxguard.ipc.codec import FrameError, get_codec
@@ -177,6 +178,7 @@ class IpcEngine:
             self._dead = f"cannot start the ipc worker ({self.python}): {e.strerror or e}"
             raise WorkerDied(self._dead) from None
         assert self._proc.stdin and self._proc.stdout and self._proc.stderr
+        children.own(self._proc.pid)
         source = f"ipc worker {self._proc.pid}"
         self._pump = threading.Thread(
             target=_pump, args=(self._proc.stderr, self.stderr_tail, source), daemon=True
@@ -191,17 +193,15 @@ class IpcEngine:
         self.ready = msg.get("params") or {}
 
     def _stop(self) -> None:
-        """Terminate, then kill, the process; release the pipes."""
+        """Terminate, then kill, the worker's process group (the worker, and any process its
+        engine started that is still there, even once the worker has exited); release the
+        pipes."""
         proc = self._proc
         if proc is None:
             return
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(self.grace_s)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_group(proc.pid, self.grace_s, reap=proc.poll)
+        proc.wait()
+        children.disown(proc.pid)
         for part in (self._reader, self._writer):
             if part is not None:
                 part.close()

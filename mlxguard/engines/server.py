@@ -4,21 +4,25 @@ The server gets a free local port (`{port}`) and the model directory (`{model}`)
 session with its output in a log file, and is ready when `GET {URL}/models` answers 200. It is
 stopped with SIGTERM to its process group, then SIGKILL after a grace period, at the end of the
 run or on any failure or Ctrl-C. When it dies, or never gets ready, the error quotes its log.
+
+A watchdog process (`mlxguard.engines.watchdog`) stops the server's group when mlxguard ends
+without stopping it (killed with SIGKILL): no server outlives the run under init.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from mlxguard.config import EngineDefinition
+from mlxguard.engines import children
 from mlxguard.engines.definitions import fill
+from mlxguard.engines.watchdog import stop_group
 from mlxguard.errors import UsageError
 
 READY_TIMEOUT_S = 120.0
@@ -47,6 +51,7 @@ class ManagedServer:
         self._log_dir = tempfile.TemporaryDirectory(prefix="mlxguard-server-")
         self.log_path = Path(self._log_dir.name) / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self._watchdog: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -71,7 +76,9 @@ class ManagedServer:
                 raise UsageError(
                     f"engine '{self.name}': cannot start {self.command[0]!r}: {e.strerror or e}"
                 ) from None
+        children.own(self.proc.pid)
         try:
+            self._watchdog = _watch(self.proc.pid, self.grace_s)
             self._wait_ready(self.definition.ready_timeout_s or READY_TIMEOUT_S)
         except BaseException:
             self.stop()
@@ -119,30 +126,30 @@ class ManagedServer:
 
     def stop(self) -> None:
         """SIGTERM to the server's process group, SIGKILL after the grace period; remove the log."""
+        watchdog, self._watchdog = self._watchdog, None
+        if watchdog is not None:  # stopped first: it must never signal a group id reused later
+            watchdog.kill()
+            watchdog.wait()
+            children.disown(watchdog.pid)
+            assert watchdog.stdin is not None
+            watchdog.stdin.close()
         proc = self.proc
         if proc is not None:
-            deadline = time.monotonic() + self.grace_s
-            _signal_group(proc.pid, signal.SIGTERM)
-            while _group_alive(proc) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if _group_alive(proc):
-                _signal_group(proc.pid, signal.SIGKILL)
+            stop_group(proc.pid, self.grace_s, reap=proc.poll)
             proc.wait()
+            children.disown(proc.pid)
         self._log_dir.cleanup()
 
 
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, sig)
-
-
-def _group_alive(proc: subprocess.Popen[bytes]) -> bool:
-    """Whether any process of the server's group is left (its leader reaped first)."""
-    proc.poll()
-    try:
-        os.killpg(proc.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _watch(pgid: int, grace_s: float) -> subprocess.Popen[bytes]:
+    """Start the watchdog of the server's group `pgid` (its stdin: a pipe only we write)."""
+    script = str(Path(__file__).with_name("watchdog.py"))
+    watchdog = subprocess.Popen(
+        [sys.executable, "-I", "-S", script, str(pgid), str(grace_s)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a signal to mlxguard's process group does not reach it
+    )
+    children.own(watchdog.pid)
+    return watchdog

@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mlxguard.engines import children
+from mlxguard.engines.watchdog import stop_group
 from mlxguard.engines.worker_log import log_to_stderr, log_worker_line
 from mlxguard.errors import UsageError
 from mlxguard.run.interrupt import Interrupted, interruptible
@@ -58,7 +60,9 @@ def run_fresh(spec: str, model_dir: str, request: Request, *, codec: str = "msgp
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        start_new_session=True,  # its group is stopped as a whole, what its engine started too
     ) as proc:
+        children.own(proc.pid)
         # The child keeps the trial's deadline itself; this bounds a child stuck where its own
         # alarm cannot reach (native code).
         wait = None if request.timeout_s is None else request.timeout_s + STOP_GRACE_S
@@ -74,6 +78,9 @@ def run_fresh(spec: str, model_dir: str, request: Request, *, codec: str = "msgp
         except BaseException:  # interrupted: the child closes its engine on SIGTERM, then exits
             _stop(proc)
             raise
+        finally:
+            stop_group(proc.pid, STOP_GRACE_S)  # what the engine left in the child's group
+            children.disown(proc.pid)
     for line in stderr.splitlines():  # the engine's own output, for the run's log
         log_worker_line("fresh process", line)
     if proc.returncode != 0:
@@ -92,14 +99,10 @@ def _request(fields: dict[str, Any]) -> Request:
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
-    """SIGTERM (the child then closes its engine and any worker of its own), SIGKILL after
-    STOP_GRACE_S."""
-    proc.terminate()
-    try:
-        proc.wait(STOP_GRACE_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    """SIGTERM to the child's group (the child then closes its engine and any worker of its
+    own), SIGKILL after STOP_GRACE_S."""
+    stop_group(proc.pid, STOP_GRACE_S, reap=proc.poll)
+    proc.wait()
 
 
 def _trial(job: dict[str, Any]) -> Generation:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from mlxguard.engines import children
 from mlxguard.engines.worker_log import FORMAT
 from mlxguard.fsutil import default_mode
 
@@ -74,7 +75,7 @@ class EngineLog:
 def _start_sink(tmp: str) -> subprocess.Popen[bytes]:
     """The process that writes the log, capped (`mlxguard.run.logsink`), reading a pipe."""
     with open(tmp, "wb") as out:
-        return subprocess.Popen(
+        sink = subprocess.Popen(
             [sys.executable, "-I", "-S", str(Path(__file__).with_name("logsink.py")),
              str(HEAD_BYTES), str(TAIL_BYTES)],
             stdin=subprocess.PIPE,
@@ -82,6 +83,8 @@ def _start_sink(tmp: str) -> subprocess.Popen[bytes]:
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C in the terminal is the run's to handle, not its
         )  # fmt: skip
+    children.own(sink.pid)
+    return sink
 
 
 def _finish_sink(sink: subprocess.Popen[bytes]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlxguard.engines import Engine, EngineFactory, check_engine
+from mlxguard.engines.children import children, stop_strays
 from mlxguard.engines.limits import TRIAL_TIMEOUT_S, TrialTimeout
 from mlxguard.errors import UsageError
 from mlxguard.run.timing import close_quietly, describe_error, timed_load
@@ -73,10 +74,15 @@ class EngineSlot:
 
 
 class Workers:
-    """Engine slots by (engine label, process), kept until `close` (the end of the run)."""
+    """Engine slots by (engine label, process), kept until `close` (the end of the run).
+
+    Closing the pool also stops any process that an in-process engine started and left
+    running (`mlxguard.engines.children.stop_strays`): a plugin's children never outlive it.
+    """
 
     def __init__(self) -> None:
         self._slots: dict[tuple[str, str, str, int], EngineSlot] = {}
+        self._children_before = children()  # not the engines': left alone
 
     def slot(
         self, label: str, factory: EngineFactory, model_dir: str, process: int, kind: str = ""
@@ -96,6 +102,8 @@ class Workers:
         slots, self._slots = self._slots, {}
         for slot in slots.values():
             slot.close()
+        if slots:
+            stop_strays(self._children_before)
 
     def __enter__(self) -> Workers:
         return self
