@@ -10,7 +10,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
 
@@ -23,14 +23,15 @@ if TYPE_CHECKING:  # the modules themselves are imported when a command runs, no
     from mlxguard.config import Config
     from mlxguard.results import Results
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def guarded(func: F) -> F:
+def guarded(func: Callable[P, R]) -> Callable[P, R]:
     """Bad input becomes `error: ...` on stderr and exit code 2, never a traceback."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except UsageError as e:
@@ -41,7 +42,7 @@ def guarded(func: F) -> F:
             say(f"error: {clean(what, None)}", err=True)
             raise typer.Exit(2) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def say(text: str, *, err: bool = False, end: str = "\n") -> None:
