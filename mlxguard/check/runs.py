@@ -27,6 +27,9 @@ from mlxguard.metrics import format_value, spec
 from mlxguard.results import Benchmark, Metric, Results
 from mlxguard.stats import Arm
 
+# The note of every verdict of B against A (reports name the two sides after it).
+AGAINST_A = "vs A"
+DESCRIPTIVE = "descriptive"  # a per-token metric's medians, shown and never tested
 SEPARATE_RUNS_NOTE = (
     "A and B are separate runs: their difference includes the drift between runs, which a "
     "stored baseline's band accounts for and a same-job comparison cancels; read a FAIL here as "
@@ -46,7 +49,7 @@ def _descriptive(y: Benchmark, name: str, a: Metric, b: Metric) -> Verdict:
     shown = f" ({ratio:.3g}×)" if ratio is not None else ""
     return Verdict(
         **about(y), kind="reference", metric=name, stat="median", status="skipped",
-        value=mb, baseline=ma, ratio=ratio, unit=spec(name).unit, note="descriptive",
+        value=mb, baseline=ma, ratio=ratio, unit=spec(name).unit, note=DESCRIPTIVE,
         evidence=f"median {format_value(name, ma)} → {format_value(name, mb)}{shown}; one "
         "sample per token gap, pooled over requests: not independent, so never tested",
     )  # fmt: skip
@@ -67,7 +70,7 @@ def _verdicts(x: Benchmark, y: Benchmark, config: Config, all_metrics: bool, sam
         elif all_metrics or name in gated:
             out.append(same_job_verdict(
                 y, _arm(mx, same_run), _arm(my, same_run), name, settings,
-                bound=base_bound(name, settings), other="A", sides=("A", "B"), note="vs A",
+                bound=base_bound(name, settings), other="A", sides=("A", "B"), note=AGAINST_A,
             ))  # fmt: skip
     return out
 

@@ -37,7 +37,8 @@ def compare(
     allow_incomplete: AllowIncompleteOpt = False,
 ) -> None:
     """Judge B against A metric by metric, by the check's same-job rule (Holm over all the
-    comparisons); exit 0 pass, 1 fail, 2 bad input.
+    comparisons); exit 0 pass, 1 fail, 2 bad input. The console and Markdown reports open with
+    a header naming both files (run id, git sha, time, machine).
 
     Per-token metrics (itl_ms: one sample per gap, pooled over requests) are shown, never
     tested: their samples are not independent. Benchmarks in only one file are listed.
@@ -45,6 +46,7 @@ def compare(
     from mlxguard.check.runs import as_shown, compare_runs
     from mlxguard.config import load_config
     from mlxguard.reports import check_format, render
+    from mlxguard.reports.files import header
 
     check_format(fmt)
     cfg = load_config(config)
@@ -54,5 +56,6 @@ def compare(
 
         check_writable(output)
     report = compare_runs(ra, rb, cfg, all_metrics=all_metrics)
-    emit(render(fmt, as_shown(rb), report), output)
+    named = header(fmt, (str(a), ra), (str(b), rb))
+    emit(named + render(fmt, as_shown(rb), report), output)
     raise typer.Exit(report.exit_code(fail_on_of(fail_on, cfg)))

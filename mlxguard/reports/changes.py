@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlxguard.check.decision import fmt_p, fmt_pct
+from mlxguard.check.runs import AGAINST_A, DESCRIPTIVE
 from mlxguard.check.verdicts import CheckReport, Verdict
 from mlxguard.metrics import format_change, format_value, label, spec
 from mlxguard.results import Results
@@ -28,6 +29,7 @@ SIDES = {
     "base": ("base", "head"),
     "reference": ("reference", "candidate"),
     "baseline": ("baseline", "now"),
+    "files": ("A", "B"),  # mlxguard compare A B
 }
 PAIRED_NOTE = (
     "paired: the median of the per-round ratios of the two arms, on which the verdict is "
@@ -127,6 +129,8 @@ def _paired(v: Verdict) -> bool:
 
 
 def _side(v: Verdict, base_pairs: set[tuple[str, str, str]]) -> str:
+    if v.kind == "reference" and v.note in (AGAINST_A, DESCRIPTIVE):
+        return "files"
     if v.kind == "reference":
         return "base" if (v.suite, v.scenario, v.engine) in base_pairs else "reference"
     return "baseline" if v.kind == "baseline" else ""

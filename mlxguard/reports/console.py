@@ -123,5 +123,6 @@ def render(results: Results, report: CheckReport, *, width: int | None = None) -
     lines += [_clip(w, width) for w in warnings]
     if any(len(w) > width for w in warnings):
         lines.append("(warnings cut at the width: --format markdown or json gives them whole)")
-    lines += [_clip(f"note: {n}", width) for n in report.notes]
+    for note in report.notes:
+        lines += _wrapped(f"note: {note}", width)
     return "\n".join(lines) + "\n"

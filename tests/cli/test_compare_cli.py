@@ -93,7 +93,7 @@ def test_fail_on_inconclusive(tmp_path: Path) -> None:
     write_results(make_results(benchmark("ttft", "warm", ttft_ms=[10.0, 11.0, 12.0])), a)
     write_results(make_results(benchmark("ttft", "warm", ttft_ms=[13.0, 14.0, 15.0])), b)
     out = CliRunner().invoke(app, ["compare", str(a), str(b)])
-    assert out.exit_code == 0 and out.output.startswith("INCONCLUSIVE"), out.output
+    assert out.exit_code == 0 and "\n\nINCONCLUSIVE: " in out.output, out.output
     out = CliRunner().invoke(app, ["compare", str(a), str(b), "--fail-on", "inconclusive"])
     assert out.exit_code == 1
     out = CliRunner().invoke(app, ["compare", str(a), str(b), "--fail-on", "never"])
@@ -109,3 +109,17 @@ def test_benchmarks_in_one_file_only_are_named(tmp_path: Path) -> None:
     out = CliRunner().invoke(app, ["compare", str(a), str(b)])
     assert out.exit_code == 0, out.output
     assert "note: only in A, not compared (1): ttft cold · mlx-lm (model tiny)" in out.output
+
+
+def test_a_header_names_both_files_and_each_caveat_is_said_once(tmp_path: Path) -> None:
+    a, b = _pair(tmp_path)
+    out = CliRunner().invoke(app, ["compare", a, b, "--all-metrics"])
+    lines = out.output.splitlines()
+    text = " ".join(out.output.split())  # long paths wrap at the width
+    assert text.startswith(f"A: {a} · run run1 at 0123456 · 2026-11-28 12:00 · Test CPU")
+    assert text.count("B (judged against A): ") == 1 and f"{b} · run run1" in text
+    assert any(line.startswith("verdict ") and " A → B " in line for line in lines)
+    assert text.count("samples treated as independent") == 1
+    assert max(len(line) for line in lines) <= 100
+    md = CliRunner().invoke(app, ["compare", a, b, "-f", "markdown"]).output
+    assert md.startswith("- A: ") and "| A → B |" in md
