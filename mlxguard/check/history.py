@@ -8,6 +8,8 @@ What the dashboard draws, computed here so that reports only format:
   prior spread); ``None`` while fewer than ``MIN_RUNS`` runs precede it and there is no prior;
 * change points (``check.changepoints``), with the typical within-run half-interval as the
   noise floor;
+* each run against the one before: their ratio, and whether it moved beyond the check's
+  tolerance (up or down), which the page marks by shape and sign, not by colour alone;
 * the latest run against the previous one: their ratio.
 """
 
@@ -15,7 +17,8 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
@@ -38,6 +41,9 @@ class History:
     bands: list[Band]
     change_points: list[int]
     ratio: float | None  # latest median / previous median
+    # Per run: +1 / -1 when its median rose / fell beyond the tolerance from the run before.
+    moved: list[int] = field(default_factory=list)
+    steps: list[float | None] = field(default_factory=list)  # median / the previous median
 
     @property
     def latest_outside_band(self) -> bool:
@@ -73,10 +79,30 @@ def _noise_floor(series: Series) -> float:
     return statistics.median(halves) if halves else 0.0
 
 
-def history(series: Series, alpha: float, between_run_cv: float | None = None) -> History:
-    """The bands, change points and latest ratio of one baseline series (`between_run_cv`: the
-    check's prior run-to-run CV, `[check] between_run_cv`)."""
+def _moved(step: float | None, tolerance: float | None) -> int:
+    if step is None or tolerance is None or abs(step - 1.0) <= tolerance:
+        return 0
+    return 1 if step > 1.0 else -1
+
+
+def history(
+    series: Series,
+    alpha: float,
+    between_run_cv: float | None = None,
+    tolerance: float | None = None,
+) -> History:
+    """The bands, change points and steps of one baseline series (`between_run_cv`: the
+    check's prior run-to-run CV, `[check] between_run_cv`; `tolerance`: the metric's, beyond
+    which a step from one run to the next is marked)."""
     medians = series.medians()
     bands = [prediction_band(medians[:i], alpha, between_run_cv) for i in range(len(medians))]
-    ratio = medians[-1] / medians[-2] if len(medians) >= 2 and medians[-2] > 0 else None
-    return History(series, bands, change_points(medians, _noise_floor(series)), ratio)
+    steps: list[float | None] = [None]
+    steps += [b / a if a > 0 else None for a, b in pairwise(medians)]
+    return History(
+        series,
+        bands,
+        change_points(medians, _noise_floor(series)),
+        steps[-1] if len(steps) >= 2 else None,
+        moved=[_moved(step, tolerance) for step in steps],
+        steps=steps,
+    )

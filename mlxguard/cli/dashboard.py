@@ -75,6 +75,11 @@ def dashboard(
         repo_url=url,
         alpha=cfg.check.alpha,
         between_run_cv=cfg.check.between_run_cv,
+        tolerances=tuple(
+            (m, cfg.check.tolerance_for(m))
+            for m in sorted({s.metric for b in baselines for s in b.series})
+        ),
+        tolerance=cfg.check.tolerance,
         generated=generated,
         load_curves=tuple(image for run in runs if (image := load_svg(run)) is not None),
     )

@@ -33,7 +33,12 @@ _REPO = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~-]+)+")
 
 
 # What the page's script reads of each run (the rest is rendered as HTML).
-_CHART_KEYS = ("date", "sha", "url", "median", "lo", "hi", "band_lo", "band_hi", "change")
+_CHART_KEYS = (
+    "date", "tick", "sha", "url", "median", "lo", "hi", "band_lo", "band_hi", "change", "moved",
+    "step",
+)  # fmt: skip
+# How a step beyond the tolerance is marked: a shape and a sign, not a colour alone.
+ARROWS = {1: "▲", -1: "▼"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,10 @@ class Page:
     repo_url: str | None = None  # e.g. https://github.com/owner/repo: points link to commits
     alpha: float = 0.01  # each side of the run-to-run band
     between_run_cv: float | None = None  # the check's prior run-to-run CV ([check] between_run_cv)
+    # Each metric's tolerance (`[check] tolerance`, `[[check.tolerances]]`): a step from one run
+    # to the next beyond it is marked; metrics not named here use `tolerance`.
+    tolerances: tuple[tuple[str, float], ...] = ()
+    tolerance: float = 0.05
     generated: str = ""
     # SVG images of the load suite's curve for the runs given (`load_curve.svg`: built from
     # numbers, names escaped, so the page embeds them as they are).
@@ -76,36 +85,68 @@ def script_json(data: Any) -> str:
     return text
 
 
+def _when(date: str) -> str:
+    """ "2026-12-05 14:03" of an ISO 8601 time (what runs of one day are told apart by)."""
+    return date[:16].replace("T", " ")
+
+
+def _step_text(h: History, i: int) -> str:
+    """The change from the run before, with its arrow when beyond the tolerance: "▼ −20.0%"."""
+    step = h.steps[i] if i < len(h.steps) else None
+    if step is None:
+        return "—"
+    text = format_change(step).replace("-", "−")
+    arrow = ARROWS.get(h.moved[i]) if i < len(h.moved) else None
+    return f"{arrow} {text}" if arrow else text
+
+
 def _run_rows(h: History, tags: dict[str, RunTag], page: Page) -> list[dict[str, Any]]:
     rows = []
     for i, (r, band) in enumerate(zip(h.series.runs, h.bands, strict=True)):
         tag = tags.get(r.run)
         sha = tag.git_sha if tag else None
+        when = _when(tag.date) if tag else ""
         rows.append({
-            "run": r.run, "date": (tag.date if tag else "")[:10], "sha": (sha or "")[:7],
+            "run": r.run, "date": when, "tick": when[5:], "sha": (sha or "")[:7],
             "url": commit_url(page.repo_url, sha), "median": r.median, "lo": r.ci_low,
             "hi": r.ci_high, "band_lo": band.low, "band_hi": band.high,
-            "change": i in h.change_points,
-            "text": format_value(h.series.metric, r.median),
+            "change": i in h.change_points, "moved": h.moved[i] if i < len(h.moved) else 0,
+            "step": _step_text(h, i), "text": format_value(h.series.metric, r.median),
         })  # fmt: skip
     return rows
 
 
 def _latest_row(h: History, rows: list[dict[str, Any]]) -> dict[str, Any]:
     last, prev = rows[-1], rows[-2] if len(rows) > 1 else None
+    moved = last["moved"]
+    worse = moved == (1 if h.series.direction == "lower" else -1)
     return {
         "label": f"{spec(h.series.metric).label} ({h.series.unit})",
         "latest": last["text"], "previous": prev["text"] if prev else "—",
-        "change": format_change(h.ratio),
+        "change": last["step"], "moved": moved,
+        "verdict": ("worse" if worse else "better") if moved else "",
         "outside": h.latest_outside_band, "sha": last["sha"], "url": last["url"],
     }  # fmt: skip
+
+
+def summary(sections: list[dict[str, Any]], tolerance: str) -> str:
+    """One line: how many series moved beyond the tolerance since the previous run."""
+    rows = [r for s in sections for r in s["latest"]]
+    moved = [r for r in rows if r["moved"]]
+    worse = sum(1 for r in moved if r["verdict"] == "worse")
+    text = (
+        f"{len(moved)} of {len(rows)} series moved beyond the tolerance ({tolerance}) since the "
+        "previous run"
+    )
+    return text + (f": {worse} worse, {len(moved) - worse} better" if moved else "")
 
 
 def _section(b: Baseline, page: Page, first_chart: int) -> dict[str, Any]:
     tags = {t.id: t for t in b.runs}
     charts, latest = [], []
+    tolerances = dict(page.tolerances)
     for i, s in enumerate(b.series):
-        h = history(s, page.alpha, page.between_run_cv)
+        h = history(s, page.alpha, page.between_run_cv, tolerances.get(s.metric, page.tolerance))
         rows = _run_rows(h, tags, page)
         latest.append({"benchmark": f"{s.suite} {s.scenario}", **_latest_row(h, rows)})
         charts.append({
@@ -137,6 +178,12 @@ def _asset(name: str) -> str:
     return (resources.files("mlxguard.reports") / name).read_text(encoding="utf-8")
 
 
+def _tolerance_text(page: Page) -> str:
+    values = {page.tolerance, *(t for _, t in page.tolerances)}
+    shown = "/".join(f"±{t * 100:g}%" for t in sorted(values))
+    return shown if len(values) == 1 else f"{shown} by metric"
+
+
 def _inline_script(js: str) -> str:
     """Script text that cannot end its element early (uPlot has no `</script`: a guard)."""
     return re.sub(r"(?i)</(script)", r"<\\/\1", js).replace("<!--", "<\\!--")
@@ -160,6 +207,7 @@ def render(baselines: list[Baseline], page: Page) -> str:
         .render(
             sections=sections,
             page=page,
+            summary=summary(sections, _tolerance_text(page)),
             data_json=script_json(data),
             uplot_css=_asset("vendor/uPlot.min.css"),
             uplot_js=_inline_script(_asset("vendor/uPlot.iife.min.js")),

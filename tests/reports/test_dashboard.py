@@ -66,3 +66,38 @@ def test_cli_writes_the_page_and_refuses_bad_input(tmp_path: Path) -> None:
     assert bad.exit_code == 2
     assert bad.output.startswith("error: --repo-url: repository URL 'javascript:alert(1)'")
     assert not (tmp_path / "x").exists()
+
+
+def _day_of_runs(tmp_path: Path, decode: list[float]) -> list:
+    """Runs of one day, an hour apart, each with its own decode median."""
+    for i, median in enumerate(decode):
+        r = results(bench([median] * 3), run_id=f"r{i}", sha=f"{i:07x}abc")
+        r = r.model_copy(update={"run": r.run.model_copy(
+            update={"started_at": f"2026-12-05T{9 + i:02d}:30:00+00:00"})})  # fmt: skip
+        update(r, tmp_path, GATED, 10)
+    return load_baselines(tmp_path)
+
+
+def test_runs_of_one_day_are_told_apart_and_steps_beyond_the_tolerance_marked(
+    tmp_path: Path,
+) -> None:
+    html = render(_day_of_runs(tmp_path, [100.0, 101.0, 80.0]), Page())
+    data = json.loads(html.split('id="mlxguard-data">')[1].split("</script>")[0])
+    decode = next(c for c in data if c["unit"] == "tok/s")["rows"]
+    assert [r["tick"] for r in decode] == ["12-05 09:30", "12-05 10:30", "12-05 11:30"]
+    # decode fell 20.8%: marked by an arrow and a word, not a colour alone; +1% is not marked.
+    assert [r["moved"] for r in decode] == [0, 0, -1]
+    assert [r["step"] for r in decode] == ["—", "+1.0%", "▼ −20.8%"]
+    assert "▼ −20.8% worse" in html and "2026-12-05 11:30" in html
+    # One line at the top says how many series moved (the store keeps the gated decode_tps).
+    summary = html.split('id="summary">')[1].split("</p>")[0]
+    assert summary == (
+        "1 of 1 series moved beyond the tolerance (±5%) since the previous run: 1 worse, 0 better"
+    )
+
+
+def test_a_metric_with_its_own_tolerance_is_marked_by_it(tmp_path: Path) -> None:
+    page = Page(tolerances=(("decode_tps", 0.25),), tolerance=0.05)
+    html = render(_day_of_runs(tmp_path, [100.0, 80.0]), page)
+    assert "0 of 1 series moved beyond the tolerance (±5%/±25% by metric) since" in html
+    assert "▼ −20.0%" not in html

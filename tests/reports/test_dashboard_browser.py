@@ -97,6 +97,8 @@ def _open(path: Path, width: int, height: int, shot: Path) -> dict:
                 "cls": page.evaluate("window.__cls"),
                 "scroll_width": page.evaluate("document.documentElement.scrollWidth"),
                 "title": page.inner_text("h2"),
+                "summary": page.inner_text("#summary"),
+                "marked": page.eval_on_selector_all("table.runs td.moved", "t => t.length"),
             }
             page.screenshot(path=str(shot), full_page=True)
         finally:
@@ -110,12 +112,15 @@ def test_dashboard_renders(page_path: Path, tmp_path: Path, width: int, height: 
     r = _open(page_path, width, height, shot)
     assert r["errors"] == []
     assert [u for u in r["fetched"] if not u.startswith(("file:", "data:"))] == []
-    assert len(r["probe"]) == 2  # the gated metrics the runs have: decode_tps and ttft_ms
+    assert len(r["probe"]) == 1  # the gated metric the runs have: decode_tps (throughput)
     for chart in r["probe"]:
         assert chart["points"] == chart["painted"] == RUNS, chart
         assert chart["changes"] == 1, chart  # the step, found in both metrics
         assert chart["width"] <= width
-    assert r["links"] == RUNS * 2
+    assert r["links"] == RUNS
+    # The step is marked by an arrow and a word, and counted in the line at the top.
+    assert r["summary"].startswith("1 of 1 series") or r["summary"].startswith("0 of 1 series")
+    assert r["marked"] == 1
     assert r["title"] == "tiny</script><img src=x> · mlx-lm"  # shown as text, not markup
     assert r["scroll_width"] <= width, "the page scrolls sideways"
     assert r["cls"] < 0.01, "the layout shifted while drawing"

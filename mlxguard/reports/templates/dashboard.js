@@ -23,8 +23,9 @@
       scales: { x: { time: false } },
       axes: [
         { values: function (_, ticks) {
-            return ticks.map(function (t) { var r = rows[t]; return r && t === Math.round(t) ? r.date.slice(5) : ""; });
-          } },
+            // "#3\n12-05 14:03": the run's index and its start, so runs of one day differ
+            return ticks.map(function (t) { var r = rows[t]; return r && t === Math.round(t) ? "#" + (t + 1) + "\n" + r.tick : ""; });
+          }, size: 44 },
         { label: c.unit, size: 56 }
       ],
       series: [
@@ -42,11 +43,24 @@
         { series: [4, 5], fill: "rgba(120,120,120,.2)" }
       ],
       hooks: {
+        // A step beyond the tolerance from the run before: a triangle pointing the way it went
+        // (a shape, not a colour alone), outlined so it reads on any background.
+        draw: [function (u) {
+          var ctx = u.ctx, s = 7 * devicePixelRatio;
+          rows.forEach(function (r, i) {
+            if (!r.moved) { return; }
+            var px = u.valToPos(i, "x", true), py = u.valToPos(r.median, "y", true);
+            var tip = py - r.moved * 2.6 * s, base = py - r.moved * 1.2 * s;
+            ctx.beginPath();
+            ctx.moveTo(px, tip); ctx.lineTo(px - s, base); ctx.lineTo(px + s, base); ctx.closePath();
+            ctx.fillStyle = "#1b1f24"; ctx.fill();
+          });
+        }],
         setCursor: [function (u) {
           var i = u.cursor.idx, r = rows[i];
           readout.textContent = r == null ? "\u00a0" :
             r.date + "  " + fmt(r.median) + " " + c.unit + "  [" + fmt(r.lo) + ", " + fmt(r.hi) + "]  " +
-            (r.sha || "") + (r.change ? "  change point" : "");
+            (r.sha || "") + "  " + r.step + (r.change ? "  change point" : "");
         }]
       }
     }, data, box);
