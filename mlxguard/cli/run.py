@@ -245,7 +245,7 @@ def run(
     import time
 
     from mlxguard.config import load_config
-    from mlxguard.engines.definitions import choose
+    from mlxguard.engines.definitions import UnknownEngine, choose
     from mlxguard.fsutil import check_writable
     from mlxguard.reports import check_format
     from mlxguard.suites import parse_suites
@@ -274,8 +274,12 @@ def run(
     # Everything is validated before the model is built or loaded.
     suites = parse_suites(suite if suite is not None else cfg.suites)
     check_format(fmt)
-    choose(cfg.engine, cfg.engines, cfg.codec)
-    _check_pair_engines(cfg, suites)
+    try:
+        choose(cfg.engine, cfg.engines, cfg.codec)
+        _check_pair_engines(cfg, suites)
+    except UnknownEngine as e:
+        given = {"engine": engine, "candidate": candidate, "reference": reference}
+        raise UsageError(f"{_engine_source(e.choice, cfg, given, config)}: {e}") from None
     cfg = _resolve_processes(cfg, suites)
     _check_context(cfg, suites)
     _check_reachable(cfg, suites)
@@ -390,6 +394,19 @@ def _check_reachable(cfg: Config, suites: list[str]) -> None:
         managed = c.label in cfg.engines and cfg.engines[c.label].server
         if c.spec.startswith("openai:") and not managed:
             check_reachable(c.spec)
+
+
+def _engine_source(
+    choice: str, cfg: Config, given: dict[str, str | None], config: Path | None
+) -> str:
+    """Where an engine choice came from: its flag (`--candidate`), or the config file's key."""
+    from mlxguard.config import find_config
+
+    role = next((r for r in given if getattr(cfg, r).strip() == choice), "engine")
+    if given[role] is not None:
+        return f"--{role} {choice}"
+    path = config or find_config()
+    return f"{path}: {role} = '{choice}'" if path else f"{role} '{choice}'"
 
 
 def _check_pair_engines(cfg: Config, suites: list[str]) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from mlxguard.config import PLACEHOLDERS, EngineDefinition
 from mlxguard.engines import (
+    BUILTIN,
     IPC_CODECS,
     EngineFactory,
     configured_engine,
@@ -24,6 +25,24 @@ from mlxguard.engines import (
     runs_in_worker,
 )
 from mlxguard.errors import UsageError
+
+
+class UnknownEngine(UsageError):
+    """A choice that is neither the name of a definition nor an engine spec."""
+
+    def __init__(self, choice: str, defined: Mapping[str, EngineDefinition]) -> None:
+        names = ", ".join(sorted(defined)) or "none"
+        super().__init__(
+            f"engine '{choice}' is neither a defined engine ([engines] defines: {names}) nor an "
+            f"engine spec ({', '.join(BUILTIN)})"
+        )
+        self.choice = choice
+
+
+def _looks_like_spec(choice: str) -> bool:
+    """A built-in engine or anything with a colon (`ipc:json`, `openai:URL`, `module:attr`):
+    what a name can never be, so it is read as a spec (and its own errors say what is wrong)."""
+    return choice in ("mlx-lm", "mlx-engine", "ipc") or ":" in choice
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,7 @@ def choose(
         processes: worker processes per engine; above 1, see `in_processes`.
 
     Raises:
+        UnknownEngine: neither a defined name nor a spec (the caller may say where it came from).
         UsageError: an unknown spec, a plugin that cannot be imported, a malformed definition.
     """
     return in_processes(_choose(choice, definitions, codec), processes, codec)
@@ -118,11 +138,16 @@ def _choose(choice: str, definitions: Mapping[str, EngineDefinition], codec: str
     choice = choice.strip()
     d = definitions.get(choice)
     if d is None:
+        if not _looks_like_spec(choice):
+            raise UnknownEngine(choice, definitions)
         return EngineChoice(choice, choice, configured_engine(choice, codec))
     if d.server:
         return EngineChoice(choice, d.spec, _server_factory(choice, d))
     if d.isolated:
         return EngineChoice(choice, d.spec, _worker_factory(choice, d, codec), own_process=True)
+    if not _looks_like_spec(d.spec.strip()):
+        raise UsageError(f"engine '{choice}': spec '{d.spec}' is not an engine spec "
+                         f"({', '.join(BUILTIN)})")  # fmt: skip
     return replace(_choose(d.spec, {}, codec), label=choice)
 
 

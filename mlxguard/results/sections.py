@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, JsonValue
+from pydantic import Field, JsonValue, model_validator
 
-from mlxguard.results.base import Frozen
+from mlxguard.results.base import Frozen, Measured
 
 Side = Literal["candidate", "reference"]
 # A flexible criterion: won by one side, a tie, or undecided when a median is missing.
@@ -42,23 +42,23 @@ class ReferenceComparison(Frozen):
 class Divergence(Frozen):
     """Where one prompt's outputs first differ."""
 
-    sample: int = Field(description="index of the timed sample (0-based, over all rounds)")
-    position: int = Field(description="index of the first differing token or character")
+    sample: int = Field(ge=0, description="index of the timed sample (0-based, over all rounds)")
+    position: int = Field(ge=0, description="index of the first differing token or character")
 
 
 class PromptMismatch(Frozen):
     """A prompt the two engines received with different lengths."""
 
-    sample: int = Field(description="index of the timed sample (0-based, over all rounds)")
-    candidate_tokens: int = Field(description="prompt length the candidate engine received")
-    reference_tokens: int = Field(description="prompt length the reference engine received")
+    sample: int = Field(ge=0, description="index of the timed sample (0-based, over all rounds)")
+    candidate_tokens: int = Field(ge=0, description="prompt length the candidate engine received")
+    reference_tokens: int = Field(ge=0, description="prompt length the reference engine received")
 
 
 class Parity(Frozen):
     """compare suite, on the candidate: do both engines give the same output per prompt?"""
 
-    identical: int = Field(description="prompts answered identically by both engines")
-    total: int = Field(description="prompts answered by both engines")
+    identical: int = Field(ge=0, description="prompts answered identically by both engines")
+    total: int = Field(ge=0, description="prompts answered by both engines")
     unit: Literal["token", "char"] = Field(
         description="`token` when both engines yield token ids, else `char` (text compared "
         "with whitespace normalized)"
@@ -73,6 +73,12 @@ class Parity(Frozen):
         "engine's own count where it reports one); any entry fails the parity check",
     )
 
+    @model_validator(mode="after")
+    def _within_total(self) -> Parity:
+        if self.identical > self.total:
+            raise ValueError(f"{self.identical} identical of {self.total} prompts")
+        return self
+
     @property
     def share(self) -> float | None:
         """Fraction of prompts with identical outputs; None when no prompt was answered by both."""
@@ -82,8 +88,10 @@ class Parity(Frozen):
 class SideMedians(Frozen):
     """One side's medians, as the flexible winner compares them."""
 
-    e2e_ms: float | None = Field(description="median request latency, ms; null if unmeasured")
-    decode_tps: float | None = Field(description="median decode speed, tok/s; null if unmeasured")
+    e2e_ms: Measured | None = Field(description="median request latency, ms; null if unmeasured")
+    decode_tps: Measured | None = Field(
+        description="median decode speed, tok/s; null if unmeasured"
+    )
 
 
 class Winner(Frozen):
@@ -104,13 +112,13 @@ class Winner(Frozen):
 class QuestionRecord(Frozen):
     """flexible suite: one timed question, as one engine answered it."""
 
-    index: int = Field(description="question number (0-based, seeded order)")
+    index: int = Field(ge=0, description="question number (0-based, seeded order)")
     question: str = Field(description="the start of the question, enough to recognise it")
     role: Side = Field(description="the engine's role: candidate or reference")
-    ttft_ms: float | None = Field(description="time to first token, ms; null on failure")
-    e2e_ms: float | None = Field(description="request sent -> last token, ms; null on failure")
-    output_tokens: int = Field(description="tokens received")
-    decode_tps: float | None = Field(description="decode speed, tok/s; null when undefined")
+    ttft_ms: Measured | None = Field(description="time to first token, ms; null on failure")
+    e2e_ms: Measured | None = Field(description="request sent -> last token, ms; null on failure")
+    output_tokens: int = Field(ge=0, description="tokens received")
+    decode_tps: Measured | None = Field(description="decode speed, tok/s; null when undefined")
     ok: bool = Field(description="the request succeeded")
 
 
@@ -122,21 +130,23 @@ class ServerUsage(Frozen):
     cache served part of the prompts.
     """
 
-    trials: int = Field(description="timed trials whose response carried usage")
-    prompt_tokens: int | None = Field(default=None, description="prompt tokens, summed")
-    completion_tokens: int | None = Field(default=None, description="generated tokens, summed")
+    trials: int = Field(ge=0, description="timed trials whose response carried usage")
+    prompt_tokens: int | None = Field(default=None, ge=0, description="prompt tokens, summed")
+    completion_tokens: int | None = Field(
+        default=None, ge=0, description="generated tokens, summed"
+    )
     cached_tokens: int | None = Field(
-        default=None, description="prompt tokens served from the server's cache, summed"
+        default=None, ge=0, description="prompt tokens served from the server's cache, summed"
     )
 
 
 class Timer(Frozen):
     """ipc suite: the cost of the clock itself, subtracted from every sample."""
 
-    overhead_ns: int = Field(description="median of back-to-back perf_counter_ns calls, ns")
-    min_ns: int = Field(description="smallest back-to-back gap, ns")
-    calls: int = Field(description="back-to-back calls measured")
-    resolution_ns: float = Field(description="the clock's resolution as the OS reports it, ns")
+    overhead_ns: int = Field(ge=0, description="median of back-to-back perf_counter_ns calls, ns")
+    min_ns: int = Field(ge=0, description="smallest back-to-back gap, ns")
+    calls: int = Field(ge=0, description="back-to-back calls measured")
+    resolution_ns: Measured = Field(description="the clock's resolution as the OS reports it, ns")
 
 
 class WorkerProcess(Frozen):
@@ -155,11 +165,11 @@ class WorkerRecord(Frozen):
     Adaptive rounds reuse these instances, so `loads` stays 1 for the whole run.
     """
 
-    process: int = Field(description="process index (0-based), as in `Metric.processes`")
+    process: int = Field(ge=0, description="process index (0-based), as in `Metric.processes`")
     pid: int | None = Field(description="the worker's OS process id; null for in-process engines")
-    loads: int = Field(description="model loads of this instance")
-    requests: int = Field(description="requests it served, warm-ups included")
-    load_ms: float | None = Field(description="its model load time, ms; null if not loaded")
+    loads: int = Field(ge=0, description="model loads of this instance")
+    requests: int = Field(ge=0, description="requests it served, warm-ups included")
+    load_ms: Measured | None = Field(description="its model load time, ms; null if not loaded")
 
 
 # Keys of an engine's `info()` that describe its worker process, and their field names.
@@ -175,7 +185,7 @@ class EngineEnvironment(Frozen):
         description="package -> version as the engine or its worker reports them "
         "(e.g. mlx, mlx-lm in the worker's interpreter); null when not installed",
     )
-    load_ms: float | None = Field(
+    load_ms: Measured | None = Field(
         default=None,
         description="the warm engine's one load, before its warm-ups, ms (not a sample: cold "
         "scenarios measure `load_ms` as a metric); null when not loaded warm",

@@ -83,7 +83,7 @@ ONE_TRIAL = ["--suite", "ttft", "--samples", "1", "--warmup", "0", "--max-tokens
         (["--suite", "ttft,bogus"], "unknown suite 'bogus'"),
         (["--model", "llama-9000"], "llama-9000"),
         (["--engine", "nosuchmodule:Engine"], "cannot import 'nosuchmodule'"),
-        (["--engine", "bogus"], "engine spec 'bogus'"),
+        (["--engine", "bogus"], "--engine bogus: engine 'bogus' is neither a defined engine"),
         (["--engine", "plugins.flaky:Missing"], "has no attribute 'Missing'"),
         (["--format", "xml"], "unknown format 'xml'"),
         (["--samples", "0"], "samples"),

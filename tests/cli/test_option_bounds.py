@@ -57,3 +57,24 @@ def test_config_values_out_of_range(tmp_path: Path, toml: str, fragment: str) ->
     proc = invoke("run", *ONE_TRIAL, "--engine", "mlx-lm", "-c", str(config), "-o", str(out))
     assert_usage_error(proc, fragment)
     assert not out.exists()
+
+
+def test_an_unknown_engine_name_lists_the_defined_ones_and_names_its_source(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "mlxguard.toml"
+    config.write_text(
+        'engine = "hed"\n[engines.head]\nspec = "mlx-lm"\n[engines.base]\nspec = "ipc"\n'
+    )
+    out = str(tmp_path / "r.json")
+    defined = "is neither a defined engine ([engines] defines: base, head) nor an engine spec"
+    proc = invoke("run", *ONE_TRIAL, "-c", str(config), "-o", out)
+    assert_usage_error(proc, f"{config}: engine = 'hed': engine 'hed' {defined}")
+    proc = invoke("run", *ONE_TRIAL, "-c", str(config), "--engine", "heda", "-o", out)
+    assert_usage_error(proc, f"--engine heda: engine 'heda' {defined}")
+    args = ["--suite", "compare", "--candidate", "hd", "--engine", "head"]
+    proc = invoke("run", *ONE_TRIAL, *args, "-c", str(config), "-o", out)
+    assert_usage_error(proc, f"--candidate hd: engine 'hd' {defined}")
+    config.write_text('[engines.x]\nspec = "hed"\n')
+    proc = invoke("run", *ONE_TRIAL, "-c", str(config), "--engine", "x", "-o", out)
+    assert_usage_error(proc, "engine 'x': spec 'hed' is not an engine spec (mlx-lm, mlx-engine")

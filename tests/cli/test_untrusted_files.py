@@ -219,3 +219,29 @@ def test_each_wrong_file_is_named_for_what_it_is(
     assert_usage_error(invoke("check", str(listed)), "found a JSON list, not an object")
     (store / "empty.json").write_text("")
     assert_usage_error(invoke("check", str(small_run), "--baseline", str(store)), "is empty")
+
+
+def _section(doc: dict, name: str) -> dict | list:
+    return next(b[name] for b in doc["benchmarks"] if b.get(name))
+
+
+@pytest.mark.parametrize(
+    ("edit", "fragment"),
+    [
+        (lambda d: _section(d, "parity").update(identical=99), "99 identical of"),
+        (lambda d: _section(d, "questions")[0].update(ttft_ms=-5.0), "ttft_ms: Input should be"),
+        (lambda d: _section(d, "questions")[0].update(output_tokens=-1), "output_tokens"),
+        (lambda d: _section(d, "timer").update(overhead_ns=-40), "overhead_ns"),
+    ],
+)
+def test_crafted_sections(tmp_path: Path, edit, fragment: str) -> None:
+    """Sections are checked as metrics are: a parity above 100% or a negative time is refused
+    (the parity gate and the flexible winner read them)."""
+    from mlxguard.results import load_results
+
+    data = Path(__file__).resolve().parents[1] / "data" / "results"
+    doc = json.loads(load_results(data / "v1-ttft-compare-flexible-ipc.json").to_json())
+    edit(doc)
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(doc))
+    assert_usage_error(invoke("check", str(path)), fragment)
