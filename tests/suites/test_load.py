@@ -37,6 +37,14 @@ def _run(tmp_path: Path, model: Path, engine: str, config: str = CONFIG, *extra:
     return proc, out
 
 
+def _verdicts(cwd: Path, out: Path) -> list:
+    """The check's verdicts on a run's results, with the config in `cwd`."""
+    from mlxguard.check.evaluate import evaluate
+    from mlxguard.config import load_config
+
+    return evaluate(load_results(out), load_config(cwd / "mlxguard.toml")).verdicts
+
+
 def _points(out: Path) -> dict:
     return {b.scenario: b for b in load_results(out).benchmarks}
 
@@ -165,10 +173,10 @@ pair = true
     results = load_results(out)
     head = next(b for b in results.benchmarks if b.engine == "candidate:head")
     assert head.reference is not None and head.reference.engine == "reference:base"
-    assert "output tok/s 0.2" in proc.stdout and "paired by round, 8 rounds" in proc.stdout
-    assert any(
-        line.startswith("FAIL") and "output_tps" in line for line in proc.stdout.splitlines()
-    ), proc.stdout
+    [tps] = [v for v in _verdicts(tmp_path, out) if v.metric == "output_tps"]
+    assert tps.kind == "reference" and tps.status == "fail"
+    assert tps.ratio is not None and tps.ratio < 0.5  # about a quarter
+    assert "paired by round, 8 rounds" in tps.evidence
 
 
 @pytest.mark.slow
@@ -219,9 +227,11 @@ max = 60000.0
 """
     )
     with sse_server("--token-ms", "5") as url:
-        proc, _ = _run(tmp_path, tiny_model, f"openai:{url}", config)
+        proc, out = _run(tmp_path, tiny_model, f"openai:{url}", config)
     assert proc.returncode == 1, proc.stdout  # nothing serves 1000 good requests a second here
-    rows = [line for line in proc.stdout.splitlines() if line.startswith(("PASS", "FAIL"))]
-    assert any(r.startswith("FAIL") and "load concurrency-4" in r and "goodput" in r for r in rows)
-    assert any(r.startswith("PASS") and "load concurrency-1" in r and "ttft_ms p99" in r
-               for r in rows), rows  # fmt: skip
+    judged = {(v.scenario, v.metric, v.stat): v.status for v in _verdicts(tmp_path, out)
+              if v.kind == "target"}  # fmt: skip
+    assert judged == {
+        ("concurrency-4", "goodput_rps", "median"): "fail",
+        ("concurrency-1", "ttft_ms", "p99"): "pass",
+    }
