@@ -11,33 +11,33 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from mlxguard.results.base import Frozen
+from mlxguard.results.base import Frozen, Measured
 
 
 class Percentiles(Frozen):
     """p50, p90 and p99 of one figure over a window's requests (or token gaps), in its unit;
     null when the window has no value for it."""
 
-    p50: float | None = None
-    p90: float | None = None
-    p99: float | None = None
+    p50: Measured | None = None
+    p90: Measured | None = None
+    p99: Measured | None = None
 
 
 class LoadWindow(Frozen):
     """One timed window (one round) of one load point, warm-ups excluded."""
 
-    round: int = Field(description="the window's round (0-based), as in `Metric.rounds`")
-    requests: int = Field(description="timed requests sent")
-    failures: int = Field(description="requests that failed or streamed nothing")
-    duration_s: float = Field(description="first send (or planned arrival) -> last end, s")
-    offered_rps: float | None = Field(
+    round: int = Field(ge=0, description="the window's round (0-based), as in `Metric.rounds`")
+    requests: int = Field(ge=0, description="timed requests sent")
+    failures: int = Field(ge=0, description="requests that failed or streamed nothing")
+    duration_s: Measured = Field(description="first send (or planned arrival) -> last end, s")
+    offered_rps: Measured | None = Field(
         description="open loop: requests / span of the planned arrivals, req/s; null: closed"
     )
-    request_rps: float = Field(description="successful requests / duration, req/s")
-    output_tps: float = Field(description="output tokens of successful requests / duration")
-    goodput_rps: float | None = Field(
+    request_rps: Measured = Field(description="successful requests / duration, req/s")
+    output_tps: Measured = Field(description="output tokens of successful requests / duration")
+    goodput_rps: Measured | None = Field(
         description="requests meeting every SLO / duration, req/s; null when no SLO is set"
     )
     ttft_ms: Percentiles
@@ -47,19 +47,25 @@ class LoadWindow(Frozen):
     queue_ms: Percentiles | None = Field(
         default=None, description="open loop with max_concurrency: wait for a client slot"
     )
-    late_ms_p99: float | None = Field(
+    late_ms_p99: Measured | None = Field(
         default=None, description="open loop: p99 of the client's own lag behind the plan, ms"
     )
     saturated: bool = Field(description="open loop: the server fell behind the arrivals")
-    stalls: int = Field(description="requests whose e2e exceeds stall_factor x the median")
-    usage_reported: int = Field(description="requests whose server reported usage counts")
+    stalls: int = Field(ge=0, description="requests whose e2e exceeds stall_factor x the median")
+    usage_reported: int = Field(ge=0, description="requests whose server reported usage counts")
     prompt_mismatches: int = Field(
-        description="requests whose server-counted prompt length differs from the builder's"
+        ge=0, description="requests whose server-counted prompt length differs from the builder's"
     )
     cached_prompt_tokens: int = Field(
-        description="prompt tokens the server said it served from its cache, summed"
+        ge=0, description="prompt tokens the server said it served from its cache, summed"
     )
     errors: list[str] = Field(default_factory=list, description="distinct errors (at most 5)")
+
+    @model_validator(mode="after")
+    def _within_requests(self) -> LoadWindow:
+        if self.failures > self.requests:
+            raise ValueError(f"{self.failures} failures of {self.requests} requests")
+        return self
 
 
 class LoadSection(Frozen):
@@ -68,21 +74,21 @@ class LoadSection(Frozen):
     kind: Literal["concurrency", "rate"] = Field(
         description="`concurrency`: closed loop; `rate`: open loop with seeded gamma arrivals"
     )
-    level: float = Field(description="requests in flight, or requests per second offered")
+    level: Measured = Field(description="requests in flight, or requests per second offered")
     burstiness: float | None = Field(
         default=None, description="open loop: gamma shape of the gaps (1: Poisson)"
     )
     max_concurrency: int | None = Field(
-        default=None, description="open loop: requests the client lets in flight at once"
+        ge=0, default=None, description="open loop: requests the client lets in flight at once"
     )
     sweep: Literal["synchronous", "throughput", "rate"] | None = Field(
         default=None, description="the point's role in a sweep; null outside a sweep"
     )
     knee: bool = Field(default=False, description="the sweep's knee (see docs/load.md)")
-    prompt_tokens: int = Field(description="mean prompt length asked, tokens")
-    output_tokens: int = Field(description="mean output length asked, tokens")
-    warmup_requests: int = Field(description="untimed requests before each window")
-    slo: dict[str, float] = Field(
+    prompt_tokens: int = Field(ge=0, description="mean prompt length asked, tokens")
+    output_tokens: int = Field(ge=0, description="mean output length asked, tokens")
+    warmup_requests: int = Field(ge=0, description="untimed requests before each window")
+    slo: dict[str, Measured] = Field(
         default_factory=dict, description="the SLOs goodput counts against (ttft_ms, ...)"
     )
     windows: list[LoadWindow] = Field(default_factory=list)

@@ -245,3 +245,27 @@ def test_crafted_sections(tmp_path: Path, edit, fragment: str) -> None:
     path = tmp_path / "r.json"
     path.write_text(json.dumps(doc))
     assert_usage_error(invoke("check", str(path)), fragment)
+
+
+def test_a_load_window_is_checked_as_metrics_are() -> None:
+    from pydantic import ValidationError
+
+    from mlxguard.results.load import LoadWindow
+
+    p = {"p50": 1.0, "p90": 2.0, "p99": 3.0}
+    window = {
+        "round": 0, "requests": 4, "failures": 0, "duration_s": 1.0, "offered_rps": None,
+        "request_rps": 4.0, "output_tps": 40.0, "goodput_rps": None, "ttft_ms": p,
+        "tpot_ms": p, "itl_ms": p, "e2e_ms": p, "saturated": False, "stalls": 0,
+        "usage_reported": 0, "prompt_mismatches": 0, "cached_prompt_tokens": 0,
+    }  # fmt: skip
+    LoadWindow.model_validate(window, strict=True)
+    for bad, why in [
+        ({"failures": 5}, "5 failures of 4 requests"),
+        ({"duration_s": -1.0}, "greater than or equal to 0"),
+        ({"request_rps": 1.7e308}, "less than or equal to"),
+        ({"ttft_ms": {**p, "p99": -3.0}}, "greater than or equal to 0"),
+        ({"stalls": -1}, "greater than or equal to 0"),
+    ]:
+        with pytest.raises(ValidationError, match=why):
+            LoadWindow.model_validate({**window, **bad}, strict=True)
