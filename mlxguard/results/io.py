@@ -71,7 +71,7 @@ def parse_results(text: str, source: str = "results") -> Results:
         )
     schema = data.get("schema")
     if schema != SCHEMA:
-        if schema not in STEPS:
+        if not isinstance(schema, str) or schema not in STEPS:
             raise UsageError(_unreadable(source, schema))
         data = upgrade(data)
     try:

@@ -382,6 +382,17 @@ class Results(Frozen):
             seen.add(b.key)
         return v
 
+    @model_validator(mode="after")
+    def _something_ran(self) -> Results:
+        # A finished run ran at least one timed trial; a file that holds none (no benchmark,
+        # or only empty ones) would be judged SKIPPED with exit 0, a pass by default.
+        if not self.run.incomplete and not any(b.trials for b in self.benchmarks):
+            raise ValueError(
+                "no benchmark ran a timed trial: a finished run holds at least one; this file "
+                "was emptied or is not a run's"
+            )
+        return self
+
     def environment_of(self, b: Benchmark) -> Environment:
         """The machine `b` ran on: its own (a merged shard's), else the file's."""
         return b.environment or self.environment

@@ -168,6 +168,12 @@ def _every_metric_empty(doc: dict) -> None:
             m["summary"] = {"n": 0}
 
 
+def _no_trial_at_all(doc: dict) -> None:
+    _every_metric_empty(doc)
+    for b in doc["benchmarks"]:
+        b.update(trials=0, successes=0, short_outputs=0)
+
+
 @pytest.mark.parametrize(
     ("edit", "fragment"),
     [
@@ -177,6 +183,8 @@ def _every_metric_empty(doc: dict) -> None:
         (lambda d: d["benchmarks"][0].update(successes=d["benchmarks"][0]["trials"] + 1),
          "successes out of"),
         (_every_metric_empty, "successful trials but no metric has a sample"),
+        (_no_trial_at_all, "no benchmark ran a timed trial"),
+        (lambda d: d.update(benchmarks=[]), "no benchmark ran a timed trial"),
         # A stored summary the samples do not give: judged on figures it does not hold.
         (lambda d: _metric(d)["summary"].update(p95=0.5), "ttft_ms: stored p95 0.5 but its"),
         (lambda d: _metric(d).update(samples=[1.0], processes=None, rounds=None), "stored n"),
@@ -269,3 +277,13 @@ def test_a_load_window_is_checked_as_metrics_are() -> None:
     ]:
         with pytest.raises(ValidationError, match=why):
             LoadWindow.model_validate({**window, **bad}, strict=True)
+
+
+def test_an_interrupted_run_that_finished_no_suite_is_still_read(valid: dict, tmp_path: Path):
+    valid["benchmarks"] = []
+    valid["run"].update(finished_at=None, incomplete_suites=["ttft", "throughput"])
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(valid))
+    assert_usage_error(invoke("check", str(path)), "is an incomplete run")
+    proc = invoke("check", str(path), "--allow-incomplete")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr

@@ -82,5 +82,8 @@ def test_the_ipc_suites_placeholder_model_is_not_listed_as_a_model() -> None:
 
     from mlxguard.reports.headline import models
 
-    r = results(benchmark("ttft", model="tiny"), benchmark("ipc", "msgpack-chunk", model="none"))
+    r = results(
+        benchmark("ttft", model="tiny", ttft_ms=[1.0]),
+        benchmark("ipc", "msgpack-chunk", model="none", decode_us=[1.0]),
+    )
     assert models(r) == ["tiny"]
