@@ -11,6 +11,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import stat
 import tempfile
 import time
@@ -62,7 +63,7 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temps(path.parent, path.name)
-        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path.name), suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=".tmp", dir=path.parent)
     except OSError as e:
         raise _unwritable(path, e) from None
     try:
@@ -103,14 +104,16 @@ def check_writable(path: Path) -> None:
         raise _unwritable(path, e) from None
 
 
-def _temp_prefix(name: str) -> str:
-    # The writer's pid is in the name, so a later write can tell a dead writer's leftover.
+def temp_prefix(name: str) -> str:
+    """The start of the name of a temp file (or directory) that becomes `name`: with the
+    writer's pid in it, so a later write can tell a dead writer's leftover (suffix: `.tmp`)."""
     return f".{name}.{os.getpid()}-"
 
 
-# `.NAME.PID-XXXXXXXX.tmp` (`write_atomic`), or `.NAME.XXXXXXXX.tmp` (older versions): mkstemp
-# adds eight random characters.
-_TEMP = re.compile(r"\.(?P<name>.+)\.(?:(?P<pid>\d+)-)?[a-z0-9_]{8}\.tmp")
+# `.NAME.PID-XXXXXXXX.tmp` (`temp_prefix`), or as older versions named them, `.NAME.XXXXXXXX.tmp`
+# (a file) and `.NAME.tmp-XXXXXXXX` (a synthetic model's build): mkstemp and mkdtemp add eight
+# random characters.
+_TEMP = re.compile(r"\.(?P<name>.+)\.(?:(?:(?P<pid>\d+)-)?[a-z0-9_]{8}\.tmp|tmp-[a-z0-9_]{8})")
 
 
 def _alive(pid: int) -> bool:
@@ -124,12 +127,12 @@ def _alive(pid: int) -> bool:
 
 
 def remove_stale_temps(directory: Path, name: str | re.Pattern[str]) -> list[Path]:
-    """Remove the temp files a killed `write_atomic` left in `directory` for target `name`
-    (a file name, or a pattern of names); return what was removed.
+    """Remove the temp files (and build directories) a killed writer left in `directory` for
+    target `name` (a file name, or a pattern of names); return what was removed.
 
-    Only regular files named as `write_atomic` names them are touched, and only once stale:
-    their writer's pid (in the name) is gone, or they are older than `STALE_TEMP_S`. A write
-    in progress (its writer alive, its file recent) is left alone.
+    Only regular files and directories (never what a link points to) named by `temp_prefix`
+    are touched, and only once stale: their writer's pid (in the name) is gone, or they are
+    older than `STALE_TEMP_S`. A write in progress (its writer alive, recent) is left alone.
     """
     target = name if isinstance(name, re.Pattern) else re.compile(re.escape(name))
     removed = []
@@ -146,13 +149,16 @@ def remove_stale_temps(directory: Path, name: str | re.Pattern[str]) -> list[Pat
             st = entry.stat(follow_symlinks=False)
         except OSError:
             continue
-        if not stat.S_ISREG(st.st_mode):
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
             continue
         pid = int(m["pid"]) if m["pid"] else None
         gone = pid is not None and pid != os.getpid() and not _alive(pid)
         if gone or now - st.st_mtime > STALE_TEMP_S:
             try:
-                os.unlink(entry.path)
+                if stat.S_ISDIR(st.st_mode):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
             except OSError:
                 continue
             removed.append(Path(entry.path))

@@ -150,3 +150,18 @@ def test_a_temp_file_of_another_target_or_kind_is_left_alone(tmp_path: Path) -> 
     os.utime(link, (1e9, 1e9), follow_symlinks=False)
     assert remove_stale_temps(tmp_path, "store.json") == []
     assert remove_stale_temps(tmp_path, "other.json") == [other]
+
+
+def test_a_killed_model_builds_directory_is_removed_by_the_next_build(tmp_path: Path) -> None:
+    """A synthetic model build killed half-way leaves its directory (GBs for the 8B preset)."""
+    from mlxguard.models.synthetic import build
+
+    dead = tmp_path / f".m.{_dead_pid()}-abcd1234.tmp"
+    old = tmp_path / ".m.tmp-k2j4h5g6"  # an older version's name, a day old
+    fresh = tmp_path / ".m.tmp-q1w2e3r4"  # recent: maybe another build in progress
+    for d in (dead, old, fresh):
+        d.mkdir()
+        (d / "model.safetensors").write_bytes(b"x" * 1000)
+    os.utime(old, (1e9, 1e9))
+    out = build("tiny", tmp_path / "m")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, fresh.name])

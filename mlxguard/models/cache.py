@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mlxguard.defaults import SEED_MAX
 from mlxguard.errors import UsageError
-from mlxguard.fsutil import default_mode
+from mlxguard.fsutil import default_mode, remove_stale_temps, temp_prefix
 from mlxguard.models.files import CONFIG_FILE, MARKER_FILE, write_json
 from mlxguard.models.presets import DEFAULT_PRESET, PRESETS, Preset
 from mlxguard.models.presets import preset as find_preset
@@ -90,7 +90,8 @@ def build(preset: str, out: Path, *, bits: int | None = None, seed: int = 0) -> 
         raise UsageError(f"output '{out}' already exists and is not empty; choose a new --out")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        remove_stale_temps(out.parent, out.name)  # a build killed half-way (GBs for 8B)
+        tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(out.name), suffix=".tmp", dir=out.parent))
         tmp.chmod(default_mode(directory=True))  # mkdtemp's 0700 would outlive the rename
     except OSError as e:
         raise UsageError(f"cannot write --out '{out}': {e.strerror or e}") from None

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from mlxguard.results.base import Frozen, Measured
+from mlxguard.results.base import AnyJson, Frozen, Measured
 from mlxguard.results.load import LoadSection
 from mlxguard.results.sections import (
     EngineEnvironment,
@@ -361,7 +361,7 @@ class Results(Frozen):
     tool: Tool
     run: RunInfo
     environment: Environment
-    config: dict[str, Any] = Field(default_factory=dict)
+    config: AnyJson = Field(default_factory=dict)
     models: dict[str, ModelInfo] = Field(
         default_factory=dict,
         description="the measured models, by the name their benchmarks give (`Benchmark.model`)",

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, JsonValue, model_validator
+from pydantic import Field, JsonValue, field_validator, model_validator
 
-from mlxguard.results.base import Frozen, Measured
+from mlxguard.results.base import Frozen, Measured, within_nesting
 
 Side = Literal["candidate", "reference"]
 # A flexible criterion: won by one side, a tie, or undecided when a median is missing.
@@ -198,6 +198,11 @@ class EngineEnvironment(Frozen):
         description="the engine's own settings as its `info()` reports them (e.g. codec, "
         "ignore_eos); keys are the engine's",
     )
+
+    @field_validator("settings")
+    @classmethod
+    def _shallow(cls, v: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        return within_nesting(v)
 
     @classmethod
     def from_info(cls, info: dict[str, Any], load_ms: float | None = None) -> EngineEnvironment:

@@ -281,9 +281,9 @@ def test_a_temp_file_left_by_a_killed_update_is_removed_by_the_next(tmp_path: Pa
     other = file_name("another-machine", "tiny", "mlx-lm")
     writer = (
         "import os, signal, sys, tempfile\n"
-        "from mlxguard.fsutil import _temp_prefix\n"
+        "from mlxguard.fsutil import temp_prefix\n"
         "for name in sys.argv[2:]:\n"
-        "    fd, _ = tempfile.mkstemp(prefix=_temp_prefix(name), suffix='.tmp', dir=sys.argv[1])\n"
+        "    fd, _ = tempfile.mkstemp(prefix=temp_prefix(name), suffix='.tmp', dir=sys.argv[1])\n"
         "    os.write(fd, b'x' * 2_000_000)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )

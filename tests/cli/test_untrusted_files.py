@@ -287,3 +287,16 @@ def test_an_interrupted_run_that_finished_no_suite_is_still_read(valid: dict, tm
     assert_usage_error(invoke("check", str(path)), "is an incomplete run")
     proc = invoke("check", str(path), "--allow-incomplete")
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_free_form_json_nested_deep_but_parseable(valid: dict, tmp_path: Path) -> None:
+    """900 levels parse, but writing them back (merge) failed with a traceback: the free-form
+    parts (the recorded config, an engine's settings) nest at most 32 deep."""
+    deep: object = 0
+    for _ in range(900):
+        deep = [deep]
+    valid["config"]["x"] = deep
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(valid))
+    proc = invoke("merge", str(path), "-o", str(tmp_path / "m.json"))
+    assert_usage_error(proc, "config: nested more than 32 deep")
