@@ -12,6 +12,8 @@ MAX_VALUE: Final = 1e15
 
 # A measured value: a time, a rate, a count or a size, none of which can be negative.
 Measured = Annotated[float, Field(ge=0, le=MAX_VALUE)]
+# A worker process or round label: an index from 0.
+Index = Annotated[int, Field(ge=0)]
 
 
 # Free-form JSON (the recorded config, an engine's settings) nests no deeper than this: a file

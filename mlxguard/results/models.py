@@ -7,7 +7,7 @@ from typing import Final, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from mlxguard.results.base import AnyJson, Frozen, Measured
+from mlxguard.results.base import AnyJson, Frozen, Index, Measured
 from mlxguard.results.load import LoadSection
 from mlxguard.results.sections import (
     EngineEnvironment,
@@ -52,12 +52,12 @@ class Metric(Frozen):
     warmup_samples: list[Measured] = Field(
         default_factory=list, description="warm-up values, never part of the statistics"
     )
-    processes: list[int] | None = Field(
+    processes: list[Index] | None = Field(
         default=None,
         description="worker process index of each sample (parallel to `samples`); "
         "null when unknown",
     )
-    rounds: list[int] | None = Field(
+    rounds: list[Index] | None = Field(
         default=None,
         description="adaptive/interleaving round of each sample (parallel to `samples`); "
         "null when unknown",
@@ -169,7 +169,7 @@ class MachineState(Frozen):
     power_source: str | None = Field(
         None, description="macOS `pmset -g batt`: 'AC Power', 'Battery Power' or 'UPS Power'"
     )
-    battery_percent: int | None = None
+    battery_percent: int | None = Field(None, ge=0, le=100)
     low_power_mode: bool | None = Field(None, description="macOS Low Power Mode (`pmset -g`)")
     thermal_state: Literal["nominal", "fair", "serious", "critical"] | None = Field(
         None, description="macOS NSProcessInfo.thermalState"
@@ -177,8 +177,8 @@ class MachineState(Frozen):
     cpu_speed_limit_pct: int | None = Field(
         None, description="macOS `pmset -g therm` CPU_Speed_Limit (100: not throttled)"
     )
-    load_average: list[float] | None = Field(None, description="1, 5 and 15 minute load")
-    cpu_count: int | None = None
+    load_average: list[Measured] | None = Field(None, description="1, 5 and 15 minute load")
+    cpu_count: int | None = Field(None, ge=1)
     cpu_governor: str | None = Field(
         None, description="Linux cpufreq scaling governor(s), comma-separated when they differ"
     )
@@ -191,15 +191,15 @@ class Environment(Frozen):
     platform: str
     machine: str
     chip: str
-    cpu_count: int | None = None
-    performance_cores: int | None = None
-    memory_gb: float | None = None
+    cpu_count: int | None = Field(None, ge=1)
+    performance_cores: int | None = Field(None, ge=0)
+    memory_gb: Measured | None = None
     os: str
     python: str
     backend: str
     gpu: str | None = None
     versions: dict[str, str | None] = Field(default_factory=dict)
-    memory_bandwidth_gbs: float | None = Field(
+    memory_bandwidth_gbs: Measured | None = Field(
         default=None,
         description="peak memory bandwidth of what MLX runs on (the Apple chip, the NVIDIA GPU) "
         "in GB/s, from mlxguard's table (docs/roofline.md); null when unknown",
@@ -339,7 +339,7 @@ class RunInfo(Frozen):
     finished_at: str | None = Field(default=None, description="ISO 8601 time; null while running")
     git_sha: str | None = Field(default=None, description="commit of the working directory")
     git_ref: str | None = Field(default=None, description="branch or ref of that commit")
-    seed: int = Field(description="seed of prompts, trial order and sampling")
+    seed: int = Field(ge=0, le=2**64 - 1, description="seed of prompts, trial order and sampling")
     command: list[str] = Field(default_factory=list, description="the command line's arguments")
     incomplete_suites: list[str] = Field(
         default_factory=list,

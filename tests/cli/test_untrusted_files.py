@@ -190,6 +190,9 @@ def _no_trial_at_all(doc: dict) -> None:
         (lambda d: _metric(d).update(samples=[1.0], processes=None, rounds=None), "stored n"),
         (lambda d: _metric(d)["samples"].__setitem__(0, "1.5"), "valid number"),
         (lambda d: d["run"].update(seed=True), "run.seed: Input should be a valid integer"),
+        (lambda d: d["run"].update(seed=-1), "run.seed: Input should be greater than or equal"),
+        (lambda d: _metric(d).update(rounds=[-1] * len(_metric(d)["samples"])), "rounds.0"),
+        (lambda d: d["environment"].update(cpu_count=0), "environment.cpu_count"),
     ],
 )  # fmt: skip
 def test_crafted_results(valid: dict, tmp_path: Path, edit, fragment: str) -> None:
