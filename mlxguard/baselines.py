@@ -32,7 +32,9 @@ from mlxguard.defaults import DEFAULT_LOCK_TIMEOUT_S
 from mlxguard.errors import UsageError, first_problem
 from mlxguard.fsutil import (
     MAX_BASELINE_BYTES,
+    NEWER,
     locked,
+    newer_schema,
     parse_json,
     read_input,
     remove_stale_temps,
@@ -163,20 +165,10 @@ def file_name(fingerprint: str, model: str, engine: str) -> str:
 _FILE_NAME: Final = re.compile(r"[a-z0-9-]+--[a-z0-9-]+--[a-z0-9-]+\.json")
 
 
-def _version(schema: object) -> int | None:
-    prefix = "mlxguard.baseline/"
-    if isinstance(schema, str) and schema.startswith(prefix) and schema[len(prefix) :].isdigit():
-        return int(schema[len(prefix) :])
-    return None
-
-
 def _unreadable(source: str, found: object, fix: str) -> str:
     """Why a document of schema `found` is not a baseline this mlxguard reads."""
-    version = _version(found)
-    if version is not None and version > (_version(SCHEMA) or 0):
-        return (f"baseline {source} has schema {found!r}, newer than this mlxguard reads "
-                f"({SCHEMA!r}); it was written by a newer mlxguard: upgrade mlxguard to read "
-                "it")  # fmt: skip
+    if newer_schema(found, SCHEMA):
+        return f"baseline {source} has schema {found!r}, newer than this mlxguard reads; {NEWER}"
     if isinstance(found, str) and found.startswith("mlxguard.results/"):
         return (f"baseline {source} is a results file, not a baseline; record it as one with "
                 f"`mlxguard baseline update {source}`")  # fmt: skip

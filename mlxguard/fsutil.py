@@ -321,3 +321,16 @@ def locked(directory: Path, timeout_s: float, what: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+NEWER = "it was written by a newer mlxguard: upgrade mlxguard to read it"
+
+
+def newer_schema(found: object, current: str) -> bool:
+    """Is `found` a later version of the schema `current` (both `name/N`): a document a newer
+    mlxguard wrote?"""
+    name, _, version = current.rpartition("/")
+    if not isinstance(found, str) or not found.startswith(f"{name}/"):
+        return False
+    later = found[len(name) + 1 :]
+    return later.isdigit() and version.isdigit() and int(later) > int(version)

@@ -6,7 +6,7 @@ from pydantic import ValidationError
 
 from mlxguard.check.verdicts import CheckReport
 from mlxguard.errors import UsageError, first_problem
-from mlxguard.fsutil import parse_json
+from mlxguard.fsutil import NEWER, newer_schema, parse_json
 from mlxguard.results import Benchmark, Results
 from mlxguard.safetext import to_json
 
@@ -51,7 +51,8 @@ def parse(text: str, source: str, results: Results) -> CheckReport:
         raise UsageError(f"check report {source} is not valid JSON ({e}); {redo}") from None
     found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
     if found != SCHEMA:
-        raise UsageError(f"check report {source} has schema {found!r}, expected {SCHEMA!r}; {redo}")
+        why = NEWER if newer_schema(found, SCHEMA) else redo
+        raise UsageError(f"check report {source} has schema {found!r}, expected {SCHEMA!r}; {why}")
     run = doc.get("run")
     run_id = run.get("id") if isinstance(run, dict) else None
     if run_id != results.run.id:

@@ -8,17 +8,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from mlxguard.errors import UsageError, first_problem
-from mlxguard.fsutil import MAX_RESULTS_BYTES, parse_json, read_input, write_atomic
+from mlxguard.fsutil import (
+    MAX_RESULTS_BYTES,
+    NEWER,
+    newer_schema,
+    parse_json,
+    read_input,
+    write_atomic,
+)
 from mlxguard.results.models import SCHEMA, Results
 from mlxguard.results.upgrade import STEPS, upgrade
-
-
-def _version(schema: object) -> int | None:
-    prefix = "mlxguard.results/"
-    if isinstance(schema, str) and schema.startswith(prefix) and schema[len(prefix) :].isdigit():
-        return int(schema[len(prefix) :])
-    return None
-
 
 RUN_HINT = "a results file is what `mlxguard run -o FILE` writes"
 
@@ -27,11 +26,9 @@ def _unreadable(source: str, schema: object) -> str:
     """Why a file of `schema` cannot be read: a newer mlxguard wrote it, it is another of
     mlxguard's files, or it is not ours."""
     readable = ", ".join(repr(s) for s in [*STEPS, SCHEMA])
-    version, current = _version(schema), _version(SCHEMA)
-    if version is not None and current is not None and version > current:
+    if newer_schema(schema, SCHEMA):
         return (
-            f"{source} has schema {schema!r}, newer than this mlxguard reads ({readable}); "
-            "it was written by a newer mlxguard: upgrade mlxguard to read it"
+            f"{source} has schema {schema!r}, newer than this mlxguard reads ({readable}); {NEWER}"
         )
     if schema is None:
         return f'{source} is not an mlxguard results file (it has no "schema"); {RUN_HINT}'

@@ -303,3 +303,13 @@ def test_free_form_json_nested_deep_but_parseable(valid: dict, tmp_path: Path) -
     path.write_text(json.dumps(valid))
     proc = invoke("merge", str(path), "-o", str(tmp_path / "m.json"))
     assert_usage_error(proc, "config: nested more than 32 deep")
+
+
+def test_a_newer_check_report_says_upgrade(small_run: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    assert invoke("check", str(small_run), "--format", "json", "-o", str(report)).returncode == 0
+    doc = json.loads(report.read_text())
+    doc["schema"] = "mlxguard.report/9"
+    report.write_text(json.dumps(doc))
+    proc = invoke("publish", str(small_run), "--check-report", str(report), "--no-comment")
+    assert_usage_error(proc, "written by a newer mlxguard: upgrade mlxguard to read it")
