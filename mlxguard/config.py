@@ -462,9 +462,27 @@ def find_config(search_dir: Path | None = None) -> Path | None:
 
 
 def _section(path: Path) -> dict[str, Any] | None:
-    """The mlxguard settings of a config file: all of it, or `[tool.mlxguard]` of a pyproject."""
+    """The mlxguard settings of a config file: all of it, or `[tool.mlxguard]` of a pyproject
+    (None when it has none).
+
+    Raises:
+        UsageError: the file is not valid TOML, or its `tool.mlxguard` is not a table.
+    """
     data = _read_toml(path)
-    return data.get("tool", {}).get("mlxguard") if path.name == "pyproject.toml" else data
+    return mlxguard_table(data, path) if path.name == "pyproject.toml" else data
+
+
+def mlxguard_table(pyproject: dict[str, Any], path: Path) -> dict[str, Any] | None:
+    """`[tool.mlxguard]` of a parsed pyproject.toml, or None when there is none.
+
+    Raises:
+        UsageError: `tool` or `tool.mlxguard` is there but is not a table.
+    """
+    tool = pyproject.get("tool", {})
+    section = tool.get("mlxguard") if isinstance(tool, dict) else None
+    if not isinstance(tool, dict) or not isinstance(section, dict | None):
+        raise UsageError(f"config '{path}': tool.mlxguard must be a table ([tool.mlxguard])")
+    return section
 
 
 def load_config(path: Path | str | None = None, search_dir: Path | None = None) -> Config:

@@ -18,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from mlxguard.config import find_config
+from mlxguard.config import find_config, mlxguard_table
 from mlxguard.errors import UsageError
 from mlxguard.fsutil import MAX_CONFIG_BYTES, parse_toml, read_input, write_atomic
 
@@ -65,7 +65,7 @@ def compose(
         data = parse_toml(text)
     except ValueError as e:
         raise UsageError(f"config '{config}' is not valid TOML: {e}") from None
-    section = data.get("tool", {}).get("mlxguard", {}) if pyproject else data
+    section = (mlxguard_table(data, config) or {}) if pyproject and config else data
     engines = section.get("engines")
     taken = [n for n in NAMES if isinstance(engines, dict) and n in engines]
     if taken:

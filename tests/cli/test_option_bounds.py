@@ -78,3 +78,13 @@ def test_an_unknown_engine_name_lists_the_defined_ones_and_names_its_source(
     config.write_text('[engines.x]\nspec = "hed"\n')
     proc = invoke("run", *ONE_TRIAL, "-c", str(config), "--engine", "x", "-o", out)
     assert_usage_error(proc, "engine 'x': spec 'hed' is not an engine spec (mlx-lm, mlx-engine")
+
+
+@pytest.mark.parametrize(
+    "toml", ["tool = 5\n", "[tool]\nmlxguard = 5\n", "[tool]\nmlxguard = [1]\n"]
+)
+def test_a_pyproject_whose_tool_mlxguard_is_not_a_table(tmp_path: Path, toml: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(toml)
+    results = tmp_path / "r.json"
+    proc = invoke("check", str(results), cwd=tmp_path)
+    assert_usage_error(proc, "pyproject.toml': tool.mlxguard must be a table ([tool.mlxguard])")
