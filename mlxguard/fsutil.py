@@ -239,6 +239,22 @@ def read_bytes(path: Path, what: str, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def read_tail(path: Path, limit: int) -> str:
+    """The last `limit` bytes of a log file as text (undecodable bytes replaced), however large
+    the file grew; "" when it cannot be read.
+
+    For mlxguard's own logs (an engine's, a server's), whose size their writer decides.
+    """
+    try:
+        with open_regular(path, "log") as f:
+            size = os.fstat(f.fileno()).st_size
+            f.seek(max(0, size - limit))
+            data = f.read(limit)
+    except (UsageError, OSError):
+        return ""
+    return data.decode("utf-8", "replace")
+
+
 def read_input(path: Path, what: str, limit: int = MAX_RESULTS_BYTES) -> str:
     """Read a user-given UTF-8 text file (`what` names it in errors: "results file", "baseline").
 

@@ -165,3 +165,18 @@ def test_a_killed_model_builds_directory_is_removed_by_the_next_build(tmp_path: 
     os.utime(old, (1e9, 1e9))
     out = build("tiny", tmp_path / "m")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, fresh.name])
+
+
+def test_read_tail_reads_only_the_end_of_a_log(tmp_path: Path) -> None:
+    """A server's log can grow without end: its last lines are read, not the whole file."""
+    from mlxguard.fsutil import read_tail
+
+    log = tmp_path / "server.log"
+    with log.open("wb") as f:
+        f.truncate(64 * 2**20)  # 64 MiB of holes: reading it whole would cost 64 MiB
+        f.seek(0, 2)
+        f.write(b"last line\n")
+    assert read_tail(log, 8192).endswith("last line\n") and len(read_tail(log, 8192)) == 8192
+    fifo = tmp_path / "fifo.log"
+    os.mkfifo(fifo)
+    assert read_tail(fifo, 8192) == "" and read_tail(tmp_path / "gone.log", 10) == ""

@@ -24,6 +24,7 @@ from mlxguard.engines import children
 from mlxguard.engines.definitions import fill
 from mlxguard.engines.watchdog import stop_group
 from mlxguard.errors import UsageError
+from mlxguard.fsutil import read_tail
 
 READY_TIMEOUT_S = 120.0
 GRACE_S = 5.0
@@ -110,10 +111,7 @@ class ManagedServer:
 
     def log_tail(self) -> str:
         """The last lines of the server's output, on one line."""
-        try:
-            text = self.log_path.read_bytes()[-8192:].decode("utf-8", "replace")
-        except OSError:
-            text = ""
+        text = read_tail(self.log_path, 8192)  # the server may have written gigabytes
         lines = [line.strip() for line in text.splitlines() if line.strip()][-LOG_LINES:]
         return "last output: " + (" | ".join(lines) if lines else "(none)")
 

@@ -33,7 +33,7 @@ from typing import TextIO
 
 from mlxguard.engines import children
 from mlxguard.engines.worker_log import FORMAT
-from mlxguard.fsutil import default_mode
+from mlxguard.fsutil import default_mode, read_tail
 
 TAIL_LINES = 20
 # The log keeps the first HEAD_BYTES and the last TAIL_BYTES of the engines' output: an engine
@@ -65,11 +65,7 @@ class EngineLog:
 
     def tail(self, n: int = TAIL_LINES) -> list[str]:
         """The last `n` lines of the log."""
-        try:
-            text = self.path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return []
-        return text.splitlines()[-n:]
+        return read_tail(self.path, TAIL_BYTES).splitlines()[-n:]
 
 
 def _start_sink(tmp: str) -> subprocess.Popen[bytes]:
