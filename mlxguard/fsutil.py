@@ -263,7 +263,7 @@ def read_input(path: Path, what: str, limit: int = MAX_RESULTS_BYTES) -> str:
     """
     data = read_bytes(path, what, limit)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a BOM (as some editors write) is not part of it
     except UnicodeDecodeError as e:
         raise UsageError(f"cannot read {what} '{path}': not UTF-8 text ({e.reason} at byte "
                          f"{e.start})") from None  # fmt: skip

@@ -180,3 +180,11 @@ def test_read_tail_reads_only_the_end_of_a_log(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo.log"
     os.mkfifo(fifo)
     assert read_tail(fifo, 8192) == "" and read_tail(tmp_path / "gone.log", 10) == ""
+
+
+def test_a_byte_order_mark_is_not_part_of_the_text(tmp_path: Path) -> None:
+    from mlxguard.fsutil import read_input
+
+    path = tmp_path / "mlxguard.toml"
+    path.write_bytes(b"\xef\xbb\xbfsamples = 3\n")  # as some Windows editors save UTF-8
+    assert read_input(path, "config file") == "samples = 3\n"
