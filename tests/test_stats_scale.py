@@ -148,3 +148,23 @@ def test_regimes_of_a_process_label_per_sample_are_not_quadratic() -> None:
     values = np.random.default_rng(4).lognormal(4, 0.02, n).tolist()
     metric = Metric.of("decode_tps", values, processes=list(range(n)))
     assert regimes("decode_tps", metric) == []
+
+
+@pytest.mark.parametrize(("nb", "nc"), [(1, 0), (3, 3), (10, 12), (500, 500), (1000, 1000)])
+def test_the_rank_floor_is_exact_where_a_float_holds_it(nb: int, nc: int) -> None:
+    import math
+
+    from mlxguard.stats import _rank_floor
+
+    try:
+        exact = 1.0 / math.comb(nb + nc, nb)
+    except OverflowError:
+        exact = 0.0
+    assert _rank_floor(nb, nc) == exact
+
+
+def test_the_rank_floor_of_300k_units_is_not_counted_exactly() -> None:
+    """C(600000, 300000) has 180,000 digits: computing it took seconds per comparison."""
+    from mlxguard.stats import _rank_floor
+
+    assert _rank_floor(300_000, 300_000) == 0.0 == _rank_floor(10**9, 10**9)
