@@ -247,11 +247,30 @@ def load_baselines(source: Path) -> list[Baseline]:
         UsageError: a missing path or any corrupt file.
     """
     if source.is_dir():
-        return [load_baseline(p) for p in sorted(source.glob("*.json"))]
+        return [load_baseline(_inside(p, source)) for p in sorted(source.glob("*.json"))]
     if not source.exists():
         raise UsageError(f"baseline '{source}' does not exist; record one with "
                          "`mlxguard baseline update RESULTS`")  # fmt: skip
     return [load_baseline(source)]
+
+
+def _inside(path: Path, directory: Path) -> Path:
+    """``path`` when it is in ``directory`` once links are followed: a store is committed by
+    pull requests, and a link in it to any other file of the runner is not a baseline.
+
+    Raises:
+        UsageError: a link that leads out of the directory.
+    """
+    try:
+        target = path.resolve()
+        # A link to a device or a FIFO is refused by the reader, which says what it is.
+        outside = target.is_file() and not target.is_relative_to(directory.resolve())
+    except (OSError, RuntimeError):  # a loop of links: reading it says so
+        return path
+    if outside:
+        raise UsageError(f"baseline '{path}' is a link to '{target}', outside the "
+                         f"baseline directory '{directory}'; refusing to read it")  # fmt: skip
+    return path
 
 
 def _series_of(b: Benchmark, gated_for: GatedFor) -> list[tuple[str, str, str, Metric]]:
@@ -366,7 +385,7 @@ def _update(results: Results, directory: Path, gated_for: GatedFor, keep: int) -
     planned = []
     for (fp, model, engine), (env, group) in _groups(results).items():
         path = directory / file_name(fp, model, engine)
-        old = load_baseline(path) if path.exists() else None
+        old = load_baseline(_inside(path, directory)) if path.exists() else None
         if old and (old.fingerprint, old.model, old.engine) != (fp, model, engine):
             raise UsageError(f"baseline '{path}' holds {old.model} · {old.engine} on "
                              f"{old.fingerprint}, not {model} · {engine} on {fp}")  # fmt: skip

@@ -24,7 +24,7 @@ from mlxguard.errors import UsageError
 
 MiB: Final = 1 << 20
 # The largest file of each kind mlxguard reads; a larger one is refused unread. Generous for
-# what mlxguard writes (a results file of 300,000 samples is about 10 MiB; a baseline keeps
+# what mlxguard writes (300,000 samples with their processes and rounds take 14 MB; a baseline keeps
 # at most 100 run summaries per metric), small enough that a bogus file cannot exhaust memory.
 MAX_RESULTS_BYTES: Final = 256 * MiB
 MAX_BASELINE_BYTES: Final = 16 * MiB

@@ -87,12 +87,28 @@ def test_every_input_refuses_a_fifo_or_device(odd, small_run: Path, tmp_path: Pa
     assert_usage_error(proc, f"event payload '{path}' {said}")
 
 
-def test_a_link_to_a_regular_baseline_is_read(store: Path, small_run: Path, tmp_path: Path) -> None:
+def test_a_link_to_a_baseline_inside_the_directory_is_read(
+    store: Path, small_run: Path, tmp_path: Path
+) -> None:
     path, _ = _baseline(store)
-    linked = tmp_path / "linked"
-    linked.mkdir()
-    (linked / path.name).symlink_to(path)
-    proc = invoke("check", str(small_run), "--baseline", str(linked))
+    (store / "kept").mkdir()
+    path.rename(store / "kept" / path.name)
+    path.symlink_to(Path("kept") / path.name)
+    proc = invoke("check", str(small_run), "--baseline", str(store))
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_link_out_of_the_baseline_directory_is_refused(
+    store: Path, small_run: Path, tmp_path: Path
+) -> None:
+    """A pull request can commit `baselines/x.json -> /any/file/of/the/runner`."""
+    path, _ = _baseline(store)
+    elsewhere = tmp_path / "elsewhere.json"
+    path.rename(elsewhere)
+    path.symlink_to(elsewhere)
+    proc = invoke("check", str(small_run), "--baseline", str(store))
+    assert_usage_error(proc, f"is a link to '{elsewhere}', outside the baseline directory")
+    proc = invoke("check", str(small_run), "--baseline", str(path))  # named by the user: read
     assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
 
 
