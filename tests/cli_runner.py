@@ -16,6 +16,9 @@ from unittest import mock
 
 from typer.testing import CliRunner
 
+# Keeps a run short if a bad value were not refused up front.
+ONE_TRIAL = ["--suite", "ttft", "--samples", "1", "--warmup", "0", "--max-tokens", "2"]
+
 
 def mlxguard(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None

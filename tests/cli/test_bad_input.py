@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_runner import assert_usage_error, invoke, mlxguard
+from cli_runner import ONE_TRIAL, assert_usage_error, invoke, mlxguard
 
 
 @pytest.fixture
@@ -71,10 +71,6 @@ def test_config_bad_target(tmp_path: Path, small_run: Path) -> None:
     cfg = tmp_path / "mlxguard.toml"
     cfg.write_text('[[targets]]\nmetric = "ttft_ms"\nmax = 1\nmin = 2\n')
     assert_usage_error(invoke("check", str(small_run), "-c", str(cfg)), "exactly one of max")
-
-
-# Keeps a run short if a bad value were not refused up front.
-ONE_TRIAL = ["--suite", "ttft", "--samples", "1", "--warmup", "0", "--max-tokens", "2"]
 
 
 @pytest.mark.parametrize(

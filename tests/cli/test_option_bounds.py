@@ -7,10 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_runner import assert_usage_error, invoke
-
-# Keeps a run short if a bad value were not refused up front.
-ONE_TRIAL = ["--suite", "ttft", "--samples", "1", "--warmup", "0", "--max-tokens", "2"]
+from cli_runner import ONE_TRIAL, assert_usage_error, invoke
 
 
 @pytest.mark.parametrize(
