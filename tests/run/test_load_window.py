@@ -75,3 +75,13 @@ def test_an_open_loop_whose_backlog_grows_is_saturated() -> None:
     w = summarize(Window(growing, 0, 1250 * MS), 0, {}, 99)
     assert w.saturated and w.offered_rps == pytest.approx(10.0)
     assert w.late_ms_p99 == 0.0
+
+
+def test_a_window_with_a_negative_figure_is_refused():
+    from pydantic import ValidationError
+
+    window = summarize(Window([request(0, [10, 20])], 0, 20 * MS), 0, {}, 3.0)
+    with pytest.raises(ValidationError):
+        type(window).model_validate({**window.model_dump(), "duration_s": -1.0})
+    with pytest.raises(ValidationError):
+        type(window).model_validate({**window.model_dump(), "failures": -2})
