@@ -379,6 +379,10 @@ def _engine_choices(cfg: Config, suites: list[str]) -> list[EngineChoice]:
         choices += role_choices(cfg).values()
     if "flexible" in suites:
         choices += role_choices(cfg, flexible_roles(cfg)).values()
+    if "load" in suites:
+        from mlxguard.suites.load import load_engines
+
+        choices += load_engines(cfg).values()
     return list({c.label: c for c in choices}.values())
 
 

@@ -235,3 +235,28 @@ max = 60000.0
         ("concurrency-4", "goodput_rps", "median"): "fail",
         ("concurrency-1", "ttft_ms", "p99"): "pass",
     }
+
+
+@pytest.mark.slow
+def test_a_managed_mlx_lm_server_from_a_definition(tmp_path, tiny_model):
+    """`--engine server` names a definition with a command: mlxguard starts the server on a
+    free port, measures it at every point, and stops it."""
+    import sys
+
+    config = (
+        CONFIG
+        + f"""
+[engines.server]
+spec = "openai:http://127.0.0.1:{{port}}/v1"
+command = [{json.dumps(sys.executable)}, "-m", "mlx_lm", "server", "--model", "{{model}}",
+           "--port", "{{port}}"]
+"""
+    )
+    proc, out = _run(tmp_path, tiny_model, "server", config)
+    assert proc.returncode == 0, proc.stderr
+    points = _points(out)
+    assert set(points) == {"concurrency-1", "concurrency-4"}
+    for b in points.values():
+        assert b.engine == "server" and b.successes == b.trials == 16
+        assert b.engine_spec and b.engine_spec.startswith("openai:http://127.0.0.1:")
+        assert set(b.metrics["prompt_tokens"].samples) == {32.0}
