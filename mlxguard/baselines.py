@@ -306,7 +306,8 @@ def _updated(
     kinds: dict[tuple[str, str, str], tuple[str, Direction]] = {}  # unit and direction
     for s in old.series if old else []:
         left = [r for r in s.runs if r.run in order and r.run != run.id]
-        if left:
+        # A series its suite no longer gates (or an older version stored) is dropped.
+        if left and s.metric in gated_for(s.suite):
             key = (s.suite, s.scenario, s.metric)
             pools[key], kinds[key] = left, (s.unit, s.direction)
     if run.id in order:

@@ -120,3 +120,14 @@ def test_show_states_the_runs_kept_and_the_stores_keep(tmp_path: Path) -> None:
     out = CliRunner().invoke(app, ["baseline", "show", "--dir", str(tmp_path)])
     assert out.exit_code == 0, out.output
     assert "3 run(s) kept (the last 10 are kept)" in out.output
+
+
+def test_series_no_longer_gated_are_dropped_at_the_next_update(tmp_path: Path) -> None:
+    samples = [10.0, 11.0, 12.0]
+    ttft = benchmark("ttft", "warm", ttft_ms=samples, decode_tps=samples)
+    every = CheckSettings(gated_metrics={"*": ["ttft_ms", "decode_tps"]}).gated_for
+    update(results(ttft, run_id="old"), tmp_path, every, keep=10)  # as older versions stored
+    assert len(load_baselines(tmp_path)[0].series) == 2
+    update(results(ttft, run_id="new"), tmp_path, GATED, keep=10)
+    [b] = load_baselines(tmp_path)
+    assert [(s.metric, len(s.runs)) for s in b.series] == [("ttft_ms", 2)]
