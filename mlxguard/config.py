@@ -25,7 +25,7 @@ from mlxguard.defaults import SEED_MAX, TRIAL_TIMEOUT_S, FailOn
 from mlxguard.errors import UsageError, first_problem
 from mlxguard.fsutil import MAX_CONFIG_BYTES, parse_toml, read_input
 from mlxguard.metrics import METRICS, SUMMARY_FIELDS
-from mlxguard.redact import MASK
+from mlxguard.redact import MASK, mask_credentials, masked_command
 
 CONFIG_FILES = ("mlxguard.toml", "pyproject.toml")
 
@@ -361,14 +361,14 @@ class Config(_Strict):
 
     def recorded(self) -> dict[str, Any]:
         """The config as a results file keeps it: the values of engine definitions' `env` are
-        masked (the names stay), and so are a server command's secret options, since they may
-        hold tokens and results files get published."""
+        masked (the names stay), and so are a server command's credentials and those of any URL
+        (`https://user:***@host`), since results files get published."""
         data = self.model_dump(mode="json")
         for definition in data["engines"].values():
             definition["env"] = dict.fromkeys(definition["env"], MASK)
             if definition.get("command"):
                 definition["command"] = masked_command(definition["command"])
-        return data
+        return _without_url_credentials(data)
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with the CLI flags that were given (None means not given).
@@ -387,6 +387,17 @@ class Config(_Strict):
             raise UsageError(f"command-line flags: {first_problem(e)}") from None
 
 
+def _without_url_credentials(value: Any) -> Any:
+    """`value` (plain JSON) with every URL's user information masked, in every string."""
+    if isinstance(value, str):
+        return mask_credentials(value)
+    if isinstance(value, dict):
+        return {k: _without_url_credentials(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_url_credentials(v) for v in value]
+    return value
+
+
 def _nul_at(value: Any, where: tuple[str, ...]) -> str | None:
     """The dotted key of the first string (or key) in ``value`` holding a NUL, or None."""
     if isinstance(value, str):
@@ -403,24 +414,6 @@ def _nul_at(value: Any, where: tuple[str, ...]) -> str | None:
         if found := _nul_at(item, path):
             return found
     return None
-
-
-# A server option whose value is a secret: `--api-key X`, `--token=X`, `--hf_token X`...
-SECRET_OPTION = re.compile(r"--?[\w-]*(key|token|secret|password|passwd)[\w-]*", re.IGNORECASE)
-
-
-def masked_command(command: list[str]) -> list[str]:
-    """A server command with the value of every secret option masked (`--api-key ***`)."""
-    out: list[str] = []
-    for arg in command:
-        name, eq, _ = arg.partition("=")
-        if out and SECRET_OPTION.fullmatch(out[-1]) and not arg.startswith("-"):
-            out.append(MASK)
-        elif eq and SECRET_OPTION.fullmatch(name):
-            out.append(f"{name}={MASK}")
-        else:
-            out.append(arg)
-    return out
 
 
 # Config keys whose flag is not simply the key with dashes.

@@ -4,9 +4,10 @@ Two layers, each applied once, where text leaves mlxguard:
 
 - `clean()` makes one value one printable line: whitespace runs (newlines included) become one
   space; control characters (ESC, BEL, NUL, C1), format characters (bidi overrides such as
-  U+202E, zero-width characters) and lone surrogates become U+FFFD; a value over `limit`
-  characters is cut, ending in `…`. Every format escapes its values through it first
-  (`reports/escape.py`: `plain`, `md`, `code`; the CSV cells).
+  U+202E, zero-width characters) and lone surrogates become U+FFFD; a URL's password is
+  masked (`https://user:***@host`); a value over `limit` characters is cut, ending in `…`.
+  Every format escapes its values through it first (`reports/escape.py`: `plain`, `md`,
+  `code`; the CSV cells).
 - `to_json()` writes JSON whose strings keep every character, the unsafe ones as `\\u`
   escapes: the same data, nothing raw on a terminal (the JSON report, the exports).
 - `for_log()` makes a whole printed text safe in a GitHub Actions log, where the runner reads
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import json
 import re
+
+from mlxguard.redact import mask_credentials
 
 # The longest value shown: a 70,000-character model name must not fill the PR comment's 65,536
 # characters (nor a terminal). Long enough for any evidence sentence.
@@ -49,7 +52,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def clean(value: object, limit: int | None = MAX_CHARS) -> str:
     """`value` as one line of printable text, at most `limit` characters (None: no cut)."""
-    text = _UNSAFE.sub(REPLACEMENT, " ".join(str(value).split()))
+    text = _UNSAFE.sub(REPLACEMENT, mask_credentials(" ".join(str(value).split())))
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + ELLIPSIS
     return text

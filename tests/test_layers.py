@@ -32,7 +32,7 @@ ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "defaults": set(),
     "redact": set(),
-    "safetext": set(),
+    "safetext": {"redact"},
     "fsutil": {"errors"},
     "metrics": set(),
     "config": {"errors", "defaults", "fsutil", "metrics", "redact"},

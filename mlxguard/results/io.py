@@ -16,6 +16,7 @@ from mlxguard.fsutil import (
     read_input,
     write_atomic,
 )
+from mlxguard.redact import mask_credentials
 from mlxguard.results.models import SCHEMA, Results
 from mlxguard.results.upgrade import STEPS, upgrade
 
@@ -84,8 +85,9 @@ def load_results(path: Path | str) -> Results:
 
 
 def write_results(results: Results, path: Path | str) -> None:
-    """Write the results file atomically."""
-    write_atomic(Path(path), results.to_json())
+    """Write the results file atomically, with no URL's password in it (an `openai:` engine
+    spec of `https://user:PASS@host` is recorded as `https://user:***@host`)."""
+    write_atomic(Path(path), mask_credentials(results.to_json()))
 
 
 def json_schema() -> dict[str, Any]:

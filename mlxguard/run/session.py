@@ -14,6 +14,7 @@ from pathlib import Path
 from mlxguard import __version__
 from mlxguard.config import Config
 from mlxguard.errors import RunInterrupted
+from mlxguard.redact import masked_command
 from mlxguard.results import (
     Benchmark,
     MachineState,
@@ -70,7 +71,7 @@ def execute(
         git_sha=sha,
         git_ref=ref,
         seed=config.seed,
-        command=command or [],
+        command=masked_command(command or []),  # `--api-key X` and URLs' passwords masked
     )
     benchmarks: list[Benchmark] = []
     done: list[str] = []
