@@ -12,6 +12,11 @@ Switches (attributes of `GitHubServer`):
   no `retry-after`), as a persistent limit does.
 - `error_body_once`: {(method, operationId): (status, text)}: the next such request gets a
   non-JSON body (an HTML error page, say), which may contain anything, the token included.
+- `answers`: {(method, operationId): (status, body, headers)}: every such request gets this
+  answer instead of the endpoint's own (a redirect, a `Link` back to the same page, a body of
+  an unexpected shape).
+- `huge_body`: {(method, operationId): n}: the answer is a JSON list of about `n` bytes, sent
+  in chunks as it is made; `bytes_sent` counts what went out before the client hung up.
 - `trickle_s`: every response is sent one byte every `trickle_s` seconds, status line included.
 - `never_answer`: requests are read and never answered.
 - `login`, `user_type`: the token's identity, the author of the comments it writes;
@@ -89,6 +94,9 @@ class GitHubServer:
     secondary_limit_once: set[tuple[str, str]] = field(default_factory=set)
     secondary_limit: bool = False
     error_body_once: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    answers: dict[tuple[str, str], tuple[int, Any, dict[str, str]]] = field(default_factory=dict)
+    huge_body: dict[tuple[str, str], int] = field(default_factory=dict)
+    bytes_sent: int = 0
     trickle_s: float | None = None
     never_answer: bool = False
     login: str = "github-actions[bot]"
@@ -208,6 +216,20 @@ def _handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(raw[i : i + 1])
                 self.wfile.flush()
 
+        def _send_huge(self, size: int) -> None:
+            """A JSON list of strings, about `size` bytes, made and sent a chunk at a time."""
+            chunk = b'"' + b"x" * (2**20 - 4) + b'",'
+            count = max(1, size // len(chunk))
+            length = 1 + count * len(chunk)  # "[" + chunks, the last comma becoming "]"
+            head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {length}"
+            try:
+                self.wfile.write(f"{head}\r\n\r\n[".encode())
+                for i in range(count):
+                    self.wfile.write(chunk if i < count - 1 else chunk[:-1] + b"]")
+                    server.bytes_sent += len(chunk)
+            except OSError:  # the client hung up: what it wanted to know
+                self.close_connection = True
+
         def _reject(self, status: int, message: str) -> None:
             server.violations.append(f"{self.command} {self.path}: {message}")
             self._send(status, {"message": message})
@@ -245,6 +267,10 @@ def _handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
             if problem:
                 return self._reject(*problem)
             key = (self.command, op.id)
+            if key in server.answers:
+                return self._send(*server.answers[key])
+            if key in server.huge_body:
+                return self._send_huge(server.huge_body[key])
             with server.lock:
                 if server.secondary_limit:
                     msg = "You have exceeded a secondary rate limit. Please wait a few minutes."

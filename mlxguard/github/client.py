@@ -13,6 +13,11 @@ Faults:
   A limit that is not waited out is remembered: later requests fail at once, without asking.
 - A rate limit (`kind="rate-limit"`) is told from a refusal (`kind="permission"`, e.g. a fork's
   read-only token) by the response: `retry-after`, `x-ratelimit-remaining` and the message.
+- Redirects are followed on the API host only (at most 5): one off it is refused, so neither
+  the token nor a POST's body (a 307 repeats it) reaches another host.
+- An answer is read up to 32 MiB, then abandoned (not held whole in memory); one that is not
+  JSON, or a list page that is not a list, is an error. `paginate` stops at a `Link` back to a
+  page it read (a loop) and after 100 pages.
 - `deadline_s` bounds every wait of the client together: each request, each retry and each
   rate-limit wait ends by then, however slowly a server answers (a response trickling one byte
   at a time restarts a per-read timeout, so each request also runs under a watchdog).
@@ -25,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -37,6 +42,13 @@ MEDIA_TYPE = "application/vnd.github+json"
 SECONDARY_WAIT_S = 60.0
 # How much of an error body (a message, an HTML page) is quoted.
 BODY_CHARS = 200
+# The largest answer read: a page of 100 comments of GitHub's longest (65,536 characters) is
+# at most 26 MiB of UTF-8; a bigger one is not GitHub's.
+MAX_RESPONSE_BYTES = 32 * 2**20
+# Pages of a list followed at most: 10,000 comments at 100 a page.
+MAX_PAGES = 100
+MAX_REDIRECTS = 5
+REDIRECTS = (301, 302, 303, 307, 308)
 Kind = Literal["rate-limit", "permission", "deadline"]
 
 
@@ -62,6 +74,16 @@ class GitHubError(Exception):
         self.status = status
         self.uncertain = uncertain
         self.kind = kind
+
+
+def dig(value: Any, *path: str) -> Any:
+    """What a decoded answer or payload holds at `path` (keys of nested objects), or None
+    wherever its shape differs (a key missing, a null, a list where an object belongs)."""
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
 
 
 def token_from_env(env: Mapping[str, str]) -> str | None:
@@ -148,12 +170,12 @@ class Client:
             raise self._deadline_error(what)
         timeout = min(self.timeout_s, left)
         if self._ends is None:
-            return self._session.request(method, url, timeout=timeout, **kwargs)
+            return self._exchange(method, url, what, idempotent, timeout, **kwargs)
         box: dict[str, Any] = {}
 
         def exchange() -> None:
             try:
-                box["response"] = self._session.request(method, url, timeout=timeout, **kwargs)
+                box["response"] = self._exchange(method, url, what, idempotent, timeout, **kwargs)
             except BaseException as e:  # handed to the caller's thread below
                 box["error"] = e
 
@@ -168,13 +190,57 @@ class Client:
             raise box["error"]
         return box["response"]
 
-    def _url(self, path_or_url: str) -> str:
+    def _exchange(
+        self, method: str, url: str, what: str, idempotent: bool, timeout: float, **kwargs: Any
+    ) -> requests.Response:
+        """Send one request and read its body, at most `MAX_RESPONSE_BYTES` of it (decoded):
+        a bigger answer is abandoned, not held in memory. Redirects are not followed here."""
+        resp = self._session.request(
+            method, url, timeout=timeout, stream=True, allow_redirects=False, **kwargs
+        )
+        with resp:
+            body = bytearray()
+            for chunk in resp.iter_content(64 * 1024):
+                body += chunk
+                if len(body) > MAX_RESPONSE_BYTES:
+                    raise GitHubError(
+                        f"{what}: the answer is over {MAX_RESPONSE_BYTES // 2**20} MiB; "
+                        "not read further",
+                        resp.status_code,
+                        uncertain=not idempotent,
+                    )
+            resp._content = bytes(body)  # what `.json()`, `.text` and `.content` read
+        return resp
+
+    def _follow(
+        self, method: str, url: str, what: str, idempotent: bool, **kwargs: Any
+    ) -> requests.Response:
+        """`_send`, following redirects on the API host only (at most `MAX_REDIRECTS`): a
+        redirect elsewhere is refused, so neither the token nor a request's body leaves it. A
+        307 or 308 repeats the request as it was; a 301, 302 or 303 repeats a GET, and turns
+        anything else into an error (GitHub's API redirects GETs)."""
+        for _ in range(MAX_REDIRECTS + 1):
+            resp = self._send(method, url, what, idempotent, **kwargs)
+            location = resp.headers.get("location")
+            if resp.status_code not in REDIRECTS or not location:
+                return resp
+            url = self._url(urljoin(url, location), "a redirect")
+            if resp.status_code not in (307, 308) and method not in ("GET", "HEAD"):
+                raise GitHubError(
+                    f"{what}: HTTP {resp.status_code} redirect of a {method}; not repeated",
+                    resp.status_code,
+                )
+        raise GitHubError(f"{what}: more than {MAX_REDIRECTS} redirects; gave up")
+
+    def _url(self, path_or_url: str, via: str = "a link") -> str:
         if "://" not in path_or_url:
             return f"{self.api_url}/{path_or_url.lstrip('/')}"
         api, url = urlsplit(self.api_url), urlsplit(path_or_url)
         if (url.scheme, url.netloc) != (api.scheme, api.netloc):
-            # A Link header pointing elsewhere must not receive the token.
-            raise GitHubError(f"refusing to follow a link off the API host: {url.netloc}")
+            # A Link header or a redirect pointing elsewhere must not receive the token.
+            raise GitHubError(
+                f"refusing to follow {via} off the API host: {url.scheme}://{url.netloc}"
+            )
         return path_or_url
 
     def request(
@@ -208,7 +274,7 @@ class Client:
         for attempt in range(1, self.retry.attempts + 1):
             last = attempt == self.retry.attempts
             try:
-                resp = self._send(
+                resp = self._follow(
                     method, url, what, idempotent, json=json, params=params, headers=headers
                 )
             except requests.RequestException as e:
@@ -288,17 +354,50 @@ class Client:
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         """`request()` and the decoded JSON body."""
         resp = self.request(method, path, **kwargs)
-        return resp.json() if resp.content else None
+        return _decoded(resp, f"{method.upper()} {urlsplit(resp.url).path}")
 
     def paginate(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
-        """Every item of a list endpoint, following `Link: rel="next"` to the last page."""
-        url: str | None = path
+        """Every item of a list endpoint, following `Link: rel="next"` to the last page.
+
+        Raises:
+            GitHubError: a page that is not a list, a `next` link back to a page already read
+                (a loop), or more than `MAX_PAGES` pages.
+        """
+        url: str = path
         query: Mapping[str, Any] | None = {"per_page": 100, **(params or {})}
-        while url:
+        what = f"GET {urlsplit(path).path}"
+        seen: set[str] = set()
+        for page in range(1, MAX_PAGES + 1):
             resp = self.request("GET", url, params=query)
-            yield from resp.json()
-            url = resp.links.get("next", {}).get("url")
-            query = None  # the next link carries the query string
+            items = _decoded(resp, what)
+            if not isinstance(items, list):
+                raise GitHubError(f"{what}: page {page} is a {type(items).__name__}, not a list")
+            yield from items
+            seen.add(resp.url)
+            following = resp.links.get("next", {}).get("url")
+            if not following:
+                return
+            if following in seen:
+                raise GitHubError(
+                    f"{what}: the Link header of page {page} points back to a page already "
+                    "read (a loop); stopped"
+                )
+            url, query = following, None  # the next link carries the query string
+        raise GitHubError(f"{what}: more than {MAX_PAGES} pages; stopped")
+
+
+def _decoded(resp: requests.Response, what: str) -> Any:
+    """The JSON of an answer (None when empty).
+
+    Raises:
+        GitHubError: an answer that is not JSON.
+    """
+    if not resp.content:
+        return None
+    try:
+        return resp.json()
+    except ValueError:
+        raise GitHubError(f"{what}: the answer is not JSON", resp.status_code) from None
 
 
 def _message(resp: requests.Response) -> str:

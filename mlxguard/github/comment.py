@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mlxguard.github.client import Client, GitHubError
+from mlxguard.github.client import Client, GitHubError, dig
 
 # GitHub rejects comment bodies over 65,536 characters (counted as UTF-16 code units).
 MAX_BODY = 65_536
@@ -101,6 +101,18 @@ def _closing(text: str) -> str:
     return fence + "\n</details>" * max(0, text.count("<details>") - text.count("</details>"))
 
 
+def _comment_id(comment: Any) -> int | None:
+    """A comment's id, when the answer has one (an integer)."""
+    cid = dig(comment, "id")
+    return cid if isinstance(cid, int) and not isinstance(cid, bool) else None
+
+
+def _html_url(comment: Any) -> str | None:
+    """A comment's address, when the answer has one (a string)."""
+    url = dig(comment, "html_url")
+    return url if isinstance(url, str) else None
+
+
 @dataclass(frozen=True)
 class Posted:
     """What happened to the comment: `created` or `updated`, its id and URL."""
@@ -126,20 +138,26 @@ class StickyComment:
         self.marker = marker(context)
         self.author = author.lower()
 
-    def _ours(self, comment: dict[str, Any]) -> bool:
-        user = comment.get("user") if isinstance(comment.get("user"), dict) else {}
-        login = user.get("login") if isinstance(user, dict) else None
-        return isinstance(login, str) and login.lower() == self.author
+    def _ours(self, comment: Any) -> bool:
+        """A comment of ours with the marker; anything of another shape is not."""
+        login, body = dig(comment, "user", "login"), dig(comment, "body")
+        return (
+            _comment_id(comment) is not None
+            and isinstance(login, str)
+            and login.lower() == self.author
+            and isinstance(body, str)
+            and self.marker in body
+        )
 
     def find(self) -> list[dict[str, Any]]:
         """Our comments carrying the marker, oldest first (normally zero or one)."""
         comments = self.client.paginate(f"{self.base}/{self.pr}/comments")
-        found = [c for c in comments if self._ours(c) and self.marker in (c.get("body") or "")]
+        found = [c for c in comments if self._ours(c)]
         return sorted(found, key=lambda c: c["id"])  # ids grow with creation time
 
     def _update(self, comment_id: int, body: str) -> Posted:
         c = self.client.json("PATCH", f"{self.base}/comments/{comment_id}", json={"body": body})
-        return Posted("updated", comment_id, c.get("html_url"))
+        return Posted("updated", comment_id, _html_url(c))
 
     def _delete(self, comment_id: int) -> None:
         try:
@@ -154,7 +172,7 @@ class StickyComment:
             self._delete(extra["id"])
         oldest = found[0]
         if oldest["id"] == mine:
-            return Posted("created", oldest["id"], oldest.get("html_url"))
+            return Posted("created", oldest["id"], _html_url(oldest))
         return self._update(oldest["id"], body)
 
     def upsert(self, body: str, pointer: str) -> Posted:
@@ -175,6 +193,9 @@ class StickyComment:
             if found:
                 return self._converge(found, body, None)
             c = self.client.json("POST", f"{self.base}/{self.pr}/comments", json={"body": body})
+        mine = _comment_id(c)
+        if mine is None:
+            raise GitHubError("POST comment: GitHub's answer has no comment id")
         # Another job may have created one meanwhile: list again and keep the oldest.
         found = self.find() or [c]
-        return self._converge(found, body, c["id"])
+        return self._converge(found, body, mine)

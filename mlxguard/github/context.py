@@ -21,10 +21,11 @@ from typing import Any
 
 from mlxguard.errors import UsageError
 from mlxguard.fsutil import MAX_EVENT_BYTES, parse_json, read_input
+from mlxguard.github.client import dig
 
 PR_EVENTS = ("pull_request", "pull_request_target")
 MAX_PR = 2**31 - 1  # GitHub's issue and pull request numbers are 32-bit
-_SHA = re.compile(r"[0-9a-f]{40}")
+SHA = re.compile(r"[0-9a-f]{40}")
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
 
@@ -73,7 +74,7 @@ def _not_a_pr(value: object, source: str) -> str:
 
 
 def _check_sha(sha: str | None, source: str) -> str | None:
-    if sha is not None and not _SHA.fullmatch(sha):
+    if sha is not None and not SHA.fullmatch(sha):
         raise UsageError(f"{source} '{sha}' is not a full 40-character commit sha")
     return sha
 
@@ -103,10 +104,12 @@ def resolve(env: Mapping[str, str], *, pr: int | None = None, sha: str | None = 
         event_pr = pr_number(payload.get("number"))
         if event_pr is None and pr is None:
             no_comment = _not_a_pr(payload.get("number"), "the event payload's number")
-        event_sha = payload["pull_request"].get("head", {}).get("sha")
+        event_sha = dig(payload, "pull_request", "head", "sha")  # a null head: asked of the API
     elif event == "workflow_run" and isinstance(payload.get("workflow_run"), dict):
         run = payload["workflow_run"]
-        run_url = run.get("html_url") or run_url  # the run that measured, with its logs
+        html_url = run.get("html_url")
+        if isinstance(html_url, str) and html_url:
+            run_url = html_url  # the run that measured, with its logs
         event_sha = run.get("head_sha")  # the measured commit: the status goes there
         if sha is not None and sha != event_sha:
             raise UsageError(f"--sha {sha} is not the head_sha of the workflow_run event")
@@ -115,7 +118,7 @@ def resolve(env: Mapping[str, str], *, pr: int | None = None, sha: str | None = 
             pr = None
     elif event == "push":
         event_sha = payload.get("after")
-    if not _SHA.fullmatch(str(event_sha)) or event_sha == "0" * 40:
+    if not SHA.fullmatch(str(event_sha)) or event_sha == "0" * 40:
         event_sha = None  # absent, or the all-zero "after" of a deleted branch
     if event_pr is not None and pr is None:
         pr = event_pr
@@ -143,9 +146,10 @@ def _run_pull_request(run: dict[str, Any], pr: int | None) -> tuple[int | None, 
     if kind not in PR_EVENTS:
         return None, False, f"the measured run was triggered by {kind}, not by a pull request"
     head = run.get("head_sha")
+    pulls = run.get("pull_requests")
     listed = {
         number: p["head"].get("sha")
-        for p in run.get("pull_requests") or []
+        for p in (pulls if isinstance(pulls, list) else [])
         if isinstance(p, dict) and isinstance(p.get("head"), dict)
         if (number := pr_number(p.get("number"))) is not None  # true, -3, "5": not listed
     }

@@ -15,9 +15,9 @@ from typing import TextIO
 
 from mlxguard.check.verdicts import CheckReport
 from mlxguard.defaults import FailOn
-from mlxguard.github.client import Client, GitHubError, token_from_env
+from mlxguard.github.client import Client, GitHubError, dig, token_from_env
 from mlxguard.github.comment import StickyComment, comment_author
-from mlxguard.github.context import Context, resolve
+from mlxguard.github.context import SHA, Context, resolve
 from mlxguard.github.workflow import Level, add_summary, annotate, set_outputs
 from mlxguard.reports import comment
 from mlxguard.reports.headline import headline
@@ -59,6 +59,17 @@ def status_state(report: CheckReport, fail_on: FailOn) -> str:
 def complete(results: Results) -> bool:
     """Whether every planned suite ran to its end (only such a run may become a baseline)."""
     return results.run.finished_at is not None and not results.run.incomplete_suites
+
+
+def _unreached(e: GitHubError) -> str:
+    """Why a request got no usable answer, for "skipped: ... to look up PR #5"."""
+    if e.kind == "deadline":
+        return "GitHub did not answer before the deadline"
+    if e.kind == "rate-limit":
+        return "GitHub's rate limit stopped the request"
+    if e.status is None:
+        return "GitHub could not be reached"
+    return f"GitHub answered HTTP {e.status}"
 
 
 def description(report: CheckReport) -> str:
@@ -103,14 +114,29 @@ class Publisher:
             context=self.options.context,
         )
         self._annotate(report)
-        add_summary(body, self.env, comment.trimmed_pointer(ctx.run_url, self.options.artifact))
+        pointer = comment.trimmed_pointer(ctx.run_url, self.options.artifact)
+        self._write(
+            "job summary", "GITHUB_STEP_SUMMARY", lambda: add_summary(body, self.env, pointer)
+        )
         url = (
             self._remote(ctx, report, body) if self.options.comment or self.options.status else None
         )
         outputs = {"verdict": report.status, "exit-code": str(code), "comment-url": url or ""}
         outputs["complete"] = "true" if complete(results) else "false"
-        set_outputs(outputs, self.env)
+        self._write("step outputs", "GITHUB_OUTPUT", lambda: set_outputs(outputs, self.env))
         return code
+
+    def _write(self, what: str, variable: str, write: Callable[[], object]) -> None:
+        """One of the runner's files; a failure (a full disk) is a warning naming the file, and
+        the other channels carry on."""
+        try:
+            write()
+        except OSError as e:
+            where = self.env.get(variable, "")
+            self._warn(
+                f"could not write the {what} to {variable} ({where}): {e.strerror or e}; "
+                "the other channels carry on"
+            )
 
     def _annotate(self, report: CheckReport) -> None:
         """Failed checks as errors, doubtful ones and warnings as warnings; past what GitHub
@@ -145,11 +171,13 @@ class Publisher:
         url = None
         with Client(ctx.api_url, token, deadline_s=self.options.deadline_s) as client:
             try:
-                sha, commentable = self._head(client, ctx)
+                sha, why_not = self._head(client, ctx)
                 if self.options.comment:
-                    url = self._guarded(lambda: self._comment(client, ctx, body, commentable))
+                    url = self._guarded(lambda: self._comment(client, ctx, body, why_not))
                 if self.options.status and sha:
                     self._guarded(lambda: self._status(client, ctx, sha, report))
+                elif self.options.status:
+                    self._say("no status, no commit to set it on")
             finally:
                 for line in client.log:
                     self._say(line)
@@ -160,36 +188,48 @@ class Publisher:
         try:
             return post()
         except GitHubError as e:
-            if e.kind == "deadline":
-                if not self._stopped:
-                    self._stopped = True
-                    self._warn(f"publishing {e}; what was not posted is in the job summary")
-            elif e.kind == "rate-limit":
-                self._warn(f"{RATE_LIMIT_HINT}: {e}")
-            elif e.kind == "permission":
-                self._warn(f"{READ_ONLY_HINT} ({e})")
-            else:
-                self._warn(f"publishing failed: {e}")
-        except (ValueError, KeyError, TypeError) as e:
+            self._failed(e)
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
             self._warn(f"publishing failed: unexpected API response ({type(e).__name__})")
         return None
 
-    def _head(self, client: Client, ctx: Context) -> tuple[str | None, bool]:
-        """The sha for the status, and whether the PR may be commented on."""
-        if ctx.pr is None or (ctx.sha is not None and not ctx.verify_head):
-            return ctx.sha, ctx.pr is not None
-        pull = self._guarded(lambda: client.json("GET", f"/repos/{ctx.repository}/pulls/{ctx.pr}"))
-        head = pull["head"]["sha"] if isinstance(pull, dict) else None
+    def _failed(self, e: GitHubError) -> None:
+        """The warning for a request that failed for good."""
+        if e.kind == "deadline":
+            if not self._stopped:
+                self._stopped = True
+                self._warn(f"publishing {e}; what was not posted is in the job summary")
+        elif e.kind == "rate-limit":
+            self._warn(f"{RATE_LIMIT_HINT}: {e}")
+        elif e.kind == "permission":
+            self._warn(f"{READ_ONLY_HINT} ({e})")
+        else:
+            self._warn(f"publishing failed: {e}")
+
+    def _head(self, client: Client, ctx: Context) -> tuple[str | None, str | None]:
+        """The sha for the status, and why the PR cannot be commented on (None: it can)."""
+        if ctx.pr is None:
+            why = f": {ctx.no_comment}" if ctx.no_comment else ""
+            return ctx.sha, f"no pull request to comment on{why}"
+        if ctx.sha is not None and not ctx.verify_head:
+            return ctx.sha, None
+        try:
+            pull = client.json("GET", f"/repos/{ctx.repository}/pulls/{ctx.pr}")
+        except GitHubError as e:
+            self._failed(e)
+            return ctx.sha, f"skipped: {_unreached(e)} to look up PR #{ctx.pr}"
+        head = dig(pull, "head", "sha")
+        if not isinstance(head, str) or not SHA.fullmatch(head):
+            return ctx.sha, f"skipped: GitHub's answer for PR #{ctx.pr} names no head commit"
         if ctx.verify_head and head != ctx.sha:
             # The PR number came from an artifact; it must name the PR that was measured.
             self._warn(f"PR #{ctx.pr} is at {head}, not at the measured {ctx.sha}: no comment")
-            return ctx.sha, False
-        return ctx.sha or head, head is not None
+            return ctx.sha, f"PR #{ctx.pr} is not at the measured commit"
+        return ctx.sha or head, None
 
-    def _comment(self, client: Client, ctx: Context, body: str, commentable: bool) -> str | None:
-        if not commentable:
-            why = f": {ctx.no_comment}" if ctx.no_comment else ""
-            self._say(f"no comment, no pull request to comment on{why}")
+    def _comment(self, client: Client, ctx: Context, body: str, why_not: str | None) -> str | None:
+        if why_not is not None:
+            self._say(f"no comment, {why_not}")
             return None
         pointer = comment.trimmed_pointer(ctx.run_url, self.options.artifact)
         author = comment_author(client, self.options.comment_author)
