@@ -326,7 +326,8 @@ def _stats(
 def _versions(spec: str) -> dict[str, str | None]:
     """Versions of what the engine runs on, as this interpreter has them installed.
 
-    mlx and mlx-lm always; a plugin's distribution too (found from its top-level module).
+    mlx and mlx-lm always; a plugin's distribution too (found from its top-level module);
+    for mlx-engine, its version, its checkout's commit and mlx-vlm's (`mlx_engine_engine.versions`).
     """
     from importlib.metadata import PackageNotFoundError, packages_distributions, version
 
@@ -340,6 +341,10 @@ def _versions(spec: str) -> dict[str, str | None]:
             out[name] = version(name)
         except PackageNotFoundError:
             out[name] = None
+    if spec == "mlx-engine":
+        from mlxguard.engines import mlx_engine_engine
+
+        out.update(mlx_engine_engine.versions())
     return out
 
 

@@ -7,24 +7,92 @@ line naming the fix, at resolve time, before any model is loaded.
 from __future__ import annotations
 
 import importlib.util
+import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from mlxguard.engines.inprocess import MlxPeakMemory
 from mlxguard.errors import UsageError
 
-# mlx-engine ships no package metadata (no pyproject), so pip cannot install it from git.
+# mlx-engine ships no package metadata (no pyproject), so pip cannot install it from git, and
+# its requirements.txt pins git URLs and a typer that breaks mlxguard: hence its own virtualenv.
 INSTALL_HINT = (
-    "mlx-engine is not installed: git clone https://github.com/lmstudio-ai/mlx-engine, "
-    "pip install -r mlx-engine/requirements.txt, and add the clone to PYTHONPATH "
-    "(see docs/engines.md)"
+    "mlx-engine is not installed: clone https://github.com/lmstudio-ai/mlx-engine and install "
+    "docs/mlx-engine-requirements.txt into a virtualenv of its own, then define the engine with "
+    'python = that virtualenv\'s python and cwd = the clone (docs/engines.md, "mlx-engine")'
 )
 
 
 def available() -> bool:
     """Whether `mlx_engine` can be imported (without importing it: that loads MLX)."""
     return importlib.util.find_spec("mlx_engine") is not None
+
+
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def _git_dir(root: Path) -> Path | None:
+    """The git directory of a checkout rooted at `root` (a linked worktree's too), if any."""
+    dot = root / ".git"
+    if dot.is_file():  # a linked worktree or a submodule: `gitdir: PATH`
+        text = dot.read_text(encoding="utf-8", errors="replace").strip()
+        if not text.startswith("gitdir:"):
+            return None
+        dot = (root / text.removeprefix("gitdir:").strip()).resolve()
+    return dot if dot.is_dir() else None
+
+
+def source_commit(root: Path) -> str | None:
+    """The commit checked out at `root`, read from its git files (no git command needed);
+    None when `root` is not the top of a git checkout.
+
+    Only `root` itself is looked at, never its parents: a package installed in a virtualenv
+    inside some other repository is not a checkout of its own.
+    """
+    git = _git_dir(root)
+    if git is None:
+        return None
+    try:
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+        if _SHA.fullmatch(head):  # a detached HEAD
+            return head
+        ref = head.removeprefix("ref: ")
+        common = git / "commondir"  # refs of a linked worktree live in the main git directory
+        bases = [git] + ([(git / common.read_text().strip()).resolve()] if common.is_file() else [])
+        for base in bases:
+            loose = base / ref
+            if loose.is_file():
+                sha = loose.read_text(encoding="utf-8").strip()
+                return sha if _SHA.fullmatch(sha) else None
+            packed = base / "packed-refs"
+            if packed.is_file():
+                for line in packed.read_text(encoding="utf-8").splitlines():
+                    sha, _, name = line.partition(" ")
+                    if name == ref and _SHA.fullmatch(sha):
+                        return sha
+    except OSError:
+        return None
+    return None
+
+
+def versions() -> dict[str, str | None]:
+    """Which mlx-engine is measured: its distribution version (None when it is not installed as
+    a distribution, as from a clone), the commit of the checkout it is imported from (None when
+    it is not a git checkout), and mlx-vlm's version (its models run under mlx-engine)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str | None] = {}
+    for name in ("mlx-engine", "mlx-vlm"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    spec = importlib.util.find_spec("mlx_engine")
+    package = Path(spec.origin).parent if spec is not None and spec.origin else None
+    out["mlx-engine-commit"] = source_commit(package.parent) if package is not None else None
+    return out
 
 
 def require() -> None:
@@ -140,6 +208,7 @@ class MlxEngineEngine(MlxPeakMemory):
 
     def info(self) -> dict[str, Any]:
         return {
+            "versions": versions(),
             "ignore_eos": self.ignore_eos,
             "max_kv_size": self.max_kv_size,
             "keep_prompt_cache": self.keep_prompt_cache,

@@ -23,6 +23,11 @@ from mlxguard.results.sections import (
 
 SCHEMA: Final = "mlxguard.results/2"
 
+# Where a trial's prompt length comes from, most trustworthy first: the engine's own count
+# (`last_usage` or `last_prompt_tokens`), the ids it was fed, its `tokenize` hook applied to the
+# text it was fed, or only the count the prompt was built with (unverified).
+PromptSource = Literal["engine", "ids", "tokenize", "built"]
+
 
 class Summary(Frozen):
     """Summary of one metric's measured samples, in the metric's unit (percentiles by linear
@@ -265,9 +270,24 @@ class Benchmark(Frozen):
     workers: list[WorkerRecord] | None = Field(
         default=None, description="warm scenarios: the engine instance behind each process index"
     )
+    prompt_sources: list[PromptSource] | None = Field(
+        default=None,
+        description="where each `prompt_tokens` sample (the prompt length the engine received) "
+        "came from, in the order of that metric's samples: `engine` (the engine's own count: "
+        "mlx-lm's, mlx_engine's, the ipc worker's, a server's `usage`), `ids` (the number of "
+        "token ids it was fed), `tokenize` (its tokenizer on the text it was fed), `built` (only "
+        "the length mlxguard built: unverified); null when not recorded",
+    )
 
     @model_validator(mode="after")
     def _counts_agree(self) -> Benchmark:
+        if self.prompt_sources is not None:
+            lengths = self.metrics.get("prompt_tokens")
+            n = len(lengths.samples) if lengths is not None else 0
+            if len(self.prompt_sources) != n:
+                raise ValueError(
+                    f"{len(self.prompt_sources)} prompt_sources for {n} prompt_tokens samples"
+                )
         if self.successes > self.trials:
             raise ValueError(f"{self.successes} successes out of {self.trials} trials")
         if self.short_outputs > self.successes:

@@ -260,6 +260,8 @@ def _benchmark(
         else None
     )
     counts = [r.output_tokens for r in records if r.ok]
+    # Parallel to the prompt_tokens samples: one per successful trial that recorded a length.
+    sources = [r.prompt_source for r in records if r.ok and r.prompt_source is not None]
     return Benchmark(
         suite=s.suite,
         engine=display_name(label, spec, name),
@@ -286,4 +288,5 @@ def _benchmark(
         engine_environment=env,
         server_usage=usage,
         workers=[_worker_record(p, w) for p, w in enumerate(slots)] if warm else None,
+        prompt_sources=sources or None,
     )

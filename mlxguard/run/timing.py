@@ -16,16 +16,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Literal
 
 from mlxguard.engines import Engine
 from mlxguard.engines.limits import TRIAL_TIMEOUT_S, TrialTimeout, overrun, token_cap, within
 from mlxguard.errors import UsageError
-
-# Where a record's prompt length comes from, most trustworthy first: the engine's own count
-# (`last_usage` or `last_prompt_tokens`), the ids it was fed, its `tokenize` hook applied to the
-# text it was fed, or only the count the prompt was built with (unverified).
-PromptSource = Literal["engine", "ids", "tokenize", "built"]
+from mlxguard.results.models import PromptSource
 
 
 @dataclass

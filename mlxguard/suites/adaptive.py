@@ -23,6 +23,7 @@ from pathlib import Path
 
 from mlxguard.config import Config
 from mlxguard.results import Benchmark, Metric, Parity, Results, write_results
+from mlxguard.results.models import PromptSource
 from mlxguard.run.plan import Scenario
 from mlxguard.run.progress import Progress, progress_line
 from mlxguard.run.roofline import with_roofline
@@ -68,6 +69,13 @@ def extend_metric(name: str, a: Metric | None, b: Metric | None) -> Metric:
     )
 
 
+def _joined_sources(
+    a: list[PromptSource] | None, b: list[PromptSource] | None
+) -> list[PromptSource] | None:
+    """Both rounds' prompt sources, in the order of their prompt_tokens samples."""
+    return None if a is None and b is None else [*(a or []), *(b or [])]
+
+
 def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
     """``old`` with ``new``'s trials appended (summaries recomputed over all samples)."""
     metrics = {
@@ -85,6 +93,7 @@ def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
             "adaptive_rounds": old.adaptive_rounds + 1,
             # The workers are the same ones; their record now also counts this round's requests.
             "workers": new.workers if new.workers is not None else old.workers,
+            "prompt_sources": _joined_sources(old.prompt_sources, new.prompt_sources),
         }
     )
 
