@@ -35,6 +35,9 @@ from mlxguard.ipc.pipe import FrameReader, FrameWriter
 
 STDERR_LINES = 50  # kept for error messages
 STDERR_SHOWN = 5
+# A stderr "line" longer than this is cut into pieces: a worker printing without a newline
+# cannot grow the reader's buffer without end.
+STDERR_LINE_BYTES = 64 * 1024
 
 
 class IpcError(RuntimeError):
@@ -90,7 +93,7 @@ def worker_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]
 def _pump(stream: IO[bytes], ring: deque[str], source: str) -> None:
     """Log the worker's stderr and keep its last lines; reading also stops a full pipe blocking
     it."""
-    for line in iter(stream.readline, b""):
+    for line in iter(lambda: stream.readline(STDERR_LINE_BYTES), b""):
         text = line.decode("utf-8", "replace").rstrip()
         ring.append(text)
         log_worker_line(source, text)

@@ -28,6 +28,9 @@ API_KEY_VARS = ("MLXGUARD_OPENAI_API_KEY", "OPENAI_API_KEY")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 # Enough to quote a server's error without flooding a results file.
 _BODY_CHARS = 200
+# The most of a whole (not streamed) answer read: a model list, an error page. A server that
+# sends more (one without end) is cut there, not read into memory.
+MAX_BODY_BYTES = 1 * 2**20
 
 
 class ServerError(RuntimeError):
@@ -204,13 +207,13 @@ class OpenAIEngine:
         if left is not None:
             timeout = (min(timeout[0], max(left, 0.001)), min(timeout[1], max(left, 0.001)))
         try:
-            response = self._session.request(method, url, timeout=timeout, **kwargs)
+            # Streamed, so that no body is read whole: see `_capped_body`.
+            response = self._session.request(method, url, timeout=timeout, stream=True, **kwargs)
         except requests.RequestException as e:
             limits.check()  # a timeout at the trial's deadline is the deadline's
             raise ServerError(f"cannot reach {url}: {_cause(e)}") from None
         if not 200 <= response.status_code < 300:
-            body = _snippet(response.text)
-            response.close()
+            body = _snippet(_capped_body(response, url).decode("utf-8", "replace"))
             raise ServerError(f"{method} {url} answered HTTP {response.status_code}: {body}")
         return response
 
@@ -229,8 +232,9 @@ class OpenAIEngine:
         """
         self._session = self._session or self._open()
         response = self._request("GET", "/models")
+        body = _capped_body(response, self.options.base_url + "/models", strict=True)
         try:
-            listed = [m["id"] for m in response.json().get("data", []) if isinstance(m, dict)]
+            listed = [m["id"] for m in json.loads(body).get("data", []) if isinstance(m, dict)]
         except (ValueError, AttributeError, KeyError, TypeError):
             listed = []
         if self.model_name is None:
@@ -264,7 +268,7 @@ class OpenAIEngine:
         self.last_usage = None
         path = "/chat/completions" if self.options.chat else "/completions"
         body = self._body(prompt, max_tokens, temperature, seed)
-        response = self._request("POST", path, json=body, stream=True)
+        response = self._request("POST", path, json=body)
         url = self.options.base_url + path
         try:
             for data in iter_sse_data(self._chunks(response.raw)):
@@ -379,6 +383,29 @@ def eos_ids(model_dir: str) -> list[int]:
         values = value if isinstance(value, list) else [value]
         ids.update(v for v in values if isinstance(v, int))
     return sorted(ids)
+
+
+def _capped_body(response: Any, url: str, *, strict: bool = False) -> bytes:
+    """At most MAX_BODY_BYTES of a response's body, and the response closed.
+
+    Raises:
+        ServerError: with `strict`, a body larger than that (it cannot be parsed cut).
+    """
+    import requests
+    import urllib3
+
+    try:
+        data = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True) or b""
+    except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as e:
+        limits.check()
+        raise ServerError(f"answer from {url} broke: {_cause(e)}") from None
+    finally:
+        response.close()
+    if len(data) > MAX_BODY_BYTES:
+        if strict:
+            raise ServerError(f"answer from {url} is larger than {MAX_BODY_BYTES} bytes")
+        data = data[:MAX_BODY_BYTES]
+    return bytes(data)
 
 
 def _usage(usage: dict[str, Any]) -> dict[str, int]:

@@ -19,7 +19,7 @@ import requests
 
 from mlxguard.engines import resolve_engine
 from mlxguard.engines.limits import TOKEN_MARGIN
-from mlxguard.engines.openai_engine import ServerError, parse_spec
+from mlxguard.engines.openai_engine import MAX_BODY_BYTES, ServerError, parse_spec
 from mlxguard.engines.sse import (
     MAX_EVENT_BYTES,
     MAX_LINE_BYTES,
@@ -197,10 +197,23 @@ ENDLESS = {
 
 class _Crafted(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        if self.path.startswith("/hugemodels"):  # a model list without end
+            self.send_response(200)
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                self.wfile.write(b'{"data": [')
+                _forever(self.wfile.write, b'{"id": "m"}, ' * 1000)
+            return
         self._send(200, "application/json", MODELS)
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
+        if self.path == "/hugeerror/completions":  # an error page without end
+            self.send_response(500)
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                _forever(self.wfile.write, b"error " * 10000)
+            return
         endless = ENDLESS.get(self.path)
         if endless is not None:  # until the client hangs up
             self.send_response(200)
@@ -315,6 +328,13 @@ def test_a_line_or_an_event_without_end_is_capped(crafted: str) -> None:
         f"ServerError: malformed stream from {crafted}/longevent/completions: "
         f"an event larger than {MAX_EVENT_BYTES} bytes"
     )
+
+
+def test_whole_answers_are_read_only_up_to_a_cap(crafted: str) -> None:
+    with pytest.raises(ServerError, match=f"/hugemodels/models is larger than {MAX_BODY_BYTES}"):
+        _engine(f"openai:{crafted}/hugemodels")
+    rec = generate(_engine(f"openai:{crafted}/hugeerror"), Request("p", 5))
+    assert rec.error is not None and "answered HTTP 500: error error" in rec.error
 
 
 def test_the_sse_parser_is_bounded_and_reads_each_byte_once() -> None:

@@ -78,6 +78,17 @@ def test_out_of_step_length_prefix_is_a_clear_error():
         get_codec("msgpack").split(bytearray(b"Hello, world"))
 
 
+def test_a_workers_stderr_without_newlines_is_read_in_bounded_pieces():
+    import io
+    from collections import deque
+
+    from mlxguard.engines.ipc_engine import STDERR_LINE_BYTES, _pump
+
+    ring: deque[str] = deque(maxlen=50)
+    _pump(io.BytesIO(b"x" * (3 * STDERR_LINE_BYTES + 10) + b"\nend\n"), ring, "test")
+    assert [len(line) for line in ring] == [STDERR_LINE_BYTES] * 3 + [10, 3]
+
+
 def test_a_json_frame_read_in_pieces_is_searched_once():
     class Counting(bytearray):
         searched = 0
