@@ -51,7 +51,7 @@ def test_failing_rows_lead_and_the_rest_is_folded() -> None:
     body = markdown.render(r, report)
     lead, folded = body.split("<details>", 1)
     assert lead.count("| ❌ fail |") == 3 and "✅ pass" not in lead
-    assert "base → head" in lead and "| ≤ +5% |" in lead and "| ≥ −5% |" in lead
+    assert "base → head" in lead and "| ≤\u00a0+5% |" in lead and "| ≥\u00a0−5% |" in lead
     assert "1 more check, none failed or beyond the tolerance" in folded.split("</details>")[0]
 
 
