@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from mlxguard.cli.common import guarded, judge, load_baselines_at, say
+from mlxguard.cli.common import guarded
+from mlxguard.cli.measure import run_and_judge
 from mlxguard.cli.options import BaselineOpt, ConfigOpt, CrossOpt, FailOnOpt, FormatOpt
 from mlxguard.defaults import (
     DEFAULT_MAX_SAMPLES,
@@ -16,13 +16,6 @@ from mlxguard.defaults import (
     IPC_MAX_MESSAGES,
     IPC_MESSAGES_PER_SAMPLE,
 )
-from mlxguard.errors import RunInterrupted, UsageError
-
-if TYPE_CHECKING:
-    from mlxguard.config import Config
-    from mlxguard.engines.definitions import EngineChoice
-    from mlxguard.results import Results
-    from mlxguard.run.logs import EngineLog
 
 
 @guarded
@@ -216,7 +209,9 @@ def run(
         bool,
         typer.Option(
             "--until-decisive",
-            help="Add rounds of trials while a baseline or reference verdict is inconclusive.",
+            help="Add rounds of trials while a same-job verdict (candidate or head against the "
+            "reference or base) is inconclusive; stored-baseline verdicts are judged on run "
+            "medians and not extended.",
         ),
     ] = False,
     max_samples: Annotated[
@@ -242,15 +237,10 @@ def run(
     ] = DEFAULT_MAX_SECONDS,
 ) -> None:
     """Run benchmark suites, write the results file, and print the verdicts."""
-    import time
-
     from mlxguard.config import load_config
-    from mlxguard.engines.definitions import UnknownEngine, choose
-    from mlxguard.fsutil import check_writable
-    from mlxguard.reports import check_format
-    from mlxguard.suites import parse_suites
+    from mlxguard.run.budget import Budget
 
-    started = time.monotonic()
+    budget = Budget(until_decisive, max_samples, max_seconds)
     if until_decisive and samples is None:
         samples = 10  # the first look of adaptive sampling (docs/regression.md)
     cfg = load_config(config).with_overrides(
@@ -271,195 +261,11 @@ def run(
         seed=seed,
         cooldown_s=cooldown,
     )
-    # Everything is validated before the model is built or loaded.
-    suites = parse_suites(suite if suite is not None else cfg.suites)
-    check_format(fmt)
-    try:
-        choose(cfg.engine, cfg.engines, cfg.codec)
-        _check_pair_engines(cfg, suites)
-    except UnknownEngine as e:
-        given = {"engine": engine, "candidate": candidate, "reference": reference}
-        raise UsageError(f"{_engine_source(e.choice, cfg, given, config)}: {e}") from None
-    cfg = _resolve_processes(cfg, suites)
-    _check_context(cfg, suites)
-    _check_reachable(cfg, suites)
-    from mlxguard.run.logs import EngineLog, captured, log_path
-
-    log = EngineLog(log_path(output))
-    check_writable(output)
-    check_writable(log.path)
-    if report is not None:
-        check_writable(report)
-    baselines = load_baselines_at(baseline)
-
-    from mlxguard.run.interrupt import Interrupted, interruptible
-    from mlxguard.run.servers import serving
-    from mlxguard.run.session import execute
-    from mlxguard.run.workers import Workers
-    from mlxguard.suites import suite_runner
-
-    # Ctrl-C or SIGTERM: the workers close on the way out (Workers and each suite's own pool),
-    # managed servers are stopped, the results file says what is missing, and the run exits 2
-    # with one line. With --until-decisive the warm engines stay open after the suites, for the
-    # added rounds, and the servers run until the last of them.
-    # What the engines print goes to the log, not the console.
-    stopped = ""
-    defined = [c.label for c in _engine_choices(cfg, suites) if c.label in cfg.engines]
-    try:
-        with captured(log), interruptible(), serving(cfg, defined) as live, Workers() as workers:
-            kept = workers if until_decisive else None
-            runners = {name: suite_runner(name) for name in suites}
-            results = execute(
-                live, runners, output, quiet=quiet, command=sys.argv[1:], workers=kept
-            )
-            if until_decisive:
-                from mlxguard.check.evaluate import undecided
-                from mlxguard.suites.adaptive import run_until_decisive
-
-                def still_open(r: Results) -> set[tuple[str, str, str]]:
-                    return undecided(r, cfg, baselines, allow_cross_machine)
-
-                try:
-                    done = run_until_decisive(
-                        live, results, output, undecided=still_open, max_samples=max_samples,
-                        max_seconds=max_seconds, started=started, workers=workers, quiet=quiet,
-                    )  # fmt: skip
-                except Interrupted as e:
-                    raise RunInterrupted(
-                        f"interrupted by {e.signal_name} during the --until-decisive rounds; "
-                        f"{output} holds every suite and the rounds finished before"
-                    ) from None
-                results = done.results
-                stopped = f"until-decisive: {done.rounds} extra round(s); {done.stopped}"
-    except BaseException:
-        # A run stopped by bad input (a model that does not exist) before any engine said
-        # anything leaves no log; otherwise its end may say why.
-        if log.lines:
-            say("\n".join(log_report(log, failed=True)), err=True)
-        else:
-            log.path.unlink(missing_ok=True)
-        raise
-    if stopped:
-        say(stopped, err=True)
-    say(f"results: {output}", err=True)
-    failed = any(b.errors for b in results.benchmarks)
-    for line in log_report(log, failed):
-        say(line, err=True)
-    raise typer.Exit(judge(results, cfg, fmt, report, fail_on, baselines, allow_cross_machine))
-
-
-def _check_context(cfg: Config, suites: list[str]) -> None:
-    """Refuse requests longer than the model's context, which would fail (or crawl) in every
-    trial of the engine instead of once here."""
-    from mlxguard.models.files import context_length
-    from mlxguard.suites import longest_request
-
-    context = context_length(cfg.model)
-    need = longest_request(cfg, suites)
-    if context is not None and need > context:
-        raise UsageError(
-            f"--prompt-tokens {cfg.prompt_tokens} plus up to {need - cfg.prompt_tokens} "
-            f"generated tokens exceed the model's context of {context} tokens "
-            "(max_position_embeddings); lower --prompt-tokens or --max-tokens"
+    raise typer.Exit(
+        run_and_judge(
+            cfg, suite, output, budget, fmt=fmt, report=report, fail_on=fail_on, quiet=quiet,
+            baseline=baseline, allow_cross_machine=allow_cross_machine,
+            given={"engine": engine, "candidate": candidate, "reference": reference},
+            config_path=config,
         )
-
-
-def _engine_choices(cfg: Config, suites: list[str]) -> list[EngineChoice]:
-    """The engines the suites will run (names resolved), each once."""
-    from mlxguard.engines.definitions import choose
-    from mlxguard.suites.compare import role_choices
-    from mlxguard.suites.flexible import flexible_roles
-
-    choices = (
-        [choose(cfg.engine, cfg.engines, cfg.codec, cfg.processes or 1)]
-        if {"ttft", "throughput"} & set(suites)
-        else []
-    )
-    if "compare" in suites:
-        choices += role_choices(cfg).values()
-    if "flexible" in suites:
-        choices += role_choices(cfg, flexible_roles(cfg)).values()
-    if "load" in suites:
-        from mlxguard.suites.load import load_engines
-
-        choices += load_engines(cfg).values()
-    return list({c.label: c for c in choices}.values())
-
-
-def _check_reachable(cfg: Config, suites: list[str]) -> None:
-    """A server engine that nothing answers at is bad input, not a slow engine.
-
-    Servers of engine definitions are not running yet: mlxguard starts them (and waits for them)
-    itself.
-    """
-    from mlxguard.engines.openai_engine import check_reachable
-
-    for c in _engine_choices(cfg, suites):
-        managed = c.label in cfg.engines and cfg.engines[c.label].server
-        if c.spec.startswith("openai:") and not managed:
-            check_reachable(c.spec)
-
-
-def _engine_source(
-    choice: str, cfg: Config, given: dict[str, str | None], config: Path | None
-) -> str:
-    """Where an engine choice came from: its flag (`--candidate`), or the config file's key."""
-    from mlxguard.config import find_config
-
-    role = next((r for r in given if getattr(cfg, r).strip() == choice), "engine")
-    if given[role] is not None:
-        return f"--{role} {choice}"
-    path = config or find_config()
-    return f"{path}: {role} = '{choice}'" if path else f"{role} '{choice}'"
-
-
-def _check_pair_engines(cfg: Config, suites: list[str]) -> None:
-    """Resolve the candidate and reference specs the compare and flexible suites will use."""
-    from mlxguard.suites.compare import resolve_roles
-    from mlxguard.suites.flexible import flexible_roles
-
-    if "compare" in suites:
-        resolve_roles(cfg)
-    if "flexible" in suites:
-        resolve_roles(cfg, flexible_roles(cfg))
-
-
-def _resolve_processes(cfg: Config, suites: list[str]) -> Config:
-    """The config with its worker processes per engine settled (and checked).
-
-    Not given: DEFAULT_PROCESSES when every engine of the run runs in a worker process, else 1
-    (an engine inside mlxguard's own process stays there). Given above 1: an engine inside
-    mlxguard's process is hosted by that many ipc workers; a server's client is refused (the
-    server is one process, whatever its clients).
-    """
-    from mlxguard.defaults import DEFAULT_PROCESSES
-    from mlxguard.engines import runs_in_worker
-
-    choices = _engine_choices(cfg, suites)
-    inside = [c.label for c in choices if not (c.own_process or runs_in_worker(c.spec))]
-    if cfg.processes is None:
-        return cfg.with_overrides(processes=1 if inside or not choices else DEFAULT_PROCESSES)
-    if inside and cfg.processes > 1:
-        raise UsageError(
-            f"--processes {cfg.processes}: engine '{inside[0]}' is a server's client, and the "
-            "server is one process whatever its clients; use --processes 1"
-        )
-    return cfg
-
-
-def log_report(log: EngineLog, failed: bool) -> list[str]:
-    """Console lines about the log: where it is, and its last lines when something failed.
-
-    Engine output is untrusted: each shown line is made plain (no control characters) and
-    indented behind `| `, so no line can pass for a CI workflow command (`::...`).
-    """
-    from mlxguard.reports.escape import plain
-
-    if not log.lines:  # the engines wrote nothing: there is no log file
-        return []
-    out = [f"engine log: {log.path} ({log.lines} lines)"]
-    tail = log.tail() if failed else []
-    if tail:
-        out.append(f"last {len(tail)} lines of {log.path}:")
-        out += [f"  | {plain(line)}" for line in tail]
-    return out
+    )  # fmt: skip

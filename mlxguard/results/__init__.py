@@ -17,13 +17,15 @@ History of the schema (each older version is read and upgraded by `upgrade`):
   name units (`decode_tps`, `output_tokens`, `margin_fraction`). New: `Benchmark.engine_spec`,
   `Metric.processes` and `Metric.rounds` (where each sample came from) and
   `RunInfo.incomplete_suites`. Later, with defaults so older /2 files still read:
-  `Results.models` (each measured model's shape and quantization).
+  `Results.models` (each measured model's shape and quantization), `RunInfo.adaptive` (the
+  rounds `--until-decisive` added, and why they stopped).
 """
 
 from mlxguard.results.base import Frozen
 from mlxguard.results.io import json_schema, load_results, parse_results, write_results
 from mlxguard.results.models import (
     SCHEMA,
+    Adaptive,
     Benchmark,
     Environment,
     GpuState,
@@ -54,6 +56,7 @@ from mlxguard.results.sections import (
 
 __all__ = [
     "SCHEMA",
+    "Adaptive",
     "Benchmark",
     "Divergence",
     "EngineEnvironment",

@@ -351,6 +351,13 @@ class ModelInfo(Frozen):
     )
 
 
+class Adaptive(Frozen):
+    """What `run --until-decisive` did after the first look."""
+
+    rounds: int = Field(description="rounds of samples added after the first look")
+    stopped: str = Field(description="why no further round was added")
+
+
 class RunInfo(Frozen):
     """One invocation of `mlxguard run`."""
 
@@ -364,6 +371,9 @@ class RunInfo(Frozen):
     incomplete_suites: list[str] = Field(
         default_factory=list,
         description="suites planned but not finished (e.g. interrupted); empty when complete",
+    )
+    adaptive: Adaptive | None = Field(
+        default=None, description="`--until-decisive`: the rounds added; null without it"
     )
 
     @property

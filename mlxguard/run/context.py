@@ -1,31 +1,104 @@
-"""What a suite runs with, and what a suite is: the seam between the run stage and the suites."""
+"""The seam between the run stage and the suites: what a suite is (`Suite`) and what it gets.
+
+A suite is a named workload. The run stage knows suites only through this protocol: it asks
+each for its engines and requests before anything runs (`mlxguard.run.prepare`), runs it once
+with a `SuiteContext`, and, when a same-job verdict stays inconclusive, asks it to extend its
+benchmarks by more rounds (`mlxguard.run.rounds`). No code outside a suite looks at its name.
+
+A new suite is an object with the members of `Suite`, registered under its name in
+`mlxguard.suites.SUITES` (see docs/suites.md, "Writing a suite"); one that adds no rounds
+inherits `rounds` and `extend` from `OneLook`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from mlxguard.config import Config
+from mlxguard.engines.definitions import EngineChoice
 from mlxguard.results import Benchmark
+from mlxguard.run.plan import Scenario
 from mlxguard.run.progress import Progress
 from mlxguard.run.workers import Workers
+
+# What a verdict names: (suite, scenario, engine) of a benchmark.
+BenchmarkKey = tuple[str, str, str]
 
 
 @dataclass
 class SuiteContext:
-    """What every suite gets: the effective config, the resolved model, and the progress bar.
+    """What a suite runs with, all settled once by `mlxguard.run.prepare.prepare`.
 
-    `workers` keeps the warm engines for later rounds (None: each suite closes its own), and
-    `first_sample` numbers the samples of an added round after those measured before.
+    Attributes:
+        config: the effective config (processes settled).
+        model_dir: the model directory (a synthetic preset already built).
+        model_label: the model's name in the results.
+        progress: the run's progress display.
+        engines: this suite's engines, label -> choice, as `Suite.engines` named them, placed
+            in `processes` worker processes and with managed servers' specs filled in.
+        processes: worker processes per engine.
+        workers: the warm engines kept for later rounds (None: the suite closes its own).
+        first_sample: samples measured before this call (a round numbers its samples after).
     """
 
     config: Config
     model_dir: str
     model_label: str
     progress: Progress
+    engines: dict[str, EngineChoice] = field(default_factory=dict)
+    processes: int = 1
     workers: Workers | None = None
     first_sample: int = 0
 
 
-# A suite: its benchmarks for a context (the suites package names and finds them).
-SuiteRunner = Callable[[SuiteContext], list[Benchmark]]
+class Suite(Protocol):
+    """A named workload, as the run stage sees it.
+
+    Attributes:
+        name: the name `--suite` takes, and every benchmark's `suite`.
+        description: one line for the docs.
+        rounds: `--until-decisive` may extend it (`extend`).
+    """
+
+    name: str
+    description: str
+    rounds: bool
+
+    def engines(self, config: Config) -> dict[str, EngineChoice]:
+        """The engines this suite measures, label -> choice (empty: none, e.g. ipc codecs).
+
+        Called once, before anything runs, so a bad engine is refused early (UsageError).
+        Choices are made for one process; the run stage places them in its processes.
+        """
+        ...
+
+    def scenarios(self, config: Config) -> list[Scenario]:
+        """The generation requests this suite makes (empty: none), for checks made before any
+        model loads, such as the model's context length."""
+        ...
+
+    def run(self, ctx: SuiteContext) -> list[Benchmark]:
+        """Measure: every benchmark of this suite."""
+        ...
+
+    def extend(
+        self, ctx: SuiteContext, measured: list[Benchmark], todo: set[BenchmarkKey]
+    ) -> list[Benchmark]:
+        """One more round: `measured` (this suite's benchmarks, in the order `run` gave them)
+        with `ctx.config.samples` more samples added to the benchmarks in `todo`, numbered from
+        `ctx.first_sample`, on the warm engines of `ctx.workers` (no warm-up); the same
+        benchmarks in the same order. Called only when `rounds` is true."""
+        ...
+
+
+class OneLook:
+    """For a suite that adds no rounds: its samples are all taken by `run`."""
+
+    rounds = False
+
+    def extend(
+        self, ctx: SuiteContext, measured: list[Benchmark], todo: set[BenchmarkKey]
+    ) -> list[Benchmark]:
+        """Nothing to add: `measured` as it is."""
+        return measured

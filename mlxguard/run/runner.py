@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from mlxguard.config import Config
 from mlxguard.engines import EngineFactory, display_name
-from mlxguard.engines.definitions import EngineChoice
 from mlxguard.engines.limits import TRIAL_TIMEOUT_S
 from mlxguard.results import (
     Benchmark,
@@ -21,6 +18,7 @@ from mlxguard.results import (
     WorkerRecord,
     benchmark_label,
 )
+from mlxguard.run.context import SuiteContext
 from mlxguard.run.plan import Order, Scenario, Trial, make_plan
 from mlxguard.run.progress import Progress
 from mlxguard.run.prompts import Prompt, PromptFactory
@@ -52,28 +50,32 @@ class RunSettings:
     trial_timeout_s: float | None = TRIAL_TIMEOUT_S  # the deadline of each trial, load included
 
     @classmethod
-    def of(cls, config: Config, model_dir: str, model_label: str, **overrides: Any) -> RunSettings:
-        """The settings of ``config`` for one model; ``overrides`` replace any field."""
-        fields: dict[str, Any] = dict(
-            model_dir=model_dir,
-            model_label=model_label,
-            samples=config.samples,
-            warmup=config.warmup,
-            seed=config.seed,
-            temperature=config.temperature,
-            cooldown_s=config.cooldown_s,
-            processes=config.processes or 1,
-            trial_timeout_s=config.trial_timeout_s,
+    def of(
+        cls, ctx: SuiteContext, samples: int | None = None, order: Order = "shuffled"
+    ) -> RunSettings:
+        """The settings of a suite's context: its config, model, engines and processes.
+
+        Args:
+            samples: timed trials per scenario and engine (default: the config's).
+            order: the order of the timed trials.
+        """
+        cfg = ctx.config
+        return cls(
+            model_dir=ctx.model_dir,
+            model_label=ctx.model_label,
+            samples=cfg.samples if samples is None else samples,
+            warmup=cfg.warmup,
+            seed=cfg.seed,
+            temperature=cfg.temperature,
+            cooldown_s=cfg.cooldown_s,
+            order=order,
+            specs={label: c.spec for label, c in ctx.engines.items()},
+            codec=cfg.codec,
+            processes=ctx.processes,
+            first_sample=ctx.first_sample,
+            own_process=frozenset(label for label, c in ctx.engines.items() if c.own_process),
+            trial_timeout_s=cfg.trial_timeout_s,
         )
-        return cls(**{**fields, **overrides})
-
-
-def engine_settings(choices: Mapping[str, EngineChoice]) -> dict[str, Any]:
-    """The `RunSettings` fields that describe the engines of `choices` (label -> choice)."""
-    return {
-        "specs": {label: c.spec for label, c in choices.items()},
-        "own_process": frozenset(label for label, c in choices.items() if c.own_process),
-    }
 
 
 @dataclass

@@ -11,12 +11,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from mlxguard.config import Config
+from mlxguard.run.prepare import Prepared
 
 
 @contextlib.contextmanager
-def serving(config: Config, names: list[str]) -> Iterator[Config]:
-    """The config with the servers among the definitions `names` running, their specs filled in.
+def serving(prepared: Prepared) -> Iterator[Prepared]:
+    """The run with its servers running, their specs filled in (in its config and engines).
 
     `{model}` is the model directory the run uses (a synthetic preset is built first).
 
@@ -26,16 +26,16 @@ def serving(config: Config, names: list[str]) -> Iterator[Config]:
     """
     from mlxguard.engines.definitions import preflight
 
-    for name in names:
+    config = prepared.config
+    for name in prepared.defined:
         preflight(name, config.engines[name])
-    servers = [name for name in names if config.engines[name].server]
+    servers = prepared.servers
     if not servers:
-        yield config
+        yield prepared
         return
     from mlxguard.engines.server import ManagedServer
-    from mlxguard.models.synthetic import resolve_model
 
-    model_dir = str(resolve_model(config.model))
+    model_dir = str(prepared.model_dir)
     live = dict(config.engines)
     with contextlib.ExitStack() as stack:
         running = []
@@ -46,7 +46,7 @@ def serving(config: Config, names: list[str]) -> Iterator[Config]:
             running.append(server)
             live[name] = live[name].model_copy(update={"spec": server.spec})
         try:
-            yield config.model_copy(update={"engines": live})
+            yield prepared.with_engines(config.model_copy(update={"engines": live}))
         finally:
             from mlxguard.run.logs import console
 

@@ -1,4 +1,8 @@
-"""`mlxguard run` minus the CLI: resolve the model, run the suites, write the results file.
+"""`mlxguard run` minus the CLI: `run_session` measures a prepared run and writes its results.
+
+It owns everything that lives as long as the run: the engine log (`mlxguard.run.logs`), Ctrl-C
+and SIGTERM (`mlxguard.run.interrupt`), managed servers (`mlxguard.run.servers`), the warm
+worker processes (`mlxguard.run.workers`) and the adaptive rounds (`mlxguard.run.rounds`).
 
 The results file is rewritten (atomically) after each suite, so a crash or a Ctrl-C late in a
 long run keeps everything measured so far; until the last suite ends, it lists the suites still
@@ -8,11 +12,11 @@ missing (`run.incomplete_suites`), and an interrupted run rewrites it once more 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from mlxguard import __version__
-from mlxguard.config import Config
 from mlxguard.errors import RunInterrupted
 from mlxguard.redact import masked_command
 from mlxguard.results import (
@@ -24,12 +28,16 @@ from mlxguard.results import (
     Tool,
     write_results,
 )
-from mlxguard.run.context import SuiteContext, SuiteRunner
+from mlxguard.run.budget import Budget
+from mlxguard.run.context import BenchmarkKey
 from mlxguard.run.environment import DEFAULT_FINGERPRINT_FIELDS, collect, git_identity
-from mlxguard.run.interrupt import Interrupted
+from mlxguard.run.interrupt import Interrupted, interruptible
+from mlxguard.run.logs import EngineLog, captured, log_path
 from mlxguard.run.machine_state import read_state
+from mlxguard.run.prepare import Prepared
 from mlxguard.run.progress import Progress
 from mlxguard.run.roofline import with_roofline
+from mlxguard.run.servers import serving
 from mlxguard.run.workers import Workers
 
 
@@ -37,31 +45,75 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def model_label(spec: str | None, model_dir: Path) -> str:
-    """The name reports show: the preset, or the model directory's name."""
-    return spec if spec and not Path(spec).exists() else (spec and Path(spec).name) or "tiny"
-
-
-def execute(
-    config: Config,
-    suites: dict[str, SuiteRunner],
+def run_session(
+    prepared: Prepared,
     output: Path,
+    budget: Budget | None = None,
     *,
+    undecided: Callable[[Results], set[BenchmarkKey]] | None = None,
+    log: EngineLog | None = None,
     quiet: bool = False,
     command: list[str] | None = None,
-    workers: Workers | None = None,
 ) -> Results:
-    """Run `suites` on the configured model and engine; write `output` after each suite.
+    """Run the prepared suites, write `output` after each, and add rounds the budget allows.
 
     Args:
-        suites: suite name -> the function that runs it (``mlxguard.suites.suite_runner``),
-            in the order to run them.
-        workers: keeps the warm engines open after the suites (for adaptive rounds); the
-            caller closes it. None: each suite closes its engines when it ends.
+        prepared: the run, settled by `mlxguard.run.prepare.prepare`.
+        output: the results file.
+        budget: what the run may spend (default: no rounds, the default time budget).
+        undecided: the (suite, scenario, engine) whose same-job verdict is still inconclusive
+            (the check stage's `undecided`, bound to the baselines); needed for rounds.
+        log: where the engines' output goes (default: beside `output`, `results.log`); not
+            written when the engines wrote nothing.
+        quiet: no progress display.
+        command: the command line, recorded in the results.
+
+    Raises:
+        RunInterrupted: Ctrl-C or SIGTERM; `output` holds what was measured, marked incomplete.
+        UsageError: bad input found once the run started (a model that does not exist, a
+            server that does not start).
+    """
+    budget = budget or Budget()
+    log = log or EngineLog(log_path(output))
+    rounds = budget.until_decisive and undecided is not None
+    # Ctrl-C or SIGTERM: the workers close on the way out (Workers and each suite's own pool),
+    # managed servers are stopped, the results file says what is missing. With rounds, the
+    # warm engines stay open after the suites, and the servers run until the last round.
+    with captured(log), interruptible(), serving(prepared) as live, Workers() as workers:
+        results = _suites(live, output, quiet, command, workers if rounds else None)
+        if rounds and undecided is not None:
+            from mlxguard.run.rounds import run_rounds
+
+            try:
+                results = run_rounds(
+                    live, results, output, budget, undecided=undecided, workers=workers,
+                    quiet=quiet,
+                )  # fmt: skip
+            except Interrupted as e:
+                raise RunInterrupted(
+                    f"interrupted by {e.signal_name} during the --until-decisive rounds; "
+                    f"{output} holds every suite and the rounds finished before"
+                ) from None
+    return results
+
+
+def _suites(
+    prepared: Prepared,
+    output: Path,
+    quiet: bool,
+    command: list[str] | None,
+    workers: Workers | None,
+) -> Results:
+    """Run every suite once; write `output` after each suite.
+
+    Args:
+        workers: keeps the warm engines open after the suites (for rounds); the caller closes
+            it. None: each suite closes its engines when it ends.
     """
     from mlxguard.models.files import shape
-    from mlxguard.models.synthetic import resolve_model
 
+    config = prepared.config
+    names = [s.name for s in prepared.suites]
     sha, ref = git_identity()
     env = collect(tuple(config.fingerprint_fields or DEFAULT_FINGERPRINT_FIELDS))
     env = env.model_copy(update={"state_start": read_state()})
@@ -81,7 +133,7 @@ def execute(
     def snapshot() -> Results:
         # Until every suite is done, the file names those still to run: a run that dies or is
         # interrupted leaves a file that says what it lacks, and `check` refuses it.
-        missing = [s for s in suites if s not in done]
+        missing = [s for s in names if s not in done]
         finished = {} if missing else {"finished_at": _now()}
         # The state at the end is read once, when the last suite is done.
         if not missing and not end:
@@ -91,27 +143,19 @@ def execute(
                 tool=Tool(version=__version__),
                 run=run.model_copy(update={"incomplete_suites": missing, **finished}),
                 environment=env.model_copy(update={"state_end": end[0] if end else None}),
-                config={**config.recorded(), "suites": list(suites)},
+                config={**config.recorded(), "suites": names},
                 models=models,
                 benchmarks=benchmarks,
             )
         )
 
     try:
-        model_dir = resolve_model(config.model)
-        label = model_label(config.model, model_dir)
-        models[label] = ModelInfo(**shape(model_dir))
-        ctx = SuiteContext(
-            config=config,
-            model_dir=str(model_dir),
-            model_label=label,
-            progress=Progress(enabled=False if quiet else None),
-            workers=workers,
-        )
+        models[prepared.model_label] = ModelInfo(**shape(prepared.model_dir))
+        progress = Progress(enabled=False if quiet else None)
         results = snapshot()
-        for name, run_suite in suites.items():
-            benchmarks.extend(run_suite(ctx))
-            done.append(name)
+        for suite in prepared.suites:
+            benchmarks.extend(suite.run(prepared.context(suite, progress, workers)))
+            done.append(suite.name)
             results = snapshot()
             write_results(results, output)
     except Interrupted as e:

@@ -1,81 +1,37 @@
-"""Suites: named workloads. Each is a function `run(ctx) -> list[Benchmark]`, imported lazily."""
+"""Suites: named workloads, each an object following `mlxguard.run.context.Suite`.
+
+The registry maps each name to where its suite object lives, imported only when chosen (so
+`--help` loads no suite). Nothing outside a suite looks at its name: the run stage asks the
+suite object (`engines`, `scenarios`, `run`, `extend`). docs/suites.md, "Writing a suite".
+"""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 
-from mlxguard.config import Config
 from mlxguard.errors import UsageError
-from mlxguard.run.context import SuiteContext, SuiteRunner
-from mlxguard.run.plan import Scenario
+from mlxguard.run.context import Suite
 
-__all__ = [
-    "SUITES",
-    "SuiteContext",
-    "longest_request",
-    "parse_suites",
-    "scenario_sources",
-    "suite_runner",
-]
+__all__ = ["SUITES", "load_suites", "parse_suites"]
 
-
-# Suite name -> (one-line description, "module:function"), in the order `--suite all` runs them.
-SUITES: dict[str, tuple[str, str]] = {
-    "ttft": (
-        "time to first token, cold (new engine + timed load) and warm",
-        "mlxguard.suites.generation:run_ttft",
-    ),
-    "throughput": (
-        "tokens per second for short, medium and long outputs, streaming and not",
-        "mlxguard.suites.generation:run_throughput",
-    ),
-    "ipc": (
-        "JSON vs MessagePack codec cost per message, and the worker round trip",
-        "mlxguard.suites.ipc:run",
-    ),
-    "compare": (
-        "candidate vs reference engine: same model, prompts and parameters; ratios and parity",
-        "mlxguard.suites.compare:run",
-    ),
-    "flexible": (
-        "1 to 100,000 generated questions on one or both engines; percentiles and a winner",
-        "mlxguard.suites.flexible:run",
-    ),
-    "load": (
-        "a batching server under concurrency and request rates: goodput, SLOs, saturation",
-        "mlxguard.suites.load:run",
-    ),
+# Suite name -> "module:attribute" of its suite object, in the order `--suite all` runs them.
+SUITES: dict[str, str] = {
+    "ttft": "mlxguard.suites.generation:TTFT",
+    "throughput": "mlxguard.suites.generation:THROUGHPUT",
+    "ipc": "mlxguard.suites.ipc:IPC",
+    "compare": "mlxguard.suites.compare:COMPARE",
+    "flexible": "mlxguard.suites.flexible:FLEXIBLE",
+    "load": "mlxguard.suites.load:LOAD",
 }
 
 
-def suite_runner(name: str) -> SuiteRunner:
-    """The function that runs suite ``name`` (imported now)."""
-    module, _, func = SUITES[name][1].partition(":")
-    return getattr(importlib.import_module(module), func)
-
-
-def scenario_sources() -> dict[str, Callable[[Config], list[Scenario]]]:
-    """Suite -> its generation scenarios for a config (the `ipc` suite generates nothing)."""
-    from mlxguard.suites.compare import compare_scenario
-    from mlxguard.suites.flexible import flexible_scenario
-    from mlxguard.suites.generation import throughput_scenarios, ttft_scenarios
-    from mlxguard.suites.load import scenarios as load_scenarios
-
-    return {
-        "ttft": ttft_scenarios,
-        "throughput": throughput_scenarios,
-        "compare": lambda config: [compare_scenario(config)],
-        "flexible": lambda config: [flexible_scenario(config)],
-        "load": load_scenarios,
-    }
-
-
-def longest_request(config: Config, suites: list[str]) -> int:
-    """Prompt plus output tokens of the longest request `suites` will make (0: none)."""
-    sources = scenario_sources()
-    requests = [s for n in suites if n in sources for s in sources[n](config)]
-    return max((s.prompt_tokens + s.max_tokens for s in requests), default=0)
+def load_suites(names: list[str]) -> list[Suite]:
+    """The suite objects of `names` (registered names; see `parse_suites`), imported now."""
+    out = []
+    for name in names:
+        module, _, attr = SUITES[name].partition(":")
+        out.append(getattr(importlib.import_module(module), attr))
+    return out
 
 
 def parse_suites(value: str | list[str]) -> list[str]:

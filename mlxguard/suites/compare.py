@@ -8,17 +8,18 @@ index, both engines in a seeded random order) so drift hits both alike. With
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from mlxguard.config import Config
-from mlxguard.engines import EngineFactory, resolve_reference
+from mlxguard.engines import resolve_reference
 from mlxguard.engines.definitions import EngineChoice, choose
-from mlxguard.results import Benchmark, ReferenceComparison
-from mlxguard.run.context import SuiteContext
+from mlxguard.results import Benchmark, Parity, ReferenceComparison
+from mlxguard.run.context import BenchmarkKey, SuiteContext
 from mlxguard.run.plan import Scenario, Trial
-from mlxguard.run.runner import RunSettings, engine_settings, run_trials
+from mlxguard.run.rounds import extend_benchmark
+from mlxguard.run.runner import RunSettings, run_trials
 from mlxguard.run.timing import Generation
 from mlxguard.suites.parity import Decode, parity
 
@@ -35,7 +36,8 @@ def role_choices(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, En
     """Engine label -> choice, labelled `candidate:<name or spec>` / `reference:<name or spec>`.
 
     The role in the label keeps an A/A comparison (one engine twice) two distinct benchmarks.
-    Validates the choices (UsageError) before anything runs.
+    Validates the choices (UsageError) before anything runs; each is made for one process
+    (the run stage places it in its processes).
     """
     picks = {"candidate": config.candidate, "reference": config.reference}
     out = {}
@@ -43,36 +45,17 @@ def role_choices(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, En
         pick = picks[role].strip()
         if role == "reference" and pick not in config.engines:
             pick = reference_spec(pick)
-        choice = choose(pick, config.engines, config.codec, config.processes or 1)
+        choice = choose(pick, config.engines, config.codec)
         out[f"{role}:{choice.label}"] = choice
     return out
 
 
-def against(config: Config) -> Literal["engine", "base"]:
+def against(config: Config, engines: Mapping[str, EngineChoice]) -> Literal["engine", "base"]:
     """`base` when the candidate and the reference are two names for one engine spec (two
     builds of it, e.g. the definitions head and base), else `engine` (two engines)."""
-    cand, ref = (c.spec for c in role_choices(config).values())
+    cand, ref = (c.spec for c in engines.values())
     two_names = config.candidate.strip() != config.reference.strip()
     return "base" if two_names and cand == ref else "engine"
-
-
-def resolve_roles(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, EngineFactory]:
-    """Engine label -> factory (see `role_choices`)."""
-    return {label: c.factory for label, c in role_choices(config, roles).items()}
-
-
-def pair_settings(ctx: SuiteContext, samples: int, roles: tuple[str, ...]) -> RunSettings:
-    cfg = ctx.config
-    return RunSettings.of(
-        cfg,
-        ctx.model_dir,
-        ctx.model_label,
-        samples=samples,
-        order=cfg.order,
-        codec=cfg.codec,
-        first_sample=ctx.first_sample,
-        **engine_settings(role_choices(cfg, roles)),
-    )
 
 
 def compare_scenario(config: Config) -> Scenario:
@@ -102,13 +85,13 @@ def _decoder(model_dir: str) -> Decode:
     return decode
 
 
-def run(ctx: SuiteContext) -> list[Benchmark]:
+def _run(ctx: SuiteContext) -> list[Benchmark]:
     """One benchmark per engine; the candidate's names its reference and the output parity.
 
     The candidate/reference ratios are not computed here: the check computes them, once.
     """
     cfg = ctx.config
-    engines = resolve_roles(cfg)
+    engines = {label: c.factory for label, c in ctx.engines.items()}
     cand_label, ref_label = engines
     outputs: dict[int, dict[str, list[int | str]]] = {}
     received: dict[int, dict[str, int | None]] = {}
@@ -121,7 +104,7 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
     cand, ref = run_trials(
         [compare_scenario(cfg)],
         engines,
-        pair_settings(ctx, cfg.samples, ROLES),
+        RunSettings.of(ctx, order=cfg.order),
         ctx.progress,
         on_trial=keep,
         workers=ctx.workers,
@@ -132,10 +115,65 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
         if cand_label in out and ref_label in out
     ]
     reference = ReferenceComparison(
-        engine=ref.engine, chosen=resolve_reference(cfg.reference)[1], against=against(cfg)
+        engine=ref.engine,
+        chosen=resolve_reference(cfg.reference)[1],
+        against=against(cfg, ctx.engines),
     )
     lengths = {i: (r.get(cand_label), r.get(ref_label)) for i, r in received.items()}
     same = parity(
         pairs, _decoder(ctx.model_dir), greedy=cfg.temperature == 0, prompt_tokens=lengths
     )
     return [cand.model_copy(update={"reference": reference, "parity": same}), ref]
+
+
+def merge_parity(old: Parity | None, new: Parity | None) -> Parity | None:
+    """Parity over both rounds' prompts (a round numbers its samples after the earlier ones)."""
+    if old is None or new is None:
+        return old or new
+    return old.model_copy(
+        update={
+            "identical": old.identical + new.identical,
+            "total": old.total + new.total,
+            "first_divergence": old.first_divergence + new.first_divergence,
+            "prompt_mismatches": old.prompt_mismatches + new.prompt_mismatches,
+        }
+    )
+
+
+class CompareSuite:
+    """The candidate against the reference, interleaved; rounds extend both, parity included."""
+
+    name = "compare"
+    description = (
+        "candidate vs reference engine: same model, prompts and parameters; ratios and parity"
+    )
+    rounds = True
+
+    def engines(self, config: Config) -> dict[str, EngineChoice]:
+        return role_choices(config)
+
+    def scenarios(self, config: Config) -> list[Scenario]:
+        return [compare_scenario(config)]
+
+    def run(self, ctx: SuiteContext) -> list[Benchmark]:
+        return _run(ctx)
+
+    def extend(
+        self, ctx: SuiteContext, measured: list[Benchmark], todo: set[BenchmarkKey]
+    ) -> list[Benchmark]:
+        # A round runs both engines, interleaved, whichever of them is undecided.
+        fresh = {b.key: b for b in _run(ctx)}
+        out = []
+        for b in measured:
+            new = fresh.get(b.key)
+            if new is None:
+                out.append(b)
+                continue
+            grown = extend_benchmark(b, new)
+            if b.reference is not None:
+                grown = grown.model_copy(update={"parity": merge_parity(b.parity, new.parity)})
+            out.append(grown)
+        return out
+
+
+COMPARE = CompareSuite()

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from mlxguard.config import Config
 from mlxguard.engines import Engine, EngineFactory
+from mlxguard.engines.definitions import EngineChoice
 from mlxguard.results import Benchmark, QuestionRecord, SideMedians, Winner
 from mlxguard.results.sections import Criterion
-from mlxguard.run.context import SuiteContext
+from mlxguard.run.context import OneLook, SuiteContext
 from mlxguard.run.plan import Scenario, Trial
 from mlxguard.run.prompts import Prompt
 from mlxguard.run.questions import make_questions
-from mlxguard.run.runner import run_trials
+from mlxguard.run.runner import RunSettings, run_trials
 from mlxguard.run.timing import Generation, metrics_of
-from mlxguard.suites.compare import ROLES, pair_settings, resolve_roles
+from mlxguard.suites.compare import ROLES, role_choices
 
 FLEXIBLE_OUTPUT_TOKENS = 64
 QUESTION_CHARS = 60  # records keep the start of each question: enough to recognise it
@@ -107,10 +108,10 @@ def flexible_scenario(config: Config) -> Scenario:
     return Scenario("flexible", "questions", 0, config.max_tokens or FLEXIBLE_OUTPUT_TOKENS)
 
 
-def run(ctx: SuiteContext) -> list[Benchmark]:
+def _run(ctx: SuiteContext) -> list[Benchmark]:
     cfg = ctx.config
     roles = flexible_roles(cfg)
-    engines = {label: _honour_eos(f) for label, f in resolve_roles(cfg, roles).items()}
+    engines = {label: _honour_eos(c.factory) for label, c in ctx.engines.items()}
     n = cfg.questions
     # Warm-ups take the questions after the timed ones, so no timed question is seen twice.
     questions = make_questions(n + cfg.warmup, cfg.seed)
@@ -129,7 +130,7 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
     benchmarks = run_trials(
         [scenario],
         engines,
-        pair_settings(ctx, n, roles),
+        RunSettings.of(ctx, samples=n, order=cfg.order),
         ctx.progress,
         keep,
         prompt_for,
@@ -149,3 +150,24 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
     if len(out) == 2:
         out[0] = out[0].model_copy(update={"winner": winner(out[0], out[1])})
     return out
+
+
+class FlexibleSuite(OneLook):
+    """Generated questions on one or both engines (`--engines`); no rounds."""
+
+    name = "flexible"
+    description = (
+        "1 to 100,000 generated questions on one or both engines; percentiles and a winner"
+    )
+
+    def engines(self, config: Config) -> dict[str, EngineChoice]:
+        return role_choices(config, flexible_roles(config))
+
+    def scenarios(self, config: Config) -> list[Scenario]:
+        return [flexible_scenario(config)]
+
+    def run(self, ctx: SuiteContext) -> list[Benchmark]:
+        return _run(ctx)
+
+
+FLEXIBLE = FlexibleSuite()

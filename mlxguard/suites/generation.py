@@ -1,13 +1,17 @@
-"""The generation suites `ttft` and `throughput`: scenarios for the runner."""
+"""The generation suites `ttft` and `throughput`: scenarios of one engine (`--engine`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from mlxguard.config import Config
-from mlxguard.engines.definitions import choose
+from mlxguard.engines.definitions import EngineChoice, choose
 from mlxguard.results import Benchmark
-from mlxguard.run.context import SuiteContext
+from mlxguard.run.context import BenchmarkKey, SuiteContext
 from mlxguard.run.plan import Scenario
-from mlxguard.run.runner import RunSettings, engine_settings, run_trials
+from mlxguard.run.rounds import extend_benchmark
+from mlxguard.run.runner import RunSettings, run_trials
 
 # TTFT needs only a few tokens; more would just add decode time to each sample.
 TTFT_OUTPUT_TOKENS = 8
@@ -42,20 +46,46 @@ def throughput_scenarios(config: Config) -> list[Scenario]:
     ]
 
 
-def _run(ctx: SuiteContext, scenarios: list[Scenario]) -> list[Benchmark]:
-    cfg = ctx.config
-    choice = choose(cfg.engine, cfg.engines, cfg.codec, cfg.processes or 1)
-    settings = RunSettings.of(
-        cfg, ctx.model_dir, ctx.model_label, first_sample=ctx.first_sample,
-        **engine_settings({choice.label: choice}),
-    )  # fmt: skip
-    engines = {choice.label: choice.factory}
-    return run_trials(scenarios, engines, settings, ctx.progress, workers=ctx.workers)
+@dataclass(frozen=True)
+class GenerationSuite:
+    """Scenarios of the configured engine, in a seeded shuffle; rounds extend any of them."""
+
+    name: str
+    description: str
+    make: Callable[[Config], list[Scenario]]
+    rounds: bool = True
+
+    def engines(self, config: Config) -> dict[str, EngineChoice]:
+        choice = choose(config.engine, config.engines, config.codec)
+        return {choice.label: choice}
+
+    def scenarios(self, config: Config) -> list[Scenario]:
+        return self.make(config)
+
+    def run(self, ctx: SuiteContext) -> list[Benchmark]:
+        return self._trials(ctx, self.make(ctx.config))
+
+    def extend(
+        self, ctx: SuiteContext, measured: list[Benchmark], todo: set[BenchmarkKey]
+    ) -> list[Benchmark]:
+        wanted = {scenario for _, scenario, _ in todo}
+        scenarios = [sc for sc in self.make(ctx.config) if sc.name in wanted]
+        fresh = {b.scenario: b for b in self._trials(ctx, scenarios)}
+        return [extend_benchmark(b, fresh[b.scenario]) if b.scenario in fresh else b
+                for b in measured]  # fmt: skip
+
+    @staticmethod
+    def _trials(ctx: SuiteContext, scenarios: list[Scenario]) -> list[Benchmark]:
+        engines = {label: c.factory for label, c in ctx.engines.items()}
+        settings = RunSettings.of(ctx)
+        return run_trials(scenarios, engines, settings, ctx.progress, workers=ctx.workers)
 
 
-def run_ttft(ctx: SuiteContext) -> list[Benchmark]:
-    return _run(ctx, ttft_scenarios(ctx.config))
-
-
-def run_throughput(ctx: SuiteContext) -> list[Benchmark]:
-    return _run(ctx, throughput_scenarios(ctx.config))
+TTFT = GenerationSuite(
+    "ttft", "time to first token, cold (new engine + timed load) and warm", ttft_scenarios
+)
+THROUGHPUT = GenerationSuite(
+    "throughput",
+    "tokens per second for short, medium and long outputs, streaming and not",
+    throughput_scenarios,
+)

@@ -11,10 +11,13 @@ import gc
 import time
 from typing import Any
 
+from mlxguard.config import Config
 from mlxguard.defaults import IPC_MAX_MESSAGES, IPC_MESSAGES_PER_SAMPLE, NO_MODEL
+from mlxguard.engines.definitions import EngineChoice
 from mlxguard.ipc.codec import CODECS, Codec, get_codec
 from mlxguard.results import Benchmark, EngineEnvironment, Metric, Params, Timer
-from mlxguard.run.context import SuiteContext
+from mlxguard.run.context import OneLook, SuiteContext
+from mlxguard.run.plan import Scenario
 from mlxguard.suites.ipc_payloads import KINDS, messages
 
 WARMUP_PER_UNIT = 50  # untimed messages per `--warmup` unit (at least one unit)
@@ -160,7 +163,7 @@ def roundtrip_benchmarks(n: int, warmup: int, timer: Timer) -> list[Benchmark]:
     return out
 
 
-def run(ctx: SuiteContext) -> list[Benchmark]:
+def _run(ctx: SuiteContext) -> list[Benchmark]:
     """Codec cost per message for both codecs and three kinds, then the worker round trips."""
     n = message_count(ctx.config.samples)
     warmup = max(1, ctx.config.warmup) * WARMUP_PER_UNIT
@@ -178,3 +181,22 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
     finally:
         progress.stop()
     return out
+
+
+class IpcSuite(OneLook):
+    """Fixed messages through both codecs and the worker: no model, no engine to choose."""
+
+    name = "ipc"
+    description = "JSON vs MessagePack codec cost per message, and the worker round trip"
+
+    def engines(self, config: Config) -> dict[str, EngineChoice]:
+        return {}
+
+    def scenarios(self, config: Config) -> list[Scenario]:
+        return []
+
+    def run(self, ctx: SuiteContext) -> list[Benchmark]:
+        return _run(ctx)
+
+
+IPC = IpcSuite()

@@ -17,7 +17,7 @@ from mlxguard.config import Config
 from mlxguard.engines.definitions import EngineChoice, choose
 from mlxguard.errors import UsageError
 from mlxguard.results import Benchmark, ReferenceComparison
-from mlxguard.run.context import SuiteContext
+from mlxguard.run.context import OneLook, SuiteContext
 from mlxguard.run.load.driver import Target
 from mlxguard.run.load.measure import SERVED, Measured, WindowPlan, measure, opened, target_for
 from mlxguard.run.load.shapes import LoadPoint, sweep_rates
@@ -110,12 +110,10 @@ async def _session(
         return measured + await measure(live, between, plan, factory, progress)
 
 
-def run(ctx: SuiteContext) -> list[Benchmark]:
+def _run(ctx: SuiteContext) -> list[Benchmark]:
     """One benchmark per load point and engine (see the module doc)."""
     config = ctx.config
-    chosen = load_engines(config)
-    engines = getattr(ctx, "engines", None) or chosen
-    specs = {label: c.spec for label, c in engines.items()}
+    specs = {label: c.spec for label, c in ctx.engines.items()}
     targets = {label: target_for(spec, ctx.model_dir, config.temperature, config.trial_timeout_s)
                for label, spec in specs.items()}  # fmt: skip
     s = config.load
@@ -128,6 +126,25 @@ def run(ctx: SuiteContext) -> list[Benchmark]:
         ctx.progress.stop()
     reference = None
     if s.pair:
-        ref_label = list(chosen)[1]
-        reference = ReferenceComparison(engine=ref_label, against=against(config))
+        ref_label = list(ctx.engines)[1]
+        reference = ReferenceComparison(engine=ref_label, against=against(config, ctx.engines))
     return benchmarks_of(measured, config, ctx.model_label, specs, reference)
+
+
+class LoadSuite(OneLook):
+    """Load points on a server or mlx-lm's batching; its rounds are windows, all planned."""
+
+    name = NAME
+    description = "a batching server under concurrency and request rates: goodput, SLOs, saturation"
+
+    def engines(self, config: Config) -> dict[str, EngineChoice]:
+        return load_engines(config)
+
+    def scenarios(self, config: Config) -> list[Scenario]:
+        return scenarios(config)
+
+    def run(self, ctx: SuiteContext) -> list[Benchmark]:
+        return _run(ctx)
+
+
+LOAD = LoadSuite()

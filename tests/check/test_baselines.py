@@ -253,6 +253,8 @@ def test_fingerprint_fields_are_configurable() -> None:
 @pytest.mark.slow
 def test_run_until_decisive_with_the_real_engine(tmp_path: Path, tiny_model: Path) -> None:
     """A real run, adaptive rounds against its own baseline, within the sample budget."""
+    from mlxguard.run.rounds import DECISIVE
+
     runner = CliRunner()
     common = ["-s", "ttft", "-m", str(tiny_model), "--samples", "2", "--max-tokens", "4", "--quiet"]
     first = runner.invoke(app, ["run", *common, "-o", str(tmp_path / "a.json")])
@@ -263,7 +265,8 @@ def test_run_until_decisive_with_the_real_engine(tmp_path: Path, tiny_model: Pat
     adaptive = ["--baseline", str(tmp_path / "base"), "--until-decisive", "--max-samples", "4"]
     out = runner.invoke(app, ["run", *common, "-o", str(tmp_path / "b.json"), *adaptive])
     assert out.exit_code in (0, 1), out.output
-    assert "until-decisive:" in out.output
+    # Baseline verdicts are not extended: the line says so, and claims only same-job verdicts.
+    assert f"until-decisive: 0 extra round(s); {DECISIVE}" in out.output
     from mlxguard.results import load_results
 
     trials = {b.scenario: b.trials for b in load_results(tmp_path / "b.json").benchmarks}

@@ -203,12 +203,12 @@ def test_engine_specs_and_codec_option():
 @pytest.mark.slow
 def test_ipc_suite_produces_every_metric(tiny_model):
     from mlxguard.config import Config
+    from mlxguard.run.context import SuiteContext
     from mlxguard.run.progress import Progress
-    from mlxguard.suites import SuiteContext
-    from mlxguard.suites.ipc import run
+    from mlxguard.suites.ipc import IPC
 
     ctx = SuiteContext(Config(samples=1, warmup=0), str(tiny_model), "tiny", Progress(False))
-    benches = {(b.engine, b.scenario): b for b in run(ctx)}
+    benches = {(b.engine, b.scenario): b for b in IPC.run(ctx)}
     for codec in CODECS:
         for kind in ("chunk", "tokenize", "load_model"):
             b = benches[(codec, f"{codec}-{kind}")]

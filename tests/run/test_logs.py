@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cli_runner import mlxguard
 
-from mlxguard.cli.run import log_report
+from mlxguard.cli.measure import log_report
 from mlxguard.run import logs
 from mlxguard.run.logs import EngineLog, captured, log_path
 from mlxguard.run.logsink import copy_capped

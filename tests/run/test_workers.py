@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -13,10 +12,11 @@ from cli_runner import invoke, mlxguard
 
 from mlxguard.check.evaluate import undecided
 from mlxguard.config import Config
-from mlxguard.run.session import execute
-from mlxguard.run.workers import Workers
-from mlxguard.suites import suite_runner
-from mlxguard.suites.adaptive import run_until_decisive
+from mlxguard.results import Results, load_results
+from mlxguard.run.budget import Budget
+from mlxguard.run.prepare import prepare
+from mlxguard.run.session import run_session
+from mlxguard.suites import load_suites
 
 SMALL = dict(samples=2, warmup=1, max_tokens=4, prompt_tokens=16)
 
@@ -30,7 +30,9 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
-def test_a_round_adds_samples_on_the_same_warm_workers(tmp_path: Path, tiny_model: Path) -> None:
+def test_run_session_as_a_library_adds_rounds_on_the_same_warm_workers(
+    tmp_path: Path, tiny_model: Path
+) -> None:
     # Limits of exactly 1x keep an A/A pair inconclusive, so every round up to the budget runs.
     cfg = Config.model_validate(
         {
@@ -42,33 +44,36 @@ def test_a_round_adds_samples_on_the_same_warm_workers(tmp_path: Path, tiny_mode
             **SMALL,
         }
     )
+    prepared = prepare(cfg, load_suites(["compare"]))
     out = tmp_path / "results.json"
-    with Workers() as workers:
-        first = execute(cfg, {"compare": suite_runner("compare")}, out, quiet=True, workers=workers)
-        before = {b.engine: b.workers or [] for b in first.benchmarks}
-        done = run_until_decisive(
-            cfg, first, out, undecided=lambda r: undecided(r, cfg, None, False), max_samples=6,
-            max_seconds=600, started=time.monotonic(), workers=workers,
-        )  # fmt: skip
-        pids = [w.pid for b in done.results.benchmarks for w in b.workers or []]
-        assert all(_alive(pid) for pid in pids)
-    assert not any(_alive(pid) for pid in pids)  # closing the pool stops every worker
-    assert done.rounds == 1  # 2 samples, then one round of 4 up to the budget of 6
-    assert len(set(pids)) == 4  # two arms, two processes each
-    for b in done.results.benchmarks:
+    pids: list[int | None] = []
+
+    def still_open(r: Results) -> set[tuple[str, str, str]]:
+        # Between rounds, every worker of the first look is alive and serving.
+        pids.extend(w.pid for b in r.benchmarks for w in b.workers or [])
+        assert all(pid is not None and _alive(pid) for pid in pids)
+        return undecided(r, cfg, None, False)
+
+    budget = Budget(until_decisive=True, max_samples=6)
+    done = run_session(prepared, out, budget, undecided=still_open, quiet=True)
+    assert load_results(out) == done  # the file holds the last round
+    assert not any(pid is not None and _alive(pid) for pid in pids)  # all stopped at the end
+    assert done.run.adaptive is not None
+    assert (done.run.adaptive.rounds, done.run.adaptive.stopped) == (1, "budget: 6 samples reached")
+    assert len(set(pids)) == 4  # two arms, two processes each: the same ones in every round
+    for b in done.benchmarks:
         assert b.trials == b.successes == 6
         workers = b.workers or []
-        assert [w.pid for w in workers] == [w.pid for w in before[b.engine]]
         # One load per worker for the whole run; each served its warm-up and 3 samples.
         assert [(w.process, w.loads, w.requests) for w in workers] == [
             (0, 1, 4),
             (1, 1, 4),
         ]
         ttft = b.metrics["ttft_ms"]
-        assert sorted(ttft.rounds) == list(range(6))  # numbering continues across the rounds
+        assert sorted(ttft.rounds or []) == list(range(6))  # numbering continues across rounds
         assert Counter(ttft.processes) == {0: 3, 1: 3}
-        assert len(b.metrics["itl_ms"].processes) == len(b.metrics["itl_ms"].samples)
-    parity = done.results.benchmarks[0].parity
+        assert len(b.metrics["itl_ms"].processes or []) == len(b.metrics["itl_ms"].samples)
+    parity = done.benchmarks[0].parity
     assert parity is not None and parity.total == 6
 
 
@@ -121,11 +126,10 @@ def test_an_in_process_engine_is_hosted_by_workers_when_asked_for_processes(
 
 
 def test_processes_without_a_flag_stay_one_for_an_in_process_engine(tmp_path: Path) -> None:
-    from mlxguard.cli.run import _resolve_processes
     from mlxguard.defaults import DEFAULT_PROCESSES
 
-    def settled(**kw: str) -> int | None:
-        return _resolve_processes(Config.model_validate(kw), ["compare"]).processes
+    def settled(**kw: str) -> int:
+        return prepare(Config.model_validate(kw), load_suites(["compare"])).processes
 
     assert settled(candidate="ipc", reference="mlx-lm") == 1
     assert settled(candidate="ipc", reference="ipc:json") == DEFAULT_PROCESSES

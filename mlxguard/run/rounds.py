@@ -1,0 +1,167 @@
+"""Adaptive rounds (`mlxguard run --until-decisive`): add samples until every same-job verdict
+is decisive, or the budget is spent.
+
+After the suites ran once (the first look), every same-job verdict (candidate or head against
+the reference or base, decided by ``check.decision``) that is ``inconclusive`` sends its
+(suite, scenario, engine) back for another round; the check stage's ``undecided`` says which
+(the run stage never imports the check: the caller passes it in). Stored-baseline verdicts are
+judged on run medians, which more samples of this run cannot settle, so they never send a
+benchmark back. Rounds stop when nothing is inconclusive, when a benchmark reaches
+``max_samples`` trials, or when the run's ``max_seconds`` have passed.
+
+The loop knows no suite by name: each suite whose ``rounds`` is true extends its own
+benchmarks (``Suite.extend``) on the run's warm engines and worker processes (the `Workers`
+pool), with no new process, no model reload and no second warm-up; its samples are numbered
+after those measured before (new prompts, the same seeded order rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from mlxguard.results import Adaptive, Benchmark, Metric, Results, write_results
+from mlxguard.results.models import PromptSource
+from mlxguard.run.budget import Budget
+from mlxguard.run.context import BenchmarkKey
+from mlxguard.run.prepare import Prepared
+from mlxguard.run.progress import Progress, progress_line
+from mlxguard.run.roofline import with_roofline
+from mlxguard.run.workers import Workers
+
+# Samples added per round, at least: fewer means more looks at the data (more chances of a
+# false alarm). A round adds max(--samples, ROUND_SAMPLES).
+ROUND_SAMPLES = 10
+
+# Why the rounds stopped when they did not run out of budget.
+DECISIVE = (
+    "every same-job verdict is decisive (stored-baseline verdicts are judged on run medians: "
+    "rounds do not extend them)"
+)
+
+
+def _joined(a: list[int] | None, b: list[int] | None) -> list[int] | None:
+    return None if a is None or b is None else a + b
+
+
+def extend_metric(name: str, a: Metric | None, b: Metric | None) -> Metric:
+    """``a``'s samples then ``b``'s, with their processes and rounds (None if one lacks them)."""
+    none = Metric.of(name, [], processes=[], rounds=[])
+    a, b = a or none, b or none
+    return Metric.of(
+        name,
+        a.samples + b.samples,
+        a.warmup_samples + b.warmup_samples,
+        processes=_joined(a.processes, b.processes),
+        rounds=_joined(a.rounds, b.rounds),
+    )
+
+
+def _joined_sources(
+    a: list[PromptSource] | None, b: list[PromptSource] | None
+) -> list[PromptSource] | None:
+    """Both rounds' prompt sources, in the order of their prompt_tokens samples."""
+    return None if a is None and b is None else [*(a or []), *(b or [])]
+
+
+def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
+    """``old`` with ``new``'s trials appended (summaries recomputed over all samples)."""
+    metrics = {
+        name: extend_metric(name, old.metrics.get(name), new.metrics.get(name))
+        for name in old.metrics.keys() | new.metrics.keys()
+    }
+    trials = old.trials + new.trials
+    return old.model_copy(
+        update={
+            "metrics": dict(sorted(metrics.items())),
+            "trials": trials,
+            "successes": old.successes + new.successes,
+            "errors": sorted(set(old.errors) | set(new.errors)),
+            "params": old.params.model_copy(update={"samples": trials}),
+            "adaptive_rounds": old.adaptive_rounds + 1,
+            # The workers are the same ones; their record now also counts this round's requests.
+            "workers": new.workers if new.workers is not None else old.workers,
+            "prompt_sources": _joined_sources(old.prompt_sources, new.prompt_sources),
+        }
+    )
+
+
+def _round(
+    prepared: Prepared, results: Results, todo: set[BenchmarkKey], samples: int,
+    workers: Workers, progress: Progress,
+) -> Results:  # fmt: skip
+    """``samples`` more trials of every benchmark in ``todo``, each suite extending its own."""
+    trials = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
+    benchmarks = list(results.benchmarks)
+    config = prepared.config.with_overrides(samples=samples, warmup=0)
+    for suite in prepared.suites:
+        mine = {k for k in todo if k[0] == suite.name}
+        if not mine:
+            continue
+        ctx = prepared.context(suite, progress, workers)
+        ctx.config, ctx.first_sample = config, max(trials[k] for k in mine)
+        own = [b for b in benchmarks if b.suite == suite.name]
+        extended = iter(suite.extend(ctx, own, mine))
+        benchmarks = [next(extended) if b.suite == suite.name else b for b in benchmarks]
+    return results.model_copy(update={"benchmarks": benchmarks})
+
+
+def run_rounds(
+    prepared: Prepared,
+    results: Results,
+    output: Path,
+    budget: Budget,
+    *,
+    undecided: Callable[[Results], set[BenchmarkKey]],
+    workers: Workers,
+    quiet: bool = True,
+) -> Results:
+    """Add rounds to ``results`` (the first look) until decisive or out of budget.
+
+    Args:
+        prepared: the run.
+        results: the first look, already written to ``output``.
+        output: the results file, rewritten after each round.
+        budget: the run's budget (``max_samples``, ``max_seconds``).
+        undecided: the (suite, scenario, engine) whose same-job verdict is still inconclusive.
+        workers: the run's warm engines; every round adds its samples on them.
+        quiet: no progress bar, and no line per round (otherwise printed when stderr is not
+            a terminal).
+
+    Returns:
+        The results with every round, and `run.adaptive` saying how many and why they stopped.
+    """
+    extendable = {s.name for s in prepared.suites if s.rounds}
+    batch = max(prepared.config.samples, ROUND_SAMPLES)
+    progress = Progress(False if quiet else None)
+    rounds = 0
+    while True:
+        trials = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
+        open_ = undecided(results)
+        todo = {k for k in open_ if k[0] in extendable and trials.get(k, 0) < budget.max_samples}
+        if not open_:
+            stopped = DECISIVE
+        elif not todo:
+            stopped = f"budget: {budget.max_samples} samples reached"
+        elif budget.spent():
+            stopped = f"budget: {budget.max_seconds:g} s reached"
+        else:
+            rounds += 1
+            added = min(batch, min(budget.max_samples - trials[k] for k in todo))
+            # The roofline follows decode speed: recomputed over all of its samples.
+            results = with_roofline(_round(prepared, results, todo, added, workers, progress))
+            write_results(results, output)
+            most = max(trials[k] for k in todo) + added
+            progress_line(
+                f"until-decisive round {rounds}: +{added} samples for {len(todo)} undecided "
+                f"benchmark(s) (and their reference), now up to {most}; "
+                f"{budget.elapsed():.0f} s elapsed",
+                quiet,
+            )
+            continue
+        record = Adaptive(rounds=rounds, stopped=stopped)
+        results = results.model_copy(
+            update={"run": results.run.model_copy(update={"adaptive": record})}
+        )
+        write_results(results, output)
+        return results
