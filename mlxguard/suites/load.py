@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from mlxguard.config import Config
 from mlxguard.engines.definitions import EngineChoice, choose
 from mlxguard.errors import UsageError
 from mlxguard.results import Benchmark, ReferenceComparison
-from mlxguard.run.context import OneLook, SuiteContext
+from mlxguard.run.context import BenchmarkKey, SuiteContext
 from mlxguard.run.load.driver import Target
 from mlxguard.run.load.measure import SERVED, Measured, WindowPlan, measure, opened, target_for
 from mlxguard.run.load.shapes import LoadPoint, sweep_rates
@@ -110,32 +111,45 @@ async def _session(
         return measured + await measure(live, between, plan, factory, progress)
 
 
-def _run(ctx: SuiteContext) -> list[Benchmark]:
-    """One benchmark per load point and engine (see the module doc)."""
+def _targets(ctx: SuiteContext) -> dict[str, Target]:
     config = ctx.config
-    specs = {label: c.spec for label, c in ctx.engines.items()}
-    targets = {label: target_for(spec, ctx.model_dir, config.temperature, config.trial_timeout_s)
-               for label, spec in specs.items()}  # fmt: skip
-    s = config.load
-    windows = len(load_points(config)) + (s.sweep_rates if s.sweep else 0)
-    ctx.progress.start(windows * s.rounds * len(targets), NAME, list(targets))
-    try:
-        factory = PromptFactory(ctx.model_dir, config.seed)
-        measured = asyncio.run(_session(config, targets, factory, ctx.progress))
-    finally:
-        ctx.progress.stop()
-    reference = None
-    if s.pair:
-        ref_label = list(ctx.engines)[1]
-        reference = ReferenceComparison(engine=ref_label, against=against(config, ctx.engines))
-    return benchmarks_of(measured, config, ctx.model_label, specs, reference)
+    return {
+        label: target_for(c.spec, ctx.model_dir, config.temperature, config.trial_timeout_s)
+        for label, c in ctx.engines.items()
+    }
 
 
-class LoadSuite(OneLook):
-    """Load points on a server or mlx-lm's batching; its rounds are windows, all planned."""
+async def _more(
+    targets: Mapping[str, Target],
+    points: list[LoadPoint],
+    plan: WindowPlan,
+    factory: PromptFactory,
+    progress: Progress,
+    first_round: int,
+) -> list[Measured]:
+    async with opened(targets) as live:
+        return await measure(live, points, plan, factory, progress, first_round)
+
+
+@dataclass
+class _Measured:
+    """What `run` measured, kept for the rounds `extend` adds."""
+
+    points: list[Measured]
+    specs: dict[str, str]
+    reference: ReferenceComparison | None
+
+
+class LoadSuite:
+    """Load points on a server or mlx-lm's batching. Its rounds are windows: `--until-decisive`
+    adds `[load] rounds` more windows of every engine at each undecided point."""
 
     name = NAME
     description = "a batching server under concurrency and request rates: goodput, SLOs, saturation"
+    rounds = True
+
+    def __init__(self) -> None:
+        self._last: _Measured | None = None
 
     def engines(self, config: Config) -> dict[str, EngineChoice]:
         return load_engines(config)
@@ -144,7 +158,53 @@ class LoadSuite(OneLook):
         return scenarios(config)
 
     def run(self, ctx: SuiteContext) -> list[Benchmark]:
-        return _run(ctx)
+        """One benchmark per load point and engine (see the module doc)."""
+        config, s = ctx.config, ctx.config.load
+        targets = _targets(ctx)
+        windows = len(load_points(config)) + (s.sweep_rates if s.sweep else 0)
+        ctx.progress.start(windows * s.rounds * len(targets), NAME, list(targets))
+        try:
+            factory = PromptFactory(ctx.model_dir, config.seed)
+            measured = asyncio.run(_session(config, targets, factory, ctx.progress))
+        finally:
+            ctx.progress.stop()
+        reference = None
+        if s.pair:
+            ref_label = list(ctx.engines)[1]
+            reference = ReferenceComparison(engine=ref_label, against=against(config, ctx.engines))
+        specs = {label: c.spec for label, c in ctx.engines.items()}
+        self._last = _Measured(measured, specs, reference)
+        return benchmarks_of(measured, config, ctx.model_label, specs, reference)
+
+    def extend(
+        self, ctx: SuiteContext, measured: list[Benchmark], todo: set[BenchmarkKey]
+    ) -> list[Benchmark]:
+        """`[load] rounds` more windows, on every engine, of each point in `todo`."""
+        last = self._last
+        scenarios_ = {scenario for suite, scenario, _ in todo if suite == NAME}
+        if last is None or not scenarios_:
+            return measured
+        points = list({m.point.scenario: m.point for m in last.points
+                       if m.point.scenario in scenarios_}.values())  # fmt: skip
+        first = 1 + max((w.round for m in last.points for _, w in m.windows), default=-1)
+        config = ctx.config
+        targets = _targets(ctx)
+        ctx.progress.start(len(points) * config.load.rounds * len(targets), NAME, list(targets))
+        try:
+            factory = PromptFactory(ctx.model_dir, config.seed)
+            more = asyncio.run(_more(targets, points, _plan(config), factory, ctx.progress, first))
+        finally:
+            ctx.progress.stop()
+        by_key = {(m.point.scenario, m.engine): m for m in last.points}
+        for m in more:
+            by_key[(m.point.scenario, m.engine)].windows.extend(m.windows)
+        fresh = benchmarks_of(last.points, config, ctx.model_label, last.specs, last.reference)
+        return [
+            b.model_copy(update={"adaptive_rounds": old.adaptive_rounds + 1})
+            if b.scenario in scenarios_
+            else b.model_copy(update={"adaptive_rounds": old.adaptive_rounds})
+            for b, old in zip(fresh, measured, strict=True)
+        ]
 
 
 LOAD = LoadSuite()

@@ -260,3 +260,34 @@ command = [{json.dumps(sys.executable)}, "-m", "mlx_lm", "server", "--model", "{
         assert b.engine == "server" and b.successes == b.trials == 16
         assert b.engine_spec and b.engine_spec.startswith("openai:http://127.0.0.1:")
         assert set(b.metrics["prompt_tokens"].samples) == {32.0}
+
+
+@pytest.mark.slow
+def test_until_decisive_adds_windows_to_an_undecided_point(tmp_path, tiny_model):
+    with (
+        sse_server("--token-ms", "5", "--prompt-ms", "10", "--serial") as slow,
+        sse_server("--token-ms", "5", "--prompt-ms", "10") as fast,
+    ):
+        config = f"""
+candidate = "head"
+reference = "base"
+[engines.head]
+spec = "openai:{slow}"
+[engines.base]
+spec = "openai:{fast}"
+[load]
+concurrency = [4]
+requests = 8
+rounds = 3
+output_tokens = 8
+pair = true
+"""
+        proc, out = _run(tmp_path, tiny_model, "mlx-lm", config, "--until-decisive",
+                         "--max-samples", "1000")  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    head = next(b for b in load_results(out).benchmarks if b.engine == "candidate:head")
+    windows = [w.round for w in head.load.windows]
+    assert len(windows) > 3 and windows == list(range(len(windows)))  # rounds added, numbered on
+    assert head.adaptive_rounds >= 1
+    [tps] = [v for v in _verdicts(tmp_path, out) if v.metric == "output_tps"]
+    assert tps.status == "fail"
