@@ -16,12 +16,19 @@ replayed with `mlxguard check`):
                `baseline update`; each run of a slowed arm is checked against the same history
                and never recorded. Outcome per check: any FAIL, and the detectable change the
                check reported.
+    gate       the default pull-request gate, as the action runs it: `mlxguard run --suite compare
+               --candidate X --reference A --until-decisive` with mlxguard's defaults (no
+               --max-tokens, processes and budget as mlxguard chooses them), X being A2 (A/A) or
+               B10 (10% slower), in a seeded order. Prints, per arm: invocations decisive (no
+               same-job verdict inconclusive), invocations with a FAIL, and the median wall time.
+               Small on purpose: `--aa 2 --per-arm 2` takes a few minutes on a GPU machine.
     analyze    the Markdown table of both modes from the data files.
     arms       per-arm folders of the results files (`same-job-arms/a`, `baselines-arms/b10`...),
                for `scripts/bench_detection.py runs`, which replays the check over them.
 
     PYTHONPATH=.:scripts python scripts/bench_across_runs.py same-job --aa 20 --per-arm 10
     PYTHONPATH=.:scripts python scripts/bench_across_runs.py baselines --aa 20 --per-arm 10
+    python scripts/bench_across_runs.py gate --aa 20 --per-arm 10 [--model llama-3.2-1b]
     python scripts/bench_across_runs.py analyze
 
 A killed run resumes: invocations already in the data file are skipped.
@@ -141,6 +148,75 @@ def same_job(args: argparse.Namespace) -> None:
         print(f"same-job {i}: {arm} exit {code} in {wall:.0f} s", file=sys.stderr)
 
 
+# The gate's arms: A/A (A2 against A) and a build 10% slower (B10 against A).
+GATE_ARMS = {"A": "A/A", "B10": "10% slower"}
+
+
+def gate(args: argparse.Namespace) -> None:
+    """Separate invocations of the default same-job gate, one line each, then the table."""
+    out = args.data / "gate"
+    out.mkdir(parents=True, exist_ok=True)
+    data = out / "invocations.jsonl"
+    cfg = _config(out / "engines.toml")
+    done = _done(data)
+    arms = ["A"] * args.aa + ["B10"] * args.per_arm
+    random.Random(args.seed).shuffle(arms)
+    extra = [*(["--model", args.model] if args.model else []), *args.run_arg]
+    for i, arm in enumerate(arms):
+        if i in done:
+            continue
+        candidate = "A2" if arm == "A" else arm
+        results, report = out / f"{i:03d}.results.json", out / f"{i:03d}.report.json"
+        code, wall, err = _mlxguard([
+            "run", "--suite", "compare", "--candidate", candidate, "--reference", "A",
+            "--config", str(cfg), "--until-decisive", "--seed", str(args.seed + i), "--quiet",
+            "-o", str(results), "--format", "json", "--report", str(report), *extra,
+        ])  # fmt: skip
+        row = {"i": i, "arm": arm, "t": time.time(), "exit": code, "wall_s": round(wall, 1),
+               **_summary(_verdicts(report))}  # fmt: skip
+        if code == 2:
+            row["error"] = err.strip().splitlines()[-1:] if err.strip() else []
+        with data.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+        print(f"gate {i}: {arm} exit {code} in {wall:.0f} s", file=sys.stderr)
+    print("\n".join(gate_table(data)))
+
+
+def gate_table(data: Path) -> list[str]:
+    """Per arm: invocations decisive, invocations with a FAIL, the decode ratio, wall time.
+
+    Decisive: the invocation finished (exit 0 or 1) and none of its same-job verdicts stayed
+    inconclusive. An invocation that exited 2 counts as not decisive.
+    """
+    rows = [json.loads(x) for x in data.open(encoding="utf-8") if x.strip()]
+    lines = [
+        "| arm | invocations | decisive | with a FAIL | all PASS | decode ratio (median) "
+        "| median wall time | exit 2 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for arm, label in GATE_ARMS.items():
+        sel = [r for r in rows if r["arm"] == arm]
+        if not sel:
+            continue
+        ran = [r for r in sel if r.get("exit") in (0, 1)]
+        decisive = sum(1 for r in ran if not r.get("inconclusive"))
+        failed = sum(1 for r in ran if r.get("fail"))
+        passed = sum(1 for r in ran if not r.get("inconclusive") and not r.get("fail"))
+        ratios = [
+            v["ratio"]
+            for r in ran
+            for v in _verdicts(data.parent / f"{r['i']:03d}.report.json")
+            if v.get("metric") == "decode_tps" and v.get("ratio")
+        ]
+        ratio = f"{statistics.median(ratios):.3f}" if ratios else "-"
+        wall = f"{statistics.median(r['wall_s'] for r in sel):.0f} s"
+        lines.append(
+            f"| {label} | {len(sel)} | {decisive} | {failed} | {passed} | {ratio} | {wall} "
+            f"| {len(sel) - len(ran)} |"
+        )
+    return lines
+
+
 def baselines(args: argparse.Namespace) -> None:
     """A series of runs checked against the history of the A runs before them."""
     out = args.data / "baselines"
@@ -224,6 +300,9 @@ def _rate(rows: list[dict]) -> str:
 def analyze(args: argparse.Namespace) -> None:
     """Markdown tables of both modes."""
     lines = []
+    data = args.data / "gate" / "invocations.jsonl"
+    if data.exists():
+        lines += ["the default same-job gate:", *gate_table(data), ""]
     data = args.data / "same-job" / "invocations.jsonl"
     if data.exists():
         rows = [json.loads(x) for x in data.open(encoding="utf-8") if x.strip()]
@@ -263,7 +342,7 @@ def analyze(args: argparse.Namespace) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("mode", choices=["same-job", "baselines", "analyze", "arms"])
+    p.add_argument("mode", choices=["same-job", "baselines", "gate", "analyze", "arms"])
     p.add_argument("--data", type=Path, default=DATA, help="data directory (default: %(default)s)")
     p.add_argument("--aa", type=int, default=20, help="A/A invocations (default: 20)")
     p.add_argument("--per-arm", type=int, default=10, help="invocations per slowed arm (10)")
@@ -271,8 +350,17 @@ def main() -> None:
     p.add_argument("--max-tokens", type=int, default=32, help="tokens per request (32)")
     p.add_argument("--history", type=int, default=5, help="baselines: A runs first (5)")
     p.add_argument("--seed", type=int, default=1, help="schedule seed (1)")
+    p.add_argument("--model", help="gate: the model (default: mlxguard's, the tiny preset)")
+    p.add_argument(
+        "--run-arg",
+        action="append",
+        default=[],
+        help="gate: one more argument for `mlxguard run`, e.g. --run-arg=--max-seconds=90 "
+        "(repeatable; default: none, mlxguard's defaults)",
+    )
     args = p.parse_args()
-    modes = {"same-job": same_job, "baselines": baselines, "analyze": analyze, "arms": arms}
+    modes = {"same-job": same_job, "baselines": baselines, "gate": gate, "analyze": analyze,
+             "arms": arms}  # fmt: skip
     modes[args.mode](args)
 
 
