@@ -170,6 +170,11 @@ class WorkerRecord(Frozen):
     loads: int = Field(ge=0, description="model loads of this instance")
     requests: int = Field(ge=0, description="requests it served, warm-ups included")
     load_ms: Measured | None = Field(description="its model load time, ms; null if not loaded")
+    started_s: Measured | None = Field(
+        default=None,
+        description="when it was asked to start, seconds after the run began (workers of a run "
+        "start together); null when not recorded",
+    )
 
 
 # Keys of an engine's `info()` that describe its worker process, and their field names.

@@ -12,6 +12,7 @@ inherits `rounds` and `extend` from `OneLook`.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -40,6 +41,7 @@ class SuiteContext:
         processes: worker processes per engine.
         workers: the warm engines kept for later rounds (None: the suite closes its own).
         first_sample: samples measured before this call (a round numbers its samples after).
+        run_started: when the run began (`time.monotonic()`): worker start times count from it.
     """
 
     config: Config
@@ -50,6 +52,7 @@ class SuiteContext:
     processes: int = 1
     workers: Workers | None = None
     first_sample: int = 0
+    run_started: float = field(default_factory=time.monotonic)
 
 
 class Suite(Protocol):

@@ -72,8 +72,10 @@ class Prepared:
         """The engine definitions whose server mlxguard starts, waits for and stops."""
         return [name for name in self.defined if self.config.engines[name].server]
 
-    def context(self, suite: Suite, progress: Progress, workers: Workers | None) -> SuiteContext:
-        """What `suite` runs with."""
+    def context(
+        self, suite: Suite, progress: Progress, workers: Workers | None, started: float
+    ) -> SuiteContext:
+        """What `suite` runs with, in a run that began at `started` (`time.monotonic()`)."""
         return SuiteContext(
             config=self.config,
             model_dir=str(self.model_dir),
@@ -82,6 +84,7 @@ class Prepared:
             engines=self.engines[suite.name],
             processes=self.processes,
             workers=workers,
+            run_started=started,
         )
 
     def with_engines(self, config: Config) -> Prepared:

@@ -88,7 +88,7 @@ def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
 
 def _round(
     prepared: Prepared, results: Results, todo: set[BenchmarkKey], samples: int,
-    workers: Workers, progress: Progress,
+    workers: Workers, progress: Progress, started: float,
 ) -> Results:  # fmt: skip
     """``samples`` more trials of every benchmark in ``todo``, each suite extending its own."""
     trials = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
@@ -98,7 +98,7 @@ def _round(
         mine = {k for k in todo if k[0] == suite.name}
         if not mine:
             continue
-        ctx = prepared.context(suite, progress, workers)
+        ctx = prepared.context(suite, progress, workers, started)
         ctx.config, ctx.first_sample = config, max(trials[k] for k in mine)
         own = [b for b in benchmarks if b.suite == suite.name]
         extended = iter(suite.extend(ctx, own, mine))
@@ -149,7 +149,9 @@ def run_rounds(
             rounds += 1
             added = min(batch, min(budget.max_samples - trials[k] for k in todo))
             # The roofline follows decode speed: recomputed over all of its samples.
-            results = with_roofline(_round(prepared, results, todo, added, workers, progress))
+            results = with_roofline(
+                _round(prepared, results, todo, added, workers, progress, budget.started)
+            )
             write_results(results, output)
             most = max(trials[k] for k in todo) + added
             progress_line(

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mlxguard.engines import EngineFactory, display_name
+from mlxguard.engines import EngineFactory, display_name, runs_in_worker
 from mlxguard.engines.limits import TRIAL_TIMEOUT_S
 from mlxguard.results import (
     Benchmark,
@@ -48,6 +48,7 @@ class RunSettings:
     # other child (a new engine is a new worker, with the definition's interpreter).
     own_process: frozenset[str] = frozenset()
     trial_timeout_s: float | None = TRIAL_TIMEOUT_S  # the deadline of each trial, load included
+    run_started: float = field(default_factory=time.monotonic)  # the run's start, monotonic
 
     @classmethod
     def of(
@@ -75,6 +76,7 @@ class RunSettings:
             first_sample=ctx.first_sample,
             own_process=frozenset(label for label, c in ctx.engines.items() if c.own_process),
             trial_timeout_s=cfg.trial_timeout_s,
+            run_started=ctx.run_started,
         )
 
 
@@ -147,6 +149,11 @@ def run_trials(
     progress.start(len(plan), suite, list(engines))
     started = time.monotonic()
     try:
+        # Every warm process of every engine starts at once, before any warm-up.
+        if any(not s.cold for s in scenarios):
+            progress.describe(f"{suite}: starting {len(engines) * settings.processes} engine(s)")
+            warm = [slot_of(label, p) for label in engines for p in range(settings.processes)]
+            pool.start(warm, lambda slot: _in_worker(slot.label, settings))
         for trial in plan:
             progress.describe(
                 benchmark_label(trial.scenario.suite, trial.scenario.name, trial.engine)
@@ -226,8 +233,15 @@ def _measured(
     }
 
 
-def _worker_record(process: int, slot: EngineSlot) -> WorkerRecord:
+def _in_worker(label: str, settings: RunSettings) -> bool:
+    """Does every instance of engine `label` run in a worker process of its own?"""
+    return label in settings.own_process or runs_in_worker(settings.specs.get(label, label))
+
+
+def _worker_record(process: int, slot: EngineSlot, settings: RunSettings) -> WorkerRecord:
+    started = slot.started_at
     return WorkerRecord(
+        started_s=None if started is None else round(max(started - settings.run_started, 0), 3),
         process=process,
         pid=slot.pid,
         loads=slot.loads,
@@ -289,6 +303,6 @@ def _benchmark(
         short_outputs=sum(1 for c in counts if c < s.max_tokens),
         engine_environment=env,
         server_usage=usage,
-        workers=[_worker_record(p, w) for p, w in enumerate(slots)] if warm else None,
+        workers=[_worker_record(p, w, settings) for p, w in enumerate(slots)] if warm else None,
         prompt_sources=sources or None,
     )

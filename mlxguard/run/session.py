@@ -80,7 +80,7 @@ def run_session(
     # managed servers are stopped, the results file says what is missing. With rounds, the
     # warm engines stay open after the suites, and the servers run until the last round.
     with captured(log), interruptible(), serving(prepared) as live, Workers() as workers:
-        results = _suites(live, output, quiet, command, workers if rounds else None)
+        results = _suites(live, output, quiet, command, workers if rounds else None, budget.started)
         if rounds and undecided is not None:
             from mlxguard.run.rounds import run_rounds
 
@@ -103,12 +103,14 @@ def _suites(
     quiet: bool,
     command: list[str] | None,
     workers: Workers | None,
+    started: float,
 ) -> Results:
     """Run every suite once; write `output` after each suite.
 
     Args:
         workers: keeps the warm engines open after the suites (for rounds); the caller closes
             it. None: each suite closes its engines when it ends.
+        started: when the run began (`time.monotonic()`).
     """
     from mlxguard.models.files import shape
 
@@ -154,7 +156,7 @@ def _suites(
         progress = Progress(enabled=False if quiet else None)
         results = snapshot()
         for suite in prepared.suites:
-            benchmarks.extend(suite.run(prepared.context(suite, progress, workers)))
+            benchmarks.extend(suite.run(prepared.context(suite, progress, workers, started)))
             done.append(suite.name)
             results = snapshot()
             write_results(results, output)

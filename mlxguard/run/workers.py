@@ -8,6 +8,9 @@ loads, and the results record them with the worker's pid, so reuse can be checke
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from mlxguard.engines import Engine, EngineFactory, check_engine
@@ -36,17 +39,32 @@ class EngineSlot:
         self.requests = 0  # warm requests served, warm-ups included
         self.info: dict[str, Any] = {}
         self.name: str | None = None  # the engine's own `name`, once an instance exists
+        self.started_at: float | None = None  # time.monotonic() when its warm start began
+        # The warm engine while it loads (perhaps in a thread of `Workers.start`), so `close`
+        # can stop its worker; `closed`: a load that ends after `close` closes its engine.
+        self._loading: Engine | None = None
+        self._closed = False
 
     def new(self) -> Engine:
         engine = check_engine(self.factory(), self.label)
         self.name = engine.name if isinstance(engine.name, str) else None
         return engine
 
+    def _new_warm(self) -> Engine:
+        self._loading = self.new()
+        return self._loading
+
     def get_warm(self) -> Engine | None:
-        if self.warm is None and self.load_error is None:
+        if self.warm is None and self.load_error is None and not self._closed:
             try:
                 self.loads += 1
-                engine, self.load_ns = timed_load(self.new, self.model_dir, self.timeout_s)
+                if self.started_at is None:
+                    self.started_at = time.monotonic()
+                engine, self.load_ns = timed_load(self._new_warm, self.model_dir, self.timeout_s)
+                self._loading = None
+                if self._closed:  # closed while it loaded (an interrupted start)
+                    close_quietly(engine)
+                    return None
                 self.warm = engine
                 info = getattr(engine, "info", None)
                 self.info = info() if callable(info) else {}
@@ -69,8 +87,14 @@ class EngineSlot:
         return pid if isinstance(pid, int) else None
 
     def close(self) -> None:
+        self._closed = True
+        close_quietly(self._loading)
         close_quietly(self.warm)
         self.warm = None
+
+
+# How long closing the pool waits for each thread still starting an engine.
+JOIN_S = 2.0
 
 
 class Workers:
@@ -82,6 +106,7 @@ class Workers:
 
     def __init__(self) -> None:
         self._slots: dict[tuple[str, str, str, int], EngineSlot] = {}
+        self._starting: list[threading.Thread] = []  # the threads of `start`
         self._children_before = children()  # not the engines': left alone
 
     def slot(
@@ -97,11 +122,52 @@ class Workers:
             self._slots[key] = EngineSlot(label, factory, model_dir)
         return self._slots[key]
 
+    def start(self, slots: list[EngineSlot], in_worker: Callable[[EngineSlot], bool]) -> None:
+        """Start the warm engines of `slots` all at once, and wait until each is ready.
+
+        Slots whose engine runs in a worker process of its own (`in_worker`) load in threads,
+        so their processes start together and the wait is about the slowest one's start, not
+        their sum; the others load here, one after another, meanwhile. Each slot's start time
+        is the moment they were all asked to start.
+
+        Raises:
+            UsageError: an engine refused in its load (as `EngineSlot.get_warm`).
+        """
+        now = time.monotonic()
+        todo = [s for s in slots if s.warm is None and s.load_error is None]
+        for slot in todo:
+            slot.started_at = slot.started_at or now
+        refused: list[BaseException] = []
+
+        def load(slot: EngineSlot) -> None:
+            try:
+                slot.get_warm()
+            except BaseException as e:  # a thread's error is the caller's to raise
+                refused.append(e)
+
+        threads = [threading.Thread(target=load, args=(s,), daemon=True)
+                   for s in todo if in_worker(s)]  # fmt: skip
+        self._starting.extend(threads)
+        for t in threads:
+            t.start()
+        for slot in todo:
+            if not in_worker(slot):
+                slot.get_warm()
+        for t in threads:
+            t.join()
+        if refused:
+            raise refused[0]
+
     def close(self) -> None:
         """Close every engine (stopping its worker process); the pool can be used again."""
         slots, self._slots = self._slots, {}
         for slot in slots.values():
             slot.close()
+        # Loads cut short by closing their engines end at once; a load that had not yet
+        # started its process closes it when it ends (EngineSlot.close).
+        starting, self._starting = self._starting, []
+        for t in starting:
+            t.join(JOIN_S)
         if slots:
             stop_strays(self._children_before)
 

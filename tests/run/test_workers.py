@@ -75,6 +75,13 @@ def test_run_session_as_a_library_adds_rounds_on_the_same_warm_workers(
         assert len(b.metrics["itl_ms"].processes or []) == len(b.metrics["itl_ms"].samples)
     parity = done.benchmarks[0].parity
     assert parity is not None and parity.total == 6
+    # The four workers (two arms, two processes) started together: each was asked to start
+    # before any of them was ready.
+    records = [w for b in done.benchmarks for w in b.workers or []]
+    assert all(w.started_s is not None and w.load_ms is not None for w in records)
+    starts = [w.started_s or 0.0 for w in records]
+    ready = [(w.started_s or 0.0) + (w.load_ms or 0.0) / 1e3 for w in records]
+    assert len(set(starts)) == 1 and max(starts) < min(ready)
 
 
 @pytest.mark.slow
