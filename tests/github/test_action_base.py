@@ -98,6 +98,7 @@ def test_base_and_head_are_measured_in_one_compare_and_the_worktree_removed(
         tiny_model,
         samples="2",
         run_args="--warmup 0 --max-tokens 4 --max-samples 4",
+        max_seconds="300",
         setup_command="touch setup-ran",
         comment="false",
         status="false",
@@ -124,6 +125,10 @@ def test_base_and_head_are_measured_in_one_compare_and_the_worktree_removed(
     assert ("ttft", "mlx-lm") in engines
     by = {b["engine"]: b for b in data["benchmarks"] if b["suite"] == "compare"}
     assert by["candidate:head"]["reference"]["against"] == "base"  # how the check finds it
+    # The comparison's budget is the max-seconds input.
+    [pair] = Path(result.outputs["results-path"]).parent.glob("base-compare/results.json")
+    command = json.loads(pair.read_text())["run"]["command"]
+    assert command[command.index("--max-seconds") + 1] == "300"
     # One load per worker process: as many marks per build as processes that served it.
     for role, build in (("candidate", "head"), ("reference", "base")):
         served = [w for w in by[f"{role}:{build}"]["workers"] if w["loads"]]
