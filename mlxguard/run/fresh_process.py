@@ -18,8 +18,9 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from mlxguard.engines import children
 from mlxguard.engines.watchdog import stop_group
@@ -29,6 +30,9 @@ from mlxguard.run.interrupt import Interrupted, interruptible
 from mlxguard.run.timing import Generation, Request, cold_generate, describe_error
 
 STOP_GRACE_S = 5.0  # how long an interrupted child may take to close its engine
+# The end of a child's stderr (its engine's output) that reaches the run's log; the rest waits
+# in a temp file, not in memory, and is dropped with it.
+STDERR_TAIL_BYTES = 1 * 2**20
 
 
 def _child_path() -> str:
@@ -53,21 +57,24 @@ def run_fresh(spec: str, model_dir: str, request: Request, *, codec: str = "msgp
         "request": dataclasses.asdict(request),
     }
     env = {**os.environ, "PYTHONPATH": _child_path()}
-    with subprocess.Popen(
-        [sys.executable, "-m", "mlxguard.run.fresh_process"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,  # its group is stopped as a whole, what its engine started too
-    ) as proc:
+    with (
+        tempfile.TemporaryFile() as err,
+        subprocess.Popen(
+            [sys.executable, "-m", "mlxguard.run.fresh_process"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            env=env,
+            start_new_session=True,  # its group is stopped as a whole, what its engine started too
+        ) as proc,
+    ):
         children.own(proc.pid)
         # The child keeps the trial's deadline itself; this bounds a child stuck where its own
         # alarm cannot reach (native code).
         wait = None if request.timeout_s is None else request.timeout_s + STOP_GRACE_S
         try:
-            stdout, stderr = proc.communicate(json.dumps(job), timeout=wait)
+            stdout, _ = proc.communicate(json.dumps(job), timeout=wait)
         except subprocess.TimeoutExpired:
             _stop(proc)
             return Generation(
@@ -81,6 +88,7 @@ def run_fresh(spec: str, model_dir: str, request: Request, *, codec: str = "msgp
         finally:
             stop_group(proc.pid, STOP_GRACE_S)  # what the engine left in the child's group
             children.disown(proc.pid)
+        stderr = _tail(err)
     for line in stderr.splitlines():  # the engine's own output, for the run's log
         log_worker_line("fresh process", line)
     if proc.returncode != 0:
@@ -90,6 +98,16 @@ def run_fresh(spec: str, model_dir: str, request: Request, *, codec: str = "msgp
         return Generation(**json.loads(stdout))
     except (ValueError, TypeError) as e:
         return Generation(error=f"fresh process sent an unreadable record: {e}")
+
+
+def _tail(file: IO[bytes]) -> str:
+    """The last STDERR_TAIL_BYTES of `file`, from the start of a line."""
+    size = file.seek(0, os.SEEK_END)
+    file.seek(max(0, size - STDERR_TAIL_BYTES))
+    data = file.read()
+    if size > STDERR_TAIL_BYTES:
+        data = data[data.find(b"\n") + 1 :]
+    return data.decode("utf-8", "replace")
 
 
 def _request(fields: dict[str, Any]) -> Request:

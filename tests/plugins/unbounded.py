@@ -3,6 +3,7 @@ swallows every exception while it blocks. No mlxguard imports."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -51,3 +52,16 @@ class Stubborn(Endless):
             except Exception:  # on purpose: a plugin that will not stop
                 continue
         yield 0
+
+
+class Loud(Endless):
+    """Writes 3 MB to stderr on every request, then yields what it was asked for."""
+
+    name = "loud"
+
+    def generate(
+        self, prompt: str, max_tokens: int, temperature: float, seed: int | None
+    ) -> Iterator[int]:
+        for i in range(30_000):
+            print(f"loud line {i:05d} " + "x" * 80, file=sys.stderr)
+        yield from range(max_tokens)

@@ -121,3 +121,19 @@ def test_a_run_with_a_hung_engine_ends_and_says_why(tmp_path: Path, tiny_model: 
     (warm,) = benchmarks["warm"]["errors"]
     assert warm.startswith(f"engine stopped after a trial passed its deadline: {deadline}")
     assert benchmarks["warm"]["successes"] == 0
+
+
+def test_a_fresh_process_keeps_only_the_end_of_a_loud_engines_stderr(
+    tiny_model: Path, caplog
+) -> None:
+    import logging
+
+    from mlxguard.run.fresh_process import STDERR_TAIL_BYTES
+
+    with caplog.at_level(logging.INFO, logger="mlxguard.engines.worker"):
+        rec = run_fresh("tests.plugins.unbounded:Loud", str(tiny_model), Request("p", 2))
+    assert rec.ok, rec.error
+    lines = [r.getMessage() for r in caplog.records if r.name == "mlxguard.engines.worker"]
+    assert lines[-1].startswith("fresh process: loud line 29999 ")
+    assert sum(len(line) for line in lines) < STDERR_TAIL_BYTES + 20 * len(lines)
+    assert all(line.startswith("fresh process: loud line ") for line in lines)  # whole lines
