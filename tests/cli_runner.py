@@ -70,3 +70,15 @@ def assert_usage_error(proc, fragment: str) -> None:
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("error: ") and fragment in lines[0], lines[0]
+
+
+def verdict_code(results: Path, *check_args: str, cwd: Path | None = None) -> int:
+    """The exit code `check` gives on `results` (0 pass, 1 a check failed): what a run or a
+    publish of that file must exit with, whichever way the figures came out on this machine.
+
+    `check_args` are what the file is judged with besides itself (`--config`, ...). Fails the
+    test when `check` cannot judge the file (missing, incomplete, invalid).
+    """
+    judged = invoke("check", str(results), *check_args, cwd=cwd)
+    assert "error:" not in judged.stderr, judged.stderr
+    return judged.returncode

@@ -314,5 +314,8 @@ def test_naive_mean_rule() -> None:
 def test_many_samples_do_not_overflow() -> None:
     # 1,000 IPC messages a side: the smallest rank-test p (1 / C(2000, 1000)) underflows to 0.
     base = [1.0 + (i % 10) / 100 for i in range(1000)]
-    c = compare(base, [x * 1.01 for x in base], direction="lower", n_boot=200)
-    assert c.verdict in ("pass", "inconclusive", "fail")
+    within = compare(base, [x * 1.01 for x in base], direction="lower", n_boot=200)
+    assert (within.verdict, within.note) == ("pass", "within tolerance"), within.reason
+    slower = compare(base, [x * 1.10 for x in base], direction="lower", n_boot=200)
+    assert (slower.verdict, slower.significant) == ("fail", True), slower.reason
+    assert slower.p_value is not None and 0 < slower.p_value < 0.05

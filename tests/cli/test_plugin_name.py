@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from cli_runner import mlxguard
+from cli_runner import invoke, mlxguard, verdict_code
 
 from mlxguard.results import load_results
 
@@ -20,7 +20,7 @@ def _run(tmp_path: Path, tiny_model: Path, *args: str) -> Path:
         "run", "--model", str(tiny_model), "--samples", "1", "--warmup", "0",
         "--max-tokens", "2", "--prompt-tokens", "8", "-o", str(out), *args, env=ENV,
     )  # fmt: skip
-    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.returncode == verdict_code(out), proc.stderr
     return out
 
 
@@ -30,7 +30,7 @@ def test_factory_function_plugin_is_named(tiny_model: Path, tmp_path: Path) -> N
     results = load_results(out)
     assert {b.engine for b in results.benchmarks} == {"ids-echo"}
     assert {b.engine_spec for b in results.benchmarks} == {"plugins.prompts:make_echo"}
-    shown = mlxguard("check", str(out)).stdout
+    shown = invoke("check", str(out)).stdout
     assert "ids-echo" in shown and "make_echo" not in shown
 
 

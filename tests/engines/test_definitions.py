@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cli_runner import invoke, mlxguard
+from cli_runner import invoke, mlxguard, verdict_code
 
 from mlxguard.config import EngineDefinition
 from mlxguard.engines.definitions import choose
@@ -100,7 +100,7 @@ def test_a_plugin_from_a_definitions_directory_and_environment(tmp_path, tiny_mo
         "--model", str(tiny_model), "--samples", "2", "--warmup", "0", "--max-tokens", "3",
         "--prompt-tokens", "8", "-o", str(out), "--quiet", cwd=tmp_path,
     )  # fmt: skip
-    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.returncode == verdict_code(out, "--config", str(config), cwd=tmp_path), proc.stderr
     benchmarks = json.loads(out.read_text())["benchmarks"]
     assert [(b["engine"], b["engine_spec"]) for b in benchmarks] == [
         ("words", "words_plugin:Words"),
@@ -124,7 +124,7 @@ def test_compare_two_definitions_one_in_another_virtualenv(tmp_path, tiny_model,
         "--reference", "base", "--model", str(tiny_model), "--samples", "2", "--warmup", "0",
         "--max-tokens", "4", "--prompt-tokens", "16", "-o", str(out), "--quiet", cwd=tmp_path,
     )  # fmt: skip
-    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.returncode == verdict_code(out, "--config", str(config), cwd=tmp_path), proc.stderr
     by_label = {b["engine"]: b for b in json.loads(out.read_text())["benchmarks"]}
     assert set(by_label) == {"candidate:head", "reference:base"}
     head, base = by_label["candidate:head"], by_label["reference:base"]
@@ -166,7 +166,7 @@ def test_fresh_process_trials_of_worker_definitions_are_new_workers(tmp_path, ti
         "--warmup", "0", "--max-tokens", "3", "--prompt-tokens", "8", "-o", str(out), "--quiet",
         cwd=tmp_path,
     )  # fmt: skip
-    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.returncode == verdict_code(out, "--config", str(config), cwd=tmp_path), proc.stderr
     benchmarks = json.loads(out.read_text())["benchmarks"]
     assert {(b["engine"], b["scenario"]) for b in benchmarks} == {
         ("candidate:a", "cold"), ("reference:b", "cold"),

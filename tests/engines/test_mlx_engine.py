@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_runner import mlxguard
+from cli_runner import mlxguard, verdict_code
 from typer.testing import CliRunner
 
 from mlxguard.cli.app import app
@@ -97,7 +97,7 @@ def test_a_compare_against_mlx_engine_is_fair_and_quiet(tmp_path: Path, tiny_mod
         "--model", str(tiny_model), "--samples", "3", "--prompt-tokens", "16", "--max-tokens", "6",
         "-o", str(out),
     )  # fmt: skip
-    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.returncode == verdict_code(out), proc.stderr
     results = load_results(out)
     cand, ref = results.benchmarks
     assert cand.parity is not None and cand.parity.prompt_mismatches == []

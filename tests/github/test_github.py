@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from cli_runner import mlxguard, verdict_code
 from github_env import (
     EVENTS,
     HEAD,
@@ -84,7 +85,8 @@ def test_publish_pull_request_end_to_end(results_file, server, tmp_path):
     assert status["state"] == ("failure" if expected else "success")
     assert status["target_url"] == "https://github.com/Codertocat/Hello-World/actions/runs/42"
     out = outputs(tmp_path / "output")
-    assert out["exit-code"] == str(expected) and out["verdict"] in ("pass", "fail")
+    assert out["exit-code"] == str(expected)
+    assert out["verdict"] == evaluate(load_results(results_file), Config()).status
     assert out["comment-url"].endswith(f"#issuecomment-{c['id']}")
     assert (tmp_path / "summary.md").read_text().count("mlxguard: ") == 2
     for proc in (first, second):
@@ -443,7 +445,7 @@ def test_publish_job_summary_of_a_large_results_file_fits(results_file, tmp_path
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env.update(GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"))
     proc = publish(big, env, "--no-comment", "--no-status")
-    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.returncode == verdict_code(big), proc.stderr
     summary = (tmp_path / "summary.md").read_bytes()
     assert len(summary) <= MAX_SUMMARY_BYTES
     assert b"mlxguard-results" in summary[-400:]
@@ -518,8 +520,6 @@ def test_a_run_records_the_models_shape_and_the_comment_names_it(results_file):
 
 
 def test_publish_outside_actions_warns_on_stderr(small_run: Path) -> None:
-    from cli_runner import mlxguard
-
     outside = {"GITHUB_ACTIONS": "", "GITHUB_TOKEN": "", "GITHUB_REPOSITORY": ""}
     proc = mlxguard("publish", str(small_run), env=outside)
     assert proc.returncode == 0, proc.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from factories import benchmark, results
 
@@ -25,14 +27,57 @@ def test_every_format_has_a_renderer() -> None:
     assert all(callable(f.renderer()) for f in FORMATS.values())
 
 
+# What each format's own module writes first, so a name that found another module would show.
+FIRST_LINE = {
+    "console": "SKIPPED: no checks",
+    "markdown": "### ⏭️ mlxguard: SKIPPED",
+    "json": "{",
+    "csv": "status,kind,suite,scenario,engine,metric,stat,value,unit,bound,baseline,ratio,"
+    "ci_low,ci_high,p_value,p_adjusted,note,evidence",
+    "csv-stats": "Type,Name,Metric,Mean,Median,P95,P99,Min,Max,StdDev,Unit,N",
+}
+
+
+def test_every_report_format_has_its_first_line_here() -> None:
+    assert set(FIRST_LINE) == set(REPORT_FORMATS)
+
+
 @pytest.mark.parametrize("fmt", REPORT_FORMATS)
 def test_reports_render_a_check(fmt: str) -> None:
-    assert render(fmt, RESULTS, REPORT).endswith("\n")
+    text = render(fmt, RESULTS, REPORT)
+    assert text.splitlines()[0] == FIRST_LINE[fmt]
+
+
+def test_the_json_report_is_the_report_schema() -> None:
+    assert json.loads(render("json", RESULTS, REPORT))["schema"] == "mlxguard.report/1"
+
+
+def _bencher(text: str) -> object:
+    return json.loads(text)["ttft/warm/tiny/mlx-lm"]["ttft-ms"]
+
+
+def _github_action_benchmark(text: str) -> object:
+    entry = next(e for e in json.loads(text) if e["name"] == "ttft/warm/tiny/mlx-lm ttft_ms")
+    return entry["unit"], entry["value"]
+
+
+# What each export's own module writes about the results, so a name that found another module
+# (or wrote nothing of the results) would show.
+EXPORTED = {
+    "bencher": (_bencher, {"value": 11.0, "lower_value": 10.1, "upper_value": 11.9}),
+    "github-action-benchmark": (_github_action_benchmark, ("ms", 11.0)),
+    "load-curve": (lambda text: text.startswith("<svg ") and "concurrency" in text, True),
+}
+
+
+def test_every_export_format_has_its_content_here() -> None:
+    assert set(EXPORTED) == set(EXPORT_FORMATS)
 
 
 @pytest.mark.parametrize("fmt", EXPORT_FORMATS)
 def test_exports_render_results(fmt: str) -> None:
-    assert export(RESULTS, fmt, better="lower").endswith("\n")
+    read, expected = EXPORTED[fmt]
+    assert read(export(RESULTS, fmt, better="lower")) == expected
 
 
 def test_a_kind_does_not_stand_for_the_other() -> None:

@@ -118,7 +118,7 @@ def test_a_malformed_v1_section_is_a_one_line_error(tmp_path: Path) -> None:
 
 def test_check_and_report_read_a_v1_file(tmp_path: Path) -> None:
     proc = invoke("check", str(DATA / "v1-compare-until-decisive.json"))
-    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.returncode == 0, proc.stderr  # its stored figures pass every check
     assert "compare warm: candidate:ipc vs reference:mlx-lm" in proc.stdout
     assert "parity 4/4 identical" in proc.stdout
 

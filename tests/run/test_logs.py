@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from cli_runner import mlxguard
+from cli_runner import mlxguard, verdict_code
 
 from mlxguard.cli.measure import log_report
 from mlxguard.run import logs
@@ -48,7 +48,7 @@ def test_a_fresh_process_stderr_goes_to_the_log(tmp_path: Path, tiny_model: Path
         tmp_path, tiny_model, "--suite", "compare", "--fresh-process",
         "--candidate", "tests.plugins.chatty:Chatty", "--reference", "tests.plugins.chatty:Chatty",
     )  # fmt: skip
-    assert code in (0, 1), stderr
+    assert code == verdict_code(tmp_path / "out" / "results.json"), stderr
     assert "begin:" not in stdout + stderr
     assert log.count("fresh process: [chatty][INFO]: begin: total_prompt_tokens=16") == 6
     assert log.count("fresh process: [chatty_bare][INFO]: cache: using 0/16 tokens") == 6

@@ -91,5 +91,5 @@ def test_nvidia_smi_csv() -> None:
 
 def test_read_state_never_fails() -> None:
     state = read_state()  # on this machine: Linux, no pmset, maybe no nvidia-smi
-    assert state.load_average is None or len(state.load_average) == 3
+    assert state.load_average is not None and len(state.load_average) == 3  # os.getloadavg()
     assert state.power_source is None  # pmset is macOS only
