@@ -1,10 +1,12 @@
-"""Tests share code through helper modules only: no file under tests/ imports a test module
-(`test_*.py`) or a `conftest.py`, so each test module can be run, moved or deleted alone, and
-pytest alone decides how conftest files are loaded."""
+"""How the tests are written: shared code lives in helper modules (no file under tests/ imports
+a test module, `test_*.py`, or a `conftest.py`, so each test module can be run, moved or deleted
+alone, and pytest alone decides how conftest files are loaded), and no assertion accepts every
+exit code a finished run can have."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
@@ -54,3 +56,26 @@ def test_the_check_sees_each_form_of_such_an_import(tmp_path: Path):
         (tmp_path / f"m{i}.py").write_text(form + "\n")
     (tmp_path / "ok.py").write_text("from github_env import TOKEN\nimport testing_tools\n")
     assert len(_offenders(tmp_path)) == len(forms)
+
+
+# `assert proc.returncode in (0, 1)` holds for every run that finished, whatever its verdict:
+# assert the verdict's own code instead (`cli_runner.verdict_code`).
+ANY_VERDICT = re.compile(r"assert [\w.]*(returncode|exit_code|code) in [({\[]\s*0\s*,\s*1\s*[)}\]]")
+
+
+def test_no_assertion_accepts_any_verdicts_exit_code():
+    found = [
+        f"{path.relative_to(TESTS)}:{n}"
+        for path in sorted(TESTS.rglob("test_*.py"))
+        if path != Path(__file__).resolve()  # its own examples below
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ANY_VERDICT.search(line)
+    ]
+    assert found == []
+
+
+def test_the_exit_code_check_sees_each_spelling():
+    for line in ("assert proc.returncode in (0, 1), x", "assert result.exit_code in {0, 1}",
+                 "assert code in [0,1]"):  # fmt: skip
+        assert ANY_VERDICT.search(line), line
+    assert not ANY_VERDICT.search("assert proc.returncode == verdict_code(out)")

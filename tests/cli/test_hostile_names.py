@@ -52,7 +52,7 @@ def hostile(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("fmt", ["console", "markdown", "json", "csv", "csv-stats"])
 def test_check_output_is_safe_in_every_format(hostile: Path, fmt: str) -> None:
     out = invoke("check", str(hostile), "--format", fmt)
-    assert out.returncode in (0, 1), out.stderr
+    assert out.returncode == 1, out.stderr  # its TTFT p95 (279 ms) and decode miss the targets
     assert "verdict-row" in out.stdout  # the name is shown, made harmless
     assert_safe(out.stdout)
     assert_safe(out.stderr)
