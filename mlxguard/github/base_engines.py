@@ -21,6 +21,7 @@ from pathlib import Path
 from mlxguard.config import find_config, mlxguard_table
 from mlxguard.errors import UsageError
 from mlxguard.fsutil import MAX_CONFIG_BYTES, parse_toml, read_input, write_atomic
+from mlxguard.safetext import log_line
 
 NAMES = ("head", "base")
 
@@ -94,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         write_atomic(output, compose(config, checkouts, args.engine, args.python, args.server))
     except UsageError as e:  # a bad config, or an output directory that cannot be written
-        print(f"error: {e}", file=sys.stderr)
+        print(log_line(f"error: {e}"), file=sys.stderr)
         return 2
-    print(output)
+    print(log_line(output))
     return 0
 
 

@@ -67,3 +67,14 @@ def test_with_a_server_module_head_and_base_are_servers_in_their_checkouts(tmp_p
     }  # fmt: skip
     config = Config.model_validate(data)  # valid server definitions
     assert config.engines["base"].server and config.engines["base"].cwd == '/t/ba"se\x7f'
+
+
+def test_an_error_naming_a_hostile_path_is_one_line_that_starts_no_workflow_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "x\n::error::forged\x1b.toml"
+    args = ["--head", str(tmp_path), "--base", str(tmp_path), "--engine", "ipc"]
+    assert main([*args, "--config", str(bad), "--output-dir", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "\x1b" not in err
+    assert err.startswith("error: ") and "\n::" not in err
