@@ -15,6 +15,7 @@ from typing import Any
 
 from mlxguard.engines.inprocess import MlxPeakMemory
 from mlxguard.errors import UsageError
+from mlxguard.fsutil import MiB, read_bytes
 
 # mlx-engine ships no package metadata (no pyproject), so pip cannot install it from git, and
 # its requirements.txt pins git URLs and a typer that breaks mlxguard: hence its own virtualenv.
@@ -33,11 +34,24 @@ def available() -> bool:
 _SHA = re.compile(r"[0-9a-f]{40}")
 
 
+def _git_text(path: Path) -> str:
+    """A git bookkeeping file of the checkout (HEAD, a ref, packed-refs), as text; read like
+    any file a user hands mlxguard, since the checkout is theirs. Raises OSError when absent
+    or refused, as the callers already expect of a missing ref."""
+    try:
+        return read_bytes(path, "git file", 64 * MiB).decode("utf-8", "replace")
+    except UsageError as e:
+        raise OSError(str(e)) from None
+
+
 def _git_dir(root: Path) -> Path | None:
     """The git directory of a checkout rooted at `root` (a linked worktree's too), if any."""
     dot = root / ".git"
     if dot.is_file():  # a linked worktree or a submodule: `gitdir: PATH`
-        text = dot.read_text(encoding="utf-8", errors="replace").strip()
+        try:
+            text = _git_text(dot).strip()
+        except OSError:
+            return None
         if not text.startswith("gitdir:"):
             return None
         dot = (root / text.removeprefix("gitdir:").strip()).resolve()
@@ -55,20 +69,20 @@ def source_commit(root: Path) -> str | None:
     if git is None:
         return None
     try:
-        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+        head = _git_text(git / "HEAD").strip()
         if _SHA.fullmatch(head):  # a detached HEAD
             return head
         ref = head.removeprefix("ref: ")
         common = git / "commondir"  # refs of a linked worktree live in the main git directory
-        bases = [git] + ([(git / common.read_text().strip()).resolve()] if common.is_file() else [])
+        bases = [git] + ([(git / _git_text(common).strip()).resolve()] if common.is_file() else [])
         for base in bases:
             loose = base / ref
             if loose.is_file():
-                sha = loose.read_text(encoding="utf-8").strip()
+                sha = _git_text(loose).strip()
                 return sha if _SHA.fullmatch(sha) else None
             packed = base / "packed-refs"
             if packed.is_file():
-                for line in packed.read_text(encoding="utf-8").splitlines():
+                for line in _git_text(packed).splitlines():
                     sha, _, name = line.partition(" ")
                     if name == ref and _SHA.fullmatch(sha):
                         return sha

@@ -144,9 +144,9 @@ def _run(ctx: SuiteContext) -> list[Benchmark]:
         # Questions have prompts of their own lengths: no one prompt length applies.
         params = b.params.model_copy(update={"questions": n, "prompt_tokens": None})
         answered = sorted(records[label], key=lambda q: q.index)
-        out.append(
-            b.model_copy(update={"metrics": metrics, "params": params, "questions": answered})
-        )
+        # prompt_sources describe prompt_tokens samples, which this suite does not keep.
+        update = {"metrics": metrics, "params": params, "questions": answered}
+        out.append(b.model_copy(update={**update, "prompt_sources": None}))
     if len(out) == 2:
         out[0] = out[0].model_copy(update={"winner": winner(out[0], out[1])})
     return out
