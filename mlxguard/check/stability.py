@@ -11,6 +11,10 @@ with outliers 10% off the median and a single one enough, 21% of the benchmarks 
 runs warned, most for one stray trial among five that the median and the process-level interval
 already shrug off; these thresholds keep what repeats (a second speed regime, a wide spread).
 All the benchmarks that one cause flags share one line.
+
+A load point is judged on what it repeats, its windows (`repeated`): its requests differ by
+design (a request's place in its batch or its queue), so their spread says nothing of the
+machine, while windows that disagree do.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections.abc import Callable
 
 from mlxguard.config import CheckSettings
 from mlxguard.metrics import format_value
-from mlxguard.results import Metric, Results
+from mlxguard.results import Benchmark, Metric, Results
 from mlxguard.stats import MODIFIED_Z_THRESHOLD, outliers, percentile, robust_spread
 
 # Robust relative spread above which samples are flagged unstable. MAD rather than stdev (pyperf
@@ -73,6 +77,20 @@ def instability(
     return reasons
 
 
+def repeated(benchmark: Benchmark, name: str, metric: Metric) -> Metric:
+    """What a benchmark repeats, whose spread tells whether it is stable: its samples, except at
+    a load point, where it is its windows: each window's median (a per-window figure, one
+    sample a window, is its own), labelled by window in `rounds`."""
+    if benchmark.load is None or metric.rounds is None:
+        return metric
+    windows: dict[int, list[float]] = {}
+    for value, window in zip(metric.samples, metric.rounds, strict=True):
+        windows.setdefault(window, []).append(value)
+    order = sorted(windows)
+    medians = [percentile(windows[w], 50) or 0.0 for w in order]
+    return Metric.of(name, medians, rounds=order)
+
+
 def benchmark_warnings(
     results: Results,
     settings: CheckSettings,
@@ -81,17 +99,19 @@ def benchmark_warnings(
     advice: str,
 ) -> list[str]:
     """One line for every benchmark with reasons on its gated metrics (none when there is none):
-    `what in N benchmark(s) — label (reasons), label (reasons) — advice`."""
+    `what in N benchmark(s) — label (reasons), label (reasons) — advice`; a load point's
+    reasons are about its windows (`repeated`), and say so."""
     found = []
     for b in results.benchmarks:
         reasons = [
             reason
             for name in settings.gated_for(b.suite)
             if (m := b.metrics.get(name)) is not None and m.samples
-            for reason in reasons_of(name, m)
+            for reason in reasons_of(name, repeated(b, name, m))
         ]
         if reasons:
-            found.append(f"{b.label} ({'; '.join(reasons)})")
+            by = "window medians: " if b.load is not None else ""
+            found.append(f"{b.label} ({by}{'; '.join(reasons)})")
     if not found:
         return []
     n = len(found)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from factories import benchmark, results
 
+from mlxguard.check.regimes import regime_warnings
 from mlxguard.check.stability import instability, stability_warnings
 from mlxguard.config import CheckSettings
+from mlxguard.results import Benchmark, Metric
+from mlxguard.results.load import LoadSection
 
 STEADY = [100.0, 101.0, 99.0, 100.5, 99.5, 100.2, 99.8, 100.1, 99.9, 100.0]
 
@@ -66,3 +69,37 @@ def test_an_outlier_far_from_the_median_is_still_reported() -> None:
     samples = [574.1, 575.0, 573.2, 574.4, 420.0, 573.9, 574.6, 410.0]
     [reason] = instability("decode_tps", samples)
     assert "2 of 8 samples outlying" in reason
+
+
+def _load_point(ttft_by_window: list[list[float]], tps: list[float]) -> Benchmark:
+    """A concurrency-4 load point: per-request TTFT labelled by window, one tok/s a window."""
+    ttft = [t for window in ttft_by_window for t in window]
+    rounds = [w for w, window in enumerate(ttft_by_window) for _ in window]
+    section = LoadSection(kind="concurrency", level=4, prompt_tokens=32, output_tokens=8,
+                          warmup_requests=4)  # fmt: skip
+    return Benchmark(
+        suite="load", engine="server", model="tiny", scenario="concurrency-4",
+        metrics={"ttft_ms": Metric.of("ttft_ms", ttft, rounds=rounds),
+                 "output_tps": Metric.of("output_tps", tps, rounds=list(range(len(tps))))},
+        trials=len(ttft), successes=len(ttft), load=section,
+    )  # fmt: skip
+
+
+def test_a_load_points_spread_between_requests_is_no_instability() -> None:
+    # Under load a request's TTFT is its place in the batch: wide within every window, while
+    # the windows (what the point repeats) agree.
+    batch = [100.0, 150.0, 200.0, 250.0, 300.0, 350.0, 400.0, 450.0]
+    r = results(_load_point([batch] * 8, [300.0, 302.0, 299.0, 301.0, 300.0, 298.0, 301.0, 300.0]))
+    assert instability("ttft_ms", r.benchmarks[0].metrics["ttft_ms"].samples)  # per request
+    assert stability_warnings(r, CheckSettings()) == []
+    assert regime_warnings(r, CheckSettings()) == []
+
+
+def test_a_load_points_windows_that_disagree_are_named() -> None:
+    batch = [100.0, 150.0, 200.0, 250.0, 300.0, 350.0, 400.0, 450.0]
+    slow = [2 * t for t in batch]
+    r = results(_load_point([batch] * 4 + [slow] * 4, [300.0] * 8))
+    [unstable] = stability_warnings(r, CheckSettings())
+    assert "load concurrency-4 · server (window medians: ttft_ms ±" in unstable
+    [regime] = regime_warnings(r, CheckSettings())
+    assert "(window medians: ttft_ms: shifted from 275.00 ms to 550.00 ms at round 4" in regime
