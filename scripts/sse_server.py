@@ -9,8 +9,10 @@ Two uses:
   its first byte to its last, as a server without batching does, so the load suite can show that
   it tells such a server from one that batches.
 
-And, for the client's bounds, two ways to misbehave: `--extra-tokens N` sends N tokens more than
-asked, `--keepalive-s S` sends comment lines for S seconds before the first token.
+And, for the client's bounds, three ways to misbehave: `--extra-tokens N` sends N tokens more
+than asked, `--keepalive-s S` sends comment lines for S seconds before the first token, and
+`--long-line N` sends one comment line of N bytes before the first token. `--model` is taken and
+ignored, so it starts where `python -m mlx_lm.server --model M --port P` would.
 
 It answers `GET /v1/models` and `POST /v1/completions` with `stream: true`, sending
 `max_tokens` chunks (one word each) after `--prompt-ms`, one every `--token-ms`, then a usage
@@ -36,9 +38,10 @@ def app(
     prompt_tokens: int | None,
     extra_tokens: int = 0,
     keepalive_s: float = 0.0,
+    long_line: int = 0,
 ) -> web.Application:
-    """The server's routes (the last two misbehave on purpose: more tokens than asked, and
-    comment lines that keep a stalled stream alive)."""
+    """The server's routes (the last three misbehave on purpose: more tokens than asked,
+    comment lines that keep a stalled stream alive, one comment line of `long_line` bytes)."""
     lock = asyncio.Lock() if serial else None
 
     async def models(_: web.Request) -> web.Response:
@@ -53,6 +56,8 @@ def app(
         for _ in range(round(keepalive_s * 10)):
             await response.write(b": keepalive\n\n")
             await asyncio.sleep(0.1)
+        if long_line:
+            await response.write(b":" + b"x" * (long_line - 1) + b"\n\n")
         for i in range(n):
             if token_ms and i:
                 await asyncio.sleep(token_ms / 1000)
@@ -87,10 +92,12 @@ def main() -> None:
     parser.add_argument("--prompt-tokens", type=int, help="the prompt length usage reports")
     parser.add_argument("--extra-tokens", type=int, default=0, help="tokens beyond max_tokens")
     parser.add_argument("--keepalive-s", type=float, default=0.0, help="comments before tokens")
+    parser.add_argument("--long-line", type=int, default=0, help="a comment line of N bytes")
+    parser.add_argument("--model", help="ignored (as mlx_lm.server is started)")
     args = parser.parse_args()
     server = app(
         args.token_ms, args.prompt_ms, args.serial, args.prompt_tokens, args.extra_tokens,
-        args.keepalive_s,
+        args.keepalive_s, args.long_line,
     )  # fmt: skip
     web.run_app(server, host="127.0.0.1", port=args.port, print=None)
 

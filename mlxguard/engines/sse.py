@@ -2,9 +2,9 @@
 
 Only what OpenAI-compatible servers use: `data:` fields (several lines in one event are joined
 with newlines), comment lines (`: keepalive`) and other fields are skipped, and an event ends at
-a blank line. Pure, so it can be tested on crafted bytes. `EventDecoder` takes one line at a
-time, for readers that split lines themselves (the asynchronous load client); `SSEParser` (and
-`iter_sse_data` over it) splits a byte stream, as it arrives.
+a blank line. Pure, so it can be tested on crafted bytes. `SSEParser` splits a byte stream
+into lines as it arrives (the `openai:` engine through `iter_sse_data`, the asynchronous load
+client chunk by chunk) and `EventDecoder` collects each event's data lines.
 
 Bounded: a line longer than `MAX_LINE_BYTES` or an event larger than `MAX_EVENT_BYTES` is an
 `SSETooLarge` error (a server streaming one line without end would otherwise fill memory), and

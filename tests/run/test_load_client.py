@@ -8,6 +8,7 @@ import asyncio
 import pytest
 from load_servers import sse_server
 
+from mlxguard.engines.sse import MAX_LINE_BYTES
 from mlxguard.run.load.client import OpenAIClient
 from mlxguard.run.load.driver import closed_loop
 from mlxguard.run.load.workload import LoadRequest
@@ -29,6 +30,20 @@ def test_more_tokens_than_the_cap_is_the_requests_error(tiny_model):
     for r in window.records:
         assert r.error and "engine sent more than 20 tokens for max_tokens=4" in r.error
         assert len(r.chunk_ns) == 21  # stopped reading there
+
+
+def test_a_line_over_the_shared_sse_cap_is_the_requests_error(tiny_model):
+    # The cap is the openai: engine's (engines.sse), not the HTTP library's own line limit.
+    with sse_server("--long-line", str(MAX_LINE_BYTES + 1)) as url:
+        window = _serve(url, tiny_model)
+    for r in window.records:
+        assert r.error == (
+            f"stream from {url}/completions broke: SSETooLarge: a line longer than "
+            f"{MAX_LINE_BYTES} bytes"
+        )
+    with sse_server("--long-line", str(MAX_LINE_BYTES - 1)) as url:
+        window = _serve(url, tiny_model)
+    assert [r.error for r in window.records] == [None, None]  # within it: read through
 
 
 @pytest.mark.slow

@@ -3,9 +3,10 @@
 Many requests share one event loop and one connection pool (aiohttp: a C-accelerated HTTP
 parser, and lines read as they arrive). The request body is the `openai:` engine's
 (`request_body`), with no `seed`: mlx_lm.server serves a request that carries a seed alone,
-outside its batch. Its stream is read line by line and split into events by the same decoder
-(`mlxguard.engines.sse.EventDecoder`); each event is parsed as the `openai:` engine parses it.
-A piece of output is stamped when the event that carries it ends.
+outside its batch. Its stream is read as it arrives and split into events by the same parser
+as the `openai:` engine's (`mlxguard.engines.sse.SSEParser`, with its caps on a line and an
+event); each event is parsed as the `openai:` engine parses it. A piece of output is stamped
+when the bytes that end its event arrive.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from mlxguard.engines.openai_engine import (
     parse_spec,
     request_body,
 )
-from mlxguard.engines.sse import MAX_LINE_BYTES, EventDecoder
+from mlxguard.engines.sse import SSEParser
 from mlxguard.run.load.record import RequestRecord
 from mlxguard.run.load.workload import LoadRequest
 
@@ -72,7 +73,6 @@ class OpenAIClient:
                 sock_read=self.options.read_timeout_s,
             ),
             headers={"Authorization": f"Bearer {key}"} if key else None,
-            read_bufsize=MAX_LINE_BYTES,
         )
         return self
 
@@ -82,8 +82,9 @@ class OpenAIClient:
     async def send(self, request: LoadRequest, record: RequestRecord) -> RequestRecord:
         """Stream `request`, filling `record` (its `planned_ns`, `queued_ns` are the caller's).
 
-        Every failure (transport, HTTP status, a malformed or error event) is the record's
-        `error`, never an exception: one failed request does not stop a window.
+        Every failure (transport, HTTP status, a malformed or error event, a line or an event
+        beyond the SSE caps) is the record's `error`, never an exception: one failed request
+        does not stop a window.
         """
         import aiohttp
 
@@ -116,16 +117,22 @@ class OpenAIClient:
         return record
 
     async def _read(self, response: Any, record: RequestRecord, url: str, max_tokens: int) -> None:
-        """Read the stream until [DONE] or its end; more than `token_cap(max_tokens)` pieces
-        is an error (a line longer than the SSE cap is refused by aiohttp's reader)."""
-        decoder = EventDecoder()
-        async for raw in response.content:
-            data = decoder.line(raw.rstrip(b"\r\n").decode("utf-8", errors="replace"))
-            if data is None:
-                continue
-            if data.strip() == "[DONE]":
-                return
+        """Read the stream until [DONE] or its end; more than `token_cap(max_tokens)` pieces, or
+        a line or an event beyond the SSE caps (`SSETooLarge`, a ValueError), is an error."""
+        parser = SSEParser()
+        async for chunk in response.content.iter_any():
             now = time.perf_counter_ns()
+            if self._take(parser.feed(chunk), now, record, url, max_tokens):
+                return
+        self._take(parser.end(), time.perf_counter_ns(), record, url, max_tokens)
+
+    def _take(
+        self, events: list[str], now: int, record: RequestRecord, url: str, max_tokens: int
+    ) -> bool:
+        """The events whose bytes arrived at `now` (perf_counter ns); True at [DONE]."""
+        for data in events:
+            if data.strip() == "[DONE]":
+                return True
             text, usage = parse_event(data, url, self.options.chat)
             if usage is not None:
                 record.usage = usage
@@ -133,3 +140,4 @@ class OpenAIClient:
                 record.chunk_ns.append(now)
                 if len(record.chunk_ns) > token_cap(max_tokens):
                     raise ServerError(overrun(max_tokens))
+        return False
