@@ -8,13 +8,16 @@ writes the user's config (the one given, else the one `mlxguard run` would find)
 same engine spec run from each checkout (with --python, that checkout's interpreter), so
 `mlxguard run --suite compare --candidate head --reference base` measures both builds. With
 --server, each is instead a server mlxguard starts in its checkout (`python -m MODULE --model
-{model} --port {port}`, e.g. `mlx_lm.server`), for the load suite. It prints the path it wrote.
+{model} --port {port}`, e.g. `mlx_lm.server`), and `[load] pair = true` is set, so `mlxguard run
+--suite load --candidate head --reference base` measures both servers point by point. It prints
+the path it wrote.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -52,13 +55,28 @@ def definitions(
     return "\n".join(out)
 
 
+def with_load_pair(text: str, section: dict[str, object], table: str) -> str:
+    """`text` with `pair = true` in its `[<table>]` (the load settings): added under its header,
+    or as a new table when there is none."""
+    load = section.get("load")
+    if isinstance(load, dict) and load.get("pair") is True:
+        return text
+    header = re.compile(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\][ \t]*(#.*)?$", re.MULTILINE)
+    if found := header.search(text):
+        return f"{text[: found.end()]}\npair = true{text[found.end() :]}"
+    return f"{text.rstrip()}\n\n[{table}]\npair = true\n".lstrip()
+
+
 def compose(
     config: Path | None, checkouts: dict[str, Path], engine: str, python: str, server: str = ""
 ) -> str:
-    """The user's config text with the two definitions appended.
+    """The user's config text with the two definitions appended (with `server`, and `[load]
+    pair = true`).
 
     Raises:
-        UsageError: the config is not valid TOML, or already defines `head` or `base`.
+        UsageError: the config is not valid TOML, already defines `head` or `base`, or (with
+            `server`) sets the load pair in a way this cannot change (`pair = false`, an inline
+            `load` table).
     """
     text = read_input(config, "config file", MAX_CONFIG_BYTES) if config else ""
     pyproject = config is not None and config.name == "pyproject.toml"
@@ -74,9 +92,28 @@ def compose(
             f"config '{config}' already defines engine '{taken[0]}'; the base comparison "
             "defines head and base itself: rename yours"
         )
-    table = "tool.mlxguard.engines" if pyproject else "engines"
-    added = definitions(checkouts, engine, python, table, server)
-    return f"{text.rstrip()}\n\n{added}".lstrip()
+    prefix = "tool.mlxguard." if pyproject else ""
+    added = definitions(checkouts, engine, python, f"{prefix}engines", server)
+    if server:
+        text = with_load_pair(text, section, f"{prefix}load")
+    out = f"{text.rstrip()}\n\n{added}".lstrip()
+    if server and not _pairs(out, pyproject):
+        raise UsageError(
+            f"config '{config}' keeps the load suite from measuring head against base: set "
+            "pair = true in its [load] table (docs/load.md)"
+        )
+    return out
+
+
+def _pairs(text: str, pyproject: bool) -> bool:
+    """The config text parses, and its `[load]` sets `pair = true`."""
+    try:
+        data = parse_toml(text)
+    except ValueError:
+        return False
+    section = data.get("tool", {}).get("mlxguard", {}) if pyproject else data
+    load = section.get("load") if isinstance(section, dict) else None
+    return isinstance(load, dict) and load.get("pair") is True
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,11 +51,17 @@ def role_choices(config: Config, roles: tuple[str, ...] = ROLES) -> dict[str, En
 
 
 def against(config: Config, engines: Mapping[str, EngineChoice]) -> Literal["engine", "base"]:
-    """`base` when the candidate and the reference are two names for one engine spec (two
-    builds of it, e.g. the definitions head and base), else `engine` (two engines)."""
+    """`base` when the candidate and the reference are two names for one engine (two builds of
+    it, e.g. the definitions head and base): one spec, or two servers started by one command but
+    for its interpreter (each from its checkout; their URLs differ by port); else `engine`."""
+    names = config.candidate.strip(), config.reference.strip()
+    if names[0] == names[1]:
+        return "engine"
+    commands = [d.command if (d := config.engines.get(n)) else None for n in names]
+    if commands[0] and commands[1]:
+        return "base" if commands[0][1:] == commands[1][1:] else "engine"
     cand, ref = (c.spec for c in engines.values())
-    two_names = config.candidate.strip() != config.reference.strip()
-    return "base" if two_names and cand == ref else "engine"
+    return "base" if cand == ref else "engine"
 
 
 def compare_scenario(config: Config) -> Scenario:

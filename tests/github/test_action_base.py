@@ -44,13 +44,15 @@ def _git(repo: Path, *args: str) -> str:
 
 
 def _repo(path: Path) -> str:
-    """A repository whose HEAD is the head build; returns the base commit's sha."""
+    """A repository whose HEAD is the head build; returns the base commit's sha. Each build has
+    an engine and a server (`python -m demo_server --model M --port P`, synthetic tokens)."""
     path.mkdir()
     _git(path, "init", "-q")
     _git(path, "config", "user.email", "dev@example.com")
     _git(path, "config", "user.name", "dev")
     for build in ("base", "head"):
         (path / "demo_engine.py").write_text(ENGINE.format(build=build))
+        (path / "demo_server.py").write_text((ROOT / "scripts" / "sse_server.py").read_text())
         _git(path, "add", "-A")
         _git(path, "commit", "-qm", build)
         if build == "base":
@@ -164,3 +166,42 @@ def test_the_worktree_is_removed_when_the_setup_fails_and_refs_stay_data(
     # A ref is a value, never code: nothing ran, the step failed cleanly.
     assert hostile.step("base").outcome == "failure"
     assert not (work / "pwned").exists() and not Path("pwned").exists()
+
+
+def test_with_load_the_base_server_is_measured_against_the_heads_at_each_point(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "workspace"
+    base_sha = _repo(work)
+    config = tmp_path / "mlxguard.toml"
+    config.write_text(
+        "[load]\nconcurrency = [2]\nrequests = 2\nrounds = 1\noutput_tokens = 4\n"
+        "warmup_waves = 0\nprompt_tokens = 16\n"
+    )
+    inputs = _inputs(
+        tiny_model, samples="1", run_args="--warmup 0 --max-tokens 2 --max-samples 4",
+        max_seconds="120", load="true", load_server="demo_server", config=str(config),
+        comment="false", status="false",
+    )  # fmt: skip
+    with GitHubServer(TOKEN, pulls={2: HEAD}) as server:
+        result = run_action(ROOT, inputs, _env(server, tmp_path, base_sha), work)
+    pair = result.step("load-pair")
+    assert pair.outcome == "success", pair.stderr
+    results = Path(result.outputs["results-path"])
+    data = json.loads(results.read_text())
+    load = {b["engine"]: b for b in data["benchmarks"] if b["suite"] == "load"}
+    assert set(load) == {"mlx-lm", "candidate:head", "reference:base"}
+    assert load["candidate:head"]["reference"]["against"] == "base"
+    assert load["candidate:head"]["scenario"] == "concurrency-2"
+    # Each server ran from its own checkout: the worktree of the base commit, the workspace.
+    written = (results.parent / "base-load" / "mlxguard.toml").read_text()
+    assert f"cwd = {json.dumps(str(work.resolve()))}" in written
+    assert "pair = true" in written and "demo_server" in written
+    # The check judged head against base at the point, and the curve has both lines.
+    check = json.loads((results.parent / "check.json").read_text())
+    assert any(
+        v["suite"] == "load" and v["kind"] == "reference" and v["engine"] == "candidate:head"
+        for v in check["verdicts"]
+    )
+    curve = (results.parent / "load-curve.svg").read_text()
+    assert "candidate:head" in curve and "reference:base" in curve

@@ -69,6 +69,32 @@ def test_with_a_server_module_head_and_base_are_servers_in_their_checkouts(tmp_p
     assert config.engines["base"].server and config.engines["base"].cwd == '/t/ba"se\x7f'
 
 
+def test_with_a_server_module_the_load_suite_pairs_head_and_base(tmp_path):
+    from mlxguard.config import Config
+
+    server = (CHECKOUTS, "ipc", "", "mlx_lm.server")
+    assert tomllib.loads(compose(None, *server))["load"] == {"pair": True}
+    cfg = tmp_path / "mlxguard.toml"
+    cfg.write_text("[load]  # the points\nconcurrency = [1, 4]\n[load.slo]\nttft_ms = 500\n")
+    load = Config.model_validate(tomllib.loads(compose(cfg, *server))).load
+    assert load.pair and load.concurrency == [1, 4] and load.slo.ttft_ms == 500
+    cfg.write_text("[load.slo]\nttft_ms = 500\n")  # the table only through a subtable
+    assert tomllib.loads(compose(cfg, *server))["load"] == {"slo": {"ttft_ms": 500}, "pair": True}
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "x"\n[tool.mlxguard.load]\nrounds = 8\n')
+    section = tomllib.loads(compose(pyproject, *server))["tool"]["mlxguard"]
+    assert section["load"] == {"rounds": 8, "pair": True}
+    # Without a server, the compare suite's config: the load settings are left alone.
+    assert (
+        "pair"
+        not in tomllib.loads(compose(pyproject, CHECKOUTS, "ipc", ""))["tool"]["mlxguard"]["load"]
+    )
+    for refused in ("[load]\npair = false\n", "load = { rounds = 8 }\n"):
+        cfg.write_text(refused)
+        with pytest.raises(UsageError, match="set pair = true in its \\[load\\] table"):
+            compose(cfg, *server)
+
+
 def test_an_error_naming_a_hostile_path_is_one_line_that_starts_no_workflow_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -413,3 +413,27 @@ def test_text_parity_ignores_where_the_detokenizer_puts_spaces() -> None:
     assert same.identical == 1 and same.unit == "char"
     differ = parity([(0, ["dofu", " dofu"], [7, 8])], decode)
     assert differ.first_divergence == [Divergence(sample=0, position=5)]
+
+
+def test_two_servers_of_one_command_are_two_builds_whatever_their_ports() -> None:
+    from mlxguard.engines.definitions import EngineChoice
+    from mlxguard.suites.compare import against
+
+    def server(python: str, module: str) -> dict[str, Any]:
+        command = [python, "-m", module, "--model", "{model}", "--port", "{port}"]
+        return {"spec": "openai:http://127.0.0.1:{port}/v1", "command": command}
+
+    def judged(head: dict[str, Any], base: dict[str, Any]) -> str:
+        cfg = Config(candidate="head", reference="base", engines={"head": head, "base": base})
+        # As the run leaves them: each server's spec filled in with its own port.
+        running = {
+            "candidate:head": EngineChoice("head", "openai:http://127.0.0.1:5001/v1", dict),
+            "reference:base": EngineChoice("base", "openai:http://127.0.0.1:5002/v1", dict),
+        }
+        return against(cfg, running)
+
+    assert (
+        judged(server("/w/head/python", "mlx_lm.server"), server("/t/base/python", "mlx_lm.server"))
+        == "base"
+    )
+    assert judged(server("python", "mlx_lm.server"), server("python", "other.server")) == "engine"
