@@ -12,9 +12,10 @@ runs warned, most for one stray trial among five that the median and the process
 already shrug off; these thresholds keep what repeats (a second speed regime, a wide spread).
 All the benchmarks that one cause flags share one line.
 
-A load point is judged on what it repeats, its windows (`repeated`): its requests differ by
-design (a request's place in its batch or its queue), so their spread says nothing of the
-machine, while windows that disagree do.
+A load point is judged on what it repeats (`repeated`): its requests differ by design (a
+request's place in its batch or its queue), so their spread says nothing of the machine, while
+windows that disagree do; an open-loop point repeats nothing (each window draws its own
+arrivals, so its throughput and queueing differ by design too) and is not judged.
 """
 
 from __future__ import annotations
@@ -77,10 +78,13 @@ def instability(
     return reasons
 
 
-def repeated(benchmark: Benchmark, name: str, metric: Metric) -> Metric:
+def repeated(benchmark: Benchmark, name: str, metric: Metric) -> Metric | None:
     """What a benchmark repeats, whose spread tells whether it is stable: its samples, except at
-    a load point, where it is its windows: each window's median (a per-window figure, one
-    sample a window, is its own), labelled by window in `rounds`."""
+    a closed-loop load point, where it is its windows: each window's median (a per-window
+    figure, one sample a window, is its own), labelled by window in `rounds`. None at an
+    open-loop point: its windows differ by design (each draws its own arrivals)."""
+    if benchmark.load is not None and benchmark.load.kind == "rate":
+        return None
     if benchmark.load is None or metric.rounds is None:
         return metric
     windows: dict[int, list[float]] = {}
@@ -106,8 +110,10 @@ def benchmark_warnings(
         reasons = [
             reason
             for name in settings.gated_for(b.suite)
-            if (m := b.metrics.get(name)) is not None and m.samples
-            for reason in reasons_of(name, repeated(b, name, m))
+            if (m := b.metrics.get(name)) is not None
+            and m.samples
+            and (judged := repeated(b, name, m)) is not None
+            for reason in reasons_of(name, judged)
         ]
         if reasons:
             by = "window medians: " if b.load is not None else ""

@@ -71,14 +71,16 @@ def test_an_outlier_far_from_the_median_is_still_reported() -> None:
     assert "2 of 8 samples outlying" in reason
 
 
-def _load_point(ttft_by_window: list[list[float]], tps: list[float]) -> Benchmark:
-    """A concurrency-4 load point: per-request TTFT labelled by window, one tok/s a window."""
+def _load_point(
+    ttft_by_window: list[list[float]], tps: list[float], kind: str = "concurrency"
+) -> Benchmark:
+    """A load point at level 4: per-request TTFT labelled by window, one tok/s a window."""
     ttft = [t for window in ttft_by_window for t in window]
     rounds = [w for w, window in enumerate(ttft_by_window) for _ in window]
-    section = LoadSection(kind="concurrency", level=4, prompt_tokens=32, output_tokens=8,
+    section = LoadSection(kind=kind, level=4, prompt_tokens=32, output_tokens=8,
                           warmup_requests=4)  # fmt: skip
     return Benchmark(
-        suite="load", engine="server", model="tiny", scenario="concurrency-4",
+        suite="load", engine="server", model="tiny", scenario=f"{kind}-4",
         metrics={"ttft_ms": Metric.of("ttft_ms", ttft, rounds=rounds),
                  "output_tps": Metric.of("output_tps", tps, rounds=list(range(len(tps))))},
         trials=len(ttft), successes=len(ttft), load=section,
@@ -103,3 +105,12 @@ def test_a_load_points_windows_that_disagree_are_named() -> None:
     assert "load concurrency-4 · server (window medians: ttft_ms ±" in unstable
     [regime] = regime_warnings(r, CheckSettings())
     assert "(window medians: ttft_ms: shifted from 275.00 ms to 550.00 ms at round 4" in regime
+
+
+def test_an_open_loop_point_repeats_nothing_and_is_not_judged() -> None:
+    # Each window of rate-R draws its own arrivals: a burstier draw queues more and ends sooner.
+    batch = [100.0, 150.0, 200.0, 250.0, 300.0, 350.0, 400.0, 450.0]
+    windows = [[t * (1 + w % 3) for t in batch] for w in range(8)]
+    r = results(_load_point(windows, [300.0, 240.0, 380.0] * 2 + [300.0, 260.0], kind="rate"))
+    assert stability_warnings(r, CheckSettings()) == []
+    assert regime_warnings(r, CheckSettings()) == []

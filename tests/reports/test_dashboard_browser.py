@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,20 @@ PROBE = """() => window.charts.map(u => {
   }
   return {points: u.data[0].length, painted, changes: u.data[6].filter(v => v != null).length,
           width: u.width};
+})"""
+# The x axis's labels as drawn (each "#N\nMM-DD HH:MM"): the left and right end of each, in CSS
+# pixels of the chart's box, measured in the axis's own font.
+LABELS = """() => window.charts.map(u => {
+  const axis = u.axes[0], ratio = devicePixelRatio, ctx = u.ctx;
+  ctx.save(); ctx.font = axis.font[0];
+  const spans = axis._splits.map((v, i) => [v, axis._values[i]]).filter(([, t]) => t)
+    .map(([v, t]) => {
+      const wide = Math.max(...t.split("\\n").map(l => ctx.measureText(l).width)) / ratio;
+      const at = u.bbox.left / ratio + u.valToPos(v, "x");
+      return [at - wide / 2, at + wide / 2];
+    });
+  ctx.restore();
+  return {width: u.width, spans};
 })"""
 SHIFTS = """window.__cls = 0;
 new PerformanceObserver(l => { for (const e of l.getEntries())
@@ -90,9 +105,11 @@ def _open(path: Path, width: int, height: int, shot: Path) -> dict:
             page.wait_for_selector("html[data-ready='1']", timeout=10_000)
             page.wait_for_timeout(200)  # let the resize observers settle
             probe = page.evaluate(PROBE)
+            labels = page.evaluate(LABELS)
             links = page.eval_on_selector_all("table.runs a[href*='/commit/']", "a => a.length")
             found = {
                 "probe": probe,
+                "labels": labels,
                 "links": links,
                 "cls": page.evaluate("window.__cls"),
                 "scroll_width": page.evaluate("document.documentElement.scrollWidth"),
@@ -118,6 +135,12 @@ def test_dashboard_renders(page_path: Path, tmp_path: Path, width: int, height: 
         assert chart["changes"] == 1, chart  # the step, found in both metrics
         assert chart["width"] <= width
     assert r["links"] == RUNS
+    # Every run label on the x axis is whole (the last one was cut at the chart's edge at 1280
+    # px) and none runs into the next (they did at 390 px).
+    for chart in r["labels"]:
+        spans = chart["spans"]
+        assert spans and spans[0][0] >= 0 and spans[-1][1] <= chart["width"], chart
+        assert all(a[1] < b[0] for a, b in pairwise(spans)), chart
     # The step is marked by an arrow and a word, and counted in the line at the top.
     assert r["summary"].startswith("1 of 1 series") or r["summary"].startswith("0 of 1 series")
     assert r["marked"] == 1

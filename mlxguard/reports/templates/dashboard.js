@@ -19,13 +19,16 @@
     var u = new uPlot({
       width: box.clientWidth, height: box.clientHeight,
       legend: { show: false },
+      // Room on the right for half of the last run's label ("12-05 16:49"), which is centred on
+      // the last point: without it the label is cut at the chart's edge.
+      padding: [null, 48, null, null],
       cursor: { drag: { x: false, y: false }, points: { size: 8 } },
       scales: { x: { time: false } },
       axes: [
         { values: function (_, ticks) {
             // "#3\n12-05 14:03": the run's index and its start, so runs of one day differ
             return ticks.map(function (t) { var r = rows[t]; return r && t === Math.round(t) ? "#" + (t + 1) + "\n" + r.tick : ""; });
-          }, size: 44 },
+          }, size: 44, space: 96 },  // ticks at least a label apart: no label runs into the next
         { label: c.unit, size: 56 }
       ],
       series: [
