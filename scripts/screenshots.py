@@ -1,11 +1,13 @@
-"""Regenerate the README's pictures of the PR comment (PASS, FAIL, INCONCLUSIVE) and the dashboard.
+"""Regenerate the pictures of the PR comment, the dashboard and the load curve.
 
 Each comment is rendered by mlxguard from a seeded, synthetic same-job check (head against base,
 24 rounds over 4 worker processes, rounds drifting together on both arms as a runner's do),
 turned into HTML by cmark-gfm (GitHub's own renderer, with its table, autolink and tag filter
 extensions) inside GitHub-like CSS, and photographed by headless Chromium at 1280 and 390 CSS
 pixels, as a reviewer sees it: folded sections folded. The dashboard is photographed from a page
-the CLI writes for a day of runs with a step.
+the CLI writes for a day of runs with a step. The load curve (`export --to load-curve`) is of a
+real load run (a minute or two): `scripts/sse_server.py` serving synthetic tokens (5 ms apart,
+the first after 20 ms), once batching and once one request at a time (`--serial`).
 
     scripts/setup-test-deps          # Debian's chromium, when missing (as root)
     apt-get install fonts-noto-color-emoji   # the verdict icons (else they show as boxes)
@@ -17,9 +19,11 @@ Needs the dev extra (cmarkgfm, playwright: it drives the system Chromium, downlo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import cmarkgfm
@@ -30,6 +34,7 @@ from playwright import sync_api
 from mlxguard.baselines import update
 from mlxguard.check.evaluate import evaluate
 from mlxguard.config import CheckSettings, Config
+from mlxguard.engines.server import free_port
 from mlxguard.reports import comment
 from mlxguard.results import (
     Benchmark,
@@ -47,6 +52,7 @@ FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 WIDTHS = (1280, 390)
+CURVE_WIDTH = 656  # the curve's 640 px and the page's margins
 RUN_URL = "https://github.com/octo-org/octo-repo/actions/runs/12345"
 # The three comments: how head's figures compare with base's (a factor per metric).
 CASES = {
@@ -163,12 +169,74 @@ def dashboard_page(workdir: Path) -> Path:
     return site / "index.html"
 
 
-def shoot(page_file: Path, out: Path, width: int) -> None:
-    """A full-page screenshot at ``width`` CSS pixels, in a fresh profile."""
+# The load run: both servers at the same points (the numbers are the server's, not a model's).
+LOAD_CONFIG = """\
+[engines.batching]
+spec = "openai:http://127.0.0.1:{batching}/v1"
+[engines.serial]
+spec = "openai:http://127.0.0.1:{serial}/v1"
+[load]
+concurrency = [1, 2, 4, 8]
+rates = [4.0, 8.0, 16.0]
+requests = 16
+rounds = 3
+output_tokens = 16
+prompt_tokens = 32
+"""
+
+
+@contextlib.contextmanager
+def _servers() -> Iterator[dict[str, int]]:
+    """The two sse_server.py processes, name -> port; stopped after."""
+    ports = {"batching": free_port(), "serial": free_port()}
+    script = Path(__file__).with_name("sse_server.py")
+    timing = ["--token-ms", "5", "--prompt-ms", "20"]
+    procs = [
+        subprocess.Popen([sys.executable, str(script), "--port", str(port), *timing,
+                          *(["--serial"] if name == "serial" else [])])
+        for name, port in ports.items()
+    ]  # fmt: skip
+    try:
+        yield ports
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait()
+
+
+def load_curve_page(workdir: Path) -> Path:
+    """The latency-throughput curve of a batching and a serial server, as the export draws it."""
+    mlxguard = [sys.executable, "-m", "mlxguard"]
+    config = workdir / "mlxguard.toml"
+    with _servers() as ports:
+        config.write_text(LOAD_CONFIG.format(**ports))
+        shards = []
+        for engine in ports:
+            shards.append(str(workdir / f"load-{engine}.json"))
+            subprocess.run([*mlxguard, "run", "--suite", "load", "--engine", engine, "--config",
+                            str(config), "--output", shards[-1], "--quiet"],
+                           check=True, capture_output=True)  # fmt: skip
+    both, curve = workdir / "load.json", workdir / "load-curve.svg"
+    subprocess.run([*mlxguard, "merge", *shards, "--output", str(both)], check=True,
+                   capture_output=True)  # fmt: skip
+    subprocess.run([*mlxguard, "export", str(both), "--to", "load-curve", "--output", str(curve)],
+                   check=True, capture_output=True)  # fmt: skip
+    page = workdir / "load-curve.html"
+    page.write_text(
+        "<!doctype html><meta charset='utf-8'><meta name='viewport' content='width=device-width, "
+        f"initial-scale=1'><body style='margin:8px'>{curve.read_text('utf-8')}",
+        "utf-8",
+    )
+    return page
+
+
+def shoot(page_file: Path, out: Path, width: int, height: int = 800) -> None:
+    """A full-page screenshot at ``width`` CSS pixels (at least ``height`` tall), in a fresh
+    profile."""
     with sync_api.sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
         context = p.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, headless=True, args=FLAGS,
-            viewport={"width": width, "height": 800},
+            viewport={"width": width, "height": height},
         )  # fmt: skip
         try:
             page = context.new_page()
@@ -197,6 +265,9 @@ def main() -> None:
                 shot = args.out / f"{name}-{width}.png"
                 shoot(page_file, shot, width)
                 print(shot)
+        # One image at its own size (on a phone it is scaled down whole): one shot shows it.
+        shoot(load_curve_page(work), args.out / "load-curve.png", CURVE_WIDTH, height=100)
+        print(args.out / "load-curve.png")
 
 
 if __name__ == "__main__":

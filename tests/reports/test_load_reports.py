@@ -62,6 +62,30 @@ def test_the_curve_is_svg_with_one_chart_per_kind_and_escaped_names():
     assert "<script>" not in image and "&lt;script&gt;" in image
 
 
+def test_the_curves_axes_have_round_ticks_and_the_legend_its_own_rows():
+    from mlxguard.reports.load_curve import nice_top
+
+    assert [nice_top(v) for v in (789, 1313, 352, 0.9, 0)] == [800, 1600, 400, 1.0, 1.0]
+    long = [point("concurrency", lv, f"candidate:head-build-number-{e}", [40, 50, 60], [300, 310])
+            for e in "abc" for lv in (1, 4)]  # fmt: skip
+    root = ET.fromstring(export(results(*long), "load-curve"))
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    texts = [(t.text or "", float(t.get("y", 0))) for t in root.iterfind(".//s:text", ns)]
+    legend = [y for text, y in texts if text.startswith("■ ")]
+    keys = [y for text, y in texts if text in ("TTFT p90 (ms)", "output tok/s")]
+    ticks = [text for text, _ in texts if text.replace(",", "").isdigit()][:10]  # the y axes
+    assert len(set(legend)) == 2  # three long names: two rows
+    assert min(keys) > max(legend) + 8  # the axis keys below the names, not on them
+    # TTFT p90 58 ms, 305 tok/s: 0 to 60 ms in steps of 15, 0 to 320 tok/s in steps of 80.
+    assert ticks[::2] == ["0", "15", "30", "45", "60"] and ticks[1::2] == [
+        "0",
+        "80",
+        "160",
+        "240",
+        "320",
+    ]
+
+
 def test_the_curve_of_results_without_a_load_point_is_bad_input(tmp_path):
     path = tmp_path / "r.json"
     write_results(results(benchmark(ttft_ms=[1.0, 2.0])), path)
@@ -77,6 +101,8 @@ def test_the_dashboard_embeds_the_curve_of_the_run_given(tmp_path, with_load):
     assert proc.returncode == 0, proc.stderr
     page = (tmp_path / "page" / "index.html").read_text()
     assert ("Load: latency against throughput" in page) is with_load
+    if with_load:  # this run's curve first, not below a history chart of every load point
+        assert page.index("Load: latency against throughput") < page.index("data-chart=")
     assert "<script>alert" not in page
 
 
