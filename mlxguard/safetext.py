@@ -13,8 +13,11 @@ Two layers, each applied once, where text leaves mlxguard:
 - `for_log()` makes a whole printed text safe in a GitHub Actions log, where the runner reads
   workflow commands from every line: a line starting with `::` (after blanks) and a `##[`
   anywhere (the legacy form, matched mid-line) get a zero-width space that breaks the command
-  and shows nothing. Every line a command prints goes through it (`cli/common.py`: `say`);
-  mlxguard's own annotations are written around it, by `github/workflow.py`.
+  and shows nothing. It is also the last guard of the terminal: a raw control character
+  (but the newline and the tab) or bidi control left in the text becomes U+FFFD, so no value a
+  format forgot to clean can move the cursor, ring the bell or reverse a line. Every line a
+  command prints goes through it (`cli/common.py`: `say`); mlxguard's own annotations are
+  written around it, by `github/workflow.py`.
 """
 
 from __future__ import annotations
@@ -47,7 +50,12 @@ _UNSAFE = re.compile(
 # and the legacy `##[name ...]`, which the runner finds anywhere in a line.
 _COMMAND_LINE = re.compile(r"^(\s*):(?=:)", re.MULTILINE)
 _LEGACY_COMMAND = re.compile(r"##(?=\[)")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# What a terminal acts on or reorders: C0 controls but the newline and the tab, DEL, C1, the
+# bidi marks, embeddings, overrides and isolates, and lone surrogates (no stream encodes them).
+# Zero-width spaces and joiners stay: the Markdown escaping puts them there on purpose.
+_TERMINAL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def clean(value: object, limit: int | None = MAX_CHARS) -> str:
@@ -59,11 +67,12 @@ def clean(value: object, limit: int | None = MAX_CHARS) -> str:
 
 
 def for_log(text: str) -> str:
-    """`text` with no line a GitHub Actions runner would read as a workflow command (and no
-    lone surrogate, which no stream can encode)."""
+    """`text` with no line a GitHub Actions runner would read as a workflow command, and no
+    character a terminal acts on but line breaks and tabs (nor a lone surrogate, which no
+    stream can encode)."""
+    text = _TERMINAL.sub(REPLACEMENT, text)
     text = _COMMAND_LINE.sub(lambda m: f"{m.group(1)}:{ZWSP}", text)
-    text = _LEGACY_COMMAND.sub(f"##{ZWSP}", text)
-    return _SURROGATE.sub(REPLACEMENT, text)
+    return _LEGACY_COMMAND.sub(f"##{ZWSP}", text)
 
 
 def log_line(value: object) -> str:

@@ -64,3 +64,8 @@ def test_for_log_breaks_every_workflow_command(line: str) -> None:
 def test_for_log_keeps_ordinary_text() -> None:
     text = "PASS: 3 pass — ttft warm · mlx-lm: p95 80 ms < 200 ms\nnote: a::b ## [x]\n"
     assert for_log(text) == text
+
+
+def test_for_log_is_the_terminals_last_guard() -> None:
+    text = "a\x1b[2J\x07\x00\r\x7f\x9b\u202e\u2066\u200e b\tc\nd \u200b\u200d"
+    assert for_log(text) == f"a{REPLACEMENT}[2J{REPLACEMENT * 8} b\tc\nd \u200b\u200d"

@@ -235,8 +235,8 @@ class OpenAIEngine:
         body = _capped_body(response, self.options.base_url + "/models", strict=True)
         try:
             listed = [m["id"] for m in json.loads(body).get("data", []) if isinstance(m, dict)]
-        except (ValueError, AttributeError, KeyError, TypeError):
-            listed = []
+        except (ValueError, RecursionError, AttributeError, KeyError, TypeError):
+            listed = []  # nested past the parser's depth included: no list to pick from
         if self.model_name is None:
             path = Path(model)
             matches = [
@@ -356,7 +356,7 @@ def parse_event(data: str, url: str, chat: bool) -> tuple[str, dict[str, int] | 
     """
     try:
         event = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past the parser's depth: no more readable
         raise ServerError(
             f"malformed stream from {url}: bad JSON in data line: {_snippet(data)}"
         ) from None

@@ -16,7 +16,8 @@ Faults:
 - Redirects are followed on the API host only (at most 5): one off it is refused, so neither
   the token nor a POST's body (a 307 repeats it) reaches another host.
 - An answer is read up to 32 MiB, then abandoned (not held whole in memory); one that is not
-  JSON, or a list page that is not a list, is an error. `paginate` stops at a `Link` back to a
+  JSON (nested past the parser's depth included), or a list page that is not a list, is an
+  error. `paginate` stops at a `Link` back to a
   page it read (a loop) and after 100 pages.
 - `deadline_s` bounds every wait of the client together: each request, each retry and each
   rate-limit wait ends by then, however slowly a server answers (a response trickling one byte
@@ -34,6 +35,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from mlxguard.fsutil import parse_json
 from mlxguard.redact import scrub
 
 API_VERSION = "2022-11-28"
@@ -386,6 +388,16 @@ class Client:
         raise GitHubError(f"{what}: more than {MAX_PAGES} pages; stopped")
 
 
+def _parsed(resp: requests.Response) -> Any:
+    """The JSON of an answer's body, strictly (`fsutil.parse_json`: nesting too deep for the
+    parser is an error like any other, not a RecursionError).
+
+    Raises:
+        ValueError: a body that is not UTF-8 JSON, or nested too deep (the message says which).
+    """
+    return parse_json(resp.content.decode("utf-8"))
+
+
 def _decoded(resp: requests.Response, what: str) -> Any:
     """The JSON of an answer (None when empty).
 
@@ -395,15 +407,15 @@ def _decoded(resp: requests.Response, what: str) -> Any:
     if not resp.content:
         return None
     try:
-        return resp.json()
-    except ValueError:
-        raise GitHubError(f"{what}: the answer is not JSON", resp.status_code) from None
+        return _parsed(resp)
+    except ValueError as e:
+        raise GitHubError(f"{what}: the answer is not JSON ({e})", resp.status_code) from None
 
 
 def _message(resp: requests.Response) -> str:
     """The `message` of a JSON error body ("" for any other body)."""
     try:
-        body = resp.json()
+        body = _parsed(resp)
     except ValueError:
         return ""
     return str(body.get("message", "")) if isinstance(body, dict) else ""

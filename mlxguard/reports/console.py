@@ -32,10 +32,6 @@ from mlxguard.reports.table import terminal_width, text_table
 from mlxguard.results import Results
 
 
-def _table(header: list[str], rows: list[list[str]], width: int) -> list[str]:
-    return text_table(header, [[plain(c) for c in r] for r in rows], width=width)
-
-
 def _wrapped(text: str, width: int, indent: str = "  ") -> list[str]:
     """One paragraph, wrapped at ``width`` with a hanging ``indent``."""
     return textwrap.wrap(plain(text), width, subsequent_indent=indent, break_on_hyphens=False)
@@ -64,7 +60,7 @@ def _benchmark_tables(results: Results, width: int) -> list[str]:
             ]
             for b in benchmarks
         ]
-        lines += [*_table(header, rows, width), ""]
+        lines += [*text_table(header, rows, width=width), ""]
     flex = pairs.flexible(results)
     if flex:
         header = ["flexible", "ok", *(f"{h} p50/p95/p99" for h, _ in pairs.FLEXIBLE_FIGURES)]
@@ -72,7 +68,7 @@ def _benchmark_tables(results: Results, width: int) -> list[str]:
             [b.engine, samples(b), *(pairs.percentiles(b, m) for _, m in pairs.FLEXIBLE_FIGURES)]
             for b in flex
         ]
-        lines += _table(header, rows, width)
+        lines += text_table(header, rows, width=width)
         lines += [_clip(f"winner: {w}", width) for b in flex if (w := pairs.winner_text(b))]
         lines.append("")
     return lines
@@ -86,7 +82,7 @@ def _verdicts(results: Results, report: CheckReport, width: int) -> list[str]:
     cells = [
         [c.word.upper(), c.benchmark, c.metric, c.before_after, c.change, c.limit] for c in rows
     ]
-    lines = _table(header, cells, width)
+    lines = text_table(header, cells, width=width)
     if any(c.paired for c in rows):
         lines += _wrapped(PAIRED_NOTE, width)
     family = family_size(report)

@@ -6,7 +6,8 @@ the run-to-run band and the change points (all from `check.history`), each point
 commit. The chart library, uPlot (MIT, `vendor/`), is pasted into the page, so it works from
 disk, from an Actions artifact and from GitHub Pages with no network.
 
-Untrusted names reach the page two ways only: autoescaped HTML text, and JSON inside a
+Untrusted names reach the page two ways only, each text value one clean line first (`shown`: no
+control or bidi character): autoescaped HTML text, and JSON inside a
 `<script type="application/json">` with `<`, `>`, `&` and the JS line separators escaped; the
 page's script sets them with `textContent`, never as HTML. Links are built here, from an
 `https://` repository address and a hex commit sha.
@@ -22,11 +23,13 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from mlxguard.baselines import Baseline, RunTag
 from mlxguard.check.history import History, history
 from mlxguard.metrics import format_change, format_value, spec
 from mlxguard.results import benchmark_label
+from mlxguard.safetext import clean
 
 _SHA = re.compile(r"[0-9a-fA-F]{7,64}")
 _REPO = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~-]+)+")
@@ -74,6 +77,11 @@ def check_repo_url(repo_url: str | None) -> str | None:
     if repo_url and not _REPO.fullmatch(repo_url):
         raise ValueError(f"repository URL {repo_url!r} is not of the form https://host/owner/repo")
     return repo_url
+
+
+def shown(value: object) -> object:
+    """A value as the page shows it: text as one clean line (`safetext.clean`), else as is."""
+    return clean(value) if isinstance(value, str) else value
 
 
 def script_json(data: Any) -> str:
@@ -171,6 +179,9 @@ def _environment() -> jinja2.Environment:
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Every text value shown: one clean line. What the template marks `safe` (the data,
+        # the assets, built here) is left as it is.
+        finalize=lambda v: v if isinstance(v, Markup) else shown(v),
     )
 
 
@@ -197,7 +208,10 @@ def render(baselines: list[Baseline], page: Page) -> str:
         sections.append(_section(b, page, count))
         count += len(b.series)
     data = [
-        {"unit": c["unit"], "rows": [{k: r[k] for k in _CHART_KEYS} for r in c["rows"]]}
+        {
+            "unit": shown(c["unit"]),
+            "rows": [{k: shown(r[k]) for k in _CHART_KEYS} for r in c["rows"]],
+        }
         for s in sections
         for c in s["charts"]
     ]

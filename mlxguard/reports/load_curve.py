@@ -4,7 +4,8 @@ One chart per kind of load point (concurrency, then rate): the x axis is the lev
 level measured, evenly spaced; TTFT p90 (solid line and circles, left axis, ms) and output tok/s
 (dashed line and squares, right axis, median window) per engine, each engine in its colour, named
 in a legend row of its own; both axes in 4 round steps sharing the grid lines. Formatting only:
-the figures are summaries the results hold. Engine names are escaped for XML; everything else is
+the figures are summaries the results hold. Engine names are made one clean line
+(`safetext.clean`: XML 1.0 allows no control character) and escaped for XML; everything else is
 a number. `render` is the `load-curve` export
 (`mlxguard export RESULTS --to load-curve -o curve.svg`); `svg` gives the same image, or None
 for results without a load point (the dashboard embeds it).
@@ -19,6 +20,7 @@ from mlxguard.errors import UsageError
 from mlxguard.reports import ExportOptions
 from mlxguard.reports.load_table import load_benchmarks
 from mlxguard.results import Benchmark, Results
+from mlxguard.safetext import clean
 
 WIDTH, PLOT_H = 640, 216
 LEFT, RIGHT, BOTTOM = 64, 64, 40
@@ -75,12 +77,13 @@ def _legend(engines: list[str]) -> tuple[list[str], int]:
     """The engines' names in their colours, laid out in rows; the parts and the rows used."""
     parts, x, row = [], float(LEFT), 0
     for i, engine in enumerate(engines):
-        wide = 16 + CHAR_W * len(engine)
+        name = clean(engine)
+        wide = 16 + CHAR_W * len(name)
         if x > LEFT and x + wide > WIDTH - 8:
             x, row = float(LEFT), row + 1
         parts.append(
             f'<text x="{x:.0f}" y="{LEGEND_Y + row * ROW}" font-size="11" '
-            f'fill="{COLORS[i % len(COLORS)]}">■ {escape(engine)}</text>'
+            f'fill="{COLORS[i % len(COLORS)]}">■ {escape(name)}</text>'
         )
         x += wide + 12
     return parts, row + 1

@@ -1,11 +1,14 @@
 """The plain-text table of every terminal output: left-aligned columns two spaces apart, fitted
-to the terminal's width by wrapping cells inside their column."""
+to the terminal's width by wrapping cells inside their column. Every cell, the header's too, is
+one clean line (`safetext.clean`): a table holds names from results files and the cache."""
 
 from __future__ import annotations
 
 import shutil
 import textwrap
 from collections.abc import Sequence
+
+from mlxguard.safetext import clean
 
 # The width of a report that goes to a file, a pipe or a CI log (no terminal to ask).
 DEFAULT_WIDTH = 100
@@ -55,6 +58,8 @@ def text_table(
     With ``width``, a table wider than it wraps its cells inside their columns (a row then
     takes several lines). Trailing spaces are stripped, so the last column is never padded.
     """
+    header = [clean(c) for c in header]
+    rows = [[clean(c) for c in r] for r in rows]
     cells = [header, *rows]
     natural = [max(len(r[i]) for r in cells) for i in range(len(header))]
     widths = natural if width is None else _fit(cells, natural, width)

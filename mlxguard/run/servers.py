@@ -49,8 +49,9 @@ def serving(prepared: Prepared) -> Iterator[Prepared]:
             yield prepared.with_engines(config.model_copy(update={"engines": live}))
         finally:
             from mlxguard.run.logs import console
+            from mlxguard.safetext import log_line
 
             for server in running:
                 note = server.died()
                 if note:  # on the terminal: the engines' log is where stderr goes during a run
-                    console().write(f"warning: {note}\n")
+                    console().write(log_line(f"warning: {note}") + "\n")

@@ -19,7 +19,7 @@ HOSTILE = {
     "scenario": "::error title=PWNED::owned\n::warning::second",
     "engine": "eng\x1b[31m\x07\x00\u202eenil ##[add-mask]x",
     "model": "::add-mask::m\r\n=cmd|' /C calc'!A0",
-    "suite": "@SUM(1+1)\n::error::suite",
+    "suite": "@SUM(1+1)\n::error::suite\x1b[2J\u202e",  # heads a console table
 }
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -56,6 +56,14 @@ def test_check_output_is_safe_in_every_format(hostile: Path, fmt: str) -> None:
     assert "verdict-row" in out.stdout  # the name is shown, made harmless
     assert_safe(out.stdout)
     assert_safe(out.stderr)
+
+
+@pytest.mark.parametrize("fmt", ["console", "markdown", "csv", "csv-stats"])
+def test_a_report_written_to_a_file_is_safe_too(hostile: Path, tmp_path: Path, fmt: str) -> None:
+    out = invoke("check", str(hostile), "--format", fmt, "-o", str(tmp_path / "report"))
+    assert out.returncode == 1, out.stderr
+    text = (tmp_path / "report").read_text()  # a file, not a log: only its characters matter
+    assert not _UNSAFE.search(text.replace("\r\n", "\n")), repr(text)
 
 
 @pytest.mark.parametrize(("fmt", "rows"), [("csv", 3), ("csv-stats", 4)])

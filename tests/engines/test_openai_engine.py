@@ -170,6 +170,7 @@ STREAMS = {
     + _chunk("after done is ignored"),
     "/bad/completions": _chunk("a") + b"data: {not json\n\n",
     "/err/completions": b'data: {"error": {"message": "out of memory"}}\n\n',
+    "/deep/completions": _chunk("a") + b"data: " + b"[" * 5000 + b"]" * 5000 + b"\n\n",
 }
 
 
@@ -203,6 +204,9 @@ class _Crafted(http.server.BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.wfile.write(b'{"data": [')
                 _forever(self.wfile.write, b'{"id": "m"}, ' * 1000)
+            return
+        if self.path.startswith("/deepmodels"):  # nested past the JSON parser's depth
+            self._send(200, "application/json", b'{"data": ' + b"[" * 5000 + b"]" * 5000 + b"}")
             return
         self._send(200, "application/json", MODELS)
 
@@ -270,6 +274,15 @@ def test_malformed_stream_is_reported(crafted: str) -> None:
         f"ServerError: malformed stream from {crafted}/bad/completions: "
         "bad JSON in data line: {not json"
     )
+
+
+def test_json_nested_too_deep_is_a_malformed_answer(crafted: str) -> None:
+    engine = _engine(f"openai:{crafted}/deepmodels")  # no model listed: the server's default
+    assert engine.model_name is None
+    rec = generate(_engine(f"openai:{crafted}/deep"), Request("p", max_tokens=3, seed=None))
+    assert rec.tokens == ["a"]
+    assert rec.error is not None
+    assert rec.error.startswith(f"ServerError: malformed stream from {crafted}/deep/completions")
 
 
 def test_error_event_and_server_error_body(crafted: str) -> None:

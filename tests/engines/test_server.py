@@ -32,7 +32,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         open("posted", "w").close()
         if os.environ.get("STUB_CRASH"):
-            print("stub: out of memory", flush=True)
+            print("\x1b[31mstub: out of memory\x1b[0m", flush=True)  # colours, as loggers do
             os._exit(4)
         time.sleep(600)
 
@@ -170,4 +170,5 @@ def test_a_server_that_dies_during_the_run_is_named_with_its_output(tmp_path, ti
     warning = next(line for line in proc.stderr.splitlines() if line.startswith("warning:"))
     assert warning.startswith("warning: engine 'srv': server exited with code 4 during the run; ")
     assert "stub: out of memory" in warning  # from the end of the server's output
+    assert "\x1b" not in proc.stderr  # its colours are not the terminal's business
     assert _gone(int((tmp_path / "pid").read_text()))

@@ -130,3 +130,28 @@ def test_an_unreachable_api_says_the_comment_was_skipped_for_it(tmp_path):
     assert code == 1
     assert "no comment, skipped: GitHub could not be reached to look up PR #5" in out
     assert "no pull request to comment on" not in out
+
+
+DEEP = "[" * 100_000 + "]" * 100_000  # JSON nested past any parser's depth
+
+
+@pytest.mark.parametrize(
+    ("key", "status", "said"),
+    [
+        (("GET", "issues/list-comments"), 200, "nested too deep"),  # a page
+        (("POST", "issues/create-comment"), 201, "nested too deep"),  # an answer to a write
+        (("GET", "issues/list-comments"), 404, "HTTP 404: [[["),  # an error body, for its message
+        (("POST", "repos/create-commit-status"), 403, "HTTP 403: [[["),
+    ],
+)
+def test_an_answer_nested_too_deep_costs_its_channel_only(server, tmp_path, key, status, said):
+    server.answers[key] = (status, DEEP, {})
+    code, out, err = publish(actions_env(server, tmp_path))
+    assert code == 1 and "Traceback" not in out + err
+    assert "mlxguard: FAIL" in (tmp_path / "summary.md").read_text()
+    if key[1].startswith("issues/"):
+        assert list(server.statuses) == [HEAD]
+    else:
+        assert len(server.comments[2]) == 1
+    [warning] = [line for line in out.splitlines() if line.startswith("::warning")]
+    assert said in warning and len(warning) < 1_000, warning

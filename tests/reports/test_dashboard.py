@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from _results_factory import bench, results
@@ -39,6 +40,18 @@ def test_untrusted_names_are_text(tmp_path: Path) -> None:
     assert "m&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert html.count("</script>") == 3  # the data, uPlot and the page's script
     assert "Copyright (c) 2022 Leon Sorokin" in html  # uPlot's MIT notice travels with it
+
+
+def test_no_control_or_bidi_character_reaches_the_page(tmp_path: Path) -> None:
+    hostile = "m\x1b[2J\x07\x00\u202eevil\u2066"
+    r = results(bench([10.0, 11.0, 12.0], model=hostile, engine=hostile))
+    data = json.loads(r.model_dump_json())
+    data["run"]["git_sha"] = "abc\u202e1234"  # shown as text: it is no link
+    data["benchmarks"][0]["metrics"]["decode_tps"]["unit"] = hostile  # the chart's unit
+    update(type(r).model_validate(data), tmp_path, GATED, 5)
+    html = render(load_baselines(tmp_path), Page())
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", html)
+    assert "m\ufffd[2J" in html  # the name shown, its controls replaced
 
 
 def test_with_results_adds_a_run_in_memory(tmp_path: Path) -> None:

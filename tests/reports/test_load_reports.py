@@ -15,7 +15,7 @@ from mlxguard.reports import export, render
 from mlxguard.results import write_results
 from mlxguard.results.load import LoadSection
 
-HOSTILE = "<script>alert(1)</script>|@someone"
+HOSTILE = "<script>alert(1)</script>|@someone\x00\x1b[31m\u202e"  # XML allows no NUL
 
 
 def point(kind: str, level: float, engine: str, ttft: list[float], tps: list[float]):
