@@ -148,3 +148,16 @@ def test_comment_and_summary_carry_no_link_and_no_control_character(name):
     for body in (comment.render(r, report, gated=["ttft_ms"]), markdown.render(r, report)):
         assert "<a " not in gfm(body)
         assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", body)
+
+
+def test_the_compare_header_makes_no_link_of_a_path_or_a_name():
+    from mlxguard.reports.files import header
+
+    linked = []
+    for name in AUTOLINK_CORPUS:
+        r = results(benchmark(ttft_ms=[80.0, 90.0]))
+        env = r.environment.model_copy(update={"chip": name, "fingerprint": name})
+        r = r.model_copy(update={"environment": env, "run": r.run.model_copy(update={"id": name})})
+        if "<a " in gfm(header("markdown", (f"{name}/a.json", r), (name, r))):
+            linked.append(name)
+    assert linked == []
