@@ -23,7 +23,11 @@ from mlxguard.cli import (
     run,
     schema,
 )
-from mlxguard.cli.common import say
+from mlxguard.cli.common import interrupted, say
+
+# What typer (0.29 on) ends a KeyboardInterrupt with, silently: `guarded` catches Ctrl-C inside a
+# command first; this is for the rest (DESIGN.md: an interrupted command exits 2).
+INTERRUPT_EXIT = 130
 
 app = typer.Typer(
     help="mlxguard: a performance regression guard for MLX LLM inference.",
@@ -78,9 +82,10 @@ def main() -> None:
         else:
             say(f"error: {clean(e.format_message(), None)}", err=True)
         sys.exit(e.exit_code)
-    except typer.Abort:  # Ctrl-C in any command: interrupted, exit 2 as DESIGN.md says
-        say("error: interrupted", err=True)
-        sys.exit(2)
+    except typer.Abort:  # end of input at a prompt (and Ctrl-C, before typer 0.29)
+        sys.exit(interrupted().exit_code)
+    if code == INTERRUPT_EXIT:  # Ctrl-C outside a command (parsing the line), as typer ends it
+        sys.exit(interrupted().exit_code)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -27,13 +27,22 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def interrupted(by: str | None = None) -> typer.Exit:
+    """Say `error: interrupted` (by which signal, when known) on stderr; the exit to raise."""
+    say(f"error: interrupted{f' by {by}' if by else ''}", err=True)
+    return typer.Exit(2)
+
+
 def guarded(func: Callable[P, R]) -> Callable[P, R]:
-    """Bad input becomes `error: ...` on stderr and exit code 2, never a traceback."""
+    """Bad input becomes `error: ...` on stderr and exit code 2, never a traceback; so does
+    Ctrl-C (`error: interrupted`: typer itself would exit 130 and say nothing)."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
+        except KeyboardInterrupt as e:  # `run` says more itself: where its partial results are
+            raise interrupted(getattr(e, "signal_name", None)) from None
         except UsageError as e:
             say(f"error: {clean(e, None)}", err=True)
             raise typer.Exit(2) from None
