@@ -16,14 +16,14 @@ def export(
     results: Annotated[Path, typer.Argument(help="Results file to export.")],
     to: ExportToOpt,
     better: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--better",
             help="github-action-benchmark only: 'higher' (customBiggerIsBetter, default) or "
-            "'lower' (customSmallerIsBetter) metrics.",
+            "'lower' (customSmallerIsBetter) metrics; refused with any other --to.",
             show_default=False,
         ),
-    ] = "higher",
+    ] = None,
     output: OutputOpt = None,
     allow_incomplete: AllowIncompleteOpt = False,
 ) -> None:

@@ -28,6 +28,8 @@ class Format:
     name: str
     kind: Kind
     description: str
+    # An export whose file holds the metrics of one direction only: `--better` picks which.
+    one_direction: bool = False
 
     def renderer(self) -> Callable[..., str]:
         """The format module's `render`: (results, report) for a report, (results, options)
@@ -53,7 +55,12 @@ FORMATS = {
         Format("csv", "report", "one row per verdict, with its evidence, for spreadsheets"),
         Format("csv-stats", "report", "one row per benchmark metric: its summary statistics"),
         Format("bencher", "export", "Bencher Metric Format (BMF) JSON"),
-        Format("github-action-benchmark", "export", "github-action-benchmark's custom JSON"),
+        Format(
+            "github-action-benchmark",
+            "export",
+            "github-action-benchmark's custom JSON",
+            one_direction=True,
+        ),
         Format("load-curve", "export", "the load suite's latency-throughput curve, SVG"),
     ]
 }
@@ -81,20 +88,29 @@ def render(fmt: str, results: Results, report: CheckReport) -> str:
     return FORMATS[check_format(fmt)].renderer()(results, report)
 
 
-def export(results: Results, fmt: str, *, better: str = "higher") -> str:
-    """Render ``results`` in the export format ``fmt``.
+def export(results: Results, fmt: str, *, better: str | None = None) -> str:
+    """Render ``results`` in the export format ``fmt``; ``better`` (default "higher") picks the
+    direction of a one-direction format's metrics.
 
     Raises:
-        UsageError: an unknown export format or ``better`` value.
+        UsageError: an unknown export format, a ``better`` value other than higher or lower, or
+            ``better`` given for a format that holds both directions (it would be ignored).
     """
     if fmt not in EXPORT_FORMATS:
         raise UsageError(
             f"unknown export format '{fmt}'; choose one of {', '.join(EXPORT_FORMATS)}"
         )
-    if better not in ("higher", "lower"):  # only one format uses it, but a typo is refused by all
-        raise UsageError(f"--better '{better}' must be 'higher' or 'lower'")
+    if better is not None:
+        if better not in ("higher", "lower"):
+            raise UsageError(f"--better '{better}' must be 'higher' or 'lower'")
+        if not FORMATS[fmt].one_direction:
+            takers = ", ".join(n for n, f in FORMATS.items() if f.one_direction)
+            raise UsageError(
+                f"--better applies to --to {takers} only (a file of one direction); "
+                f"--to {fmt} holds every metric whichever way is better: drop --better"
+            )
     check_summaries(results)
-    return FORMATS[fmt].renderer()(results, ExportOptions(better=better))
+    return FORMATS[fmt].renderer()(results, ExportOptions(better=better or "higher"))
 
 
 def check_summaries(results: Results) -> None:

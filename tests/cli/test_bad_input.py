@@ -128,3 +128,11 @@ def test_export_refuses_a_bad_better_for_every_format(small_run: Path) -> None:
     for to in ("bencher", "github-action-benchmark"):
         proc = invoke("export", str(small_run), "--to", to, "--better", "sideways")
         assert_usage_error(proc, "--better 'sideways'")
+
+
+@pytest.mark.parametrize("to", ["bencher", "load-curve"])
+def test_export_refuses_better_where_it_would_be_ignored(small_run: Path, to: str) -> None:
+    # A bencher file holds both directions: --better lower was accepted, and changed nothing.
+    proc = invoke("export", str(small_run), "--to", to, "--better", "lower")
+    assert_usage_error(proc, "--better applies to --to github-action-benchmark only")
+    assert f"--to {to} holds every metric" in proc.stderr
