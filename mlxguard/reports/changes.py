@@ -2,8 +2,9 @@
 
 A row reads `benchmark · metric · before → after · change [interval] · verdict · limit`, the
 way CodSpeed's and Bencher's pull-request comments and `asv compare` read: the figures a reviewer
-needs in ten seconds, the statistics folded away. Rows that failed, are inconclusive, or moved
-beyond their tolerance (either way) come first; the rest can be folded.
+needs in ten seconds, the statistics folded away (the console shows them so; Markdown stacks them
+in three columns of two lines, so a phone's width holds the table). Rows that failed, are
+inconclusive, or moved beyond their tolerance (either way) come first; the rest can be folded.
 
 A change figure agrees with the two figures beside it (after / before - 1) or says what it is:
 a same-job comparison paired by round is decided on the median of the per-round ratios, which

@@ -122,4 +122,4 @@ def test_a_header_names_both_files_and_each_caveat_is_said_once(tmp_path: Path) 
     assert text.count("samples treated as independent") == 1
     assert max(len(line) for line in lines) <= 100
     md = CliRunner().invoke(app, ["compare", a, b, "-f", "markdown"]).output
-    assert md.startswith("- A: ") and "| A → B |" in md
+    assert md.startswith("- A: ") and "| metric | change [CI] · A → B | verdict |" in md

@@ -107,7 +107,8 @@ def test_first_run_records_the_baseline_that_the_second_run_is_checked_against(
     assert "does not exist" not in second.step("check").stdout
     [comment] = server.comments[2]
     # The second run's comment compares with the baseline the first run recorded.
-    assert re.search(r"\| TTFT \| [\d.,]+\s→\s[\d.,]+\sms \| [−+][\d.]+%", comment["body"])
+    assert re.search(r"\| \*\*TTFT\*\*<br>.*? \| [−+][\d.]+%.*?<br>[\d.,]+\s→\s[\d.,]+\sms \|",
+                     comment["body"])  # fmt: skip
 
 
 # --- the action on a self-hosted runner ---------------------------------------------------------

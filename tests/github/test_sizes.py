@@ -26,7 +26,7 @@ def test_a_huge_model_name_is_cut_and_every_verdict_kept(name: str) -> None:
     report = evaluate(r, Config())
     body = fit(f"{marker('mlxguard')}\n{comment.render(r, report, gated=['ttft_ms'])}", POINTER)
     assert utf16_units(body) <= MAX_BODY
-    assert "| ttft warm · mlx-lm |" in body and "| ttft warm-long · mlx-lm |" in body
+    assert "<sub>ttft warm · mlx-lm</sub>" in body and "<sub>ttft warm-long · mlx-lm</sub>" in body
     assert "❌ fail" in body and "✅ pass" in body
     assert "…" in body  # the name, cut
 

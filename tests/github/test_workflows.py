@@ -94,7 +94,7 @@ def test_publisher_checks_against_the_baselines_once_they_exist(results_file, tm
     first_body, later_body = bodies
     # The later comment judges against the recorded baseline (here: too few samples to decide).
     assert "baseline latest" not in first_body
-    assert "| baseline → now |" in later_body and "baseline latest" in later_body
+    assert "| change [CI] · baseline → now |" in later_body and "baseline latest" in later_body
 
 
 def test_every_documented_checkout_says_what_it_does_with_credentials():

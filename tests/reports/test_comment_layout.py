@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import cmarkgfm
+from factories import benchmark, results
 from report_examples import base_vs_head
 
 from mlxguard.check.evaluate import evaluate
@@ -50,15 +51,16 @@ def test_failing_rows_lead_and_the_rest_is_folded() -> None:
     r, report = _checked(SLOWER)
     body = markdown.render(r, report)
     lead, folded = body.split("<details>", 1)
-    assert lead.count("| ❌ fail |") == 3 and "✅ pass" not in lead
-    assert "base → head" in lead and "| ≤\u00a0+5% |" in lead and "| ≥\u00a0−5% |" in lead
+    assert lead.count("| ❌ fail<br>") == 3 and "✅ pass" not in lead
+    assert "| metric | change [CI] · base → head | verdict |" in lead
+    assert "<sub>limit ≤\u00a0+5%</sub> |" in lead and "<sub>limit ≥\u00a0−5%</sub> |" in lead
     assert "1 more check, none failed or beyond the tolerance" in folded.split("</details>")[0]
 
 
 def test_an_improvement_beyond_the_tolerance_is_shown_not_folded() -> None:
     r, report = _checked({"decode_tps": 1.2})
     lead = markdown.render(r, report).split("<details>", 1)[0]
-    assert report.status == "pass" and "| ✅ improved |" in lead and "decode" in lead
+    assert report.status == "pass" and "| ✅ improved<br>" in lead and "decode" in lead
     assert "improved: decode +" in lead.splitlines()[0]
 
 
@@ -117,3 +119,10 @@ def test_console_warnings_are_one_line_per_cause(monkeypatch) -> None:
     assert warnings[0].startswith(
         "warning: unstable samples in 3 benchmarks — throughput 32-stream"
     )
+
+
+def test_a_table_of_targets_alone_heads_its_figures_value() -> None:
+    r = results(benchmark(ttft_ms=[300.0, 310.0, 320.0]))
+    body = markdown.render(r, evaluate(r, Config()))
+    assert "| metric | value | verdict |" in body and "change [CI]" not in body
+    assert "| 319.00\u00a0ms | ❌ fail<br><sub>limit &lt;\u00a0200.00\u00a0ms</sub> |" in body

@@ -1,4 +1,5 @@
-"""The dashboard in a real browser: Debian's headless Chromium driven by Playwright.
+"""The dashboard, and the PR comment, in a real browser: Debian's headless Chromium driven by
+Playwright.
 
 The page is opened from disk (file://), as from an Actions artifact: the charts must draw every
 run's point, the console must stay free of errors, nothing may be fetched from the network, the
@@ -148,3 +149,43 @@ def test_dashboard_renders(page_path: Path, tmp_path: Path, width: int, height: 
     assert r["scroll_width"] <= width, "the page scrolls sideways"
     assert r["cls"] < 0.01, "the layout shifted while drawing"
     assert shot.stat().st_size > 10_000
+
+
+# Each row of the comment's change table: its height, and the table's width against its box.
+TABLE = """() => { const t = document.querySelector('table');
+  return {scroll: t.scrollWidth, box: t.clientWidth,
+          rows: [...t.querySelectorAll('tbody tr')]
+            .map(r => r.getBoundingClientRect().height)}; }"""
+
+
+def test_the_comments_change_table_fits_a_phone_and_reads_in_two_lines_at_1280(
+    tmp_path: Path,
+) -> None:
+    """As GitHub shows it (cmark-gfm, GitHub-like CSS: scripts/screenshots.py): at 390 px the
+    table does not scroll sideways (it did: half of it, the change and the verdict, was hidden),
+    and at 1280 px each row is two lines: the metric over its benchmark, the change over the
+    two figures, the verdict over its limit."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "screenshots.py"
+    loader = importlib.util.spec_from_file_location("screenshots", script)
+    assert loader is not None and loader.loader is not None
+    shots = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(shots)
+    page = tmp_path / "comment.html"
+    # The failing and the inconclusive examples: the widest figures and the longest verdict.
+    for name, seed in (("fail", 1), ("inconclusive", 2)):
+        page.write_text(shots.comment_html(shots.example(shots.CASES[name], seed,
+                                                         shots.NOISE[name])), "utf-8")  # fmt: skip
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            try:
+                found = {}
+                for width in (390, 1280):
+                    tab = browser.new_page(viewport={"width": width, "height": 800})
+                    tab.goto(page.as_uri(), wait_until="load")
+                    found[width] = tab.evaluate(TABLE)
+            finally:
+                browser.close()
+        assert found[390]["scroll"] <= found[390]["box"], (name, found[390])
+        assert found[1280]["rows"] and max(found[1280]["rows"]) < 60, (name, found[1280])
