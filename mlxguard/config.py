@@ -429,6 +429,16 @@ def flag_name(key: str) -> str:
     return _FLAGS.get(key, "--" + key.replace("_", "-"))
 
 
+# What takes more samples of a suite's benchmarks where `--samples` does not: the flexible suite
+# asks questions, the load suite measures windows (advice in warnings and verdicts names these).
+_MORE_SAMPLES = {"flexible": "-q/--questions", "load": "[load] rounds"}
+
+
+def samples_flag(suite: str) -> str:
+    """What adds samples to `suite`'s benchmarks: `--samples`, or the suite's own setting."""
+    return _MORE_SAMPLES.get(suite, "--samples")
+
+
 def _validate(data: dict[str, Any], source: str, base: Path | None = None) -> Config:
     """Validate `data`; relative paths of engine definitions are taken from `base`."""
     if isinstance(data.get("engines"), str):  # the flexible suite's setting before definitions

@@ -30,7 +30,7 @@ import statistics
 
 from mlxguard.check.decision import compare, fmt_p, fmt_pct
 from mlxguard.check.verdicts import Status, Verdict, about
-from mlxguard.config import CheckSettings
+from mlxguard.config import CheckSettings, samples_flag
 from mlxguard.metrics import RATIO_METRICS, label, spec
 from mlxguard.results import Benchmark, Parity, Results
 from mlxguard.stats import Arm, Labelled
@@ -73,8 +73,9 @@ def same_job_verdict(
         alpha=settings.alpha, confidence=settings.confidence, min_samples=settings.min_samples,
         seed=0, interim=interim, sides=sides,
     )  # fmt: skip
+    more = samples_flag(head.suite)
     if c.ratio is None or c.ci_low is None or c.ci_high is None or c.p_value is None:
-        evidence = f"{c.reason} (add --samples)"
+        evidence = f"{c.reason} (add {more})"
     else:
         shown = (
             f"{label(metric)} {c.ratio:.2f}× {other} ({settings.confidence:.0%} CI "
@@ -83,7 +84,7 @@ def same_job_verdict(
         evidence = {
             "pass": f"{shown} {op} {bound:g}×",
             "fail": f"{shown}, limit {op} {bound:g}×",
-            "inconclusive": f"{shown} vs the {bound:g}× limit: {c.note}; add rounds (--samples, "
+            "inconclusive": f"{shown} vs the {bound:g}× limit: {c.note}; add rounds ({more}, "
             "--until-decisive)",
         }[c.verdict]
         if c.detectable is not None:

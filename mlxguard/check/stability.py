@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mlxguard.config import CheckSettings
+from mlxguard.config import CheckSettings, samples_flag
 from mlxguard.metrics import format_value
 from mlxguard.results import Benchmark, Metric, Results
 from mlxguard.stats import MODIFIED_Z_THRESHOLD, outliers, percentile, robust_spread
@@ -42,7 +42,8 @@ MIN_OUTLIERS = 2
 # modified Z of 7, and on a quiet machine single trials land 10-24% off; a second speed regime
 # (the cases worth a warning in the A/A runs) lies 40% or more away.
 OUTLIER_MIN_DEVIATION = 0.25
-ADVICE = "close other apps, add --samples, or add --cooldown"
+# `{samples}`: what adds samples to the suites flagged (`config.samples_flag`).
+ADVICE = "close other apps, add {samples}, or add --cooldown"
 
 
 def instability(
@@ -104,8 +105,10 @@ def benchmark_warnings(
 ) -> list[str]:
     """One line for every benchmark with reasons on its gated metrics (none when there is none):
     `what in N benchmark(s) — label (reasons), label (reasons) — advice`; a load point's
-    reasons are about its windows (`repeated`), and say so."""
+    reasons are about its windows (`repeated`), and say so. `{samples}` in `advice` becomes
+    what adds samples to the suites named (`--samples`, flexible's `-q/--questions`)."""
     found = []
+    suites: dict[str, None] = {}
     for b in results.benchmarks:
         reasons = [
             reason
@@ -118,9 +121,11 @@ def benchmark_warnings(
         if reasons:
             by = "window medians: " if b.load is not None else ""
             found.append(f"{b.label} ({by}{'; '.join(reasons)})")
+            suites[samples_flag(b.suite)] = None
     if not found:
         return []
     n = len(found)
+    advice = advice.format(samples=" or ".join(suites))
     return [f"{what} in {n} benchmark{'s' if n > 1 else ''} — {', '.join(found)} — {advice}"]
 
 

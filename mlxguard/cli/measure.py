@@ -30,6 +30,7 @@ def run_and_judge(
     allow_cross_machine: bool,
     given: dict[str, str | None],
     config_path: Path | None,
+    options: dict[str, object],
 ) -> int:
     """Validate everything, run the suites, print the verdicts; return the exit code.
 
@@ -40,18 +41,23 @@ def run_and_judge(
         given: the engine flags as given (`engine`, `candidate`, `reference`; None: not given),
             so an unknown engine is named by its flag or its config key.
         config_path: the `--config` given, if any.
+        options: the suite-specific settings as given on the command line (None: not given);
+            one that no suite of the run reads gets a warning line (`suites.ignored_options`).
     """
     from mlxguard.engines.definitions import UnknownEngine
     from mlxguard.fsutil import check_writable
     from mlxguard.reports import check_format
     from mlxguard.run.logs import EngineLog, log_path
     from mlxguard.run.prepare import prepare
-    from mlxguard.suites import load_suites, parse_suites
+    from mlxguard.suites import ignored_options, load_suites, parse_suites
 
     names = parse_suites(suite if suite is not None else cfg.suites)
     check_format(fmt)
+    suites = load_suites(names)
+    for line in ignored_options(suites, options):
+        say(line, err=True)
     try:
-        prepared = prepare(cfg, load_suites(names))
+        prepared = prepare(cfg, suites)
     except UnknownEngine as e:
         raise UsageError(f"{_engine_source(e.choice, cfg, given, config_path)}: {e}") from None
     log = EngineLog(log_path(output))

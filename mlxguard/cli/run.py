@@ -241,6 +241,11 @@ def run(
     from mlxguard.run.budget import Budget
 
     budget = Budget(until_decisive, max_samples, max_seconds)
+    # The settings as given on the command line: one that no suite of the run reads is named.
+    given_options: dict[str, object] = {
+        "samples": samples, "questions": questions, "flexible_engines": engines, "order": order,
+        "fresh_process": fresh_process, "until_decisive": until_decisive,
+    }  # fmt: skip
     if until_decisive and samples is None:
         samples = 10  # the first look of adaptive sampling (docs/regression.md)
     cfg = load_config(config).with_overrides(
@@ -266,6 +271,6 @@ def run(
             cfg, suite, output, budget, fmt=fmt, report=report, fail_on=fail_on, quiet=quiet,
             baseline=baseline, allow_cross_machine=allow_cross_machine,
             given={"engine": engine, "candidate": candidate, "reference": reference},
-            config_path=config,
+            config_path=config, options=given_options,
         )
     )  # fmt: skip

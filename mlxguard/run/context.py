@@ -55,6 +55,11 @@ class SuiteContext:
     run_started: float = field(default_factory=time.monotonic)
 
 
+# The settings of `mlxguard run` (config keys) that only some suites read. Each suite names the
+# ones it reads (`Suite.options`): one given for a run of none of them is said to be ignored.
+SUITE_OPTIONS = frozenset({"samples", "questions", "flexible_engines", "order", "fresh_process"})
+
+
 class Suite(Protocol):
     """A named workload, as the run stage sees it.
 
@@ -62,11 +67,13 @@ class Suite(Protocol):
         name: the name `--suite` takes, and every benchmark's `suite`.
         description: one line for the docs.
         rounds: `--until-decisive` may extend it (`extend`).
+        options: the settings of `SUITE_OPTIONS` it reads.
     """
 
     name: str
     description: str
     rounds: bool
+    options: frozenset[str]
 
     def engines(self, config: Config) -> dict[str, EngineChoice]:
         """The engines this suite measures, label -> choice (empty: none, e.g. ipc codecs).

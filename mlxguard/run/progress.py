@@ -2,16 +2,23 @@
 
 Both are silent with --quiet. They write to the real stderr also while engine logs are captured.
 The ETA comes from the timed trials done so far, from the first one on: warm-ups (which may
-include a long model load) say little of how long a timed trial takes.
+include a long model load) say little of how long a timed trial takes. In a CI log, a suite
+says what it starts, how long its first timed trial took, then where it is (`12/40 trials; ETA
+0:00:31`) at least every `LINE_EVERY_S` seconds while it runs, so a long suite is never silent
+for minutes (the flexible suite's 40 answers once showed one line in 71 s).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from mlxguard.run.logs import console
 from mlxguard.safetext import log_line
+
+# In a CI log, the longest silence while trials run (a line comes after a trial ends).
+LINE_EVERY_S = 10.0
 
 
 def _clock(seconds: float) -> str:
@@ -25,24 +32,31 @@ class Progress:
     Args:
         enabled: True, a bar; False, nothing (--quiet); None, a bar on a terminal and plain
             lines elsewhere (a CI log).
+        clock: seconds, monotonic (a test's own clock).
     """
 
-    def __init__(self, enabled: bool | None = None, label: str = "trials") -> None:
+    def __init__(
+        self,
+        enabled: bool | None = None,
+        label: str = "trials",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         tty = console().isatty()
         self.enabled = tty if enabled is None else enabled
         self.lines = enabled is None and not tty
         self.label = label
+        self._clock = clock
         self._bar: Any = None
         self._task: Any = None
         self._total = self._done = self._timed = 0
         self._timed_s = 0.0
-        self._last = 0.0
+        self._last = self._noted = 0.0
         self._title = ""
 
     def start(self, total: int, title: str = "", engines: list[str] | None = None) -> None:
         """A new plan of `total` steps; `title` (the suite) and `engines` name it in a CI log."""
         self._total, self._done, self._timed, self._timed_s = total, 0, 0, 0.0
-        self._last = time.monotonic()
+        self._last = self._clock()
         self._title = title
         if title:
             self.note(f"{title}: {total} {self.label} on {', '.join(engines or [])}")
@@ -82,7 +96,7 @@ class Progress:
 
     def step(self, warmup: bool = False) -> None:
         """One item done (a warm-up does not count towards the ETA)."""
-        now = time.monotonic()
+        now = self._clock()
         self._done += 1
         if not warmup:
             self._timed += 1
@@ -91,6 +105,9 @@ class Progress:
         eta = self.eta()
         if self._title and self._timed == 1 and not warmup and eta is not None:
             self.note(f"{self._title}: first timed trial {self._timed_s:.2f} s; ETA {_clock(eta)}")
+        elif self._title and self._done < self._total and now - self._noted >= LINE_EVERY_S:
+            left = "" if eta is None else f"; ETA {_clock(eta)}"
+            self.note(f"{self._title}: {self._done}/{self._total} {self.label}{left}")
         if self._bar is not None:
             shown = "after the first trial" if eta is None else _clock(eta)
             self._bar.update(self._task, advance=1, eta=shown)
@@ -99,6 +116,7 @@ class Progress:
         """One line in the CI log (nothing on a terminal, where the bar shows it)."""
         if self.lines:
             print(log_line(text), file=console(), flush=True)
+            self._noted = self._clock()
 
     def stop(self) -> None:
         if self._bar is not None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import importlib
 
+from mlxguard.config import flag_name, samples_flag
 from mlxguard.errors import UsageError
-from mlxguard.run.context import Suite
+from mlxguard.run.context import SUITE_OPTIONS, Suite
 
-__all__ = ["SUITES", "load_suites", "parse_suites"]
+__all__ = ["SUITES", "ignored_options", "load_suites", "parse_suites"]
 
 # Suite name -> "module:attribute" of its suite object, in the order `--suite all` runs them.
 SUITES: dict[str, str] = {
@@ -50,3 +51,29 @@ def parse_suites(value: str | list[str]) -> list[str]:
     if unknown:
         raise UsageError(f"unknown suite '{unknown[0]}'; choose from {', '.join(SUITES)} or 'all'")
     return [n for n in SUITES if n in names]
+
+
+def ignored_options(suites: list[Suite], given: dict[str, object]) -> list[str]:
+    """One warning line for each setting given (not None: a flag on the command line) that no
+    suite of `suites` reads: `SUITE_OPTIONS`' keys, and `until_decisive` (true) where no suite
+    adds rounds. The run goes on: a flag shared by several runs of a workflow is no mistake."""
+    names = [s.name for s in suites]
+    many = len(names) > 1
+    run = f"the {' and '.join(names)} suite{'s' if many else ''}"
+    does, adds = ("do", "add") if many else ("does", "adds")
+    out = []
+    for key, value in given.items():
+        if value is None or value is False:
+            continue
+        if key == "until_decisive":
+            if not any(s.rounds for s in suites):
+                out.append(f"warning: --until-decisive is ignored: {run} {adds} no rounds")
+            continue
+        if key not in SUITE_OPTIONS or any(key in s.options for s in suites):
+            continue
+        hint = ""
+        if key == "samples":
+            counts = "; ".join(f"{s.name}: {samples_flag(s.name)}" for s in suites)
+            hint = f" (what sets the count: {counts})"
+        out.append(f"warning: {flag_name(key)} is ignored: {run} {does} not read it{hint}")
+    return out

@@ -154,6 +154,7 @@ class CompareSuite:
         "candidate vs reference engine: same model, prompts and parameters; ratios and parity"
     )
     rounds = True
+    options = frozenset({"samples", "order", "fresh_process"})
 
     def engines(self, config: Config) -> dict[str, EngineChoice]:
         return role_choices(config)

@@ -159,6 +159,7 @@ class FlexibleSuite(OneLook):
     description = (
         "1 to 100,000 generated questions on one or both engines; percentiles and a winner"
     )
+    options = frozenset({"questions", "flexible_engines", "order"})  # -q, not --samples
 
     def engines(self, config: Config) -> dict[str, EngineChoice]:
         return role_choices(config, flexible_roles(config))

@@ -54,6 +54,7 @@ class GenerationSuite:
     description: str
     make: Callable[[Config], list[Scenario]]
     rounds: bool = True
+    options: frozenset[str] = frozenset({"samples"})
 
     def engines(self, config: Config) -> dict[str, EngineChoice]:
         choice = choose(config.engine, config.engines, config.codec)

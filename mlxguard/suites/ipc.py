@@ -188,6 +188,7 @@ class IpcSuite(OneLook):
 
     name = "ipc"
     description = "JSON vs MessagePack codec cost per message, and the worker round trip"
+    options = frozenset({"samples"})  # in units of IPC_MESSAGES_PER_SAMPLE messages
 
     def engines(self, config: Config) -> dict[str, EngineChoice]:
         return {}

@@ -147,6 +147,7 @@ class LoadSuite:
     name = NAME
     description = "a batching server under concurrency and request rates: goodput, SLOs, saturation"
     rounds = True
+    options: frozenset[str] = frozenset()  # its counts are [load] requests and rounds
 
     def __init__(self) -> None:
         self._last: _Measured | None = None

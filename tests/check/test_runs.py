@@ -156,3 +156,16 @@ def test_no_benchmark_in_common_is_bad_input() -> None:
     b = results(benchmark("ttft", "cold", ttft_ms=BASE))
     with pytest.raises(UsageError, match="no benchmark in common"):
         compare_runs(a, b, Config())
+
+
+def test_too_few_samples_name_what_adds_them_to_the_suite() -> None:
+    def few(suite: str, scenario: str) -> Results:
+        return results(benchmark(suite=suite, scenario=scenario, ttft_ms=[80.0, 81.0]))
+
+    for suite, scenario, flag in [
+        ("ttft", "warm", "--samples"),
+        ("flexible", "questions", "-q/--questions"),  # --samples does nothing there
+        ("load", "concurrency-1", "[load] rounds"),
+    ]:
+        [v] = compare_runs(few(suite, scenario), few(suite, scenario), Config()).verdicts
+        assert v.status == "inconclusive" and v.evidence.endswith(f"(add {flag})"), v.evidence

@@ -48,6 +48,17 @@ def test_every_benchmark_and_reason_in_one_line() -> None:
     )
 
 
+def test_the_advice_names_what_adds_samples_to_the_suites_flagged() -> None:
+    wide = [60.0, 80.0, 100.0, 120.0, 140.0, 100.0, 90.0, 110.0]
+    flexible = benchmark(suite="flexible", scenario="questions", ttft_ms=wide)
+    [line] = stability_warnings(results(flexible), CheckSettings())
+    # The flexible suite asks questions: --samples changes nothing there.
+    assert line.endswith("— close other apps, add -q/--questions, or add --cooldown"), line
+    both = results(flexible, benchmark(suite="ttft", ttft_ms=wide))
+    [line] = stability_warnings(both, CheckSettings())
+    assert line.endswith("add -q/--questions or --samples, or add --cooldown"), line
+
+
 def test_mad_zero_still_finds_the_outlier() -> None:
     samples = [50.0] * 8 + [90.0, 90.0]  # most tie: the MAD is 0, the mean-AD guard takes over
     [reason] = instability("decode_tps", samples)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cli_runner import mlxguard
 
-from mlxguard.run.progress import Progress
+from mlxguard.run.progress import LINE_EVERY_S, Progress
 
 
 def test_eta_from_the_first_timed_trial() -> None:
@@ -23,6 +23,26 @@ def test_eta_from_the_first_timed_trial() -> None:
     eta = p.eta()
     assert eta is not None and eta > 0  # three trials left, each about as long as the first
     p.stop()
+
+
+def test_a_long_suite_in_a_ci_log_says_where_it_is_at_intervals(capsys) -> None:
+    now = [0.0]
+    p = Progress(clock=lambda: now[0])  # stderr is captured here: not a terminal
+    assert p.lines
+    p.start(40, "flexible", ["candidate", "reference"])
+    p.step(warmup=True)
+    for _ in range(39):  # a trial every 1.8 s: 71 s in all, as a flexible run of 20 questions
+        now[0] += 1.8
+        p.step()
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[:2] == ["flexible: 40 trials on candidate, reference",
+                         "flexible: first timed trial 1.80 s; ETA 0:01:08"]  # fmt: skip
+    every = [line for line in lines if re.fullmatch(r"flexible: \d+/40 trials; ETA .*", line)]
+    # After the first timed trial (1.8 s), a line once LINE_EVERY_S (10 s) have passed: every
+    # sixth trial (10.8 s), counting the warm-up; none after the last.
+    assert LINE_EVERY_S == 10.0
+    assert [int(line.split()[1].split("/")[0]) for line in every] == [8, 14, 20, 26, 32, 38]
+    assert every[0] == "flexible: 8/40 trials; ETA 0:00:58"
 
 
 @pytest.mark.slow
