@@ -18,16 +18,16 @@ def _closed_port() -> int:
 @pytest.mark.parametrize(
     "args",
     [
-        ["--suite", "ttft", "--engine", "{url}"],
-        ["--suite", "compare", "--candidate", "ipc", "--reference", "{url}"],
-        ["--suite", "flexible", "--candidate", "{url}", "-q", "2"],
+        ["--suite", "ttft", "--engine", "{url}", "--samples", "1"],
+        ["--suite", "compare", "--candidate", "ipc", "--reference", "{url}", "--samples", "1"],
+        ["--suite", "flexible", "--candidate", "{url}", "-q", "2"],  # its count: questions
     ],
 )
 def test_unreachable_server_is_bad_input(tiny_model: Path, tmp_path: Path, args: list[str]) -> None:
     url = f"openai:http://127.0.0.1:{_closed_port()}/v1"
     out = tmp_path / "r.json"
     proc = invoke(
-        "run", "--model", str(tiny_model), "--samples", "1", "--warmup", "0",
+        "run", "--model", str(tiny_model), "--warmup", "0",
         "--max-tokens", "2", "-o", str(out), *[a.format(url=url) for a in args],
     )  # fmt: skip
     assert_usage_error(proc, f"'{url}'")
