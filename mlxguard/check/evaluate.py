@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from mlxguard.baselines import Baseline
 from mlxguard.check.baseline import CROSS_MACHINE_NOTE, baseline_verdicts
+from mlxguard.check.budget import budget_warnings
 from mlxguard.check.family import family_adjusted
 from mlxguard.check.machine import results_machine_warnings
 from mlxguard.check.reference import reference_verdicts
@@ -52,6 +53,7 @@ def evaluate(
             notes.append(f"some baselines were {CROSS_MACHINE_NOTE}: their verdicts are weaker")
     verdicts = family_adjusted(verdicts, config.check.alpha, interim=interim)
     machine, warnings = warnings_of(results, config)
+    warnings += budget_warnings(results, verdicts)
     return CheckReport(
         status=overall(verdicts),
         verdicts=verdicts,

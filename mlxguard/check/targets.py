@@ -8,12 +8,17 @@ from mlxguard.metrics import format_value, spec
 from mlxguard.results import Benchmark, Results
 
 
-def _target_verdict(t: Target, b: Benchmark) -> Verdict:
+def _target_verdict(t: Target, b: Benchmark, cut: bool) -> Verdict:
+    """`cut`: the run's budget ran out before `b` got all its trials."""
     metric = b.metrics.get(t.metric)
     bound = t.max if t.max is not None else t.min
     value = getattr(metric.summary, t.stat) if metric else None
     status: Status
-    if value is None:
+    if value is None and cut:
+        # Not skipped: a budget too small for a target must not read as a pass.
+        status = "inconclusive"
+        evidence = f"{t.metric} not measured: the run's budget (--max-seconds) ran out first"
+    elif value is None:
         why = "not measured" if metric is None else f"{t.stat} undefined (n={metric.summary.n})"
         status, evidence = "skipped", f"{t.metric} {why}"
     else:
@@ -51,9 +56,10 @@ def target_verdicts(results: Results, targets: list[Target]) -> list[Verdict]:
     none of its benchmarks fails; targets of suites that did not run are not judged."""
     out: list[Verdict] = []
     suites_run = {b.suite for b in results.benchmarks}
+    cut = set(results.run.budget.cut) if results.run.budget else set()
     for t in targets:
         matched = [b for b in results.benchmarks if t.matches(b.suite, b.scenario, b.engine)]
-        out.extend(_target_verdict(t, b) for b in matched)
+        out.extend(_target_verdict(t, b, b.label in cut) for b in matched)
         if not matched and (t.suite is None or t.suite in suites_run):
             out.append(_unmatched(t, results))
     return out

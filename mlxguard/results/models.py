@@ -358,6 +358,32 @@ class Adaptive(Frozen):
     stopped: str = Field(description="why no further round was added")
 
 
+class ProcessChoice(Frozen):
+    """How many worker processes per engine the run chose from a measured start cost."""
+
+    processes: int = Field(ge=1, description="worker processes per engine, chosen")
+    start_s: float = Field(
+        ge=0, description="seconds the first worker of each engine took to start"
+    )
+    left_s: float = Field(description="seconds of the budget left when the choice was made")
+    why: str = Field(description="the choice, in one sentence")
+
+
+class BudgetSpent(Frozen):
+    """What the run spent against `--max-seconds`, the wall-clock budget of the whole run."""
+
+    max_seconds: float = Field(ge=0, description="the budget, seconds")
+    elapsed_s: float = Field(ge=0, description="seconds from the run's start to its last trial")
+    cut: list[str] = Field(
+        default_factory=list,
+        description="benchmarks (suite · scenario · engine) that got fewer trials than planned "
+        "because the budget ran out; empty when none",
+    )
+    processes: ProcessChoice | None = Field(
+        default=None, description="the processes chosen from measured costs; null when given"
+    )
+
+
 class RunInfo(Frozen):
     """One invocation of `mlxguard run`."""
 
@@ -374,6 +400,9 @@ class RunInfo(Frozen):
     )
     adaptive: Adaptive | None = Field(
         default=None, description="`--until-decisive`: the rounds added; null without it"
+    )
+    budget: BudgetSpent | None = Field(
+        default=None, description="the wall-clock budget and what it cut; null in older files"
     )
 
     @property

@@ -19,6 +19,7 @@ from typing import Protocol
 from mlxguard.config import Config
 from mlxguard.engines.definitions import EngineChoice
 from mlxguard.results import Benchmark
+from mlxguard.run.budget import Spending
 from mlxguard.run.plan import Scenario
 from mlxguard.run.progress import Progress
 from mlxguard.run.workers import Workers
@@ -42,6 +43,8 @@ class SuiteContext:
         workers: the warm engines kept for later rounds (None: the suite closes its own).
         first_sample: samples measured before this call (a round numbers its samples after).
         run_started: when the run began (`time.monotonic()`): worker start times count from it.
+        deadline: no trial starts after it (`time.monotonic()`); None: no budget.
+        spending: what the run spent against its budget (the processes chosen, what was cut).
     """
 
     config: Config
@@ -53,6 +56,8 @@ class SuiteContext:
     workers: Workers | None = None
     first_sample: int = 0
     run_started: float = field(default_factory=time.monotonic)
+    deadline: float | None = None
+    spending: Spending | None = None
 
 
 # The settings of `mlxguard run` (config keys) that only some suites read. Each suite names the

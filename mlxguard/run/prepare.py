@@ -18,6 +18,7 @@ from mlxguard.defaults import DEFAULT_PROCESSES
 from mlxguard.engines import runs_in_worker
 from mlxguard.engines.definitions import EngineChoice, choose, in_processes
 from mlxguard.errors import UsageError
+from mlxguard.run.budget import Spending
 from mlxguard.run.context import Suite, SuiteContext
 from mlxguard.run.progress import Progress
 from mlxguard.run.workers import Workers
@@ -36,8 +37,11 @@ class Prepared:
         config: the effective config, with `processes` settled.
         suites: the suites to run, in order.
         engines: suite name -> its engines (label -> choice), placed in `processes` processes.
-        processes: worker processes per engine (also in `config`, which the results record).
+        processes: worker processes per engine (also in `config`, which the results record);
+            with `auto_processes`, the most the run may choose.
         model_label: the model's name in the results.
+        auto_processes: `--processes` was not given and every engine runs in a worker: the run
+            chooses how many from the measured cost of a start (`mlxguard.run.process_choice`).
     """
 
     config: Config
@@ -45,6 +49,7 @@ class Prepared:
     engines: dict[str, dict[str, EngineChoice]]
     processes: int
     model_label: str
+    auto_processes: bool = False
     # Memo of `model_dir`, filled on first use.
     _dir: list[Path] = field(default_factory=list, repr=False, compare=False)
 
@@ -73,9 +78,16 @@ class Prepared:
         return [name for name in self.defined if self.config.engines[name].server]
 
     def context(
-        self, suite: Suite, progress: Progress, workers: Workers | None, started: float
+        self,
+        suite: Suite,
+        progress: Progress,
+        workers: Workers | None,
+        started: float,
+        deadline: float | None = None,
+        spending: Spending | None = None,
     ) -> SuiteContext:
-        """What `suite` runs with, in a run that began at `started` (`time.monotonic()`)."""
+        """What `suite` runs with, in a run that began at `started` (`time.monotonic()`), with
+        no trial started after `deadline`."""
         return SuiteContext(
             config=self.config,
             model_dir=str(self.model_dir),
@@ -85,6 +97,8 @@ class Prepared:
             processes=self.processes,
             workers=workers,
             run_started=started,
+            deadline=deadline,
+            spending=spending,
         )
 
     def with_engines(self, config: Config) -> Prepared:
@@ -112,13 +126,16 @@ def prepare(config: Config, suites: Sequence[Suite]) -> Prepared:
     choose(config.engine, config.engines, config.codec)  # --engine is checked whatever the suites
     chosen = {s.name: s.engines(config) for s in suites}
     processes = _processes(config, [c for cs in chosen.values() for c in cs.values()])
-    config = config.with_overrides(processes=processes)
     engines = {
         name: {label: in_processes(c, processes, config.codec) for label, c in cs.items()}
         for name, cs in chosen.items()
     }
     _check_context(config, suites)
-    prepared = Prepared(config, tuple(suites), engines, processes, model_label(config.model))
+    auto = config.processes is None and processes > 1
+    config = config.with_overrides(processes=processes)
+    prepared = Prepared(
+        config, tuple(suites), engines, processes, model_label(config.model), auto_processes=auto
+    )
     _check_reachable(prepared)
     return prepared
 

@@ -83,6 +83,12 @@ class Progress:
         self._bar.start()
         self._task = self._bar.add_task(self.label, total=total, eta="after the first trial")
 
+    def resize(self, total: int) -> None:
+        """The plan now has `total` steps (its processes were chosen once the workers started)."""
+        self._total = total
+        if self._bar is not None:
+            self._bar.update(self._task, total=total)
+
     def describe(self, text: str) -> None:
         """Show what is running now."""
         if self._bar is not None:

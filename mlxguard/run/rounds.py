@@ -22,7 +22,7 @@ from pathlib import Path
 
 from mlxguard.results import Adaptive, Benchmark, Metric, Results, write_results
 from mlxguard.results.models import PromptSource
-from mlxguard.run.budget import Budget
+from mlxguard.run.budget import Budget, Spending
 from mlxguard.run.context import BenchmarkKey
 from mlxguard.run.prepare import Prepared
 from mlxguard.run.progress import Progress, progress_line
@@ -88,7 +88,7 @@ def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
 
 def _round(
     prepared: Prepared, results: Results, todo: set[BenchmarkKey], samples: int,
-    workers: Workers, progress: Progress, started: float,
+    workers: Workers, progress: Progress, budget: Budget, spending: Spending,
 ) -> Results:  # fmt: skip
     """``samples`` more trials of every benchmark in ``todo``, each suite extending its own."""
     trials = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
@@ -98,7 +98,7 @@ def _round(
         mine = {k for k in todo if k[0] == suite.name}
         if not mine:
             continue
-        ctx = prepared.context(suite, progress, workers, started)
+        ctx = prepared.context(suite, progress, workers, budget.started, budget.deadline, spending)
         ctx.config, ctx.first_sample = config, max(trials[k] for k in mine)
         own = [b for b in benchmarks if b.suite == suite.name]
         extended = iter(suite.extend(ctx, own, mine))
@@ -111,6 +111,7 @@ def run_rounds(
     results: Results,
     output: Path,
     budget: Budget,
+    spending: Spending,
     *,
     undecided: Callable[[Results], set[BenchmarkKey]],
     workers: Workers,
@@ -122,7 +123,9 @@ def run_rounds(
         prepared: the run.
         results: the first look, already written to ``output``.
         output: the results file, rewritten after each round.
-        budget: the run's budget (``max_samples``, ``max_seconds``).
+        budget: the run's budget (``max_samples``, ``max_seconds``): a round stops at its
+            deadline, mid-round if need be.
+        spending: what the run spent against it (what the budget cut goes there).
         undecided: the (suite, scenario, engine) whose same-job verdict is still inconclusive.
         workers: the run's warm engines; every round adds its samples on them.
         quiet: no progress bar, and no line per round (otherwise printed when stderr is not
@@ -150,7 +153,7 @@ def run_rounds(
             added = min(batch, min(budget.max_samples - trials[k] for k in todo))
             # The roofline follows decode speed: recomputed over all of its samples.
             results = with_roofline(
-                _round(prepared, results, todo, added, workers, progress, budget.started)
+                _round(prepared, results, todo, added, workers, progress, budget, spending)
             )
             write_results(results, output)
             most = max(trials[k] for k in todo) + added
@@ -162,8 +165,7 @@ def run_rounds(
             )
             continue
         record = Adaptive(rounds=rounds, stopped=stopped)
-        results = results.model_copy(
-            update={"run": results.run.model_copy(update={"adaptive": record})}
-        )
+        run = results.run.model_copy(update={"adaptive": record, "budget": spending.record(budget)})
+        results = results.model_copy(update={"run": run})
         write_results(results, output)
         return results

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mlxguard.engines import EngineFactory, display_name, runs_in_worker
 from mlxguard.engines.limits import TRIAL_TIMEOUT_S
@@ -18,8 +18,10 @@ from mlxguard.results import (
     WorkerRecord,
     benchmark_label,
 )
+from mlxguard.run.budget import Spending
 from mlxguard.run.context import SuiteContext
 from mlxguard.run.plan import Order, Scenario, Trial, make_plan
+from mlxguard.run.process_choice import choose_processes
 from mlxguard.run.progress import Progress
 from mlxguard.run.prompts import Prompt, PromptFactory
 from mlxguard.run.timing import Generation, Request, cold_generate, generate, metrics_of
@@ -49,6 +51,12 @@ class RunSettings:
     own_process: frozenset[str] = frozenset()
     trial_timeout_s: float | None = TRIAL_TIMEOUT_S  # the deadline of each trial, load included
     run_started: float = field(default_factory=time.monotonic)  # the run's start, monotonic
+    deadline: float | None = None  # no trial starts after it (monotonic); None: no budget
+    spending: Spending | None = None  # the run's choice of processes, and what the budget cut
+
+    def past_deadline(self) -> bool:
+        """Has the budget run out? (No trial, warm-up or worker start begins after it.)"""
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
     @classmethod
     def of(
@@ -61,6 +69,8 @@ class RunSettings:
             order: the order of the timed trials.
         """
         cfg = ctx.config
+        # The processes the run chose from measured costs, once the first workers started.
+        chosen = ctx.spending.processes if ctx.spending else None
         return cls(
             model_dir=ctx.model_dir,
             model_label=ctx.model_label,
@@ -72,11 +82,13 @@ class RunSettings:
             order=order,
             specs={label: c.spec for label, c in ctx.engines.items()},
             codec=cfg.codec,
-            processes=ctx.processes,
+            processes=chosen.processes if chosen else ctx.processes,
             first_sample=ctx.first_sample,
             own_process=frozenset(label for label, c in ctx.engines.items() if c.own_process),
             trial_timeout_s=cfg.trial_timeout_s,
             run_started=ctx.run_started,
+            deadline=ctx.deadline,
+            spending=ctx.spending,
         )
 
 
@@ -122,16 +134,6 @@ def run_trials(
             call only, closed at the end).
         kind: tells apart engines of one label set up differently (see `Workers.slot`).
     """
-    plan = make_plan(
-        scenarios,
-        list(engines),
-        settings.samples,
-        settings.warmup,
-        settings.seed,
-        settings.order,
-        processes=settings.processes,
-        first_sample=settings.first_sample,
-    )
     pool = workers if workers is not None else Workers()
     if prompt_for is None:
         prompts = PromptFactory(settings.model_dir, settings.seed)
@@ -144,17 +146,27 @@ def run_trials(
         slot.timeout_s = settings.trial_timeout_s
         return slot
 
+    def plan_of(now: RunSettings) -> list[Trial]:
+        return make_plan(scenarios, list(engines), now.samples, now.warmup, now.seed, now.order,
+                         processes=now.processes, first_sample=now.first_sample)  # fmt: skip
+
     cells: dict[tuple[Scenario, str], _Cell] = defaultdict(_Cell)
     suite = scenarios[0].suite if scenarios else ""
+    plan = plan_of(settings)
     progress.start(len(plan), suite, list(engines))
     started = time.monotonic()
+    cut = False
     try:
         # Every warm process of every engine starts at once, before any warm-up.
-        if any(not s.cold for s in scenarios):
-            progress.describe(f"{suite}: starting {len(engines) * settings.processes} engine(s)")
-            warm = [slot_of(label, p) for label in engines for p in range(settings.processes)]
-            pool.start(warm, lambda slot: _in_worker(slot.label, settings))
+        if any(not s.cold for s in scenarios) and not (cut := settings.past_deadline()):
+            chosen = _start_workers(list(engines), settings, pool, slot_of, progress, suite)
+            if chosen != settings.processes:
+                settings = replace(settings, processes=chosen)
+                plan = plan_of(settings)
+                progress.resize(len(plan))
         for trial in plan:
+            if cut or (cut := settings.past_deadline()):
+                break  # the budget ran out: what was measured stands, and the cut is recorded
             progress.describe(
                 benchmark_label(trial.scenario.suite, trial.scenario.name, trial.engine)
                 + (f" · process {trial.process}" if settings.processes > 1 else "")
@@ -183,21 +195,58 @@ def run_trials(
             if on_trial is not None:
                 on_trial(trial, rec)
             if settings.cooldown_s and not trial.warmup:
-                time.sleep(settings.cooldown_s)
+                left = settings.deadline - time.monotonic() if settings.deadline else None
+                time.sleep(settings.cooldown_s if left is None else min(settings.cooldown_s, left))
         for label in engines:
             records = [rec for (s, e), c in cells.items() if e == label for _, rec in c.records]
             ok = sum(1 for r in records if r.ok)
             progress.note(f"{suite} · {label}: {ok}/{len(records)} timed trials ok "
                           f"({time.monotonic() - started:.1f} s)")  # fmt: skip
-        return [
+        benchmarks = [
             _benchmark(s, label, cells[(s, label)], _slots(s, label, slot_of, settings), settings)
             for s in scenarios
             for label in engines
         ]
+        if cut and settings.spending is not None:
+            settings.spending.cut += [b.label for b in benchmarks if b.trials < settings.samples]
+        return benchmarks
     finally:
         progress.stop()
         if workers is None:
             pool.close()
+
+
+def _start_workers(
+    labels: list[str],
+    settings: RunSettings,
+    pool: Workers,
+    slot_of: Callable[[str, int], EngineSlot],
+    progress: Progress,
+    suite: str,
+) -> int:
+    """Start the warm workers of every engine at once; returns the processes per engine.
+
+    When the run chooses its processes (`Spending.auto_processes`) and has not yet, the first
+    worker of every engine starts alone, is timed, and the rest follow as the choice allows
+    (`mlxguard.run.process_choice`).
+    """
+    processes, spending = settings.processes, settings.spending
+
+    def start(count: int) -> None:
+        progress.describe(f"{suite}: starting {len(labels) * count} engine(s)")
+        warm = [slot_of(label, p) for label in labels for p in range(count)]
+        pool.start(warm, lambda slot: _in_worker(slot.label, settings))
+
+    if spending is not None and spending.auto_processes and processes > 1:
+        if spending.processes is None and settings.deadline is not None:
+            began = time.monotonic()
+            start(1)
+            left = settings.deadline - time.monotonic()
+            spending.processes = choose_processes(processes, time.monotonic() - began, left)
+        if spending.processes is not None:
+            processes = min(processes, spending.processes.processes)
+    start(processes)
+    return processes
 
 
 def _slots(

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mlxguard import __version__
-from mlxguard.errors import RunInterrupted
+from mlxguard.errors import RunInterrupted, UsageError
 from mlxguard.redact import masked_command
 from mlxguard.results import (
     Benchmark,
@@ -28,7 +28,7 @@ from mlxguard.results import (
     Tool,
     write_results,
 )
-from mlxguard.run.budget import Budget
+from mlxguard.run.budget import Budget, Spending
 from mlxguard.run.context import BenchmarkKey
 from mlxguard.run.environment import DEFAULT_FINGERPRINT_FIELDS, collect, git_identity
 from mlxguard.run.interrupt import Interrupted, interruptible
@@ -76,18 +76,20 @@ def run_session(
     budget = budget or Budget()
     log = log or EngineLog(log_path(output))
     rounds = budget.until_decisive and undecided is not None
+    spending = Spending(auto_processes=prepared.auto_processes)
     # Ctrl-C or SIGTERM: the workers close on the way out (Workers and each suite's own pool),
     # managed servers are stopped, the results file says what is missing. With rounds, the
     # warm engines stay open after the suites, and the servers run until the last round.
     with captured(log), interruptible(), serving(prepared) as live, Workers() as workers:
-        results = _suites(live, output, quiet, command, workers if rounds else None, budget.started)
+        kept = workers if rounds else None
+        results = _suites(live, output, quiet, command, kept, budget, spending)
         if rounds and undecided is not None:
             from mlxguard.run.rounds import run_rounds
 
             try:
                 results = run_rounds(
-                    live, results, output, budget, undecided=undecided, workers=workers,
-                    quiet=quiet,
+                    live, results, output, budget, spending, undecided=undecided,
+                    workers=workers, quiet=quiet,
                 )  # fmt: skip
             except Interrupted as e:
                 raise RunInterrupted(
@@ -103,14 +105,16 @@ def _suites(
     quiet: bool,
     command: list[str] | None,
     workers: Workers | None,
-    started: float,
+    budget: Budget,
+    spending: Spending,
 ) -> Results:
-    """Run every suite once; write `output` after each suite.
+    """Run every suite once, each within its share of the budget; write `output` after each.
 
     Args:
         workers: keeps the warm engines open after the suites (for rounds); the caller closes
             it. None: each suite closes its engines when it ends.
-        started: when the run began (`time.monotonic()`).
+        budget: the run's budget (its start, its `max_seconds`).
+        spending: what the run spent against it, recorded in the results.
     """
     from mlxguard.models.files import shape
 
@@ -140,12 +144,15 @@ def _suites(
         # The state at the end is read once, when the last suite is done.
         if not missing and not end:
             end.append(read_state())
+        chosen = spending.processes
+        effective = config.with_overrides(processes=chosen.processes) if chosen else config
+        spent = {"budget": spending.record(budget)}
         return with_roofline(
             Results(
                 tool=Tool(version=__version__),
-                run=run.model_copy(update={"incomplete_suites": missing, **finished}),
+                run=run.model_copy(update={"incomplete_suites": missing, **finished, **spent}),
                 environment=env.model_copy(update={"state_end": end[0] if end else None}),
-                config={**config.recorded(), "suites": names},
+                config={**effective.recorded(), "suites": names},
                 models=models,
                 benchmarks=benchmarks,
             )
@@ -155,9 +162,17 @@ def _suites(
         models[prepared.model_label] = ModelInfo(**shape(prepared.model_dir))
         progress = Progress(enabled=False if quiet else None)
         results = snapshot()
-        for suite in prepared.suites:
-            benchmarks.extend(suite.run(prepared.context(suite, progress, workers, started)))
+        for i, suite in enumerate(prepared.suites):
+            deadline = budget.share(len(names) - i)
+            ctx = prepared.context(suite, progress, workers, budget.started, deadline, spending)
+            benchmarks.extend(suite.run(ctx))
             done.append(suite.name)
+            if len(done) == len(names) and not any(b.trials for b in benchmarks):
+                # Nothing to judge: a file of empty benchmarks would only read SKIPPED.
+                raise UsageError(
+                    f"the run's budget of {budget.max_seconds:g} s (--max-seconds) ran out "
+                    f"after {budget.elapsed():.1f} s, before any timed trial; raise --max-seconds"
+                )
             results = snapshot()
             write_results(results, output)
     except Interrupted as e:

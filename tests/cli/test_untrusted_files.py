@@ -189,6 +189,7 @@ def _every_metric_empty(doc: dict) -> None:
         for m in b["metrics"].values():
             m.update(samples=[], warmup_samples=[], processes=None, rounds=None)
             m["summary"] = {"n": 0}
+        b["prompt_sources"] = None  # one per prompt_tokens sample: none left
 
 
 def _no_trial_at_all(doc: dict) -> None:

@@ -50,7 +50,7 @@ def test_action_runs_twice_with_one_comment(tiny_model, tmp_path):
         results_path = Path(out["results-path"])
         assert results_path.is_file() and Path(out["report-path"]).is_file()
         assert (results_path.parent / "pr-number").read_text() == "2\n"
-        # The engine log is written only when an engine printed; the in-process engine prints nothing.
+        # The engine log is written only when an engine printed: the in-process one prints none.
         assert not results_path.with_suffix(".log").exists()
         page = Path(out["dashboard-path"]) / "index.html"
         assert page.parent.parent == results_path.parent and "tiny" in page.read_text()

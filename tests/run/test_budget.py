@@ -1,0 +1,90 @@
+"""`--max-seconds` bounds the whole run, and the processes are chosen from a measured start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlxguard.config import Config
+from mlxguard.errors import UsageError
+from mlxguard.results import load_results
+from mlxguard.run.budget import Budget
+from mlxguard.run.prepare import prepare
+from mlxguard.run.process_choice import START_SHARE, choose_processes
+from mlxguard.run.session import run_session
+from mlxguard.suites import load_suites
+
+
+def test_a_budget_that_runs_out_cuts_the_first_look_and_says_what_it_cut(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    cfg = Config(model=str(tiny_model), samples=400, warmup=1, max_tokens=2, prompt_tokens=16)
+    out = tmp_path / "r.json"
+    budget = Budget(max_seconds=4)
+    done = run_session(prepare(cfg, load_suites(["throughput"])), out, budget, quiet=True)
+    spent = done.run.budget
+    assert spent is not None and spent.max_seconds == 4
+    # Six benchmarks of 400 trials do not fit in 4 s here: every one was cut, none emptied
+    # out of turn (the plan is shuffled, so a cut leaves each a share).
+    assert sorted(spent.cut) == sorted(b.label for b in done.benchmarks)
+    assert all(0 < b.trials < 400 for b in done.benchmarks)
+    # At most one trial past the deadline (a trial of 2 tokens takes well under a second).
+    longest = max(max(b.metrics["e2e_ms"].samples) for b in done.benchmarks) / 1000
+    assert spent.elapsed_s <= 4 + longest + 2.0
+    assert load_results(out).run.budget == spent  # written, and read back the same
+
+
+def test_a_budget_spent_before_any_trial_is_one_clear_error(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    cfg = Config(model=str(tiny_model), samples=3, warmup=0, max_tokens=2, prompt_tokens=16)
+    with pytest.raises(UsageError, match=r"ran out after .* before any timed trial"):
+        run_session(
+            prepare(cfg, load_suites(["ttft"])), tmp_path / "r.json", Budget(max_seconds=0),
+            quiet=True,
+        )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_processes_not_given_are_chosen_from_the_first_workers_start(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    cfg = Config(model=str(tiny_model), engine="ipc", samples=4, warmup=0, max_tokens=2,
+                 prompt_tokens=16)  # fmt: skip
+    prepared = prepare(cfg, load_suites(["ttft"]))
+    assert prepared.auto_processes and prepared.processes == 4
+    done = run_session(prepared, tmp_path / "r.json", Budget(max_seconds=600), quiet=True)
+    assert done.run.budget is not None
+    choice = done.run.budget.processes
+    assert choice is not None and choice.start_s > 0
+    assert choice.processes == choose_processes(4, choice.start_s, choice.left_s).processes
+    warm = next(b for b in done.benchmarks if b.scenario == "warm")
+    assert warm.params.processes == choice.processes == done.config["processes"]
+    assert warm.workers is not None and len(warm.workers) == choice.processes
+    # The first worker started alone; the others after it, together.
+    starts = [w.started_s or 0.0 for w in warm.workers]
+    assert all(s > starts[0] for s in starts[1:])
+
+
+def test_given_processes_are_not_chosen(tmp_path: Path, tiny_model: Path) -> None:
+    cfg = Config(model=str(tiny_model), engine="ipc", processes=2)
+    assert not prepare(cfg, load_suites(["ttft"])).auto_processes
+
+
+@pytest.mark.parametrize(
+    ("start_s", "left_s", "expected"),
+    [
+        (1.0, 600.0, 4),  # a CPU runner: starts are cheap, the default holds
+        (15.0, 150.0, 3),  # a GPU runner, the PR gate's budget: 2 more fit in 37.5 s
+        (15.0, 100.0, 2),
+        (15.0, 50.0, 1),  # a second process would take 30% of what is left
+        (15.0, -3.0, 1),  # nothing left: one process, never none
+        (0.0, 10.0, 4),
+    ],
+)
+def test_the_cost_model(start_s: float, left_s: float, expected: int) -> None:
+    choice = choose_processes(4, start_s, left_s)
+    assert choice.processes == expected
+    assert (expected - 1) * start_s <= max(START_SHARE * left_s, 0) or start_s == 0
+    assert f"{expected} " in choice.why and "processes" in choice.why
