@@ -88,6 +88,9 @@ def run_and_judge(
     if adaptive is not None:
         rounds = f"{adaptive.rounds} extra round(s)"
         say(f"until-decisive: {rounds}; {adaptive.stopped}", err=True)
+    chosen = results.run.budget.processes if results.run.budget else None
+    if chosen is not None:
+        say(f"processes: {chosen.why}", err=True)
     say(f"results: {output}", err=True)
     failed = any(b.errors for b in results.benchmarks)
     for line in log_report(log, failed):

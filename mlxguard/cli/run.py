@@ -228,8 +228,8 @@ def run(
         float,
         typer.Option(
             "--max-seconds",
-            help="--until-decisive: wall-clock budget of the whole run in seconds, at most 86400 "
-            "(default: 600).",
+            help="wall-clock budget of the whole run in seconds (worker starts, warm-ups, trials, "
+            "--until-decisive rounds): no trial starts after it; at most 86400 (default: 600).",
             min=0,
             max=86_400,
             show_default=False,

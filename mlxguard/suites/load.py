@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from mlxguard.config import Config
 from mlxguard.engines.definitions import EngineChoice, choose
 from mlxguard.errors import UsageError
-from mlxguard.results import Benchmark, ReferenceComparison
+from mlxguard.results import Benchmark, ReferenceComparison, benchmark_label
 from mlxguard.run.context import BenchmarkKey, SuiteContext
 from mlxguard.run.load.driver import Target
 from mlxguard.run.load.measure import SERVED, Measured, WindowPlan, measure, opened, target_for
@@ -76,13 +76,24 @@ def scenarios(config: Config) -> list[Scenario]:
     return [Scenario(NAME, "longest", prompt, output)]
 
 
-def _plan(config: Config) -> WindowPlan:
+def _plan(ctx: SuiteContext) -> WindowPlan:
+    config = ctx.config
     s = config.load
     lengths = Lengths(s.prompt_tokens or config.prompt_tokens, s.output_tokens, s.lengths, s.spread)
     return WindowPlan(
         lengths, s.requests, s.warmup_waves, s.slo.bounds(), s.stall_factor, s.rounds,
-        config.seed,
+        config.seed, ctx.deadline,
     )  # fmt: skip
+
+
+def _record_cut(ctx: SuiteContext, measured: list[Measured], windows: int) -> None:
+    """Name the points whose windows the budget cut short (`run.budget.cut`)."""
+    if ctx.spending is not None:
+        ctx.spending.cut += [
+            benchmark_label(NAME, m.point.scenario, m.engine)
+            for m in measured
+            if len(m.windows) < windows
+        ]
 
 
 def _median_of(m: Measured, figure: str) -> float | None:
@@ -90,11 +101,15 @@ def _median_of(m: Measured, figure: str) -> float | None:
 
 
 async def _session(
-    config: Config, targets: Mapping[str, Target], factory: PromptFactory, progress: Progress
+    config: Config,
+    plan: WindowPlan,
+    targets: Mapping[str, Target],
+    factory: PromptFactory,
+    progress: Progress,
 ) -> list[Measured]:
     """Every window of the run on one event loop; a sweep's rates come from its first
     engine's synchronous and maximum-throughput points, so every engine gets the same rates."""
-    plan, points = _plan(config), load_points(config)
+    points = load_points(config)
     async with opened(targets) as live:
         measured = await measure(live, points, plan, factory, progress)
         if not config.load.sweep:
@@ -166,9 +181,11 @@ class LoadSuite:
         ctx.progress.start(windows * s.rounds * len(targets), NAME, list(targets))
         try:
             factory = PromptFactory(ctx.model_dir, config.seed)
-            measured = asyncio.run(_session(config, targets, factory, ctx.progress))
+            plan = _plan(ctx)
+            measured = asyncio.run(_session(config, plan, targets, factory, ctx.progress))
         finally:
             ctx.progress.stop()
+        _record_cut(ctx, measured, plan.rounds)
         reference = None
         if s.pair:
             ref_label = list(ctx.engines)[1]
@@ -193,9 +210,11 @@ class LoadSuite:
         ctx.progress.start(len(points) * config.load.rounds * len(targets), NAME, list(targets))
         try:
             factory = PromptFactory(ctx.model_dir, config.seed)
-            more = asyncio.run(_more(targets, points, _plan(config), factory, ctx.progress, first))
+            plan = _plan(ctx)
+            more = asyncio.run(_more(targets, points, plan, factory, ctx.progress, first))
         finally:
             ctx.progress.stop()
+        _record_cut(ctx, more, plan.rounds)
         by_key = {(m.point.scenario, m.engine): m for m in last.points}
         for m in more:
             by_key[(m.point.scenario, m.engine)].windows.extend(m.windows)

@@ -291,3 +291,15 @@ pair = true
     assert head.adaptive_rounds >= 1
     [tps] = [v for v in _verdicts(tmp_path, out) if v.metric == "output_tps"]
     assert tps.status == "fail"
+
+
+def test_the_budget_stops_starting_windows_and_names_the_points_it_cut(tmp_path, tiny_model):
+    config = CONFIG.replace("rounds = 2", "rounds = 500")
+    with sse_server() as url:
+        proc, out = _run(tmp_path, tiny_model, f"openai:{url}", config, "--max-seconds", "3")
+    assert proc.returncode != 2 and "Traceback" not in proc.stderr, proc.stderr
+    results = load_results(out)
+    assert results.run.budget is not None
+    assert sorted(results.run.budget.cut) == sorted(b.label for b in results.benchmarks)
+    windows = [len(b.load.windows) for b in results.benchmarks if b.load]
+    assert len(windows) == 2 and all(0 < n < 500 for n in windows)

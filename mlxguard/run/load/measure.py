@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -38,6 +39,7 @@ class WindowPlan:
         stall_factor: a request whose e2e exceeds this times its window's median is a stall.
         rounds: windows per point and engine.
         seed: seeds the prompts, the arrivals and the engine order.
+        deadline: no window starts after it (`time.monotonic()`, the run's budget); None: none.
     """
 
     lengths: Lengths
@@ -47,6 +49,7 @@ class WindowPlan:
     stall_factor: float
     rounds: int
     seed: int
+    deadline: float | None = None
 
     def timed_count(self, point: LoadPoint) -> int:
         if point.kind == "concurrency":
@@ -109,6 +112,8 @@ async def measure(
                 factory, plan.lengths, warmup_count(point, plan.warmup_waves), f"{window}:w"
             )
             for engine in engines:
+                if plan.deadline is not None and time.monotonic() >= plan.deadline:
+                    return list(out.values())  # the budget ran out: fewer windows, recorded
                 progress.describe(f"load {point.scenario} · {engine} · window {round_ + 1}")
                 seen = await run_window(
                     targets[engine], point, warm, timed, f"{plan.seed}:{window}"
