@@ -173,13 +173,33 @@ def gate(args: argparse.Namespace) -> None:
             "-o", str(results), "--format", "json", "--report", str(report), *extra,
         ])  # fmt: skip
         row = {"i": i, "arm": arm, "t": time.time(), "exit": code, "wall_s": round(wall, 1),
-               **_summary(_verdicts(report))}  # fmt: skip
+               **_summary(_verdicts(report)), **_costs(results)}  # fmt: skip
         if code == 2:
             row["error"] = err.strip().splitlines()[-1:] if err.strip() else []
         with data.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
-        print(f"gate {i}: {arm} exit {code} in {wall:.0f} s", file=sys.stderr)
+        print(f"gate {i}: {arm} exit {code} in {wall:.0f} s; {_costs(results)}", file=sys.stderr)
     print("\n".join(gate_table(data)))
+
+
+def _costs(results: Path) -> dict:
+    """What the run spent: processes (and the start behind the choice), samples, start-up."""
+    try:
+        run = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    spent = run["run"].get("budget") or {}
+    choice = spent.get("processes") or {}
+    workers = [w for b in run["benchmarks"] for w in b.get("workers") or []]
+    ready = [w["started_s"] + w["load_ms"] / 1000 for w in workers
+             if w.get("started_s") is not None and w.get("load_ms") is not None]  # fmt: skip
+    return {
+        "processes": run["config"].get("processes"),
+        "first_start_s": choice.get("start_s"),
+        "ready_s": round(max(ready), 1) if ready else None,
+        "samples": max((b["trials"] for b in run["benchmarks"]), default=0),
+        "elapsed_s": spent.get("elapsed_s"),
+    }
 
 
 def gate_table(data: Path) -> list[str]:

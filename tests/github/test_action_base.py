@@ -131,6 +131,8 @@ def test_base_and_head_are_measured_in_one_compare_and_the_worktree_removed(
     [pair] = Path(result.outputs["results-path"]).parent.glob("base-compare/results.json")
     command = json.loads(pair.read_text())["run"]["command"]
     assert command[command.index("--max-seconds") + 1] == "300"
+    main = data["run"]["command"]  # and the suites' run's
+    assert main[main.index("--max-seconds") + 1] == "300"
     # One load per worker process: as many marks per build as processes that served it.
     for role, build in (("candidate", "head"), ("reference", "base")):
         served = [w for w in by[f"{role}:{build}"]["workers"] if w["loads"]]
