@@ -366,6 +366,8 @@ class ProcessChoice(Frozen):
         ge=0, description="seconds the first worker of each engine took to start"
     )
     left_s: float = Field(description="seconds of the budget left when the choice was made")
+    engines: int = Field(1, ge=1, description="engines whose workers started together")
+    cores: int = Field(1, ge=1, description="cores the starts shared")
     why: str = Field(description="the choice, in one sentence")
 
 

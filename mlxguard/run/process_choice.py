@@ -2,16 +2,21 @@
 
 The process is the unit of a same-job comparison: an interval's width falls roughly as
 sqrt(within / samples + between / processes), so past a few tens of samples only more processes
-narrow it (docs/regression.md). A process costs a start, though: a few seconds on a CPU, and
-14-19 s on a GPU runner (CUDA context, libraries, model), where starts made at once contend for
-the device and come close to adding up. Time spent starting is time not spent measuring.
+narrow it (docs/regression.md). A process costs a start, though: about a second on a CPU, 8-14 s
+on a GPU runner (CUDA context, libraries, model). Starts made at once run side by side as long
+as there are cores for them, and queue beyond: on a 2-core VM six starts at once took three
+times one start; on a 16-core H100 host, six took 1.1-1.3 times one (docs/regression.md).
 
 The rule: start the first worker of every engine, time it (`start_s`), then take the most
-processes, up to the default, whose extra starts, charged as if one after another
-((processes - 1) * start_s), fit in `START_SHARE` of the budget left. `--processes` overrides.
+processes, up to the default, whose extra starts fit in `START_SHARE` of the budget left, the
+extra starts charged one `start_s` per wave of `cores` starts made at once. `--processes`
+overrides.
 """
 
 from __future__ import annotations
+
+import math
+import os
 
 from mlxguard.results import ProcessChoice
 
@@ -19,23 +24,45 @@ from mlxguard.results import ProcessChoice
 START_SHARE = 0.25
 
 
-def choose_processes(most: int, start_s: float, left_s: float) -> ProcessChoice:
+def cores() -> int:
+    """The cores this process may run on (what parallel starts share)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS has no affinity masks
+        return os.cpu_count() or 1
+
+
+def start_cost(processes: int, engines: int, start_s: float, cores: int) -> float:
+    """Seconds to start `processes - 1` more workers of each of `engines`, all at once."""
+    extra = engines * (processes - 1)
+    return start_s * math.ceil(extra / max(cores, 1))
+
+
+def choose_processes(
+    most: int, start_s: float, left_s: float, engines: int = 1, cores: int = 1
+) -> ProcessChoice:
     """The processes per engine for a run whose first workers took `start_s` to start, with
-    `left_s` seconds of budget left, `most` at most."""
-    affordable = int(START_SHARE * max(left_s, 0.0) // start_s) if start_s > 0 else most - 1
-    chosen = max(1, min(most, 1 + affordable))
-    extra = (chosen - 1) * start_s
+    `left_s` seconds of budget left, `most` at most, `engines` engines on `cores` cores."""
+    allowed = START_SHARE * max(left_s, 0.0)
+    chosen = max(
+        [p for p in range(1, most + 1) if start_cost(p, engines, start_s, cores) <= allowed],
+        default=1,
+    )
+    waves = math.ceil(engines * (chosen - 1) / max(cores, 1))
     if chosen == most:
         why = (
-            f"{chosen} processes: a worker started in {start_s:.1f} s, and {chosen - 1} more "
-            f"(up to {extra:.0f} s) fit in a quarter of the {left_s:.0f} s left"
+            f"{chosen} processes: a worker started in {start_s:.1f} s, and the "
+            f"{engines * (chosen - 1)} more start in {waves} wave(s) on {cores} cores, within a "
+            f"quarter of the {left_s:.0f} s left"
         )
     else:
+        more = start_cost(chosen + 1, engines, start_s, cores)
         why = (
-            f"{chosen} of {most} processes: a worker started in {start_s:.1f} s, and starting "
-            f"{chosen} more would take over a quarter of the {left_s:.0f} s left "
-            "(--processes overrides)"
+            f"{chosen} of {most} processes: a worker started in {start_s:.1f} s, and "
+            f"{chosen + 1} would take about {more:.0f} s more on {cores} cores, over a quarter of "
+            f"the {left_s:.0f} s left (--processes overrides)"
         )
     return ProcessChoice(
-        processes=chosen, start_s=round(start_s, 3), left_s=round(left_s, 1), why=why
-    )
+        processes=chosen, start_s=round(start_s, 3), left_s=round(left_s, 1), engines=engines,
+        cores=cores, why=why,
+    )  # fmt: skip

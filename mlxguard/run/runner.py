@@ -21,7 +21,7 @@ from mlxguard.results import (
 from mlxguard.run.budget import Spending
 from mlxguard.run.context import SuiteContext
 from mlxguard.run.plan import Order, Scenario, Trial, make_plan
-from mlxguard.run.process_choice import choose_processes
+from mlxguard.run.process_choice import choose_processes, cores
 from mlxguard.run.progress import Progress
 from mlxguard.run.prompts import Prompt, PromptFactory
 from mlxguard.run.timing import Generation, Request, cold_generate, generate, metrics_of
@@ -242,7 +242,9 @@ def _start_workers(
             began = time.monotonic()
             start(1)
             left = settings.deadline - time.monotonic()
-            spending.processes = choose_processes(processes, time.monotonic() - began, left)
+            spending.processes = choose_processes(
+                processes, time.monotonic() - began, left, len(labels), cores()
+            )
         if spending.processes is not None:
             processes = min(processes, spending.processes.processes)
     start(processes)

@@ -11,7 +11,7 @@ from mlxguard.errors import UsageError
 from mlxguard.results import load_results
 from mlxguard.run.budget import Budget
 from mlxguard.run.prepare import prepare
-from mlxguard.run.process_choice import START_SHARE, choose_processes
+from mlxguard.run.process_choice import START_SHARE, choose_processes, start_cost
 from mlxguard.run.session import run_session
 from mlxguard.suites import load_suites
 
@@ -58,7 +58,8 @@ def test_processes_not_given_are_chosen_from_the_first_workers_start(
     assert done.run.budget is not None
     choice = done.run.budget.processes
     assert choice is not None and choice.start_s > 0
-    assert choice.processes == choose_processes(4, choice.start_s, choice.left_s).processes
+    again = choose_processes(4, choice.start_s, choice.left_s, choice.engines, choice.cores)
+    assert choice.processes == again.processes and choice.engines == 1
     warm = next(b for b in done.benchmarks if b.scenario == "warm")
     assert warm.params.processes == choice.processes == done.config["processes"]
     assert warm.workers is not None and len(warm.workers) == choice.processes
@@ -73,18 +74,30 @@ def test_given_processes_are_not_chosen(tmp_path: Path, tiny_model: Path) -> Non
 
 
 @pytest.mark.parametrize(
-    ("start_s", "left_s", "expected"),
+    ("start_s", "left_s", "engines", "cores", "expected"),
     [
-        (1.0, 600.0, 4),  # a CPU runner: starts are cheap, the default holds
-        (15.0, 150.0, 3),  # a GPU runner, the PR gate's budget: 2 more fit in 37.5 s
-        (15.0, 100.0, 2),
-        (15.0, 50.0, 1),  # a second process would take 30% of what is left
-        (15.0, -3.0, 1),  # nothing left: one process, never none
-        (0.0, 10.0, 4),
+        (1.0, 600.0, 2, 2, 4),  # a CPU runner: starts are cheap, the default holds
+        (1.0, 10.0, 2, 2, 3),  # 4 processes: 6 more starts in 3 waves, over 2.5 s
+        (8.0, 60.0, 2, 16, 4),  # a 16-core GPU host: 6 more starts run side by side
+        (8.0, 60.0, 2, 2, 2),  # the same starts on 2 cores would queue
+        (13.0, 36.0, 2, 16, 1),  # a 1B model's start in a 60 s gate: no room for another
+        (15.0, -3.0, 2, 16, 1),  # nothing left: one process, never none
+        (0.0, 10.0, 2, 2, 4),
     ],
 )
-def test_the_cost_model(start_s: float, left_s: float, expected: int) -> None:
-    choice = choose_processes(4, start_s, left_s)
+def test_the_cost_model(
+    start_s: float, left_s: float, engines: int, cores: int, expected: int
+) -> None:
+    choice = choose_processes(4, start_s, left_s, engines, cores)
     assert choice.processes == expected
-    assert (expected - 1) * start_s <= max(START_SHARE * left_s, 0) or start_s == 0
+    if expected > 1:
+        assert start_cost(expected, engines, start_s, cores) <= START_SHARE * left_s
+    if expected < 4:
+        assert start_cost(expected + 1, engines, start_s, cores) > START_SHARE * max(left_s, 0)
     assert f"{expected} " in choice.why and "processes" in choice.why
+
+
+def test_starts_beyond_the_cores_queue() -> None:
+    assert start_cost(1, 2, 5.0, 2) == 0
+    assert start_cost(4, 2, 5.0, 2) == 15.0  # 6 more starts on 2 cores: 3 waves
+    assert start_cost(4, 2, 5.0, 16) == 5.0  # one wave
