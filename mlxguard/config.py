@@ -9,7 +9,7 @@ import fnmatch
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict, Unpack
 
 from pydantic import (
     AfterValidator,
@@ -370,7 +370,7 @@ class Config(_Strict):
                 definition["command"] = masked_command(definition["command"])
         return _without_url_credentials(data)
 
-    def with_overrides(self, **overrides: Any) -> Config:
+    def with_overrides(self, **overrides: Unpack[Overrides]) -> Config:
         """A copy with the CLI flags that were given (None means not given).
 
         Raises:
@@ -385,6 +385,29 @@ class Config(_Strict):
             if key in given:
                 raise UsageError(f"{flag_name(key)} {given[key]}: {err['msg']}") from None
             raise UsageError(f"command-line flags: {first_problem(e)}") from None
+
+
+class Overrides(TypedDict, total=False):
+    """What the command line (or the run stage, once settled) may set on a `Config`; None: not
+    given. The values are validated as the config file's are (a choice given as text, such as
+    `--order`, is checked there, and a bad one named with its flag)."""
+
+    model: str | None
+    engine: str | None
+    candidate: str | None
+    reference: str | None
+    codec: str | None
+    order: str | None
+    fresh_process: bool | None
+    processes: int | None
+    questions: int | None
+    flexible_engines: str | None
+    samples: int | None
+    warmup: int | None
+    max_tokens: int | None
+    prompt_tokens: int | None
+    seed: int | None
+    cooldown_s: float | None
 
 
 def _without_url_credentials(value: Any) -> Any:
