@@ -128,24 +128,31 @@ def same_job(args: argparse.Namespace) -> None:
     data = out / "invocations.jsonl"
     cfg = _config(out / "engines.toml")
     done = _done(data)
+    extra = ["--max-tokens", str(args.max_tokens)]
     for i, arm in enumerate(_schedule(args.aa, args.per_arm, args.seed)):
-        if i in done:
-            continue
-        candidate = "A2" if arm == "A" else arm
-        results, report = out / f"{i:03d}.results.json", out / f"{i:03d}.report.json"
-        code, wall, err = _mlxguard([
-            "run", "--suite", "compare", "--candidate", candidate, "--reference", "A",
-            "--config", str(cfg), "--until-decisive", "--seed", str(args.seed + i),
-            "--max-tokens", str(args.max_tokens), "--quiet", "-o", str(results),
-            "--format", "json", "--report", str(report),
-        ])  # fmt: skip
-        row = {"i": i, "arm": arm, "t": time.time(), "exit": code, "wall_s": round(wall, 1),
-               **_summary(_verdicts(report))}  # fmt: skip
-        if code == 2:
-            row["error"] = err.strip().splitlines()[-1:] if err.strip() else []
-        with data.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(row) + "\n")
-        print(f"same-job {i}: {arm} exit {code} in {wall:.0f} s", file=sys.stderr)
+        if i not in done:
+            _invocation("same-job", out, cfg, i, arm, args.seed, extra)
+
+
+def _invocation(
+    mode: str, out: Path, cfg: Path, i: int, arm: str, seed: int, extra: list[str]
+) -> None:
+    """One `run --suite compare --until-decisive` of `arm` against A, appended to the data."""
+    candidate = "A2" if arm == "A" else arm
+    results, report = out / f"{i:03d}.results.json", out / f"{i:03d}.report.json"
+    code, wall, err = _mlxguard([
+        "run", "--suite", "compare", "--candidate", candidate, "--reference", "A",
+        "--config", str(cfg), "--until-decisive", "--seed", str(seed + i), "--quiet",
+        "-o", str(results), "--format", "json", "--report", str(report), *extra,
+    ])  # fmt: skip
+    costs = _costs(results)
+    row = {"i": i, "arm": arm, "t": time.time(), "exit": code, "wall_s": round(wall, 1),
+           **_summary(_verdicts(report)), **costs}  # fmt: skip
+    if code == 2:
+        row["error"] = err.strip().splitlines()[-1:] if err.strip() else []
+    with (out / "invocations.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps(row) + "\n")
+    print(f"{mode} {i}: {arm} exit {code} in {wall:.0f} s; {costs}", file=sys.stderr)
 
 
 # The gate's arms: A/A (A2 against A) and a build 10% slower (B10 against A).
@@ -163,22 +170,8 @@ def gate(args: argparse.Namespace) -> None:
     random.Random(args.seed).shuffle(arms)
     extra = [*(["--model", args.model] if args.model else []), *args.run_arg]
     for i, arm in enumerate(arms):
-        if i in done:
-            continue
-        candidate = "A2" if arm == "A" else arm
-        results, report = out / f"{i:03d}.results.json", out / f"{i:03d}.report.json"
-        code, wall, err = _mlxguard([
-            "run", "--suite", "compare", "--candidate", candidate, "--reference", "A",
-            "--config", str(cfg), "--until-decisive", "--seed", str(args.seed + i), "--quiet",
-            "-o", str(results), "--format", "json", "--report", str(report), *extra,
-        ])  # fmt: skip
-        row = {"i": i, "arm": arm, "t": time.time(), "exit": code, "wall_s": round(wall, 1),
-               **_summary(_verdicts(report)), **_costs(results)}  # fmt: skip
-        if code == 2:
-            row["error"] = err.strip().splitlines()[-1:] if err.strip() else []
-        with data.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(row) + "\n")
-        print(f"gate {i}: {arm} exit {code} in {wall:.0f} s; {_costs(results)}", file=sys.stderr)
+        if i not in done:
+            _invocation("gate", out, cfg, i, arm, args.seed, extra)
     print("\n".join(gate_table(data)))
 
 

@@ -146,15 +146,9 @@ def test_a_real_mlx_lm_server_sees_the_workload_asked_for(tmp_path, tiny_model):
         assert not [f for f in b.load.flags if f.startswith(("workload", "prefix cache"))]
 
 
-@pytest.mark.slow
-def test_pair_mode_judges_each_point_by_the_same_job_rule(tmp_path, tiny_model):
-    """A candidate that serves one request at a time against a reference that batches: at
-    concurrency 4 its output tok/s is about a quarter, over 8 windows paired by round."""
-    with (
-        sse_server("--token-ms", "5", "--prompt-ms", "10", "--serial") as slow,
-        sse_server("--token-ms", "5", "--prompt-ms", "10") as fast,
-    ):
-        config = f"""
+def _pair_config(slow: str, fast: str, rounds: int) -> str:
+    """Head (the serial server) against base (the concurrent one) at concurrency 4."""
+    return f"""
 candidate = "head"
 reference = "base"
 [engines.head]
@@ -164,10 +158,21 @@ spec = "openai:{fast}"
 [load]
 concurrency = [4]
 requests = 8
-rounds = 8
+rounds = {rounds}
 output_tokens = 8
 pair = true
 """
+
+
+@pytest.mark.slow
+def test_pair_mode_judges_each_point_by_the_same_job_rule(tmp_path, tiny_model):
+    """A candidate that serves one request at a time against a reference that batches: at
+    concurrency 4 its output tok/s is about a quarter, over 8 windows paired by round."""
+    with (
+        sse_server("--token-ms", "5", "--prompt-ms", "10", "--serial") as slow,
+        sse_server("--token-ms", "5", "--prompt-ms", "10") as fast,
+    ):
+        config = _pair_config(slow, fast, rounds=8)
         proc, out = _run(tmp_path, tiny_model, "mlx-lm", config)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     results = load_results(out)
@@ -268,20 +273,7 @@ def test_until_decisive_adds_windows_to_an_undecided_point(tmp_path, tiny_model)
         sse_server("--token-ms", "5", "--prompt-ms", "10", "--serial") as slow,
         sse_server("--token-ms", "5", "--prompt-ms", "10") as fast,
     ):
-        config = f"""
-candidate = "head"
-reference = "base"
-[engines.head]
-spec = "openai:{slow}"
-[engines.base]
-spec = "openai:{fast}"
-[load]
-concurrency = [4]
-requests = 8
-rounds = 3
-output_tokens = 8
-pair = true
-"""
+        config = _pair_config(slow, fast, rounds=3)
         proc, out = _run(tmp_path, tiny_model, "mlx-lm", config, "--until-decisive",
                          "--max-samples", "1000")  # fmt: skip
     assert proc.returncode == 1, proc.stdout + proc.stderr
