@@ -25,7 +25,8 @@ class LoadRow:
     engine: str
     request_rps: str
     output_tps: str
-    ttft: str
+    ttft_p50: str
+    ttft_p90: str
     tpot: str
     goodput: str
     flags: str
@@ -36,6 +37,11 @@ def _stat(b: Benchmark, metric: str, stat: str) -> float | None:
     return None if m is None else getattr(m.summary, stat)
 
 
+def _figure(b: Benchmark, metric: str, stat: str) -> str:
+    """A figure without its unit: the table's header names the units."""
+    return format_value(metric, _stat(b, metric, stat), unit=False)
+
+
 def load_benchmarks(results: Results) -> list[Benchmark]:
     """The load suite's benchmarks, ordered by point kind, level, then engine."""
     rows = [b for b in results.benchmarks if b.suite == "load" and b.load is not None]
@@ -44,7 +50,8 @@ def load_benchmarks(results: Results) -> list[Benchmark]:
 
 def load_rows(results: Results) -> list[LoadRow]:
     """The table's rows: req/s and tok/s (median window), TTFT p50 / p90 and TPOT p50 over
-    requests, goodput (median window), and the first word of each flag."""
+    requests (ms), goodput (req/s, median window), and the first word of each flag; figures
+    without units (the header has them)."""
     out = []
     for b in load_benchmarks(results):
         flags = [f.split(_FLAG_WORD)[0] for f in (b.load.flags if b.load else [])]
@@ -52,12 +59,12 @@ def load_rows(results: Results) -> list[LoadRow]:
             LoadRow(
                 point=b.scenario,
                 engine=b.engine,
-                request_rps=format_value("request_rps", _stat(b, "request_rps", "median")),
-                output_tps=format_value("output_tps", _stat(b, "output_tps", "median")),
-                ttft=f"{format_value('ttft_ms', _stat(b, 'ttft_ms', 'p50'))} / "
-                f"{format_value('ttft_ms', _stat(b, 'ttft_ms', 'p90'))}",
-                tpot=format_value("tpot_ms", _stat(b, "tpot_ms", "p50")),
-                goodput=format_value("goodput_rps", _stat(b, "goodput_rps", "median")),
+                request_rps=_figure(b, "request_rps", "median"),
+                output_tps=_figure(b, "output_tps", "median"),
+                ttft_p50=_figure(b, "ttft_ms", "p50"),
+                ttft_p90=_figure(b, "ttft_ms", "p90"),
+                tpot=_figure(b, "tpot_ms", "p50"),
+                goodput=_figure(b, "goodput_rps", "median"),
                 flags=", ".join(dict.fromkeys(flags)) or "—",
             )
         )

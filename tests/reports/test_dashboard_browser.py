@@ -152,10 +152,61 @@ def test_dashboard_renders(page_path: Path, tmp_path: Path, width: int, height: 
 
 
 # Each row of the comment's change table: its height, and the table's width against its box.
-TABLE = """() => { const t = document.querySelector('table');
-  return {scroll: t.scrollWidth, box: t.clientWidth,
-          rows: [...t.querySelectorAll('tbody tr')]
-            .map(r => r.getBoundingClientRect().height)}; }"""
+def _screenshots():  # the script, loaded as a module
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "screenshots.py"
+    loader = importlib.util.spec_from_file_location("screenshots", script)
+    assert loader is not None and loader.loader is not None
+    shots = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(shots)
+    return shots
+
+
+def _table_sizes(page: Path, header: str) -> dict[int, dict]:
+    """The table whose header holds `header`, at 390 and 1280 px: its scroll and box widths."""
+    query = f"""() => {{ const t = [...document.querySelectorAll('table')]
+        .find(t => t.querySelector('thead').textContent.includes({header!r}));
+      return {{scroll: t.scrollWidth, box: t.clientWidth,
+              rows: [...t.querySelectorAll('tbody tr')]
+                .map(r => r.getBoundingClientRect().height)}}; }}"""
+    found = {}
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            for width in (390, 1280):
+                tab = browser.new_page(viewport={"width": width, "height": 800})
+                tab.goto(page.as_uri(), wait_until="load")
+                found[width] = tab.evaluate(query)
+        finally:
+            browser.close()
+    return found
+
+
+def test_the_comments_load_table_fits_a_phone(tmp_path: Path) -> None:
+    """The load table of a base-vs-head load run: 8 columns scrolled sideways at 390 px; three
+    two-line columns fit, with the widest figures a server gives."""
+    from factories import benchmark
+    from factories import results as plain_results
+
+    from mlxguard.results.load import LoadSection
+
+    def point(level: int, engine: str) -> object:
+        b = benchmark("load", f"concurrency-{level}", engine, ttft_ms=[1507.9, 1698.0],
+                      tpot_ms=[18.91, 19.2], request_rps=[13.78], output_tps=[1242.1],
+                      goodput_rps=[13.7])  # fmt: skip
+        section = LoadSection(kind="concurrency", level=level, prompt_tokens=128,
+                              output_tokens=128, warmup_requests=level,
+                              flags=["saturated: 10 of 12 req/s offered"])  # fmt: skip
+        return b.model_copy(update={"load": section})
+
+    shots = _screenshots()
+    r = plain_results(*(point(c, e) for c in (1, 8) for e in ("candidate:head", "reference:base")))
+    page = tmp_path / "comment.html"
+    page.write_text(shots.comment_html(r), "utf-8")
+    found = _table_sizes(page, "TTFT p50 / p90")
+    assert found[390]["scroll"] <= found[390]["box"], found[390]
+    assert found[1280]["rows"] and max(found[1280]["rows"]) < 60, found[1280]
 
 
 def test_the_comments_change_table_fits_a_phone_and_reads_in_two_lines_at_1280(
@@ -165,27 +216,12 @@ def test_the_comments_change_table_fits_a_phone_and_reads_in_two_lines_at_1280(
     table does not scroll sideways (it did: half of it, the change and the verdict, was hidden),
     and at 1280 px each row is two lines: the metric over its benchmark, the change over the
     two figures, the verdict over its limit."""
-    import importlib.util
-
-    script = Path(__file__).resolve().parents[2] / "scripts" / "screenshots.py"
-    loader = importlib.util.spec_from_file_location("screenshots", script)
-    assert loader is not None and loader.loader is not None
-    shots = importlib.util.module_from_spec(loader)
-    loader.loader.exec_module(shots)
+    shots = _screenshots()
     page = tmp_path / "comment.html"
     # The failing and the inconclusive examples: the widest figures and the longest verdict.
     for name, seed in (("fail", 1), ("inconclusive", 2)):
         page.write_text(shots.comment_html(shots.example(shots.CASES[name], seed,
                                                          shots.NOISE[name])), "utf-8")  # fmt: skip
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            try:
-                found = {}
-                for width in (390, 1280):
-                    tab = browser.new_page(viewport={"width": width, "height": 800})
-                    tab.goto(page.as_uri(), wait_until="load")
-                    found[width] = tab.evaluate(TABLE)
-            finally:
-                browser.close()
+        found = _table_sizes(page, "verdict")
         assert found[390]["scroll"] <= found[390]["box"], (name, found[390])
         assert found[1280]["rows"] and max(found[1280]["rows"]) < 60, (name, found[1280])

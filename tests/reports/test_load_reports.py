@@ -40,10 +40,10 @@ def load_results():
 def test_the_markdown_report_has_the_compact_table_with_names_escaped():
     r = load_results()
     text = render("markdown", r, evaluate(r, Config()))
-    table = text.split("**Load**")[1]
-    assert "| concurrency-4 | head |" in table
-    assert "| 305.0 tok/s |" in table  # the median window
-    assert "| saturated |" in table  # the first word of each flag
+    table = text.split("**Load**")[1].split("<details>")[0]
+    assert "| **concurrency-4**<br><sub>head · saturated</sub> |" in table  # a flag's first word
+    assert "<sub>305.0 · —</sub>" in table  # the median window, the unit in the header
+    assert "| 41.00 / 80.20<br>" in table  # TTFT p50 / p90
     assert "<script>" not in text and "&lt;script&gt;" in table
     assert "@someone" not in text
 
@@ -111,5 +111,6 @@ def test_the_pr_comment_has_the_compact_table():
 
     r = load_results()
     text = comment(r, evaluate(r, Config()), gated=["ttft_ms", "output_tps"])
-    assert "| point | engine | req/s | output tok/s | TTFT p50 / p90 | TPOT p50 |" in text
-    assert "| rate-2 | head |" in text and "<script>" not in text
+    header = "| point<br><sub>engine · flags</sub> | req/s<br><sub>tok/s · goodput req/s</sub> |"
+    assert header in text
+    assert "| **rate-2**<br><sub>head" in text and "<script>" not in text
