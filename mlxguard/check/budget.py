@@ -22,7 +22,7 @@ NAMED = 3
 
 def _reached(results: Results) -> bool:
     spent, adaptive = results.run.budget, results.run.adaptive
-    return bool(spent and spent.cut) or bool(adaptive and adaptive.stopped.endswith(" s reached"))
+    return bool(spent and spent.cut) or bool(adaptive and adaptive.timed_out)
 
 
 def budget_warnings(results: Results, verdicts: list[Verdict]) -> list[str]:

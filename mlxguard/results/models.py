@@ -357,6 +357,11 @@ class Adaptive(Frozen):
     rounds: int = Field(description="rounds of samples added after the first look")
     stopped: str = Field(description="why no further round was added")
 
+    @property
+    def timed_out(self) -> bool:
+        """Did the rounds stop at `--max-seconds` (`run.rounds`: "budget: 600 s reached")?"""
+        return self.stopped.startswith("budget: ") and self.stopped.endswith(" s reached")
+
 
 class ProcessChoice(Frozen):
     """How many worker processes per engine the run chose from a measured start cost."""

@@ -154,3 +154,20 @@ def test_merge_keeps_a_shard_incomplete() -> None:
     assert merged.run.incomplete_suites == ["ipc"] and merged.run.finished_at is None
     assert merged.run.incomplete == "suites not run: ipc"
     assert merge([("a", a), ("a", a)]).run.incomplete is None
+
+
+def test_a_shard_whose_budget_ran_out_speaks_for_the_merged_run() -> None:
+    from mlxguard.results import Adaptive, BudgetSpent
+
+    main = results(bench([100.0, 101.0]), run_id="main")
+    pair = results(bench([90.0, 91.0], engine="candidate:head"), run_id="pair")
+    spent = BudgetSpent(max_seconds=150, elapsed_s=150.4, cut=["throughput short-stream · x"])
+    pair = pair.model_copy(update={"run": pair.run.model_copy(
+        update={"budget": spent, "adaptive": Adaptive(rounds=3, stopped="budget: 150 s reached")}
+    )})  # fmt: skip
+    merged = merge([("main", main), ("pair", pair)])
+    assert merged.run.id == "main"  # the first shard's run
+    assert merged.run.budget == spent and merged.run.adaptive == pair.run.adaptive
+    assert merged.run.adaptive is not None and merged.run.adaptive.timed_out
+    # No budget ran out anywhere: nothing is carried over.
+    assert merge([("main", main), ("main2", main)]).run.budget is None
