@@ -135,8 +135,9 @@ def run(
         typer.Option(
             "--processes",
             help="Worker processes per engine, each loading the model once; rounds are "
-            "spread across them (default: 4 when every engine runs in a worker process, "
-            "such as ipc; else 1).",
+            "spread across them (default: when every engine runs in a worker process, such as "
+            "ipc, up to 4, as many as the first worker's measured start allows within the "
+            "budget; else 1).",
             show_default=False,
         ),
     ] = None,
