@@ -63,8 +63,8 @@ def ignored_options(suites: list[Suite], given: dict[str, object]) -> list[str]:
     does, adds = ("do", "add") if many else ("does", "adds")
     out = []
     for key, value in given.items():
-        if value is None or value is False:
-            continue
+        if value is None or (value is False and key == "until_decisive"):
+            continue  # not given (--until-decisive is a plain flag: False is its absence)
         if key == "until_decisive":
             if not any(s.rounds for s in suites):
                 out.append(f"warning: --until-decisive is ignored: {run} {adds} no rounds")
@@ -75,5 +75,7 @@ def ignored_options(suites: list[Suite], given: dict[str, object]) -> list[str]:
         if key == "samples":
             counts = "; ".join(f"{s.name}: {samples_flag(s.name)}" for s in suites)
             hint = f" (what sets the count: {counts})"
-        out.append(f"warning: {flag_name(key)} is ignored: {run} {does} not read it{hint}")
+        # --fresh-process/--same-process is one setting: False was given as --same-process.
+        flag = "--same-process" if key == "fresh_process" and value is False else flag_name(key)
+        out.append(f"warning: {flag} is ignored: {run} {does} not read it{hint}")
     return out

@@ -33,6 +33,14 @@ def test_samples_and_rounds_with_the_flexible_suite() -> None:
     ]
 
 
+def test_same_process_is_a_setting_given_too() -> None:
+    # --fresh-process/--same-process: False is --same-process, given, not the flag's absence.
+    assert warnings("--suite", "ttft", "--same-process") == [
+        "warning: --same-process is ignored: the ttft suite does not read it"
+    ]
+    assert warnings("--suite", "compare", "--same-process") == []
+
+
 def test_options_some_suite_of_the_run_reads_say_nothing() -> None:
     assert warnings("--suite", "ttft,flexible", "--samples", "3", "-q", "4", "--order",
                     "sequential", "--engines", "candidate", "--until-decisive") == []  # fmt: skip
