@@ -121,13 +121,15 @@ def _schedule(aa: int, per_arm: int, seed: int, history: int = 0) -> list[str]:
     return ["A0"] * history + arms
 
 
+def _series(out: Path) -> tuple[Path, Path, set[int]]:
+    """A series' directory (made), its engine definitions and the invocations already done."""
+    out.mkdir(parents=True, exist_ok=True)
+    return out, _config(out / "engines.toml"), _done(out / "invocations.jsonl")
+
+
 def same_job(args: argparse.Namespace) -> None:
     """Separate `run --suite compare --until-decisive` invocations, one line each."""
-    out = args.data / "same-job"
-    out.mkdir(parents=True, exist_ok=True)
-    data = out / "invocations.jsonl"
-    cfg = _config(out / "engines.toml")
-    done = _done(data)
+    out, cfg, done = _series(args.data / "same-job")
     extra = ["--max-tokens", str(args.max_tokens)]
     for i, arm in enumerate(_schedule(args.aa, args.per_arm, args.seed)):
         if i not in done:
@@ -161,11 +163,8 @@ GATE_ARMS = {"A": "A/A", "B10": "10% slower"}
 
 def gate(args: argparse.Namespace) -> None:
     """Separate invocations of the default same-job gate, one line each, then the table."""
-    out = args.data / "gate"
-    out.mkdir(parents=True, exist_ok=True)
+    out, cfg, done = _series(args.data / "gate")
     data = out / "invocations.jsonl"
-    cfg = _config(out / "engines.toml")
-    done = _done(data)
     arms = ["A"] * args.aa + ["B10"] * args.per_arm
     random.Random(args.seed).shuffle(arms)
     extra = [*(["--model", args.model] if args.model else []), *args.run_arg]
