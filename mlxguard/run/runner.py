@@ -195,8 +195,13 @@ def run_trials(
             if on_trial is not None:
                 on_trial(trial, rec)
             if settings.cooldown_s and not trial.warmup:
-                left = settings.deadline - time.monotonic() if settings.deadline else None
-                time.sleep(settings.cooldown_s if left is None else min(settings.cooldown_s, left))
+                # No pause past the deadline (nor a negative one once it has passed).
+                left = None if settings.deadline is None else settings.deadline - time.monotonic()
+                time.sleep(
+                    settings.cooldown_s
+                    if left is None
+                    else max(min(settings.cooldown_s, left), 0.0)
+                )
         for label in engines:
             records = [rec for (s, e), c in cells.items() if e == label for _, rec in c.records]
             ok = sum(1 for r in records if r.ok)

@@ -101,3 +101,14 @@ def test_starts_beyond_the_cores_queue() -> None:
     assert start_cost(1, 2, 5.0, 2) == 0
     assert start_cost(4, 2, 5.0, 2) == 15.0  # 6 more starts on 2 cores: 3 waves
     assert start_cost(4, 2, 5.0, 16) == 5.0  # one wave
+
+
+def test_a_cooldown_stops_at_the_deadline(tmp_path: Path, tiny_model: Path) -> None:
+    # A pause of 30 s after each trial in a 2 s budget: the pause is cut at the deadline (a
+    # pause computed past it would be negative, which time.sleep refuses).
+    cfg = Config(model=str(tiny_model), samples=3, warmup=0, max_tokens=2, prompt_tokens=16,
+                 cooldown_s=30.0)  # fmt: skip
+    budget = Budget(max_seconds=2)
+    done = run_session(prepare(cfg, load_suites(["ttft"])), tmp_path / "r.json", budget, quiet=True)
+    assert done.run.budget is not None and done.run.budget.cut
+    assert budget.elapsed() < 30
