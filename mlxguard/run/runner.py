@@ -21,7 +21,13 @@ from mlxguard.results import (
 from mlxguard.run.budget import Spending
 from mlxguard.run.context import SuiteContext
 from mlxguard.run.plan import Order, Scenario, Trial, make_plan
-from mlxguard.run.process_choice import choose_processes, cores
+from mlxguard.run.process_choice import (
+    choose_processes,
+    cores,
+    memory_bytes,
+    model_bytes,
+    process_cap,
+)
 from mlxguard.run.progress import Progress
 from mlxguard.run.prompts import Prompt, PromptFactory
 from mlxguard.run.timing import Generation, Request, cold_generate, generate, metrics_of
@@ -247,11 +253,15 @@ def _start_workers(
             began = time.monotonic()
             start(1)
             left = settings.deadline - time.monotonic()
+            n = cores()
+            most = process_cap(
+                processes, len(labels), n, model_bytes(settings.model_dir), memory_bytes()
+            )
             spending.processes = choose_processes(
-                processes, time.monotonic() - began, left, len(labels), cores()
+                most, time.monotonic() - began, left, len(labels), n
             )
         if spending.processes is not None:
-            processes = min(processes, spending.processes.processes)
+            processes = spending.processes.processes
     start(processes)
     return processes
 

@@ -11,7 +11,14 @@ from mlxguard.errors import UsageError
 from mlxguard.results import load_results
 from mlxguard.run.budget import Budget
 from mlxguard.run.prepare import prepare
-from mlxguard.run.process_choice import START_SHARE, choose_processes, start_cost
+from mlxguard.run.process_choice import (
+    START_SHARE,
+    choose_processes,
+    memory_bytes,
+    model_bytes,
+    process_cap,
+    start_cost,
+)
 from mlxguard.run.session import run_session
 from mlxguard.suites import load_suites
 
@@ -112,3 +119,26 @@ def test_a_cooldown_stops_at_the_deadline(tmp_path: Path, tiny_model: Path) -> N
     done = run_session(prepare(cfg, load_suites(["ttft"])), tmp_path / "r.json", budget, quiet=True)
     assert done.run.budget is not None and done.run.budget.cut
     assert budget.elapsed() < 30
+
+
+@pytest.mark.parametrize(
+    ("engines", "cores", "weights", "memory", "expected"),
+    [
+        (2, 2, 10**6, 24 * 2**30, 4),  # this 2-core VM: the default
+        (2, 16, 10**9, 128 * 2**30, 8),  # a 16-core GPU host: 8 start in one wave
+        (2, 10, 10**9, 64 * 2**30, 5),
+        (2, 16, 45 * 10**8, 16 * 2**30, 1),  # an 8B 4-bit model on a 16 GiB Mac: one copy each
+        (2, 16, None, None, 8),  # sizes unknown: the cores decide
+    ],
+)
+def test_the_cap_follows_the_cores_and_the_memory(
+    engines: int, cores: int, weights: int | None, memory: int | None, expected: int
+) -> None:
+    assert process_cap(4, engines, cores, weights, memory) == expected
+
+
+def test_the_model_and_the_machine_are_measured(tiny_model: Path) -> None:
+    weights = model_bytes(str(tiny_model))
+    assert weights is not None
+    assert weights == sum(f.stat().st_size for f in tiny_model.glob("*.safetensors"))
+    assert (memory_bytes() or 0) > weights
