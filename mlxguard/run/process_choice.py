@@ -10,10 +10,8 @@ times one start; on a 16-core H100 host, six took 1.1-1.3 times one (docs/regres
 The rule: start the first worker of every engine, time it (`start_s`), then take the most
 processes, up to a cap, whose extra starts fit in `START_SHARE` of the budget left, the extra
 starts charged one `start_s` per wave of `cores` starts made at once. The cap (`process_cap`)
-is the default, raised up to `MOST_PROCESSES` where the cores start them all in one wave (on a
-GPU host, 4 process pairs left same-job intervals of ±5-6% where one process gave ±2-4%), and
-lowered where the workers' copies of the model would take more than `MEMORY_SHARE` of the
-machine's memory. `--processes` overrides.
+is the default, lowered where the workers' copies of the model would take more than
+`MEMORY_SHARE` of the machine's memory. `--processes` overrides.
 """
 
 from __future__ import annotations
@@ -26,8 +24,6 @@ from mlxguard.results import ProcessChoice
 
 # The share of the time left that starting more processes may take.
 START_SHARE = 0.25
-# Processes per engine a run may choose, at most (each holds a copy of the model).
-MOST_PROCESSES = 8
 # The share of the machine's memory the workers' copies of the model may take.
 MEMORY_SHARE = 0.5
 
@@ -46,16 +42,13 @@ def memory_bytes() -> int | None:
         return None
 
 
-def process_cap(
-    default: int, engines: int, cores: int, weights: int | None, memory: int | None
-) -> int:
-    """The most processes per engine a run may choose: `default`, raised up to MOST_PROCESSES
-    where `cores` start them all in one wave, lowered (to 1 at least) where `engines` times that
-    many copies of `weights` bytes would take over MEMORY_SHARE of `memory`."""
-    cap = max(default, min(MOST_PROCESSES, cores // max(engines, 1)))
-    if weights and memory:
-        cap = min(cap, max(1, int(MEMORY_SHARE * memory) // (weights * max(engines, 1))))
-    return cap
+def process_cap(default: int, engines: int, weights: int | None, memory: int | None) -> int:
+    """The most processes per engine a run may choose: `default`, lowered (to 1 at least) where
+    `engines` times that many copies of `weights` bytes would take over MEMORY_SHARE of
+    `memory` (each worker holds its own copy of the model)."""
+    if not weights or not memory:
+        return default
+    return min(default, max(1, int(MEMORY_SHARE * memory) // (weights * max(engines, 1))))
 
 
 def cores() -> int:

@@ -253,12 +253,10 @@ def _start_workers(
             began = time.monotonic()
             start(1)
             left = settings.deadline - time.monotonic()
-            n = cores()
-            most = process_cap(
-                processes, len(labels), n, model_bytes(settings.model_dir), memory_bytes()
-            )
+            weights = model_bytes(settings.model_dir)
+            most = process_cap(processes, len(labels), weights, memory_bytes())
             spending.processes = choose_processes(
-                most, time.monotonic() - began, left, len(labels), n
+                most, time.monotonic() - began, left, len(labels), cores()
             )
         if spending.processes is not None:
             processes = spending.processes.processes

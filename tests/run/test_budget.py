@@ -122,19 +122,19 @@ def test_a_cooldown_stops_at_the_deadline(tmp_path: Path, tiny_model: Path) -> N
 
 
 @pytest.mark.parametrize(
-    ("engines", "cores", "weights", "memory", "expected"),
+    ("engines", "weights", "memory", "expected"),
     [
-        (2, 2, 10**6, 24 * 2**30, 4),  # this 2-core VM: the default
-        (2, 16, 10**9, 128 * 2**30, 8),  # a 16-core GPU host: 8 start in one wave
-        (2, 10, 10**9, 64 * 2**30, 5),
-        (2, 16, 45 * 10**8, 16 * 2**30, 1),  # an 8B 4-bit model on a 16 GiB Mac: one copy each
-        (2, 16, None, None, 8),  # sizes unknown: the cores decide
+        (2, 10**6, 24 * 2**30, 4),  # the tiny model on this VM: the default
+        (2, 10**9, 16 * 2**30, 4),  # a 1B model on a 16 GiB Mac: 8 copies fit in half of it
+        (2, 45 * 10**8, 32 * 2**30, 1),  # an 8B 4-bit model on a 32 GiB Mac: one copy each
+        (2, 45 * 10**8, 128 * 2**30, 4),
+        (2, None, None, 4),  # sizes unknown: the default
     ],
 )
-def test_the_cap_follows_the_cores_and_the_memory(
-    engines: int, cores: int, weights: int | None, memory: int | None, expected: int
+def test_the_cap_leaves_half_the_memory(
+    engines: int, weights: int | None, memory: int | None, expected: int
 ) -> None:
-    assert process_cap(4, engines, cores, weights, memory) == expected
+    assert process_cap(4, engines, weights, memory) == expected
 
 
 def test_the_model_and_the_machine_are_measured(tiny_model: Path) -> None:
