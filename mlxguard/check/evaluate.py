@@ -15,7 +15,7 @@ from mlxguard.check.reference import reference_verdicts
 from mlxguard.check.regimes import regime_warnings
 from mlxguard.check.stability import stability_warnings
 from mlxguard.check.targets import success_verdicts, target_verdicts
-from mlxguard.check.verdicts import CheckReport, overall, resolution
+from mlxguard.check.verdicts import CheckReport, Verdict, overall, resolution
 from mlxguard.config import Config
 from mlxguard.results import Results
 
@@ -52,8 +52,7 @@ def evaluate(
         if any(CROSS_MACHINE_NOTE in v.evidence for v in against):
             notes.append(f"some baselines were {CROSS_MACHINE_NOTE}: their verdicts are weaker")
     verdicts = family_adjusted(verdicts, config.check.alpha, interim=interim)
-    machine, warnings = warnings_of(results, config)
-    warnings += budget_warnings(results, verdicts)
+    machine, warnings = warnings_of(results, config, verdicts)
     return CheckReport(
         status=overall(verdicts),
         verdicts=verdicts,
@@ -64,11 +63,15 @@ def evaluate(
     )
 
 
-def warnings_of(results: Results, config: Config) -> tuple[list[str], list[str]]:
-    """The machine's warnings, and every warning for the reader (the machine's among them)."""
+def warnings_of(
+    results: Results, config: Config, verdicts: list[Verdict]
+) -> tuple[list[str], list[str]]:
+    """The machine's warnings, and every warning for the reader (the machine's among them; what
+    the run's budget cut, and what budget would settle `verdicts` left open)."""
     machine = results_machine_warnings(results)
     warnings = machine + stability_warnings(results, config.check)
     warnings += regime_warnings(results, config.check)
+    warnings += budget_warnings(results, verdicts)
     if results.run.incomplete:
         warnings.insert(0, f"incomplete run ({results.run.incomplete}): judged on what it holds")
     return machine, warnings

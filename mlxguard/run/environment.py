@@ -49,14 +49,19 @@ def _performance_cores() -> int | None:
     return int(out) if out and out.isdigit() else None
 
 
-def _memory_gb() -> float | None:
+def memory_bytes() -> int | None:
+    """The machine's memory, or None where the OS does not say."""
     try:
-        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         out = probe("sysctl", "-n", "hw.memsize")
-        return round(int(out) / 2**30) if out and out.isdigit() else None
+        return int(out) if out and out.isdigit() else None
+
+
+def _memory_gb() -> float | None:
+    memory = memory_bytes()
     # Rounded to whole GiB so that firmware reservations do not split identical machines.
-    return float(round(pages * size / 2**30))
+    return None if memory is None else float(round(memory / 2**30))
 
 
 def _os() -> str:

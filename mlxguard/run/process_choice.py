@@ -34,14 +34,6 @@ def model_bytes(model_dir: str) -> int | None:
     return sum(sizes) or None
 
 
-def memory_bytes() -> int | None:
-    """The machine's memory, or None where the OS does not say."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
 def process_cap(default: int, engines: int, weights: int | None, memory: int | None) -> int:
     """The most processes per engine a run may choose: `default`, lowered (to 1 at least) where
     `engines` times that many copies of `weights` bytes would take over MEMORY_SHARE of

@@ -20,14 +20,9 @@ from mlxguard.results import (
 )
 from mlxguard.run.budget import Spending
 from mlxguard.run.context import SuiteContext
+from mlxguard.run.environment import memory_bytes
 from mlxguard.run.plan import Order, Scenario, Trial, make_plan
-from mlxguard.run.process_choice import (
-    choose_processes,
-    cores,
-    memory_bytes,
-    model_bytes,
-    process_cap,
-)
+from mlxguard.run.process_choice import choose_processes, cores, model_bytes, process_cap
 from mlxguard.run.progress import Progress
 from mlxguard.run.prompts import Prompt, PromptFactory
 from mlxguard.run.timing import Generation, Request, cold_generate, generate, metrics_of
@@ -248,7 +243,7 @@ def _start_workers(
         warm = [slot_of(label, p) for label in labels for p in range(count)]
         pool.start(warm, lambda slot: _in_worker(slot.label, settings))
 
-    if spending is not None and spending.auto_processes and processes > 1:
+    if spending is not None and spending.auto_processes:
         if spending.processes is None and settings.deadline is not None:
             began = time.monotonic()
             start(1)

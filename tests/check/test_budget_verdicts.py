@@ -50,3 +50,12 @@ def test_the_budget_that_would_resolve_the_open_verdicts() -> None:
     assert budget_warnings(r, []) == []
     decisive = _spent(base, cut=[], elapsed=60.0, stopped="every same-job verdict is decisive")
     assert budget_warnings(decisive, [_open(0.10)]) == []
+
+
+def test_compare_a_b_says_what_b_s_budget_cut() -> None:
+    from mlxguard.check.runs import compare_runs
+
+    a = results(benchmark("ttft", "warm", ttft_ms=[50.0] * 5))
+    b = _spent(results(benchmark("ttft", "warm", ttft_ms=[51.0] * 5)), cut=["ttft warm · mlx-lm"])
+    report = compare_runs(a, b, Config())
+    assert any(w.startswith("budget: --max-seconds 60 reached") for w in report.warnings)

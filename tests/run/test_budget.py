@@ -10,11 +10,11 @@ from mlxguard.config import Config
 from mlxguard.errors import UsageError
 from mlxguard.results import load_results
 from mlxguard.run.budget import Budget
+from mlxguard.run.environment import memory_bytes
 from mlxguard.run.prepare import prepare
 from mlxguard.run.process_choice import (
     START_SHARE,
     choose_processes,
-    memory_bytes,
     model_bytes,
     process_cap,
     start_cost,
@@ -38,7 +38,7 @@ def test_a_budget_that_runs_out_cuts_the_first_look_and_says_what_it_cut(
     assert all(0 < b.trials < 400 for b in done.benchmarks)
     # At most one trial past the deadline (a trial of 2 tokens takes well under a second).
     longest = max(max(b.metrics["e2e_ms"].samples) for b in done.benchmarks) / 1000
-    assert spent.elapsed_s <= 4 + longest + 2.0
+    assert spent.elapsed_s <= 4 + longest + 10.0  # slack for a loaded machine, not 400 trials
     assert load_results(out).run.budget == spent  # written, and read back the same
 
 
