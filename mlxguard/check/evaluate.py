@@ -52,12 +52,13 @@ def evaluate(
         if any(CROSS_MACHINE_NOTE in v.evidence for v in against):
             notes.append(f"some baselines were {CROSS_MACHINE_NOTE}: their verdicts are weaker")
     verdicts = family_adjusted(verdicts, config.check.alpha, interim=interim)
-    machine, warnings = warnings_of(results, config, verdicts)
+    machine, budget, warnings = warnings_of(results, config, verdicts)
     return CheckReport(
         status=overall(verdicts),
         verdicts=verdicts,
         warnings=warnings,
         machine_warnings=machine,
+        budget_warnings=budget,
         notes=notes,
         resolution=resolution(verdicts),
     )
@@ -65,16 +66,16 @@ def evaluate(
 
 def warnings_of(
     results: Results, config: Config, verdicts: list[Verdict]
-) -> tuple[list[str], list[str]]:
-    """The machine's warnings, and every warning for the reader (the machine's among them; what
-    the run's budget cut, and what budget would settle `verdicts` left open)."""
+) -> tuple[list[str], list[str], list[str]]:
+    """The machine's warnings, the budget's (what it cut, and what budget would settle
+    `verdicts` left open), and every warning for the reader, both of those among them."""
     machine = results_machine_warnings(results)
+    budget = budget_warnings(results, verdicts)
     warnings = machine + stability_warnings(results, config.check)
-    warnings += regime_warnings(results, config.check)
-    warnings += budget_warnings(results, verdicts)
+    warnings += regime_warnings(results, config.check) + budget
     if results.run.incomplete:
         warnings.insert(0, f"incomplete run ({results.run.incomplete}): judged on what it holds")
-    return machine, warnings
+    return machine, budget, warnings
 
 
 def undecided(

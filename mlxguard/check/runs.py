@@ -114,10 +114,10 @@ def compare_runs(
     in_b = {y.key for y in b.benchmarks}
     notes += _only("A", [x for x in a.benchmarks if x.key not in in_b])
     notes += _only("B", [y for y in b.benchmarks if y.key not in by_key])
-    machine, warnings = warnings_of(b, config, verdicts)
+    machine, budget, warnings = warnings_of(b, config, verdicts)
     return CheckReport(
         status=overall(verdicts), verdicts=verdicts, warnings=warnings, machine_warnings=machine,
-        notes=notes, resolution=resolution(verdicts),
+        budget_warnings=budget, notes=notes, resolution=resolution(verdicts),
     )  # fmt: skip
 
 

@@ -98,6 +98,11 @@ class CheckReport(BaseModel):
         description="the machine's state during the run (battery, throttling, load): also the "
         "first of `warnings`, and the comment's headline",
     )
+    budget_warnings: list[str] = Field(
+        default_factory=list,
+        description="what the run's --max-seconds cut, and the budget that would settle the "
+        "verdicts it left open: also in `warnings`, and the comment's headline",
+    )
     notes: list[str] = Field(default_factory=list)
     resolution: list[Resolution] = Field(default_factory=list)
 

@@ -90,15 +90,23 @@ def clipped(prefix: str, text: str, width: int = HEADLINE_WIDTH) -> str:
 
 def headline(results: Results, report: CheckReport) -> list[str]:
     """The first lines: the verdict with every failing (else inconclusive) metric, the models
-    and the machine, and the machine's state when it may have moved the figures."""
+    and the machine, and the machine's state when it may have moved the figures or the budget
+    when it cut them."""
     status = report.status
     lines = [f"### {ICONS[status]} mlxguard: {status.upper()} — {summary(report)}"]
     env = results.environment
     lines.append(
         clipped("Model: ", f"{', '.join(models(results)) or '—'} · {env.chip} ({env.backend})")
     )
-    if report.machine_warnings:
-        lines.append(clipped("> ⚠️ **Machine**: ", "; ".join(report.machine_warnings)))
+    # One line at most for what may have moved or cut the figures: the machine, the budget.
+    machine = "; ".join(report.machine_warnings)
+    budget = "; ".join(w.removeprefix("budget: ") for w in report.budget_warnings)
+    if machine:
+        lines.append(
+            clipped("> ⚠️ **Machine**: ", machine + (f" · Budget: {budget}" if budget else ""))
+        )
+    elif budget:
+        lines.append(clipped("> ⚠️ **Budget**: ", budget))
     return lines
 
 

@@ -59,3 +59,16 @@ def test_compare_a_b_says_what_b_s_budget_cut() -> None:
     b = _spent(results(benchmark("ttft", "warm", ttft_ms=[51.0] * 5)), cut=["ttft warm · mlx-lm"])
     report = compare_runs(a, b, Config())
     assert any(w.startswith("budget: --max-seconds 60 reached") for w in report.warnings)
+
+
+def test_the_comment_headline_says_the_budget_cut_the_run() -> None:
+    from mlxguard.reports.markdown import headline
+
+    measured = benchmark("ttft", "warm", ttft_ms=[50.0] * 5)
+    unmeasured = benchmark("throughput", "short-stream")
+    r = _spent(results(measured, unmeasured), cut=[unmeasured.label])
+    report = evaluate(r, Config())
+    assert report.budget_warnings and report.budget_warnings[0] in report.warnings
+    lines = headline(r, report)
+    assert len(lines) <= 3 and all(len(line) <= 160 for line in lines)
+    assert lines[-1].startswith("> ⚠️ **Budget**: --max-seconds 60 reached at 61.0 s")
