@@ -188,6 +188,7 @@ def _costs(results: Path) -> dict:
     return {
         "processes": run["config"].get("processes"),
         "first_start_s": choice.get("start_s"),
+        "first_wave": choice.get("first_wave"),
         "ready_s": round(max(ready), 1) if ready else None,
         "samples": max((b["trials"] for b in run["benchmarks"]), default=0),
         "elapsed_s": spent.get("elapsed_s"),

@@ -368,7 +368,10 @@ class ProcessChoice(Frozen):
 
     processes: int = Field(ge=1, description="worker processes per engine, chosen")
     start_s: float = Field(
-        ge=0, description="seconds the first worker of each engine took to start"
+        ge=0, description="seconds the first wave of workers took to start (timed together)"
+    )
+    first_wave: int = Field(
+        1, ge=1, description="workers per engine in that first wave (what the cores start at once)"
     )
     left_s: float = Field(description="seconds of the budget left when the choice was made")
     engines: int = Field(1, ge=1, description="engines whose workers started together")

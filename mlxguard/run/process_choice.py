@@ -7,11 +7,13 @@ on a GPU runner (CUDA context, libraries, model). Starts made at once run side b
 as there are cores for them, and queue beyond: on a 2-core VM six starts at once took three
 times one start; on a 16-core H100 host, six took 1.1-1.3 times one (docs/regression.md).
 
-The rule: start the first worker of every engine, time it (`start_s`), then take the most
-processes, up to a cap, whose extra starts fit in `START_SHARE` of the budget left, the extra
-starts charged one `start_s` per wave of `cores` starts made at once. The cap (`process_cap`)
-is the default, lowered where the workers' copies of the model would take more than
-`MEMORY_SHARE` of the machine's memory. `--processes` overrides.
+The rule: start the first wave (`first_wave`: as many workers of every engine as the cores
+start side by side, at least one each) and time it (`start_s`), then take the most processes,
+up to a cap, whose extra starts fit in `START_SHARE` of the budget left, the extra starts
+charged one `start_s` per wave of `cores` starts made at once. The cap (`process_cap`) is the
+default (4), raised to what one wave starts where the cores allow it (up to `MOST_PROCESSES`),
+and lowered where the workers' copies of the model would take more than `MEMORY_SHARE` of the
+machine's memory. `--processes` overrides.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from mlxguard.results import ProcessChoice
 START_SHARE = 0.25
 # The share of the machine's memory the workers' copies of the model may take.
 MEMORY_SHARE = 0.5
+# The most processes per engine a run chooses on its own, where the cores start them in one
+# wave: with 8 process pairs the interval's small-sample widening (t with 7 df at the test's
+# level) is 1.4 where 4 pairs' is 2.3 (docs/regression.md, "Processes chosen from measured costs").
+MOST_PROCESSES = 8
 
 
 def model_bytes(model_dir: str) -> int | None:
@@ -34,13 +40,24 @@ def model_bytes(model_dir: str) -> int | None:
     return sum(sizes) or None
 
 
-def process_cap(default: int, engines: int, weights: int | None, memory: int | None) -> int:
-    """The most processes per engine a run may choose: `default`, lowered (to 1 at least) where
+def process_cap(
+    default: int, engines: int, weights: int | None, memory: int | None, cores: int = 1
+) -> int:
+    """The most processes per engine a run may choose: `default`, raised to what `cores` start
+    in one wave for `engines` engines (up to MOST_PROCESSES), lowered (to 1 at least) where
     `engines` times that many copies of `weights` bytes would take over MEMORY_SHARE of
     `memory` (each worker holds its own copy of the model)."""
+    engines = max(engines, 1)
+    most = max(default, min(MOST_PROCESSES, cores // engines))
     if not weights or not memory:
-        return default
-    return min(default, max(1, int(MEMORY_SHARE * memory) // (weights * max(engines, 1))))
+        return most
+    return min(most, max(1, int(MEMORY_SHARE * memory) // (weights * engines)))
+
+
+def first_wave(most: int, engines: int, cores: int) -> int:
+    """Workers per engine to start at once and time: what the cores start side by side (one
+    start's time), at least one, at most `most`."""
+    return max(1, min(most, cores // max(engines, 1)))
 
 
 def cores() -> int:
@@ -51,37 +68,50 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def start_cost(processes: int, engines: int, start_s: float, cores: int) -> float:
-    """Seconds to start `processes - 1` more workers of each of `engines`, all at once."""
-    extra = engines * (processes - 1)
+def start_cost(processes: int, engines: int, start_s: float, cores: int, started: int = 1) -> float:
+    """Seconds to start the workers of each of `engines` from `started` up to `processes`, all
+    at once."""
+    extra = engines * max(processes - started, 0)
     return start_s * math.ceil(extra / max(cores, 1))
 
 
 def choose_processes(
-    most: int, start_s: float, left_s: float, engines: int = 1, cores: int = 1
+    most: int, start_s: float, left_s: float, engines: int = 1, cores: int = 1, started: int = 1
 ) -> ProcessChoice:
-    """The processes per engine for a run whose first workers took `start_s` to start, with
-    `left_s` seconds of budget left, `most` at most, `engines` engines on `cores` cores."""
+    """The processes per engine for a run whose first `started` workers of each engine took
+    `start_s` to start, with `left_s` seconds of budget left, `most` at most, `engines` engines
+    on `cores` cores. Workers already started are kept: they are paid for."""
     allowed = START_SHARE * max(left_s, 0.0)
+    first = max(1, min(started, most))
     chosen = max(
-        [p for p in range(1, most + 1) if start_cost(p, engines, start_s, cores) <= allowed],
-        default=1,
-    )
-    waves = math.ceil(engines * (chosen - 1) / max(cores, 1))
-    if chosen == most:
+        p for p in range(first, most + 1)
+        if p == first or start_cost(p, engines, start_s, cores, first) <= allowed
+    )  # fmt: skip
+    waves = math.ceil(engines * (chosen - first) / max(cores, 1))
+    wave = "a worker" if first == 1 else f"{first} workers of each engine at once"
+    if chosen == first:
+        more = f" of {most} processes" if chosen < most else " process" + "es" * (chosen > 1)
+        why = f"{chosen}{more}: {wave} started in {start_s:.1f} s on {cores} cores"
+        if chosen < most:
+            why += (
+                f", and {chosen + 1} would take about "
+                f"{start_cost(chosen + 1, engines, start_s, cores, first):.0f} s more, over a "
+                f"quarter of the {left_s:.0f} s left (--processes overrides)"
+            )
+    elif chosen == most:
         why = (
-            f"{chosen} processes: a worker started in {start_s:.1f} s, and the "
-            f"{engines * (chosen - 1)} more start in {waves} wave(s) on {cores} cores, within a "
-            f"quarter of the {left_s:.0f} s left"
+            f"{chosen} processes: {wave} started in {start_s:.1f} s, and the "
+            f"{engines * (chosen - first)} more start in {waves} wave(s) on {cores} cores, "
+            f"within a quarter of the {left_s:.0f} s left"
         )
     else:
-        more = start_cost(chosen + 1, engines, start_s, cores)
+        extra = start_cost(chosen + 1, engines, start_s, cores, first)
         why = (
-            f"{chosen} of {most} processes: a worker started in {start_s:.1f} s, and "
-            f"{chosen + 1} would take about {more:.0f} s more on {cores} cores, over a quarter of "
+            f"{chosen} of {most} processes: {wave} started in {start_s:.1f} s, and "
+            f"{chosen + 1} would take about {extra:.0f} s more on {cores} cores, over a quarter of "
             f"the {left_s:.0f} s left (--processes overrides)"
         )
     return ProcessChoice(
-        processes=chosen, start_s=round(start_s, 3), left_s=round(left_s, 1), engines=engines,
-        cores=cores, why=why,
+        processes=chosen, start_s=round(start_s, 3), first_wave=first, left_s=round(left_s, 1),
+        engines=engines, cores=cores, why=why,
     )  # fmt: skip

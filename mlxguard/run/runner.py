@@ -22,7 +22,13 @@ from mlxguard.run.budget import Spending
 from mlxguard.run.context import SuiteContext
 from mlxguard.run.environment import memory_bytes
 from mlxguard.run.plan import Order, Scenario, Trial, make_plan
-from mlxguard.run.process_choice import choose_processes, cores, model_bytes, process_cap
+from mlxguard.run.process_choice import (
+    choose_processes,
+    cores,
+    first_wave,
+    model_bytes,
+    process_cap,
+)
 from mlxguard.run.progress import Progress
 from mlxguard.run.prompts import Prompt, PromptFactory
 from mlxguard.run.timing import Generation, Request, cold_generate, generate, metrics_of
@@ -232,9 +238,9 @@ def _start_workers(
 ) -> int:
     """Start the warm workers of every engine at once; returns the processes per engine.
 
-    When the run chooses its processes (`Spending.auto_processes`) and has not yet, the first
-    worker of every engine starts alone, is timed, and the rest follow as the choice allows
-    (`mlxguard.run.process_choice`).
+    When the run chooses its processes (`Spending.auto_processes`) and has not yet, a first
+    wave (as many workers of every engine as the cores start side by side) starts and is timed,
+    and the rest follow as the choice allows (`mlxguard.run.process_choice`).
     """
     processes, spending = settings.processes, settings.spending
 
@@ -245,13 +251,14 @@ def _start_workers(
 
     if spending is not None and spending.auto_processes:
         if spending.processes is None and settings.deadline is not None:
+            weights, n = model_bytes(settings.model_dir), cores()
+            most = process_cap(processes, len(labels), weights, memory_bytes(), n)
+            wave = first_wave(most, len(labels), n)
             began = time.monotonic()
-            start(1)
+            start(wave)
             left = settings.deadline - time.monotonic()
-            weights = model_bytes(settings.model_dir)
-            most = process_cap(processes, len(labels), weights, memory_bytes())
             spending.processes = choose_processes(
-                most, time.monotonic() - began, left, len(labels), cores()
+                most, time.monotonic() - began, left, len(labels), n, started=wave
             )
         if spending.processes is not None:
             processes = spending.processes.processes

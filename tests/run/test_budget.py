@@ -13,8 +13,10 @@ from mlxguard.run.budget import Budget
 from mlxguard.run.environment import memory_bytes
 from mlxguard.run.prepare import prepare
 from mlxguard.run.process_choice import (
+    MOST_PROCESSES,
     START_SHARE,
     choose_processes,
+    first_wave,
     model_bytes,
     process_cap,
     start_cost,
@@ -65,14 +67,19 @@ def test_processes_not_given_are_chosen_from_the_first_workers_start(
     assert done.run.budget is not None
     choice = done.run.budget.processes
     assert choice is not None and choice.start_s > 0
-    again = choose_processes(4, choice.start_s, choice.left_s, choice.engines, choice.cores)
+    most = process_cap(4, 1, None, None, choice.cores)
+    assert choice.first_wave == first_wave(most, 1, choice.cores)
+    again = choose_processes(
+        most, choice.start_s, choice.left_s, choice.engines, choice.cores, choice.first_wave
+    )
     assert choice.processes == again.processes and choice.engines == 1
     warm = next(b for b in done.benchmarks if b.scenario == "warm")
     assert warm.params.processes == choice.processes == done.config["processes"]
     assert warm.workers is not None and len(warm.workers) == choice.processes
-    # The first worker started alone; the others after it, together.
+    # The first wave started together and alone; the others after it, together.
     starts = [w.started_s or 0.0 for w in warm.workers]
-    assert all(s > starts[0] for s in starts[1:])
+    wave = choice.first_wave
+    assert len(set(starts[:wave])) == 1 and all(s > starts[0] for s in starts[wave:])
 
 
 def test_given_processes_are_not_chosen(tmp_path: Path, tiny_model: Path) -> None:
@@ -104,10 +111,48 @@ def test_the_cost_model(
     assert f"{expected} " in choice.why and "processes" in choice.why
 
 
+@pytest.mark.parametrize(
+    ("start_s", "left_s", "started", "most", "expected"),
+    [
+        (9.0, 130.0, 8, 8, 8),  # a 16-core GPU host: the whole cap in the first wave
+        (1.0, 58.0, 1, 4, 4),  # a 2-core VM: one worker of each engine, then the rest
+        (13.0, 36.0, 4, 8, 4),  # started workers are kept, even when more would not fit
+        (13.0, 200.0, 4, 8, 8),  # 8 more starts on 16 cores: one wave of 13 s, within 50 s
+    ],
+)
+def test_workers_of_the_first_wave_count_as_started(
+    start_s: float, left_s: float, started: int, most: int, expected: int
+) -> None:
+    choice = choose_processes(most, start_s, left_s, 2, 16, started=started)
+    assert choice.processes == expected and choice.first_wave == min(started, most)
+    assert f"{expected} " in choice.why
+
+
+@pytest.mark.parametrize(
+    ("cores", "engines", "expected_cap", "expected_wave"),
+    [
+        (2, 2, 4, 1),  # a 2-core VM: the default, one worker of each engine timed first
+        (2, 1, 4, 2),
+        (8, 2, 4, 4),  # an 8-core Mac: the default starts in one wave
+        (12, 2, 6, 6),  # a 12-core Mac: what one wave starts
+        (16, 2, 8, 8),  # a 16-core GPU host: 8 per engine in one wave
+        (128, 2, 8, 8),  # never past MOST_PROCESSES
+    ],
+)
+def test_the_cap_rises_with_the_cores_that_start_one_wave(
+    cores: int, engines: int, expected_cap: int, expected_wave: int
+) -> None:
+    cap = process_cap(4, engines, None, None, cores)
+    assert cap == expected_cap <= MOST_PROCESSES
+    assert first_wave(cap, engines, cores) == expected_wave
+
+
 def test_starts_beyond_the_cores_queue() -> None:
     assert start_cost(1, 2, 5.0, 2) == 0
     assert start_cost(4, 2, 5.0, 2) == 15.0  # 6 more starts on 2 cores: 3 waves
     assert start_cost(4, 2, 5.0, 16) == 5.0  # one wave
+    assert start_cost(8, 2, 5.0, 16, started=8) == 0  # all started in the first wave
+    assert start_cost(8, 2, 5.0, 2, started=4) == 20.0  # 8 more on 2 cores: 4 waves
 
 
 def test_a_cooldown_stops_at_the_deadline(tmp_path: Path, tiny_model: Path) -> None:
@@ -135,6 +180,10 @@ def test_the_cap_leaves_half_the_memory(
     engines: int, weights: int | None, memory: int | None, expected: int
 ) -> None:
     assert process_cap(4, engines, weights, memory) == expected
+    # Cores raise the cap, never past what the memory allows.
+    assert process_cap(4, engines, weights, memory, 16) == min(
+        8, process_cap(8, engines, weights, memory)
+    )
 
 
 def test_the_model_and_the_machine_are_measured(tiny_model: Path) -> None:
