@@ -17,6 +17,7 @@ after those measured before (new prompts, the same seeded order rule).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,8 +31,11 @@ from mlxguard.run.roofline import with_roofline
 from mlxguard.run.workers import Workers
 
 # Samples added per round, at least: fewer means more looks at the data (more chances of a
-# false alarm). A round adds max(--samples, ROUND_SAMPLES).
+# false alarm). A round adds max(--samples, ROUND_SAMPLES, ROUND_GROWTH x the samples held), so
+# twelve looks reach 240 samples (10, 20, 30, 40, 50, 63, 79, 99, 124, 155, 194, 240), as
+# twelve looks of ten reached 120: the interim alpha share (check.decision) assumes about ten.
 ROUND_SAMPLES = 10
+ROUND_GROWTH = 0.25
 
 # Why the rounds stopped when they did not run out of budget.
 DECISIVE = (
@@ -84,6 +88,12 @@ def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
             "prompt_sources": _joined_sources(old.prompt_sources, new.prompt_sources),
         }
     )
+
+
+def round_size(batch: int, held: int, room: int) -> int:
+    """Samples the next round adds: `batch` (max(--samples, ROUND_SAMPLES)), or ROUND_GROWTH of
+    the `held` samples when more, at most the `room` left under --max-samples."""
+    return min(max(batch, math.ceil(ROUND_GROWTH * held)), room)
 
 
 def _round(
@@ -150,13 +160,14 @@ def run_rounds(
             stopped = f"budget: {budget.max_seconds:g} s reached"
         else:
             rounds += 1
-            added = min(batch, min(budget.max_samples - trials[k] for k in todo))
+            held = max(trials[k] for k in todo)
+            added = round_size(batch, held, min(budget.max_samples - trials[k] for k in todo))
             # The roofline follows decode speed: recomputed over all of its samples.
             results = with_roofline(
                 _round(prepared, results, todo, added, workers, progress, budget, spending)
             )
             write_results(results, output)
-            most = max(trials[k] for k in todo) + added
+            most = held + added
             progress_line(
                 f"until-decisive round {rounds}: +{added} samples for {len(todo)} undecided "
                 f"benchmark(s) (and their reference), now up to {most}; "

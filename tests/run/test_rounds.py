@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from mlxguard.config import Config
+from mlxguard.defaults import DEFAULT_MAX_SAMPLES
 from mlxguard.results import Results
 from mlxguard.run.budget import Budget
 from mlxguard.run.prepare import prepare
+from mlxguard.run.rounds import ROUND_SAMPLES, round_size
 from mlxguard.run.session import run_session
 from mlxguard.suites import load_suites
 
@@ -40,3 +42,13 @@ def test_a_round_adds_ten_samples_whatever_the_processes(tmp_path: Path, tiny_mo
     )
     cold = next(b for b in done.benchmarks if b.scenario == "cold")
     assert cold.trials == 1  # not sent back, not extended
+
+
+def test_rounds_grow_so_twelve_looks_reach_the_default_budget() -> None:
+    looks, held = [10], 10
+    while held < DEFAULT_MAX_SAMPLES:
+        held += round_size(ROUND_SAMPLES, held, DEFAULT_MAX_SAMPLES - held)
+        looks.append(held)
+    assert looks == [10, 20, 30, 40, 50, 63, 79, 99, 124, 155, 194, 240]
+    assert round_size(10, 200, 5) == 5  # never past --max-samples
+    assert round_size(25, 20, 100) == 25  # --samples larger than the growth
