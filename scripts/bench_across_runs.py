@@ -23,6 +23,9 @@ replayed with `mlxguard check`):
                same-job verdict inconclusive), invocations with a FAIL, and the median wall time.
                Small on purpose: `--aa 2 --per-arm 2` takes a few minutes on a GPU machine.
     analyze    the Markdown table of both modes from the data files.
+    looks      re-judges fixed runs (`run --suite compare --samples N`, no --until-decisive) at
+               each look of the round schedule, from each file's first rounds, as
+               `--until-decisive` would have judged them; prints the statuses at every look.
     arms       per-arm folders of the results files (`same-job-arms/a`, `baselines-arms/b10`...),
                for `scripts/bench_detection.py runs`, which replays the check over them.
 
@@ -30,6 +33,7 @@ replayed with `mlxguard check`):
     PYTHONPATH=.:scripts python scripts/bench_across_runs.py baselines --aa 20 --per-arm 10
     python scripts/bench_across_runs.py gate --aa 20 --per-arm 10 [--model llama-3.2-1b]
     python scripts/bench_across_runs.py analyze
+    python scripts/bench_across_runs.py looks run1.json run2.json
 
 A killed run resumes: invocations already in the data file are skipped.
 """
@@ -45,6 +49,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # mlxguard is imported where used: the runner modes need only the CLI
+    from mlxguard.results import Results
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "docs" / "data" / "across-runs"
@@ -353,9 +361,56 @@ def analyze(args: argparse.Namespace) -> None:
     print("\n".join(lines))
 
 
+def _first_rounds(results: Results, rounds: int) -> Results:
+    """The results as if only rounds below `rounds` had run."""
+    from mlxguard.results import Metric
+
+    benchmarks = []
+    for b in results.benchmarks:
+        metrics = {}
+        for name, m in b.metrics.items():
+            keep = [i for i, r in enumerate(m.rounds or []) if r < rounds]
+            metrics[name] = Metric.of(
+                name, [m.samples[i] for i in keep], m.warmup_samples,
+                processes=[m.processes[i] for i in keep] if m.processes else None,
+                rounds=[m.rounds[i] for i in keep] if m.rounds else None,
+            )  # fmt: skip
+        benchmarks.append(
+            b.model_copy(update={"metrics": metrics, "trials": min(b.trials, rounds)})
+        )
+    return results.model_copy(update={"benchmarks": benchmarks})
+
+
+def looks(args: argparse.Namespace) -> None:
+    """Each file's same-job statuses at every look of the round schedule, to the first decisive."""
+    from mlxguard.check.evaluate import evaluate
+    from mlxguard.config import Config
+    from mlxguard.defaults import DEFAULT_MAX_SAMPLES
+    from mlxguard.results import load_results
+    from mlxguard.run.rounds import ROUND_SAMPLES, round_size
+
+    for path in args.files:
+        results = load_results(path)
+        held = max(b.trials for b in results.benchmarks)
+        schedule, n = [ROUND_SAMPLES], ROUND_SAMPLES
+        while n < min(held, DEFAULT_MAX_SAMPLES):
+            n += round_size(ROUND_SAMPLES, n, DEFAULT_MAX_SAMPLES - n)
+            schedule.append(min(n, held))
+        seen = []
+        for n in schedule:
+            last = n == schedule[-1]
+            report = evaluate(_first_rounds(results, n), Config(), interim=not last)
+            statuses = [v.status for v in report.verdicts if v.kind == "reference"]
+            seen.append(f"{n}: {'/'.join(statuses)}")
+            if "inconclusive" not in statuses:
+                break
+        print(f"{path}: " + "; ".join(seen))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("mode", choices=["same-job", "baselines", "gate", "analyze", "arms"])
+    p.add_argument("mode", choices=["same-job", "baselines", "gate", "analyze", "arms", "looks"])
+    p.add_argument("files", nargs="*", type=Path, help="looks: results files of fixed runs")
     p.add_argument("--data", type=Path, default=DATA, help="data directory (default: %(default)s)")
     p.add_argument("--aa", type=int, default=20, help="A/A invocations (default: 20)")
     p.add_argument("--per-arm", type=int, default=10, help="invocations per slowed arm (10)")
@@ -373,7 +428,7 @@ def main() -> None:
     )
     args = p.parse_args()
     modes = {"same-job": same_job, "baselines": baselines, "gate": gate, "analyze": analyze,
-             "arms": arms}  # fmt: skip
+             "arms": arms, "looks": looks}  # fmt: skip
     modes[args.mode](args)
 
 

@@ -219,7 +219,8 @@ def run(
         int,
         typer.Option(
             "--max-samples",
-            help="--until-decisive: trials per benchmark at most, 1 to 100000 (default: 120).",
+            help=f"--until-decisive: trials per benchmark at most, 1 to 100000 (default: "
+            f"{DEFAULT_MAX_SAMPLES}).",
             min=1,
             max=100_000,
             show_default=False,
