@@ -119,3 +119,26 @@ def make_plan(
     timed = [_timed(s, e, j, processes, seed) for s in scenarios for e in engines for j in numbers]
     round_rng(seed, first_sample).shuffle(timed)
     return warm + timed
+
+
+def fit_cold(rest: list[Trial], cold_s: float, other_s: float, left_s: float) -> list[Trial]:
+    """The rest of a plan with the timed cold trials that do not fit left out.
+
+    A cold trial costs a model load, and a new process with `fresh_process`: seconds where a
+    warm trial costs milliseconds. Once one has been timed (`cold_s`), the other trials keep
+    their place (each is charged `other_s`, the mean of the warm ones so far) and cold ones are
+    kept, in plan order, while they fit in the `left_s` seconds left; the rest are left out, so
+    the budget is not spent on cold trials that would leave the cheap ones unmeasured.
+    """
+    if cold_s <= 0:
+        return rest
+    others = sum(1 for t in rest if not (t.scenario.cold and not t.warmup))
+    room = int(max(left_s - others * other_s, 0.0) // cold_s)
+    kept = []
+    for t in rest:
+        if t.scenario.cold and not t.warmup:
+            if room <= 0:
+                continue
+            room -= 1
+        kept.append(t)
+    return kept

@@ -21,7 +21,7 @@ from mlxguard.results import (
 from mlxguard.run.budget import Spending
 from mlxguard.run.context import SuiteContext
 from mlxguard.run.environment import memory_bytes
-from mlxguard.run.plan import Order, Scenario, Trial, make_plan
+from mlxguard.run.plan import Order, Scenario, Trial, fit_cold, make_plan
 from mlxguard.run.process_choice import (
     choose_processes,
     cores,
@@ -162,7 +162,7 @@ def run_trials(
     plan = plan_of(settings)
     progress.start(len(plan), suite, list(engines))
     started = time.monotonic()
-    cut = False
+    cut = fitted = False  # the budget ran out; cold trials were left out to fit it
     try:
         # Every warm process of every engine starts at once, before any warm-up.
         if any(not s.cold for s in scenarios) and not (cut := settings.past_deadline()):
@@ -171,7 +171,11 @@ def run_trials(
                 settings = replace(settings, processes=chosen)
                 plan = plan_of(settings)
                 progress.resize(len(plan))
-        for trial in plan:
+        warm_s: list[float] = []  # seconds of each timed warm trial so far
+        cold_planned = settings.deadline is None  # cold trials fitted to the budget once timed
+        i = 0
+        while i < len(plan):
+            trial, i = plan[i], i + 1
             if cut or (cut := settings.past_deadline()):
                 break  # the budget ran out: what was measured stands, and the cut is recorded
             progress.describe(
@@ -180,6 +184,7 @@ def run_trials(
                 + (" · warm-up" if trial.warmup else "")
             )
             prompt = prompt_for(trial)
+            began = time.monotonic()
             slot = slot_of(trial.engine, 0 if trial.scenario.cold else trial.process)
             if trial.scenario.cold:
                 request = _request(prompt, trial, settings)
@@ -193,6 +198,15 @@ def run_trials(
                     rec = generate(engine, _request(prompt, trial, settings))
                     if rec.timed_out:
                         slot.retire(rec.error or "")
+            took = time.monotonic() - began
+            if not trial.warmup and not trial.scenario.cold:
+                warm_s.append(took)
+            if trial.scenario.cold and not trial.warmup and not cold_planned:
+                cold_planned = True
+                fit = _fit_cold(plan[i:], took, warm_s, settings, progress, suite)
+                if fit is not None:
+                    plan, fitted = plan[:i] + fit, True
+                    progress.resize(len(plan))
             cell = cells[(trial.scenario, trial.engine)]
             if trial.warmup:
                 cell.warmups.append(rec)
@@ -219,13 +233,34 @@ def run_trials(
             for s in scenarios
             for label in engines
         ]
-        if cut and settings.spending is not None:
+        if (cut or fitted) and settings.spending is not None:
             settings.spending.cut += [b.label for b in benchmarks if b.trials < settings.samples]
         return benchmarks
     finally:
         progress.stop()
         if workers is None:
             pool.close()
+
+
+def _fit_cold(
+    rest: list[Trial],
+    cold_s: float,
+    warm_s: list[float],
+    settings: RunSettings,
+    progress: Progress,
+    suite: str,
+) -> list[Trial] | None:
+    """The rest of the plan fitted to the budget once a cold trial took `cold_s` (`fit_cold`);
+    None when all of it fits."""
+    left = (settings.deadline or 0.0) - time.monotonic()
+    fit = fit_cold(rest, cold_s, sum(warm_s) / len(warm_s) if warm_s else 0.0, left)
+    if len(fit) == len(rest):
+        return None
+    progress.note(
+        f"{suite}: {len(rest) - len(fit)} cold trial(s) left out: one took {cold_s:.1f} s, and "
+        f"the budget has {max(left, 0.0):.0f} s left for the rest"
+    )
+    return fit
 
 
 def _start_workers(

@@ -191,3 +191,22 @@ def test_the_model_and_the_machine_are_measured(tiny_model: Path) -> None:
     assert weights is not None
     assert weights == sum(f.stat().st_size for f in tiny_model.glob("*.safetensors"))
     assert (memory_bytes() or 0) > weights
+
+
+@pytest.mark.slow
+def test_cold_trials_are_fitted_to_the_budget_and_the_warm_ones_kept(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    # Each cold trial here starts a new process (1-3 s); 8 of them cannot fit in 10 s. Fitted
+    # once the first is timed, the cold ones that fit run and every warm trial is measured,
+    # where a cut at the deadline would have taken warm trials shuffled after it.
+    cfg = Config(model=str(tiny_model), samples=8, warmup=0, max_tokens=2, prompt_tokens=16,
+                 fresh_process=True)  # fmt: skip
+    done = run_session(
+        prepare(cfg, load_suites(["ttft"])), tmp_path / "r.json", Budget(max_seconds=10),
+        quiet=True,
+    )  # fmt: skip
+    trials = {b.scenario: b.trials for b in done.benchmarks}
+    assert trials["warm"] == 8 and 1 <= trials["cold"] < 8
+    assert done.run.budget is not None
+    assert [c for c in done.run.budget.cut if "cold" in c]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from mlxguard.run.plan import Scenario, make_plan
+from mlxguard.run.plan import Scenario, fit_cold, make_plan
 
 WARM = Scenario("compare", "warm", 8, 4)
 
@@ -56,3 +56,19 @@ def test_cold_trials_are_not_spread_over_warm_processes() -> None:
     by = {(t.scenario.name, t.scenario.fresh_process, t.sample): t for t in plan if not t.warmup}
     assert all(by[("cold", False, j)].process == 0 for j in range(4))  # the runner's own
     assert all(by[("cold", True, j)].process == j for j in range(4))  # a new process each
+
+
+def test_cold_trials_that_do_not_fit_are_left_out_and_the_rest_kept() -> None:
+    cold = Scenario("ttft", "cold", 16, 4, cold=True)
+    warm = Scenario("ttft", "warm", 16, 4)
+    rest = make_plan([cold, warm], ["e"], 6, 0, seed=3)
+    # A cold trial took 2 s, a warm one 0.1 s; 5 s left: the 6 warm trials keep 0.6 s, and
+    # 2 of the 6 cold trials fit in the 4.4 s after them.
+    kept = fit_cold(rest, 2.0, 0.1, 5.0)
+    assert Counter(t.scenario.name for t in kept) == {"warm": 6, "cold": 2}
+    assert kept == [t for t in rest if t in kept]  # plan order kept, earliest cold trials first
+    assert [t.sample for t in kept if t.scenario.cold] == [
+        t.sample for t in rest if t.scenario.cold
+    ][:2]
+    assert fit_cold(rest, 2.0, 0.1, 60.0) == rest  # all of it fits
+    assert [t.scenario.name for t in fit_cold(rest, 2.0, 0.1, -1.0)] == ["warm"] * 6
