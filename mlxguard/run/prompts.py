@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,26 +76,13 @@ class PromptFactory:
 
     def __init__(self, model_dir: str | Path | None, seed: int = 0) -> None:
         self.seed = seed
-        # Loaded in a thread, beside the run's worker starts: importing the tokenizer's
-        # libraries took 2.5 s on a 2-core VM and about 10 s on a GPU host with PyTorch
-        # installed, all of it before the first worker started (docs/regression.md).
-        self._loading: Future[Any] | None = None
-        if model_dir:
-            pool = ThreadPoolExecutor(1, thread_name_prefix="tokenizer")
-            self._loading = pool.submit(_load_tokenizer, model_dir)
-            pool.shutdown(wait=False)  # the thread ends with the load
-
-    @property
-    def tokenizer(self) -> Any:
-        """The model's tokenizer (waiting for its load), or None: plain words then."""
-        return None if self._loading is None else self._loading.result()
+        self._tokenizer: Any = _load_tokenizer(model_dir) if model_dir else None
 
     def make(self, n_tokens: int, key: int | str) -> Prompt:
         rng = random.Random(f"{self.seed}:{n_tokens}:{key}")
-        tokenizer = self.tokenizer
-        if tokenizer is None:
+        if self._tokenizer is None:
             return Prompt(" ".join(rng.choice(_WORDS) for _ in range(n_tokens)), None)
-        return _exact(tokenizer, n_tokens, rng)
+        return _exact(self._tokenizer, n_tokens, rng)
 
 
 def _load_tokenizer(model_dir: str | Path) -> Any:

@@ -1,34 +1,9 @@
-"""A run's own costs around its workers: what it loads while they start, and how they stop."""
+"""A run's own costs around its workers: how they stop."""
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
-from typing import Any
-
-import pytest
-
-import mlxguard.run.prompts as prompts
 from mlxguard.run.workers import Workers
-
-
-def test_the_tokenizer_loads_while_the_run_goes_on(
-    tiny_model: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Building the prompt factory must not wait for the tokenizer (its libraries took 10 s to
-    # import on a GPU host, all of it before the first worker started); its first prompt does.
-    release = threading.Event()
-    load = prompts._load_tokenizer
-
-    def held(model_dir: str | Path) -> Any:
-        assert release.wait(30)
-        return load(model_dir)
-
-    monkeypatch.setattr(prompts, "_load_tokenizer", held)
-    factory = prompts.PromptFactory(str(tiny_model), seed=0)  # returns while the load waits
-    release.set()
-    prompt = factory.make(16, "k")
-    assert prompt.tokens == 16 and prompt.ids is not None and len(prompt.ids) == 16
 
 
 class _Exiting:
