@@ -85,14 +85,12 @@ def undecided(
 
     Only same-job comparisons (candidate or head against reference or base) are sent back:
     a stored baseline is judged on run medians, and more samples of this run cannot narrow
-    the spread between runs. A benchmark with a metric that already FAILs is not sent back
-    either: the gate's answer for it is settled, and settling its other metrics cost a slowed
-    build a median 120 s where the first FAIL came far sooner (docs/regression.md).
+    the spread between runs.
     """
     # An interim look: a fail then needs p < alpha / 5 (check.decision.INTERIM_ALPHA_SHARE).
     report = evaluate(results, config, baselines, allow_cross_machine=allow_cross, interim=True)
-    same_job = [v for v in report.verdicts if v.kind == "reference"]
-    failed = {(v.suite, v.scenario, v.engine) for v in same_job if v.status == "fail"}
     return {
-        (v.suite, v.scenario, v.engine) for v in same_job if v.status == "inconclusive"
-    } - failed
+        (v.suite, v.scenario, v.engine)
+        for v in report.verdicts
+        if v.kind == "reference" and v.status == "inconclusive"
+    }
