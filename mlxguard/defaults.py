@@ -9,9 +9,8 @@ FailOn = Literal["fail", "inconclusive"]
 # The adaptive-sampling budget of `run --until-decisive`. 120 was chosen on a CPU with
 # scripts/bench_detection.py (a 10% slowdown of the tiny engine on a quiet 2-core machine found
 # >= 97% of the time); on an H100, where a sample costs a tenth as much, 3 of 5 builds 10%
-# slower stopped at 120 samples inconclusive, 50-72 s into a 600 s budget, their intervals
-# +-2-3% where a FAIL needed them under the 9% slowdown's 4-point distance from the tolerance
-# (docs/nvidia.md). `--max-seconds` still bounds the time.
+# slower stopped at 120 samples inconclusive, 54-72 s into a 600 s budget, where fixed runs
+# there first FAILed at 79-160 samples (docs/nvidia.md). `--max-seconds` still bounds the time.
 DEFAULT_MAX_SAMPLES = 240
 DEFAULT_MAX_SECONDS = 600.0
 

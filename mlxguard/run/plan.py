@@ -47,6 +47,11 @@ class Trial:
     round: int = 0
 
     @property
+    def timed_cold(self) -> bool:
+        """A timed trial of a cold scenario: a model load (and perhaps a process) of its own."""
+        return self.scenario.cold and not self.warmup
+
+    @property
     def prompt_key(self) -> str:
         # The same key for every engine, so engines answer identical prompts (apples to apples).
         kind = "warmup" if self.warmup else "sample"
@@ -132,11 +137,11 @@ def fit_cold(rest: list[Trial], cold_s: float, other_s: float, left_s: float) ->
     """
     if cold_s <= 0:
         return rest
-    others = sum(1 for t in rest if not (t.scenario.cold and not t.warmup))
+    others = sum(1 for t in rest if not t.timed_cold)
     room = int(max(left_s - others * other_s, 0.0) // cold_s)
     kept = []
     for t in rest:
-        if t.scenario.cold and not t.warmup:
+        if t.timed_cold:
             if room <= 0:
                 continue
             room -= 1

@@ -201,7 +201,7 @@ def run_trials(
             took = time.monotonic() - began
             if not trial.warmup and not trial.scenario.cold:
                 warm_s.append(took)
-            if trial.scenario.cold and not trial.warmup and not cold_planned:
+            if trial.timed_cold and not cold_planned:
                 cold_planned = True
                 fit = _fit_cold(plan[i:], took, warm_s, settings, progress, suite)
                 if fit is not None:

@@ -161,14 +161,16 @@ class Workers:
     def close(self) -> None:
         """Close every engine (stopping its worker process); the pool can be used again."""
         slots, self._slots = list(self._slots.values()), {}
-        # Worker processes shut down side by side: one's exit took about a second on a GPU
-        # host (its CUDA context), and a run there holds 16 (docs/regression.md).
-        closing = [threading.Thread(target=s.close, daemon=True) for s in slots if s.pid]
+        # Worker processes shut down side by side: on an H100 host 20-34 s of each gate's wall
+        # time fell outside its measurements while 16 of them stopped in turn (docs/nvidia.md).
+        # Split once: a slot's pid is gone as soon as its thread has closed it.
+        apart = [s for s in slots if s.pid]
+        inside = [s for s in slots if not s.pid]
+        closing = [threading.Thread(target=s.close, daemon=True) for s in apart]
         for t in closing:
             t.start()
-        for slot in slots:
-            if not slot.pid:
-                slot.close()
+        for slot in inside:
+            slot.close()
         for t in closing:
             t.join()
         # Loads cut short by closing their engines end at once; a load that had not yet
