@@ -72,13 +72,25 @@ class Prompt:
 
 
 class PromptFactory:
-    """Builds prompts for one model; `make(n, key)` is deterministic in (seed, n, key)."""
+    """Builds prompts for one model; `make(n, key)` is deterministic in (seed, n, key).
+
+    The tokenizer loads on the first `make`, or earlier through `load`: a run loads it while its
+    worker processes start (on a GPU host its imports took ~10 s before any worker started).
+    """
 
     def __init__(self, model_dir: str | Path | None, seed: int = 0) -> None:
         self.seed = seed
-        self._tokenizer: Any = _load_tokenizer(model_dir) if model_dir else None
+        self._model_dir = model_dir
+        self._tokenizer: Any = None
+        self._loaded = not model_dir
+
+    def load(self) -> None:
+        """Load the model's tokenizer now, if not yet (plain words when it cannot be loaded)."""
+        if not self._loaded and self._model_dir:
+            self._tokenizer, self._loaded = _load_tokenizer(self._model_dir), True
 
     def make(self, n_tokens: int, key: int | str) -> Prompt:
+        self.load()
         rng = random.Random(f"{self.seed}:{n_tokens}:{key}")
         if self._tokenizer is None:
             return Prompt(" ".join(rng.choice(_WORDS) for _ in range(n_tokens)), None)

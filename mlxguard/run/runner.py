@@ -142,8 +142,10 @@ def run_trials(
         kind: tells apart engines of one label set up differently (see `Workers.slot`).
     """
     pool = workers if workers is not None else Workers()
+    meanwhile = None  # what the run does while its workers start
     if prompt_for is None:
         prompts = PromptFactory(settings.model_dir, settings.seed)
+        meanwhile = prompts.load
 
         def prompt_for(trial: Trial) -> Prompt:
             return prompts.make(trial.scenario.prompt_tokens, trial.prompt_key)
@@ -166,7 +168,9 @@ def run_trials(
     try:
         # Every warm process of every engine starts at once, before any warm-up.
         if any(not s.cold for s in scenarios) and not (cut := settings.past_deadline()):
-            chosen = _start_workers(list(engines), settings, pool, slot_of, progress, suite)
+            chosen = _start_workers(
+                list(engines), settings, pool, slot_of, progress, suite, meanwhile
+            )
             if chosen != settings.processes:
                 settings = replace(settings, processes=chosen)
                 plan = plan_of(settings)
@@ -270,31 +274,34 @@ def _start_workers(
     slot_of: Callable[[str, int], EngineSlot],
     progress: Progress,
     suite: str,
+    meanwhile: Callable[[], None] | None = None,
 ) -> int:
     """Start the warm workers of every engine at once; returns the processes per engine.
 
     When the run chooses its processes (`Spending.auto_processes`) and has not yet, a first
     wave (as many workers of every engine as the cores start side by side) starts and is timed,
-    and the rest follow as the choice allows (`mlxguard.run.process_choice`).
+    and the rest follow as the choice allows (`mlxguard.run.process_choice`). `meanwhile` runs
+    here while the first processes start.
     """
     processes, spending = settings.processes, settings.spending
 
-    def start(count: int) -> None:
+    def start(count: int) -> float:
+        """Start `count` workers of each engine; the seconds until the last was ready."""
         progress.describe(f"{suite}: starting {len(labels) * count} engine(s)")
         warm = [slot_of(label, p) for label in labels for p in range(count)]
-        pool.start(warm, lambda slot: _in_worker(slot.label, settings))
+        began = time.monotonic()
+        pool.start(warm, lambda slot: _in_worker(slot.label, settings), meanwhile)
+        # The workers' own start, not `meanwhile`'s: it prices the processes not yet started.
+        return max([s.ready_at - began for s in warm if s.ready_at] + [0.0])
 
     if spending is not None and spending.auto_processes:
         if spending.processes is None and settings.deadline is not None:
             weights, n = model_bytes(settings.model_dir), cores()
             most = process_cap(processes, len(labels), weights, memory_bytes(), n)
             wave = first_wave(most, len(labels), n)
-            began = time.monotonic()
-            start(wave)
+            took = start(wave)
             left = settings.deadline - time.monotonic()
-            spending.processes = choose_processes(
-                most, time.monotonic() - began, left, len(labels), n, started=wave
-            )
+            spending.processes = choose_processes(most, took, left, len(labels), n, started=wave)
         if spending.processes is not None:
             processes = spending.processes.processes
     start(processes)

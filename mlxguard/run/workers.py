@@ -40,6 +40,7 @@ class EngineSlot:
         self.info: dict[str, Any] = {}
         self.name: str | None = None  # the engine's own `name`, once an instance exists
         self.started_at: float | None = None  # time.monotonic() when its warm start began
+        self.ready_at: float | None = None  # ... and when it was ready (or failed)
         # The warm engine while it loads (perhaps in a thread of `Workers.start`), so `close`
         # can stop its worker; `closed`: a load that ends after `close` closes its engine.
         self._loading: Engine | None = None
@@ -61,7 +62,7 @@ class EngineSlot:
                 if self.started_at is None:
                     self.started_at = time.monotonic()
                 engine, self.load_ns = timed_load(self._new_warm, self.model_dir, self.timeout_s)
-                self._loading = None
+                self._loading, self.ready_at = None, time.monotonic()
                 if self._closed:  # closed while it loaded (an interrupted start)
                     close_quietly(engine)
                     return None
@@ -122,13 +123,21 @@ class Workers:
             self._slots[key] = EngineSlot(label, factory, model_dir)
         return self._slots[key]
 
-    def start(self, slots: list[EngineSlot], in_worker: Callable[[EngineSlot], bool]) -> None:
+    def start(
+        self,
+        slots: list[EngineSlot],
+        in_worker: Callable[[EngineSlot], bool],
+        meanwhile: Callable[[], None] | None = None,
+    ) -> None:
         """Start the warm engines of `slots` all at once, and wait until each is ready.
 
         Slots whose engine runs in a worker process of its own (`in_worker`) load in threads,
         so their processes start together and the wait is about the slowest one's start, not
-        their sum; the others load here, one after another, meanwhile. Each slot's start time
-        is the moment they were all asked to start.
+        their sum; the others load here, one after another, meanwhile, and then `meanwhile` runs.
+        Each slot's start time is the moment they were all asked to start.
+
+        `meanwhile` runs in this thread, not beside it: an interrupt then stops it where it is
+        (a thread importing libraries when the interpreter exits aborts it).
 
         Raises:
             UsageError: an engine refused in its load (as `EngineSlot.get_warm`).
@@ -153,6 +162,8 @@ class Workers:
         for slot in todo:
             if not in_worker(slot):
                 slot.get_warm()
+        if meanwhile is not None:
+            meanwhile()
         for t in threads:
             t.join()
         if refused:

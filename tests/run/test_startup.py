@@ -1,9 +1,11 @@
-"""A run's own costs around its workers: how they stop."""
+"""A run's own costs around its workers: what overlaps their start, how they stop."""
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
+from mlxguard.run.prompts import PromptFactory
 from mlxguard.run.workers import Workers
 
 
@@ -26,3 +28,38 @@ def test_worker_processes_shut_down_side_by_side() -> None:
         pool.slot("e", _Exiting, "", p).warm = engine  # type: ignore[assignment,arg-type]
     pool.close()
     assert all(e.closed for e in engines)
+
+
+class _Starting:
+    """A worker's engine whose start ends only once the run's own work beside it has begun."""
+
+    name = "starting"
+
+    def __init__(self, beside: threading.Event) -> None:
+        self._beside = beside
+
+    def load(self, model: str) -> None:
+        assert self._beside.wait(5), "the run waited for its workers before its own work"
+
+    def generate(self, *args: object) -> list[int]:
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_run_loads_its_tokenizer_while_its_workers_start(tiny_model: Path) -> None:
+    # On a GPU host the tokenizer's imports took ~10 s before the first worker started.
+    beside = threading.Event()
+    prompts = PromptFactory(tiny_model)
+
+    def load_tokenizer() -> None:
+        beside.set()
+        prompts.load()
+
+    with Workers() as pool:
+        slot = pool.slot("e", lambda: _Starting(beside), str(tiny_model), 0)  # type: ignore[arg-type,return-value]
+        pool.start([slot], in_worker=lambda s: True, meanwhile=load_tokenizer)
+        assert slot.warm is not None and slot.load_error is None
+        assert slot.ready_at is not None and slot.started_at is not None
+    assert prompts.make(8, "k").tokens == 8  # the exact count: the tokenizer was loaded
