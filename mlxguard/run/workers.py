@@ -40,7 +40,7 @@ class EngineSlot:
         self.info: dict[str, Any] = {}
         self.name: str | None = None  # the engine's own `name`, once an instance exists
         self.started_at: float | None = None  # time.monotonic() when its warm start began
-        self.ready_at: float | None = None  # ... and when it was ready (or failed)
+        self.ready_at: float | None = None  # ... and when it was ready
         # The warm engine while it loads (perhaps in a thread of `Workers.start`), so `close`
         # can stop its worker; `closed`: a load that ends after `close` closes its engine.
         self._loading: Engine | None = None
