@@ -85,12 +85,14 @@ def undecided(
 
     Only same-job comparisons (candidate or head against reference or base) are sent back:
     a stored baseline is judged on run medians, and more samples of this run cannot narrow
-    the spread between runs.
+    the spread between runs. A benchmark with a metric that already FAILs is not sent back
+    either: its answer is settled at the interim level the looks were planned for, and settling
+    its other metrics took slowed builds to 240 samples after FAILs at 40-99 (docs/regression.md).
     """
     # An interim look: a fail then needs p < alpha / 5 (check.decision.INTERIM_ALPHA_SHARE).
     report = evaluate(results, config, baselines, allow_cross_machine=allow_cross, interim=True)
+    same_job = [v for v in report.verdicts if v.kind == "reference"]
+    failed = {(v.suite, v.scenario, v.engine) for v in same_job if v.status == "fail"}
     return {
-        (v.suite, v.scenario, v.engine)
-        for v in report.verdicts
-        if v.kind == "reference" and v.status == "inconclusive"
-    }
+        (v.suite, v.scenario, v.engine) for v in same_job if v.status == "inconclusive"
+    } - failed

@@ -39,8 +39,8 @@ ROUND_GROWTH = 0.25
 
 # Why the rounds stopped when they did not run out of budget.
 DECISIVE = (
-    "every same-job verdict is decisive (stored-baseline verdicts are judged on run medians: "
-    "rounds do not extend them)"
+    "every same-job verdict is decisive, or its benchmark already failed on another metric "
+    "(stored-baseline verdicts are judged on run medians: rounds do not extend them)"
 )
 
 

@@ -269,20 +269,21 @@ command = [{json.dumps(sys.executable)}, "-m", "mlx_lm", "server", "--model", "{
 
 @pytest.mark.slow
 def test_until_decisive_adds_windows_to_an_undecided_point(tmp_path, tiny_model):
+    # A head whose TTFT sits at the 1.2x limit: nothing FAILs, TTFT stays undecided. (A point
+    # with a metric that already FAILs is settled and gets no more: tests/check/test_undecided.py.)
     with (
-        sse_server("--token-ms", "5", "--prompt-ms", "10", "--serial") as slow,
-        sse_server("--token-ms", "5", "--prompt-ms", "10") as fast,
+        sse_server("--token-ms", "5", "--prompt-ms", "12") as head_url,
+        sse_server("--token-ms", "5", "--prompt-ms", "10") as base_url,
     ):
-        config = _pair_config(slow, fast, rounds=3)
+        config = _pair_config(head_url, base_url, rounds=3)
         proc, out = _run(tmp_path, tiny_model, "mlx-lm", config, "--until-decisive",
-                         "--max-samples", "1000")  # fmt: skip
-    assert proc.returncode == 1, proc.stdout + proc.stderr
+                         "--max-samples", "100")  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     head = next(b for b in load_results(out).benchmarks if b.engine == "candidate:head")
     windows = [w.round for w in head.load.windows]
     assert len(windows) > 3 and windows == list(range(len(windows)))  # rounds added, numbered on
     assert head.adaptive_rounds >= 1
-    [tps] = [v for v in _verdicts(tmp_path, out) if v.metric == "output_tps"]
-    assert tps.status == "fail"
+    assert {v.status for v in _verdicts(tmp_path, out)} <= {"pass", "inconclusive"}
 
 
 def test_the_budget_stops_starting_windows_and_names_the_points_it_cut(tmp_path, tiny_model):

@@ -1,0 +1,39 @@
+"""Which benchmarks `--until-decisive` sends back for another round."""
+
+from __future__ import annotations
+
+import random
+
+from factories import benchmark, results
+
+from mlxguard.check.evaluate import evaluate, undecided
+from mlxguard.config import Config
+from mlxguard.results import Benchmark, ReferenceComparison
+
+
+def _noisy(center: float, spread: float, n: int, seed: int) -> list[float]:
+    rng = random.Random(seed)
+    return [center * (1 + rng.uniform(-spread, spread)) for _ in range(n)]
+
+
+def _pair(scenario: str, ttft: tuple[float, float], decode: tuple[float, float]) -> list[Benchmark]:
+    base = benchmark("compare", scenario, "base:e", ttft_ms=_noisy(ttft[0], 0.01, 30, 1),
+                     decode_tps=_noisy(decode[0], 0.5, 30, 2))  # fmt: skip
+    head = benchmark("compare", scenario, "head:e", ttft_ms=_noisy(ttft[1], 0.01, 30, 3),
+                     decode_tps=_noisy(decode[1], 0.5, 30, 4))  # fmt: skip
+    against = ReferenceComparison(engine=base.engine, against="base")
+    return [head.model_copy(update={"reference": against}), base]
+
+
+def test_a_benchmark_that_already_failed_is_not_sent_back() -> None:
+    # "slow": TTFT 30% worse beyond doubt, decode too noisy to tell; "same": nothing decided.
+    r = results(*_pair("slow", (50.0, 65.0), (100.0, 100.0)),
+                *_pair("same", (50.0, 50.0), (100.0, 100.0)))  # fmt: skip
+    statuses = {
+        (v.scenario, v.metric): v.status
+        for v in evaluate(r, Config(), interim=True).verdicts
+        if v.kind == "reference"
+    }
+    assert statuses[("slow", "ttft_ms")] == "fail"
+    assert statuses[("slow", "decode_tps")] == "inconclusive"
+    assert undecided(r, Config(), None, False) == {("compare", "same", "head:e")}
