@@ -6,6 +6,8 @@ Pure: no MLX, no network. The overall status is `fail` if any verdict fails, els
 
 from __future__ import annotations
 
+import re
+
 from mlxguard.baselines import Baseline
 from mlxguard.check.baseline import CROSS_MACHINE_NOTE, baseline_verdicts
 from mlxguard.check.budget import budget_warnings
@@ -17,6 +19,7 @@ from mlxguard.check.stability import stability_warnings
 from mlxguard.check.targets import success_verdicts, target_verdicts
 from mlxguard.check.verdicts import CheckReport, Verdict, overall, resolution
 from mlxguard.config import Config
+from mlxguard.metrics import label
 from mlxguard.results import Results
 
 
@@ -52,6 +55,8 @@ def evaluate(
         if any(CROSS_MACHINE_NOTE in v.evidence for v in against):
             notes.append(f"some baselines were {CROSS_MACHINE_NOTE}: their verdicts are weaker")
     verdicts = family_adjusted(verdicts, config.check.alpha, interim=interim)
+    if results.run.adaptive is not None and not interim:
+        verdicts = _settled(verdicts)
     machine, budget, warnings = warnings_of(results, config, verdicts)
     return CheckReport(
         status=overall(verdicts),
@@ -76,6 +81,30 @@ def warnings_of(
     if results.run.incomplete:
         warnings.insert(0, f"incomplete run ({results.run.incomplete}): judged on what it holds")
     return machine, budget, warnings
+
+
+# The inconclusive evidence's advice (check.reference), which rounds that stopped on a FAIL void.
+_ADD_ROUNDS = re.compile(r"; add rounds \([^)]*\)")
+
+
+def _settled(verdicts: list[Verdict]) -> list[Verdict]:
+    """Say why a same-job verdict of an adaptive run stayed inconclusive beside a FAIL.
+
+    `--until-decisive` stops sending back a benchmark once a metric of it FAILs (`undecided`),
+    so "add rounds" would mislead there: the rounds stopped by design, not for want of budget.
+    """
+    failed: dict[tuple[str, str, str], list[str]] = {}
+    for v in verdicts:
+        if v.kind == "reference" and v.status == "fail":
+            failed.setdefault((v.suite, v.scenario, v.engine), []).append(label(v.metric))
+    out = []
+    for v in verdicts:
+        by = failed.get((v.suite, v.scenario, v.engine))
+        if by and v.kind == "reference" and v.status == "inconclusive":
+            why = f"; not sampled further: this benchmark already FAILs ({', '.join(by)})"
+            v = v.model_copy(update={"evidence": _ADD_ROUNDS.sub(why, v.evidence, count=1)})
+        out.append(v)
+    return out
 
 
 def undecided(

@@ -8,7 +8,7 @@ from factories import benchmark, results
 
 from mlxguard.check.evaluate import evaluate, undecided
 from mlxguard.config import Config
-from mlxguard.results import Benchmark, ReferenceComparison
+from mlxguard.results import Adaptive, Benchmark, ReferenceComparison
 
 
 def _noisy(center: float, spread: float, n: int, seed: int) -> list[float]:
@@ -37,3 +37,14 @@ def test_a_benchmark_that_already_failed_is_not_sent_back() -> None:
     assert statuses[("slow", "ttft_ms")] == "fail"
     assert statuses[("slow", "decode_tps")] == "inconclusive"
     assert undecided(r, Config(), None, False) == {("compare", "same", "head:e")}
+
+
+def test_a_settled_benchmark_says_why_its_other_metric_stayed_undecided() -> None:
+    r = results(*_pair("slow", (50.0, 65.0), (100.0, 100.0)))
+    r = r.model_copy(
+        update={"run": r.run.model_copy(update={"adaptive": Adaptive(rounds=0, stopped="")})}
+    )
+    decode = next(v for v in evaluate(r, Config()).verdicts if v.metric == "decode_tps")
+    assert decode.status == "inconclusive"
+    assert "add rounds" not in decode.evidence
+    assert "not sampled further: this benchmark already FAILs (TTFT)" in decode.evidence
