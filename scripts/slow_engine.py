@@ -28,6 +28,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import mlx.core as mx
+from mlx_lm.generate import generation_stream
+
 from mlxguard.engines.mlx_lm_engine import MlxLmEngine
 
 
@@ -47,9 +50,6 @@ class SlowEngine:
     def generate(
         self, prompt: str, max_tokens: int, temperature: float, seed: int | None
     ) -> Iterator[int]:
-        import mlx.core as mx
-        from mlx_lm.generate import generation_stream
-
         clock = time.perf_counter
         stream = self._inner.generate(prompt, max_tokens, temperature, seed)
         while True:

@@ -6,20 +6,17 @@ Pure: no MLX, no network. The overall status is `fail` if any verdict fails, els
 
 from __future__ import annotations
 
-import re
-
 from mlxguard.baselines import Baseline
 from mlxguard.check.baseline import CROSS_MACHINE_NOTE, baseline_verdicts
 from mlxguard.check.budget import budget_warnings
 from mlxguard.check.family import family_adjusted
 from mlxguard.check.machine import results_machine_warnings
-from mlxguard.check.reference import reference_verdicts
+from mlxguard.check.reference import failed_benchmarks, reference_verdicts, settled
 from mlxguard.check.regimes import regime_warnings
 from mlxguard.check.stability import stability_warnings
 from mlxguard.check.targets import success_verdicts, target_verdicts
 from mlxguard.check.verdicts import CheckReport, Verdict, overall, resolution
 from mlxguard.config import Config
-from mlxguard.metrics import label
 from mlxguard.results import Results
 
 
@@ -56,7 +53,7 @@ def evaluate(
             notes.append(f"some baselines were {CROSS_MACHINE_NOTE}: their verdicts are weaker")
     verdicts = family_adjusted(verdicts, config.check.alpha, interim=interim)
     if results.run.adaptive is not None and not interim:
-        verdicts = _settled(verdicts)
+        verdicts = settled(verdicts)
     machine, budget, warnings = warnings_of(results, config, verdicts)
     return CheckReport(
         status=overall(verdicts),
@@ -83,30 +80,6 @@ def warnings_of(
     return machine, budget, warnings
 
 
-# The inconclusive evidence's advice (check.reference), which rounds that stopped on a FAIL void.
-_ADD_ROUNDS = re.compile(r"; add rounds \([^)]*\)")
-
-
-def _settled(verdicts: list[Verdict]) -> list[Verdict]:
-    """Say why a same-job verdict of an adaptive run stayed inconclusive beside a FAIL.
-
-    `--until-decisive` stops sending back a benchmark once a metric of it FAILs (`undecided`),
-    so "add rounds" would mislead there: the rounds stopped by design, not for want of budget.
-    """
-    failed: dict[tuple[str, str, str], list[str]] = {}
-    for v in verdicts:
-        if v.kind == "reference" and v.status == "fail":
-            failed.setdefault((v.suite, v.scenario, v.engine), []).append(label(v.metric))
-    out = []
-    for v in verdicts:
-        by = failed.get((v.suite, v.scenario, v.engine))
-        if by and v.kind == "reference" and v.status == "inconclusive":
-            why = f"; not sampled further: this benchmark already FAILs ({', '.join(by)})"
-            v = v.model_copy(update={"evidence": _ADD_ROUNDS.sub(why, v.evidence, count=1)})
-        out.append(v)
-    return out
-
-
 def undecided(
     results: Results, config: Config, baselines: list[Baseline] | None, allow_cross: bool
 ) -> set[tuple[str, str, str]]:
@@ -120,8 +93,9 @@ def undecided(
     """
     # An interim look: a fail then needs p < alpha / 5 (check.decision.INTERIM_ALPHA_SHARE).
     report = evaluate(results, config, baselines, allow_cross_machine=allow_cross, interim=True)
-    same_job = [v for v in report.verdicts if v.kind == "reference"]
-    failed = {(v.suite, v.scenario, v.engine) for v in same_job if v.status == "fail"}
+    failed = failed_benchmarks(report.verdicts)
     return {
-        (v.suite, v.scenario, v.engine) for v in same_job if v.status == "inconclusive"
-    } - failed
+        (v.suite, v.scenario, v.engine)
+        for v in report.verdicts
+        if v.kind == "reference" and v.status == "inconclusive"
+    } - failed.keys()

@@ -26,6 +26,7 @@ Pure: no MLX.
 
 from __future__ import annotations
 
+import re
 import statistics
 
 from mlxguard.check.decision import compare, fmt_p, fmt_pct
@@ -210,4 +211,34 @@ def reference_verdicts(
         ]
         if cand.parity is not None:
             out.append(parity_verdict(cand, cand.parity, settings.min_parity))
+    return out
+
+
+# The advice of an inconclusive ratio verdict (`_ratio_verdict`), void once rounds stop on a FAIL.
+_ADD_ROUNDS = re.compile(r"; add rounds \([^)]*\)")
+
+
+def failed_benchmarks(verdicts: list[Verdict]) -> dict[tuple[str, str, str], list[str]]:
+    """The (suite, scenario, engine) with a same-job verdict that FAILs, and those metrics."""
+    failed: dict[tuple[str, str, str], list[str]] = {}
+    for v in verdicts:
+        if v.kind == "reference" and v.status == "fail":
+            failed.setdefault((v.suite, v.scenario, v.engine), []).append(label(v.metric))
+    return failed
+
+
+def settled(verdicts: list[Verdict]) -> list[Verdict]:
+    """Say why a same-job verdict of an adaptive run stayed inconclusive beside a FAIL.
+
+    `--until-decisive` stops sending back a benchmark once a metric of it FAILs (the check's
+    `undecided`), so "add rounds" would mislead there: the rounds stopped by design.
+    """
+    failed = failed_benchmarks(verdicts)
+    out = []
+    for v in verdicts:
+        by = failed.get((v.suite, v.scenario, v.engine))
+        if by and v.kind == "reference" and v.status == "inconclusive":
+            why = f"; not sampled further: this benchmark already FAILs ({', '.join(by)})"
+            v = v.model_copy(update={"evidence": _ADD_ROUNDS.sub(why, v.evidence, count=1)})
+        out.append(v)
     return out

@@ -82,19 +82,26 @@ class PromptFactory:
         self.seed = seed
         self._model_dir = model_dir
         self._tokenizer: Any = None
-        self._loaded = not model_dir
+        self._loaded = False
 
     def load(self) -> None:
-        """Load the model's tokenizer now, if not yet (plain words when it cannot be loaded)."""
-        if not self._loaded and self._model_dir:
-            self._tokenizer, self._loaded = _load_tokenizer(self._model_dir), True
+        """Load the model's tokenizer now, if not yet."""
+        if self._model_dir and not self._loaded:
+            self._tokenizer = _load_tokenizer(self._model_dir)
+            self._loaded = True
+
+    @property
+    def tokenizer(self) -> Any:
+        """The model's tokenizer (loaded now if not yet), or None: plain words then."""
+        self.load()
+        return self._tokenizer
 
     def make(self, n_tokens: int, key: int | str) -> Prompt:
-        self.load()
         rng = random.Random(f"{self.seed}:{n_tokens}:{key}")
-        if self._tokenizer is None:
+        tokenizer = self.tokenizer
+        if tokenizer is None:
             return Prompt(" ".join(rng.choice(_WORDS) for _ in range(n_tokens)), None)
-        return _exact(self._tokenizer, n_tokens, rng)
+        return _exact(tokenizer, n_tokens, rng)
 
 
 def _load_tokenizer(model_dir: str | Path) -> Any:

@@ -133,7 +133,7 @@ class Workers:
 
         Slots whose engine runs in a worker process of its own (`in_worker`) load in threads,
         so their processes start together and the wait is about the slowest one's start, not
-        their sum; the others load here, one after another, meanwhile, and then `meanwhile` runs.
+        their sum; the others load here meanwhile, one after another, and then `meanwhile` runs.
         Each slot's start time is the moment they were all asked to start.
 
         `meanwhile` runs in this thread, not beside it: an interrupt then stops it where it is

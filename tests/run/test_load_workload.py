@@ -15,7 +15,7 @@ def test_prompts_have_the_exact_count_and_share_no_prefix(tiny_model):
     requests = build_requests(factory, Lengths(24, 8), 6, "concurrency-4:0")
     assert {r.prompt_tokens for r in requests} == {24}
     assert {r.max_tokens for r in requests} == {8}
-    tokenizer = factory._tokenizer
+    tokenizer = factory.tokenizer
     ids = [tokenizer.encode(r.prompt) for r in requests]
     assert all(len(i) == 24 for i in ids)
     # Beyond the BOS every prompt starts differently: no prefix cache can serve one from another.

@@ -286,6 +286,23 @@ def test_until_decisive_adds_windows_to_an_undecided_point(tmp_path, tiny_model)
     assert {v.status for v in _verdicts(tmp_path, out)} <= {"pass", "inconclusive"}
 
 
+@pytest.mark.slow
+def test_until_decisive_adds_no_window_to_a_point_that_already_fails(tmp_path, tiny_model):
+    # The serial head's TTFT FAILs over the first 3 windows: the point is settled there.
+    with (
+        sse_server("--token-ms", "5", "--prompt-ms", "10", "--serial") as slow,
+        sse_server("--token-ms", "5", "--prompt-ms", "10") as fast,
+    ):
+        config = _pair_config(slow, fast, rounds=3)
+        proc, out = _run(tmp_path, tiny_model, "mlx-lm", config, "--until-decisive",
+                         "--max-samples", "1000")  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    head = next(b for b in load_results(out).benchmarks if b.engine == "candidate:head")
+    assert [w.round for w in head.load.windows] == [0, 1, 2] and head.adaptive_rounds == 0
+    statuses = {v.metric: v.status for v in _verdicts(tmp_path, out)}
+    assert statuses["ttft_ms"] == "fail"
+
+
 def test_the_budget_stops_starting_windows_and_names_the_points_it_cut(tmp_path, tiny_model):
     config = CONFIG.replace("rounds = 2", "rounds = 500")
     with sse_server() as url:
