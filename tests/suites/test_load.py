@@ -267,19 +267,25 @@ command = [{json.dumps(sys.executable)}, "-m", "mlx_lm", "server", "--model", "{
         assert set(b.metrics["prompt_tokens"].samples) == {32.0}
 
 
-@pytest.mark.slow
-def test_until_decisive_adds_windows_to_an_undecided_point(tmp_path, tiny_model):
-    # A head whose TTFT sits at the 1.2x limit: nothing FAILs, TTFT stays undecided. (A point
-    # with a metric that already FAILs is settled and gets no more: tests/check/test_undecided.py.)
+def _until_decisive(tmp_path, model, head: list[str], max_samples: int):
+    """A pair run at concurrency 4, 3 windows a round: `head`'s server options against a base
+    that batches (5 ms between tokens, 10 ms before the first); returns (head, process, out)."""
     with (
-        sse_server("--token-ms", "5", "--prompt-ms", "12") as head_url,
+        sse_server("--token-ms", "5", *head) as head_url,
         sse_server("--token-ms", "5", "--prompt-ms", "10") as base_url,
     ):
         config = _pair_config(head_url, base_url, rounds=3)
-        proc, out = _run(tmp_path, tiny_model, "mlx-lm", config, "--until-decisive",
-                         "--max-samples", "100")  # fmt: skip
+        proc, out = _run(tmp_path, model, "mlx-lm", config, "--until-decisive",
+                         "--max-samples", str(max_samples))  # fmt: skip
+    head_b = next(b for b in load_results(out).benchmarks if b.engine == "candidate:head")
+    return head_b, proc, out
+
+
+@pytest.mark.slow
+def test_until_decisive_adds_windows_to_an_undecided_point(tmp_path, tiny_model):
+    # A head whose TTFT sits at the 1.2x limit: nothing FAILs, TTFT stays undecided.
+    head, proc, out = _until_decisive(tmp_path, tiny_model, ["--prompt-ms", "12"], 100)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    head = next(b for b in load_results(out).benchmarks if b.engine == "candidate:head")
     windows = [w.round for w in head.load.windows]
     assert len(windows) > 3 and windows == list(range(len(windows)))  # rounds added, numbered on
     assert head.adaptive_rounds >= 1
@@ -289,15 +295,8 @@ def test_until_decisive_adds_windows_to_an_undecided_point(tmp_path, tiny_model)
 @pytest.mark.slow
 def test_until_decisive_adds_no_window_to_a_point_that_already_fails(tmp_path, tiny_model):
     # The serial head's TTFT FAILs over the first 3 windows: the point is settled there.
-    with (
-        sse_server("--token-ms", "5", "--prompt-ms", "10", "--serial") as slow,
-        sse_server("--token-ms", "5", "--prompt-ms", "10") as fast,
-    ):
-        config = _pair_config(slow, fast, rounds=3)
-        proc, out = _run(tmp_path, tiny_model, "mlx-lm", config, "--until-decisive",
-                         "--max-samples", "1000")  # fmt: skip
+    head, proc, out = _until_decisive(tmp_path, tiny_model, ["--prompt-ms", "10", "--serial"], 1000)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    head = next(b for b in load_results(out).benchmarks if b.engine == "candidate:head")
     assert [w.round for w in head.load.windows] == [0, 1, 2] and head.adaptive_rounds == 0
     statuses = {v.metric: v.status for v in _verdicts(tmp_path, out)}
     assert statuses["ttft_ms"] == "fail"
