@@ -145,7 +145,14 @@ def same_job(args: argparse.Namespace) -> None:
 
 
 def _invocation(
-    mode: str, out: Path, cfg: Path, i: int, arm: str, seed: int, extra: list[str]
+    mode: str,
+    out: Path,
+    cfg: Path,
+    i: int,
+    arm: str,
+    seed: int,
+    extra: list[str],
+    load: float | None = None,
 ) -> None:
     """One `run --suite compare --until-decisive` of `arm` against A, appended to the data."""
     candidate = "A2" if arm == "A" else arm
@@ -157,6 +164,7 @@ def _invocation(
     ])  # fmt: skip
     costs = _costs(results)
     row = {"i": i, "arm": arm, "t": time.time(), "exit": code, "wall_s": round(wall, 1),
+           **({"load_1m": load} if load is not None else {}),
            **_summary(_verdicts(report)), **costs}  # fmt: skip
     if code == 2:
         row["error"] = err.strip().splitlines()[-1:] if err.strip() else []
@@ -178,8 +186,21 @@ def gate(args: argparse.Namespace) -> None:
     extra = [*(["--model", args.model] if args.model else []), *args.run_arg]
     for i, arm in enumerate(arms):
         if i not in done:
-            _invocation("gate", out, cfg, i, arm, args.seed, extra)
+            load = _settled_load(args.load_below)
+            _invocation("gate", out, cfg, i, arm, args.seed, extra, load=load)
     print("\n".join(gate_table(data)))
+
+
+def _settled_load(below: float, most_s: float = 180.0) -> float:
+    """The 1-minute load average once it is below `below` (or after `most_s` seconds).
+
+    The goal is stated for a machine at a load average below 2: the previous invocation's
+    workers leave theirs behind for a minute, so the next one waits for it to fall.
+    """
+    until = time.monotonic() + most_s
+    while (load := os.getloadavg()[0]) >= below and time.monotonic() < until:
+        time.sleep(2.0)
+    return round(load, 2)
 
 
 def _costs(results: Path) -> dict:
@@ -425,6 +446,13 @@ def main() -> None:
         default=[],
         help="gate: one more argument for `mlxguard run`, e.g. --run-arg=--max-seconds=90 "
         "(repeatable; default: none, mlxguard's defaults)",
+    )
+    p.add_argument(
+        "--load-below",
+        type=float,
+        default=2.0,
+        help="gate: wait (up to 3 minutes) for the 1-minute load average to fall below this "
+        "before each invocation, and record it (default: %(default)s, the goal's condition)",
     )
     args = p.parse_args()
     modes = {"same-job": same_job, "baselines": baselines, "gate": gate, "analyze": analyze,
