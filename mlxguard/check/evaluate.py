@@ -82,8 +82,9 @@ def warnings_of(
 
 def undecided(
     results: Results, config: Config, baselines: list[Baseline] | None, allow_cross: bool
-) -> set[tuple[str, str, str]]:
-    """The (suite, scenario, engine) whose same-job verdict more rounds could settle.
+) -> dict[tuple[str, str, str], frozenset[str]]:
+    """The (suite, scenario, engine) whose same-job verdicts more rounds could settle, each with
+    the metrics of those verdicts (a round that settles only TTFT needs no decode).
 
     Only same-job comparisons (candidate or head against reference or base) are sent back:
     a stored baseline is judged on run medians, and more samples of this run cannot narrow
@@ -94,8 +95,9 @@ def undecided(
     # An interim look: a fail then needs p < alpha / 5 (check.decision.INTERIM_ALPHA_SHARE).
     report = evaluate(results, config, baselines, allow_cross_machine=allow_cross, interim=True)
     failed = failed_benchmarks(report.verdicts)
-    return {
-        (v.suite, v.scenario, v.engine)
-        for v in report.verdicts
-        if v.kind == "reference" and v.status == "inconclusive"
-    } - failed.keys()
+    open_: dict[tuple[str, str, str], set[str]] = {}
+    for v in report.verdicts:
+        key = (v.suite, v.scenario, v.engine)
+        if v.kind == "reference" and v.status == "inconclusive" and key not in failed:
+            open_.setdefault(key, set()).add(v.metric)
+    return {key: frozenset(metrics) for key, metrics in open_.items()}

@@ -231,14 +231,18 @@ def settled(verdicts: list[Verdict]) -> list[Verdict]:
     """Say why a same-job verdict of an adaptive run stayed inconclusive beside a FAIL.
 
     `--until-decisive` stops sending back a benchmark once a metric of it FAILs (the check's
-    `undecided`), so "add rounds" would mislead there: the rounds stopped by design.
+    `undecided`), so "add rounds" would mislead there: the rounds stopped by design. The
+    reason replaces the advice in the evidence and becomes the verdict's note.
     """
     failed = failed_benchmarks(verdicts)
     out = []
     for v in verdicts:
         by = failed.get((v.suite, v.scenario, v.engine))
         if by and v.kind == "reference" and v.status == "inconclusive":
-            why = f"; not sampled further: this benchmark already FAILs ({', '.join(by)})"
-            v = v.model_copy(update={"evidence": _ADD_ROUNDS.sub(why, v.evidence, count=1)})
+            why = f"not sampled further: this benchmark already FAILs ({', '.join(by)})"
+            evidence = _ADD_ROUNDS.sub(f"; {why}", v.evidence, count=1)
+            # The note reaches the comment's and the console's statistics line; the evidence
+            # only the JSON report.
+            v = v.model_copy(update={"evidence": evidence, "note": why})
         out.append(v)
     return out

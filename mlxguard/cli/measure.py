@@ -67,9 +67,10 @@ def run_and_judge(
     baselines = load_baselines_at(baseline)
 
     from mlxguard.results import Results
+    from mlxguard.run.context import Undecided
     from mlxguard.run.session import run_session
 
-    def undecided(r: Results) -> set[tuple[str, str, str]]:
+    def undecided(r: Results) -> Undecided:
         from mlxguard.check.evaluate import undecided
 
         return undecided(r, prepared.config, baselines, allow_cross_machine)

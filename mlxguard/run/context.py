@@ -13,6 +13,7 @@ inherits `rounds` and `extend` from `OneLook`.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -26,6 +27,8 @@ from mlxguard.run.workers import Workers
 
 # What a verdict names: (suite, scenario, engine) of a benchmark.
 BenchmarkKey = tuple[str, str, str]
+# The benchmarks a round sends back, each with its gated metrics still undecided.
+Undecided = Mapping[BenchmarkKey, frozenset[str]]
 
 
 @dataclass
@@ -98,12 +101,13 @@ class Suite(Protocol):
         ...
 
     def extend(
-        self, ctx: SuiteContext, measured: list[Benchmark], todo: set[BenchmarkKey]
+        self, ctx: SuiteContext, measured: list[Benchmark], todo: Undecided
     ) -> list[Benchmark]:
         """One more round: `measured` (this suite's benchmarks, in the order `run` gave them)
-        with `ctx.config.samples` more samples added to the benchmarks in `todo`, numbered from
-        `ctx.first_sample`, on the warm engines of `ctx.workers` (no warm-up); the same
-        benchmarks in the same order. Called only when `rounds` is true."""
+        with `ctx.config.samples` more samples added to the benchmarks in `todo` (each with the
+        metrics it has left undecided), numbered from `ctx.first_sample`, on the warm engines
+        of `ctx.workers` (no warm-up); the same benchmarks in the same order. Called only when
+        `rounds` is true."""
         ...
 
 
@@ -113,7 +117,7 @@ class OneLook:
     rounds = False
 
     def extend(
-        self, ctx: SuiteContext, measured: list[Benchmark], todo: set[BenchmarkKey]
+        self, ctx: SuiteContext, measured: list[Benchmark], todo: Undecided
     ) -> list[Benchmark]:
         """Nothing to add: `measured` as it is."""
         return measured

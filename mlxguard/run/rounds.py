@@ -21,10 +21,11 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+from mlxguard.metrics import label
 from mlxguard.results import Adaptive, Benchmark, Metric, Results, write_results
 from mlxguard.results.models import PromptSource
 from mlxguard.run.budget import Budget, Spending
-from mlxguard.run.context import BenchmarkKey
+from mlxguard.run.context import Undecided
 from mlxguard.run.prepare import Prepared
 from mlxguard.run.progress import Progress, progress_line
 from mlxguard.run.roofline import with_roofline
@@ -97,7 +98,7 @@ def round_size(batch: int, held: int, room: int) -> int:
 
 
 def _round(
-    prepared: Prepared, results: Results, todo: set[BenchmarkKey], samples: int,
+    prepared: Prepared, results: Results, todo: Undecided, samples: int,
     workers: Workers, progress: Progress, budget: Budget, spending: Spending,
 ) -> Results:  # fmt: skip
     """``samples`` more trials of every benchmark in ``todo``, each suite extending its own."""
@@ -105,7 +106,7 @@ def _round(
     benchmarks = list(results.benchmarks)
     config = prepared.config.with_overrides(samples=samples, warmup=0)
     for suite in prepared.suites:
-        mine = {k for k in todo if k[0] == suite.name}
+        mine = {k: metrics for k, metrics in todo.items() if k[0] == suite.name}
         if not mine:
             continue
         ctx = prepared.context(suite, progress, workers, budget.started, budget.deadline, spending)
@@ -123,7 +124,7 @@ def run_rounds(
     budget: Budget,
     spending: Spending,
     *,
-    undecided: Callable[[Results], set[BenchmarkKey]],
+    undecided: Callable[[Results], Undecided],
     workers: Workers,
     quiet: bool = True,
 ) -> Results:
@@ -136,7 +137,8 @@ def run_rounds(
         budget: the run's budget (``max_samples``, ``max_seconds``): a round stops at its
             deadline, mid-round if need be.
         spending: what the run spent against it (what the budget cut goes there).
-        undecided: the (suite, scenario, engine) whose same-job verdict is still inconclusive.
+        undecided: the (suite, scenario, engine) whose same-job verdict is still inconclusive,
+            each with those metrics (a suite may measure only what they need).
         workers: the run's warm engines; every round adds its samples on them.
         quiet: no progress bar, and no line per round (otherwise printed when stderr is not
             a terminal).
@@ -151,7 +153,11 @@ def run_rounds(
     while True:
         trials = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
         open_ = undecided(results)
-        todo = {k for k in open_ if k[0] in extendable and trials.get(k, 0) < budget.max_samples}
+        todo = {
+            k: metrics
+            for k, metrics in open_.items()
+            if k[0] in extendable and trials.get(k, 0) < budget.max_samples
+        }
         if not open_:
             stopped = DECISIVE
         elif not todo:
@@ -168,9 +174,10 @@ def run_rounds(
             )
             write_results(results, output)
             most = held + added
+            undecided_metrics = ", ".join(sorted({label(m) for ms in todo.values() for m in ms}))
             progress_line(
                 f"until-decisive round {rounds}: +{added} samples for {len(todo)} undecided "
-                f"benchmark(s) (and their reference), now up to {most}; "
+                f"benchmark(s) (and their reference; {undecided_metrics}), now up to {most}; "
                 f"{budget.elapsed():.0f} s elapsed",
                 quiet,
             )

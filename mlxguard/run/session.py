@@ -29,7 +29,7 @@ from mlxguard.results import (
     write_results,
 )
 from mlxguard.run.budget import Budget, Spending
-from mlxguard.run.context import BenchmarkKey
+from mlxguard.run.context import Undecided
 from mlxguard.run.environment import DEFAULT_FINGERPRINT_FIELDS, collect, git_identity
 from mlxguard.run.interrupt import Interrupted, interruptible
 from mlxguard.run.logs import EngineLog, captured, log_path
@@ -50,7 +50,7 @@ def run_session(
     output: Path,
     budget: Budget | None = None,
     *,
-    undecided: Callable[[Results], set[BenchmarkKey]] | None = None,
+    undecided: Callable[[Results], Undecided] | None = None,
     log: EngineLog | None = None,
     quiet: bool = False,
     command: list[str] | None = None,
@@ -61,8 +61,9 @@ def run_session(
         prepared: the run, settled by `mlxguard.run.prepare.prepare`.
         output: the results file.
         budget: what the run may spend (default: no rounds, the default time budget).
-        undecided: the (suite, scenario, engine) whose same-job verdict is still inconclusive
-            (the check stage's `undecided`, bound to the baselines); needed for rounds.
+        undecided: the (suite, scenario, engine) whose same-job verdict is still inconclusive,
+            each with those metrics (the check stage's `undecided`, bound to the baselines);
+            needed for rounds.
         log: where the engines' output goes (default: beside `output`, `results.log`); not
             written when the engines wrote nothing.
         quiet: no progress display.

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from mlxguard.config import Config
 from mlxguard.engines.definitions import EngineChoice, choose
 from mlxguard.results import Benchmark
-from mlxguard.run.context import BenchmarkKey, SuiteContext
+from mlxguard.run.context import SuiteContext, Undecided
 from mlxguard.run.plan import Scenario
 from mlxguard.run.rounds import extend_benchmark
 from mlxguard.run.runner import RunSettings, run_trials
@@ -67,7 +67,7 @@ class GenerationSuite:
         return self._trials(ctx, self.make(ctx.config))
 
     def extend(
-        self, ctx: SuiteContext, measured: list[Benchmark], todo: set[BenchmarkKey]
+        self, ctx: SuiteContext, measured: list[Benchmark], todo: Undecided
     ) -> list[Benchmark]:
         wanted = {scenario for _, scenario, _ in todo}
         scenarios = [sc for sc in self.make(ctx.config) if sc.name in wanted]

@@ -18,7 +18,7 @@ from mlxguard.config import Config
 from mlxguard.engines.definitions import EngineChoice, choose
 from mlxguard.errors import UsageError
 from mlxguard.results import Benchmark, ReferenceComparison, benchmark_label
-from mlxguard.run.context import BenchmarkKey, SuiteContext
+from mlxguard.run.context import SuiteContext, Undecided
 from mlxguard.run.load.driver import Target
 from mlxguard.run.load.measure import SERVED, Measured, WindowPlan, measure, opened, target_for
 from mlxguard.run.load.shapes import LoadPoint, sweep_rates
@@ -195,7 +195,7 @@ class LoadSuite:
         return benchmarks_of(measured, config, ctx.model_label, specs, reference)
 
     def extend(
-        self, ctx: SuiteContext, measured: list[Benchmark], todo: set[BenchmarkKey]
+        self, ctx: SuiteContext, measured: list[Benchmark], todo: Undecided
     ) -> list[Benchmark]:
         """`[load] rounds` more windows, on every engine, of each point in `todo`."""
         last = self._last

@@ -8,6 +8,7 @@ from factories import benchmark, results
 
 from mlxguard.check.evaluate import evaluate, undecided
 from mlxguard.config import Config
+from mlxguard.reports.changes import statistics_line
 from mlxguard.results import Adaptive, Benchmark, ReferenceComparison
 
 
@@ -36,7 +37,11 @@ def test_a_benchmark_that_already_failed_is_not_sent_back() -> None:
     }
     assert statuses[("slow", "ttft_ms")] == "fail"
     assert statuses[("slow", "decode_tps")] == "inconclusive"
-    assert undecided(r, Config(), None, False) == {("compare", "same", "head:e")}
+    # Sent back with the metrics left to settle (its TTFT passed): a round may measure only
+    # what they need.
+    assert undecided(r, Config(), None, False) == {
+        ("compare", "same", "head:e"): frozenset({"decode_tps"})
+    }
 
 
 def test_a_settled_benchmark_says_why_its_other_metric_stayed_undecided() -> None:
@@ -48,3 +53,7 @@ def test_a_settled_benchmark_says_why_its_other_metric_stayed_undecided() -> Non
     assert decode.status == "inconclusive"
     assert "add rounds" not in decode.evidence
     assert "not sampled further: this benchmark already FAILs (TTFT)" in decode.evidence
+    # What the comment and the console show under the row, not only the JSON report.
+    assert statistics_line(decode, family=1).endswith(
+        "not sampled further: this benchmark already FAILs (TTFT)"
+    )

@@ -10,6 +10,7 @@ from mlxguard.config import Config
 from mlxguard.defaults import DEFAULT_MAX_SAMPLES
 from mlxguard.results import Results
 from mlxguard.run.budget import Budget
+from mlxguard.run.context import Undecided
 from mlxguard.run.prepare import prepare
 from mlxguard.run.rounds import ROUND_SAMPLES, round_size
 from mlxguard.run.session import run_session
@@ -23,11 +24,11 @@ def test_a_round_adds_ten_samples_whatever_the_processes(tmp_path: Path, tiny_mo
                  max_tokens=2, prompt_tokens=16)  # fmt: skip
     seen: list[int] = []
 
-    def warm_open(r: Results) -> set[tuple[str, str, str]]:
+    def warm_open(r: Results) -> Undecided:
         # Any suite with rounds can be sent back: here the ttft suite's warm scenario.
         warm = next(b for b in r.benchmarks if b.scenario == "warm")
         seen.append(warm.trials)
-        return {("ttft", "warm", warm.engine)}
+        return {("ttft", "warm", warm.engine): frozenset({"ttft_ms"})}
 
     budget = Budget(until_decisive=True, max_samples=13)
     done = run_session(
@@ -52,3 +53,31 @@ def test_rounds_grow_so_twelve_looks_reach_the_default_budget() -> None:
     assert looks == [10, 20, 30, 40, 50, 63, 79, 99, 124, 155, 194, 240]
     assert round_size(10, 200, 5) == 5  # never past --max-samples
     assert round_size(25, 20, 100) == 25  # --samples larger than the growth
+
+
+@pytest.mark.slow
+def test_a_round_left_only_ttft_to_settle_asks_for_two_tokens(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    cfg = Config(model=str(tiny_model), candidate="ipc", reference="ipc:json", processes=1,
+                 samples=2, warmup=1, max_tokens=8, prompt_tokens=16)  # fmt: skip
+    left: list[frozenset[str]] = [frozenset({"decode_tps", "ttft_ms"}), frozenset({"ttft_ms"})]
+
+    def open_metrics(r: Results) -> Undecided:
+        cand = next(b for b in r.benchmarks if b.reference is not None)
+        return {(cand.suite, cand.scenario, cand.engine): left.pop(0)} if left else {}
+
+    done = run_session(
+        prepare(cfg, load_suites(["compare"])), tmp_path / "r.json",
+        Budget(until_decisive=True, max_samples=100), undecided=open_metrics, quiet=True,
+    )  # fmt: skip
+    assert done.run.adaptive is not None and done.run.adaptive.rounds == 2
+    for b in done.benchmarks:
+        # The first look (2) and a full round (10) time decode; the TTFT round (10) does not.
+        assert b.trials == 22
+        assert len(b.metrics["ttft_ms"].samples) == len(b.metrics["prompt_tokens"].samples) == 22
+        assert len(b.metrics["decode_tps"].samples) == 12
+        assert b.metrics["output_tokens"].samples == [8.0] * 12
+        assert sorted(b.metrics["ttft_ms"].rounds or []) == list(range(22))
+    parity = done.benchmarks[0].parity
+    assert parity is not None and parity.total == 12  # two-token outputs are not compared

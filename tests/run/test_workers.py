@@ -14,6 +14,7 @@ from mlxguard.check.evaluate import undecided
 from mlxguard.config import Config
 from mlxguard.results import Results, load_results
 from mlxguard.run.budget import Budget
+from mlxguard.run.context import Undecided
 from mlxguard.run.prepare import prepare
 from mlxguard.run.session import run_session
 from mlxguard.suites import load_suites
@@ -48,7 +49,7 @@ def test_run_session_as_a_library_adds_rounds_on_the_same_warm_workers(
     out = tmp_path / "results.json"
     pids: list[int | None] = []
 
-    def still_open(r: Results) -> set[tuple[str, str, str]]:
+    def still_open(r: Results) -> Undecided:
         # Between rounds, every worker of the first look is alive and serving.
         pids.extend(w.pid for b in r.benchmarks for w in b.workers or [])
         assert all(pid is not None and _alive(pid) for pid in pids)
