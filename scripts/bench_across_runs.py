@@ -166,8 +166,9 @@ def _invocation(
     row = {"i": i, "arm": arm, "t": time.time(), "exit": code, "wall_s": round(wall, 1),
            **({"load_1m": load} if load is not None else {}),
            **_summary(_verdicts(report)), **costs}  # fmt: skip
-    if code == 2:
-        row["error"] = err.strip().splitlines()[-1:] if err.strip() else []
+    if code == 2 or not report.exists():
+        # No report is no verdict (an engine that could not start exits 1 without one).
+        row["error"] = err.strip().splitlines()[-1:] if err.strip() else ["no report"]
     with (out / "invocations.jsonl").open("a", encoding="utf-8") as f:
         f.write(json.dumps(row) + "\n")
     print(f"{mode} {i}: {arm} exit {code} in {wall:.0f} s; {costs}", file=sys.stderr)
@@ -227,20 +228,21 @@ def _costs(results: Path) -> dict:
 def gate_table(data: Path) -> list[str]:
     """Per arm: invocations decisive, invocations with a FAIL, the decode ratio, wall time.
 
-    Decisive: the invocation finished (exit 0 or 1) and none of its same-job verdicts stayed
-    inconclusive. An invocation that exited 2 counts as not decisive.
+    Decisive: the invocation finished (exit 0 or 1, with a report) and none of its same-job
+    verdicts stayed inconclusive. An invocation that exited 2 or wrote no report counts as not
+    decisive ("no verdict").
     """
     rows = [json.loads(x) for x in data.open(encoding="utf-8") if x.strip()]
     lines = [
         "| arm | invocations | decisive | with a FAIL | all PASS | decode ratio (median) "
-        "| median wall time | exit 2 |",
+        "| median wall time | no verdict |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for arm, label in GATE_ARMS.items():
         sel = [r for r in rows if r["arm"] == arm]
         if not sel:
             continue
-        ran = [r for r in sel if r.get("exit") in (0, 1)]
+        ran = [r for r in sel if r.get("exit") in (0, 1) and "error" not in r]
         decisive = sum(1 for r in ran if not r.get("inconclusive"))
         failed = sum(1 for r in ran if r.get("fail"))
         passed = sum(1 for r in ran if not r.get("inconclusive") and not r.get("fail"))

@@ -29,6 +29,8 @@ from mlxguard.run.workers import Workers
 BenchmarkKey = tuple[str, str, str]
 # The benchmarks a round sends back, each with its gated metrics still undecided.
 Undecided = Mapping[BenchmarkKey, frozenset[str]]
+# In a round's `todo`: measure every metric (the first look's verdicts are not yet confirmed).
+EVERY_METRIC = frozenset({"*"})
 
 
 @dataclass

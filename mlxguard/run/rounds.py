@@ -25,7 +25,7 @@ from mlxguard.metrics import label
 from mlxguard.results import Adaptive, Benchmark, Metric, Results, write_results
 from mlxguard.results.models import PromptSource
 from mlxguard.run.budget import Budget, Spending
-from mlxguard.run.context import Undecided
+from mlxguard.run.context import EVERY_METRIC, Undecided
 from mlxguard.run.prepare import Prepared
 from mlxguard.run.progress import Progress, progress_line
 from mlxguard.run.roofline import with_roofline
@@ -91,6 +91,17 @@ def extend_benchmark(old: Benchmark, new: Benchmark) -> Benchmark:
     )
 
 
+def to_measure(now: Undecided, before: Undecided | None) -> Undecided:
+    """What a round measures of each benchmark sent back: the metrics undecided at this look
+    or the one before it (every metric after the first look). A suite may leave out a metric
+    only once two looks in a row decided it: a verdict from one look on a few samples (10 on
+    the H100, a slowed build's decode "improved" at 1.07x) is measured again before it stands.
+    """
+    if before is None:
+        return {k: EVERY_METRIC for k in now}
+    return {k: metrics | before.get(k, frozenset()) for k, metrics in now.items()}
+
+
 def round_size(batch: int, held: int, room: int) -> int:
     """Samples the next round adds: `batch` (max(--samples, ROUND_SAMPLES)), or ROUND_GROWTH of
     the `held` samples when more, at most the `room` left under --max-samples."""
@@ -150,14 +161,16 @@ def run_rounds(
     batch = max(prepared.config.samples, ROUND_SAMPLES)
     progress = Progress(False if quiet else None)
     rounds = 0
+    before: Undecided | None = None
     while True:
         trials = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
         open_ = undecided(results)
         todo = {
             k: metrics
-            for k, metrics in open_.items()
+            for k, metrics in to_measure(open_, before).items()
             if k[0] in extendable and trials.get(k, 0) < budget.max_samples
         }
+        before = open_
         if not open_:
             stopped = DECISIVE
         elif not todo:
@@ -174,7 +187,7 @@ def run_rounds(
             )
             write_results(results, output)
             most = held + added
-            undecided_metrics = ", ".join(sorted({label(m) for ms in todo.values() for m in ms}))
+            undecided_metrics = ", ".join(sorted({label(m) for k in todo for m in open_[k]}))
             progress_line(
                 f"until-decisive round {rounds}: +{added} samples for {len(todo)} undecided "
                 f"benchmark(s) (and their reference; {undecided_metrics}), now up to {most}; "

@@ -10,9 +10,9 @@ from mlxguard.config import Config
 from mlxguard.defaults import DEFAULT_MAX_SAMPLES
 from mlxguard.results import Results
 from mlxguard.run.budget import Budget
-from mlxguard.run.context import Undecided
+from mlxguard.run.context import EVERY_METRIC, Undecided
 from mlxguard.run.prepare import prepare
-from mlxguard.run.rounds import ROUND_SAMPLES, round_size
+from mlxguard.run.rounds import ROUND_SAMPLES, round_size, to_measure
 from mlxguard.run.session import run_session
 from mlxguard.suites import load_suites
 
@@ -55,13 +55,22 @@ def test_rounds_grow_so_twelve_looks_reach_the_default_budget() -> None:
     assert round_size(25, 20, 100) == 25  # --samples larger than the growth
 
 
+def test_a_metric_is_left_out_only_once_two_looks_decided_it() -> None:
+    key, other = ("compare", "warm", "candidate:x"), ("compare", "warm", "candidate:y")
+    ttft, both = frozenset({"ttft_ms"}), frozenset({"ttft_ms", "decode_tps"})
+    assert to_measure({key: ttft}, None) == {key: EVERY_METRIC}  # after the first look
+    assert to_measure({key: ttft}, {key: both}) == {key: both}  # decode decided once
+    assert to_measure({key: ttft}, {key: ttft, other: both}) == {key: ttft}
+
+
 @pytest.mark.slow
 def test_a_round_left_only_ttft_to_settle_asks_for_two_tokens(
     tmp_path: Path, tiny_model: Path
 ) -> None:
     cfg = Config(model=str(tiny_model), candidate="ipc", reference="ipc:json", processes=1,
                  samples=2, warmup=1, max_tokens=8, prompt_tokens=16)  # fmt: skip
-    left: list[frozenset[str]] = [frozenset({"decode_tps", "ttft_ms"}), frozenset({"ttft_ms"})]
+    both, ttft = frozenset({"decode_tps", "ttft_ms"}), frozenset({"ttft_ms"})
+    left = [both, ttft, ttft]
 
     def open_metrics(r: Results) -> Undecided:
         cand = next(b for b in r.benchmarks if b.reference is not None)
@@ -71,13 +80,14 @@ def test_a_round_left_only_ttft_to_settle_asks_for_two_tokens(
         prepare(cfg, load_suites(["compare"])), tmp_path / "r.json",
         Budget(until_decisive=True, max_samples=100), undecided=open_metrics, quiet=True,
     )  # fmt: skip
-    assert done.run.adaptive is not None and done.run.adaptive.rounds == 2
+    assert done.run.adaptive is not None and done.run.adaptive.rounds == 3
     for b in done.benchmarks:
-        # The first look (2) and a full round (10) time decode; the TTFT round (10) does not.
-        assert b.trials == 22
-        assert len(b.metrics["ttft_ms"].samples) == len(b.metrics["prompt_tokens"].samples) == 22
-        assert len(b.metrics["decode_tps"].samples) == 12
-        assert b.metrics["output_tokens"].samples == [8.0] * 12
-        assert sorted(b.metrics["ttft_ms"].rounds or []) == list(range(22))
+        # The first look (2) and two full rounds (decode decided at one look only, then
+        # confirmed) time decode; the last round, with only TTFT left, does not.
+        assert b.trials == 32
+        assert len(b.metrics["ttft_ms"].samples) == len(b.metrics["prompt_tokens"].samples) == 32
+        assert len(b.metrics["decode_tps"].samples) == 22
+        assert b.metrics["output_tokens"].samples == [8.0] * 22
+        assert sorted(b.metrics["ttft_ms"].rounds or []) == list(range(32))
     parity = done.benchmarks[0].parity
-    assert parity is not None and parity.total == 12  # two-token outputs are not compared
+    assert parity is not None and parity.total == 22  # two-token outputs are not compared
