@@ -185,7 +185,11 @@ def gate(args: argparse.Namespace) -> None:
     arms = ["A"] * args.aa + ["B10"] * args.per_arm
     random.Random(args.seed).shuffle(arms)
     extra = [*(["--model", args.model] if args.model else []), *args.run_arg]
+    stop_at = time.monotonic() + args.stop_after if args.stop_after else None
     for i, arm in enumerate(arms):
+        if stop_at is not None and time.monotonic() > stop_at:
+            print(f"stopped after {args.stop_after:.0f} s: run the same command again to go on")
+            break
         if i not in done:
             load = _settled_load(args.load_below)
             _invocation("gate", out, cfg, i, arm, args.seed, extra, load=load)
@@ -455,6 +459,12 @@ def main() -> None:
         default=2.0,
         help="gate: wait (up to 3 minutes) for the 1-minute load average to fall below this "
         "before each invocation, and record it (default: %(default)s, the goal's condition)",
+    )
+    p.add_argument(
+        "--stop-after",
+        type=float,
+        help="gate: begin no invocation after this many seconds (a series split across "
+        "machine sessions of bounded length resumes where it stopped)",
     )
     args = p.parse_args()
     modes = {"same-job": same_job, "baselines": baselines, "gate": gate, "analyze": analyze,
