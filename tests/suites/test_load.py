@@ -267,7 +267,7 @@ command = [{json.dumps(sys.executable)}, "-m", "mlx_lm", "server", "--model", "{
         assert set(b.metrics["prompt_tokens"].samples) == {32.0}
 
 
-def _until_decisive(tmp_path, model, head: list[str], max_samples: int, base: tuple = ()):
+def _until_decisive(tmp_path, model, head: list[str], max_samples: int, base: tuple[str, ...] = ()):
     """A pair run at concurrency 4, 3 windows a round: `head`'s server options against a base
     that batches (5 ms between tokens, 10 ms before the first, and `base`'s options); returns
     (head, process, out)."""
