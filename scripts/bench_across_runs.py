@@ -185,15 +185,16 @@ def gate(args: argparse.Namespace) -> None:
     arms = ["A"] * args.aa + ["B10"] * args.per_arm
     random.Random(args.seed).shuffle(arms)
     extra = [*(["--model", args.model] if args.model else []), *args.run_arg]
-    stop_at = time.monotonic() + args.stop_after if args.stop_after else None
+    # `is None`, not falsiness: --stop-after 0 begins nothing and prints the table so far.
+    stop_at = None if args.stop_after is None else time.monotonic() + args.stop_after
     for i, arm in enumerate(arms):
-        if stop_at is not None and time.monotonic() > stop_at:
+        if stop_at is not None and i not in done and time.monotonic() >= stop_at:
             print(f"stopped after {args.stop_after:.0f} s: run the same command again to go on")
             break
         if i not in done:
             load = _settled_load(args.load_below)
             _invocation("gate", out, cfg, i, arm, args.seed, extra, load=load)
-    print("\n".join(gate_table(data)))
+    print("\n".join(gate_table(data)) if data.exists() else f"no invocation recorded in {out}")
 
 
 def _settled_load(below: float, most_s: float = 180.0) -> float:
