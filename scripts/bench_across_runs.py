@@ -188,12 +188,13 @@ def gate(args: argparse.Namespace) -> None:
     # `is None`, not falsiness: --stop-after 0 begins nothing and prints the table so far.
     stop_at = None if args.stop_after is None else time.monotonic() + args.stop_after
     for i, arm in enumerate(arms):
-        if stop_at is not None and i not in done and time.monotonic() >= stop_at:
+        if i in done:
+            continue
+        if stop_at is not None and time.monotonic() >= stop_at:
             print(f"stopped after {args.stop_after:.0f} s: run the same command again to go on")
             break
-        if i not in done:
-            load = _settled_load(args.load_below)
-            _invocation("gate", out, cfg, i, arm, args.seed, extra, load=load)
+        load = _settled_load(args.load_below)
+        _invocation("gate", out, cfg, i, arm, args.seed, extra, load=load)
     print("\n".join(gate_table(data)) if data.exists() else f"no invocation recorded in {out}")
 
 
