@@ -49,10 +49,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # mlxguard is imported where used: the runner modes need only the CLI
-    from mlxguard.results import Results
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "docs" / "data" / "across-runs"
@@ -390,32 +386,13 @@ def analyze(args: argparse.Namespace) -> None:
     print("\n".join(lines))
 
 
-def _first_rounds(results: Results, rounds: int) -> Results:
-    """The results as if only rounds below `rounds` had run."""
-    from mlxguard.results import Metric
-
-    benchmarks = []
-    for b in results.benchmarks:
-        metrics = {}
-        for name, m in b.metrics.items():
-            keep = [i for i, r in enumerate(m.rounds or []) if r < rounds]
-            metrics[name] = Metric.of(
-                name, [m.samples[i] for i in keep], m.warmup_samples,
-                processes=[m.processes[i] for i in keep] if m.processes else None,
-                rounds=[m.rounds[i] for i in keep] if m.rounds else None,
-            )  # fmt: skip
-        benchmarks.append(
-            b.model_copy(update={"metrics": metrics, "trials": min(b.trials, rounds)})
-        )
-    return results.model_copy(update={"benchmarks": benchmarks})
-
-
 def looks(args: argparse.Namespace) -> None:
     """Each file's same-job statuses at every look of the round schedule, to the first decisive."""
     from mlxguard.check.evaluate import evaluate
     from mlxguard.config import Config
     from mlxguard.defaults import DEFAULT_MAX_SAMPLES
     from mlxguard.results import load_results
+    from mlxguard.results.earlier import first_rounds
     from mlxguard.run.rounds import ROUND_SAMPLES, round_size
 
     for path in args.files:
@@ -428,7 +405,7 @@ def looks(args: argparse.Namespace) -> None:
         seen = []
         for n in schedule:
             last = n == schedule[-1]
-            report = evaluate(_first_rounds(results, n), Config(), interim=not last)
+            report = evaluate(first_rounds(results, n), Config(), interim=not last)
             statuses = [v.status for v in report.verdicts if v.kind == "reference"]
             seen.append(f"{n}: {'/'.join(statuses)}")
             if "inconclusive" not in statuses:
