@@ -2,7 +2,8 @@
 upgraded), atomic writing and the JSON Schema.
 
 Modules: `models` (the file and its benchmarks), `sections` (what a suite or engine records
-besides metrics), `upgrade` (one step per older schema), `io` (read, write, schema).
+besides metrics), `upgrade` (one step per older schema), `io` (read, write, schema), `earlier`
+(the results as an earlier look of `--until-decisive` saw them).
 
 History of the schema (each older version is read and upgraded by `upgrade`):
 - `mlxguard.results/1`: first version. Suites and engines recorded what they had besides
