@@ -7,7 +7,8 @@ the reference or base, decided by ``check.decision``) that is ``inconclusive`` s
 (the run stage never imports the check: the caller passes it in). Stored-baseline verdicts are
 judged on run medians, which more samples of this run cannot settle, so they never send a
 benchmark back. Rounds stop when nothing is inconclusive, when a benchmark reaches
-``max_samples`` trials, or when the run's ``max_seconds`` have passed.
+``max_samples`` trials (``FIRST_TOKEN_CAP`` times that for rounds that time the first token
+alone), or when the run's ``max_seconds`` have passed.
 
 The loop knows no suite by name: each suite whose ``rounds`` is true extends its own
 benchmarks (``Suite.extend``) on the run's warm engines and worker processes (the `Workers`
@@ -25,7 +26,7 @@ from mlxguard.metrics import label
 from mlxguard.results import Adaptive, Benchmark, Metric, Results, write_results
 from mlxguard.results.models import PromptSource
 from mlxguard.run.budget import Budget, Spending
-from mlxguard.run.context import EVERY_METRIC, Undecided
+from mlxguard.run.context import EVERY_METRIC, BenchmarkKey, Undecided
 from mlxguard.run.prepare import Prepared
 from mlxguard.run.progress import Progress, progress_line
 from mlxguard.run.roofline import with_roofline
@@ -37,6 +38,13 @@ from mlxguard.run.workers import Workers
 # twelve looks of ten reached 120: the interim alpha share (check.decision) assumes about ten.
 ROUND_SAMPLES = 10
 ROUND_GROWTH = 0.25
+
+# Rounds that time the first token alone (compare's, once TTFT is all that is open) may go on
+# to FIRST_TOKEN_CAP x --max-samples: such a round costs a fraction of a full one (on the H100,
+# 480 two-token samples of both engines took about 20 s), and the TTFT of identical builds, open
+# at 240 samples in 3 of 8 fixed runs there, was within the 5% tolerance in all 8 by 375
+# (docs/nvidia.md). A metric with a full trial's cost still stops at --max-samples.
+FIRST_TOKEN_CAP = 2
 
 # Why the rounds stopped when they did not run out of budget.
 DECISIVE = (
@@ -102,6 +110,23 @@ def to_measure(now: Undecided, before: Undecided | None) -> Undecided:
     return {k: metrics | before.get(k, frozenset()) for k, metrics in now.items()}
 
 
+def within_caps(
+    prepared: Prepared, wanted: Undecided, trials: dict[BenchmarkKey, int], max_samples: int
+) -> dict[BenchmarkKey, int]:
+    """The benchmarks of `wanted` a round may extend, each with its cap: ``max_samples``, or
+    ``FIRST_TOKEN_CAP`` times it where its suite's round (with every benchmark of that suite in
+    `wanted`) would time the first token alone."""
+    caps: dict[BenchmarkKey, int] = {}
+    for suite in prepared.suites:
+        mine = {k: metrics for k, metrics in wanted.items() if k[0] == suite.name}
+        if not suite.rounds or not mine:
+            continue
+        cheap = suite.first_token_round(prepared.config, mine)
+        cap = max_samples * (FIRST_TOKEN_CAP if cheap else 1)
+        caps |= {k: cap for k in mine if trials.get(k, 0) < cap}
+    return caps
+
+
 def round_size(batch: int, held: int, room: int) -> int:
     """Samples the next round adds: `batch` (max(--samples, ROUND_SAMPLES)), or ROUND_GROWTH of
     the `held` samples when more, at most the `room` left under --max-samples."""
@@ -126,6 +151,13 @@ def _round(
         extended = iter(suite.extend(ctx, own, mine))
         benchmarks = [next(extended) if b.suite == suite.name else b for b in benchmarks]
     return results.model_copy(update={"benchmarks": benchmarks})
+
+
+def _samples_reached(max_samples: int, trials: dict[BenchmarkKey, int]) -> str:
+    """Why rounds stopped at the sample cap, naming the first-token one where it was used."""
+    longer = max(trials.values(), default=0) > max_samples
+    extra = f" ({max_samples * FIRST_TOKEN_CAP} for first-token rounds)" if longer else ""
+    return f"budget: {max_samples} samples reached{extra}"
 
 
 def run_rounds(
@@ -157,7 +189,6 @@ def run_rounds(
     Returns:
         The results with every round, and `run.adaptive` saying how many and why they stopped.
     """
-    extendable = {s.name for s in prepared.suites if s.rounds}
     batch = max(prepared.config.samples, ROUND_SAMPLES)
     progress = Progress(False if quiet else None)
     rounds = 0
@@ -165,22 +196,20 @@ def run_rounds(
     while True:
         trials = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
         open_ = undecided(results)
-        todo = {
-            k: metrics
-            for k, metrics in to_measure(open_, before).items()
-            if k[0] in extendable and trials.get(k, 0) < budget.max_samples
-        }
+        wanted = to_measure(open_, before)
+        caps = within_caps(prepared, wanted, trials, budget.max_samples)
+        todo = {k: wanted[k] for k in caps}
         before = open_
         if not open_:
             stopped = DECISIVE
         elif not todo:
-            stopped = f"budget: {budget.max_samples} samples reached"
+            stopped = _samples_reached(budget.max_samples, trials)
         elif budget.spent():
             stopped = f"budget: {budget.max_seconds:g} s reached"
         else:
             rounds += 1
             held = max(trials[k] for k in todo)
-            added = round_size(batch, held, min(budget.max_samples - trials[k] for k in todo))
+            added = round_size(batch, held, min(caps[k] - trials[k] for k in todo))
             # The roofline follows decode speed: recomputed over all of its samples.
             results = with_roofline(
                 _round(prepared, results, todo, added, workers, progress, budget, spending)
