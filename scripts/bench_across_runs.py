@@ -25,7 +25,9 @@ replayed with `mlxguard check`):
     analyze    the Markdown table of both modes from the data files.
     looks      re-judges fixed runs (`run --suite compare --samples N`, no --until-decisive) at
                each look of the round schedule, from each file's first rounds, as
-               `--until-decisive` would have judged them; prints the statuses at every look.
+               `--until-decisive` would have judged them; prints the statuses at every look
+               to the first decisive (`--every-look`: all of them), past 240 as first-token
+               rounds go on, to 480.
     arms       per-arm folders of the results files (`same-job-arms/a`, `baselines-arms/b10`...),
                for `scripts/bench_detection.py runs`, which replays the check over them.
 
@@ -387,28 +389,32 @@ def analyze(args: argparse.Namespace) -> None:
 
 
 def looks(args: argparse.Namespace) -> None:
-    """Each file's same-job statuses at every look of the round schedule, to the first decisive."""
+    """Each file's same-job statuses at every look of the round schedule, to the first decisive
+    (`--every-look`: at all of them). Past --max-samples the schedule goes on as first-token
+    rounds do, to FIRST_TOKEN_CAP times it: for files of TTFT-only trials (`--max-tokens 2`)."""
     from mlxguard.check.evaluate import evaluate
     from mlxguard.config import Config
     from mlxguard.defaults import DEFAULT_MAX_SAMPLES
     from mlxguard.results import load_results
     from mlxguard.results.earlier import first_rounds
-    from mlxguard.run.rounds import ROUND_SAMPLES, round_size
+    from mlxguard.run.rounds import FIRST_TOKEN_CAP, ROUND_SAMPLES, round_size
 
+    cap = DEFAULT_MAX_SAMPLES * FIRST_TOKEN_CAP
     for path in args.files:
         results = load_results(path)
         held = max(b.trials for b in results.benchmarks)
         schedule, n = [ROUND_SAMPLES], ROUND_SAMPLES
-        while n < min(held, DEFAULT_MAX_SAMPLES):
-            n += round_size(ROUND_SAMPLES, n, DEFAULT_MAX_SAMPLES - n)
-            schedule.append(min(n, held))
+        for limit in (DEFAULT_MAX_SAMPLES, cap):
+            while n < min(held, limit):
+                n += round_size(ROUND_SAMPLES, n, limit - n)
+                schedule.append(min(n, held))
         seen = []
         for n in schedule:
             last = n == schedule[-1]
             report = evaluate(first_rounds(results, n), Config(), interim=not last)
             statuses = [v.status for v in report.verdicts if v.kind == "reference"]
             seen.append(f"{n}: {'/'.join(statuses)}")
-            if "inconclusive" not in statuses:
+            if "inconclusive" not in statuses and not args.every_look:
                 break
         print(f"{path}: " + "; ".join(seen))
 
@@ -425,6 +431,11 @@ def main() -> None:
     p.add_argument("--history", type=int, default=5, help="baselines: A runs first (5)")
     p.add_argument("--seed", type=int, default=1, help="schedule seed (1)")
     p.add_argument("--model", help="gate: the model (default: mlxguard's, the tiny preset)")
+    p.add_argument(
+        "--every-look",
+        action="store_true",
+        help="looks: judge every look, not only to the first decisive",
+    )
     p.add_argument(
         "--run-arg",
         action="append",
@@ -445,7 +456,7 @@ def main() -> None:
         help="gate: begin no invocation after this many seconds (a series split across "
         "machine sessions of bounded length resumes where it stopped)",
     )
-    args = p.parse_args()
+    args = p.parse_intermixed_args()
     modes = {"same-job": same_job, "baselines": baselines, "gate": gate, "analyze": analyze,
              "arms": arms, "looks": looks}  # fmt: skip
     modes[args.mode](args)
