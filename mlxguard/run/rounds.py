@@ -41,7 +41,7 @@ ROUND_GROWTH = 0.25
 
 # Rounds that time the first token alone (compare's, once TTFT is all that is open) may go on
 # to FIRST_TOKEN_CAP x --max-samples: such a round costs a fraction of a full one (on the H100,
-# 480 two-token samples of both engines took about 20 s), and the TTFT of identical builds, open
+# 480 two-token samples of both engines took 20-45 s), and the TTFT of identical builds, open
 # at 240 samples in 3 of 8 fixed runs there, was within the 5% tolerance in all 8 by 375
 # (docs/nvidia.md). A metric with a full trial's cost still stops at --max-samples.
 FIRST_TOKEN_CAP = 2
