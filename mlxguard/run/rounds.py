@@ -110,20 +110,17 @@ def to_measure(now: Undecided, before: Undecided | None) -> Undecided:
     return {k: metrics | before.get(k, frozenset()) for k, metrics in now.items()}
 
 
-def within_caps(
-    prepared: Prepared, wanted: Undecided, trials: dict[BenchmarkKey, int], max_samples: int
-) -> dict[BenchmarkKey, int]:
-    """The benchmarks of `wanted` a round may extend, each with its cap: ``max_samples``, or
-    ``FIRST_TOKEN_CAP`` times it where its suite's round (with every benchmark of that suite in
-    `wanted`) would time the first token alone."""
+def sample_caps(prepared: Prepared, wanted: Undecided, max_samples: int) -> dict[BenchmarkKey, int]:
+    """The benchmarks of `wanted` whose suite adds rounds, each with its cap: ``max_samples``,
+    or ``FIRST_TOKEN_CAP`` times it where its suite's round (with every benchmark of that suite
+    in `wanted`) would time the first token alone."""
     caps: dict[BenchmarkKey, int] = {}
     for suite in prepared.suites:
         mine = {k: metrics for k, metrics in wanted.items() if k[0] == suite.name}
         if not suite.rounds or not mine:
             continue
         cheap = suite.first_token_round(prepared.config, mine)
-        cap = max_samples * (FIRST_TOKEN_CAP if cheap else 1)
-        caps |= {k: cap for k in mine if trials.get(k, 0) < cap}
+        caps |= dict.fromkeys(mine, max_samples * (FIRST_TOKEN_CAP if cheap else 1))
     return caps
 
 
@@ -153,9 +150,9 @@ def _round(
     return results.model_copy(update={"benchmarks": benchmarks})
 
 
-def _samples_reached(max_samples: int, trials: dict[BenchmarkKey, int]) -> str:
-    """Why rounds stopped at the sample cap, naming the first-token one where it was used."""
-    longer = max(trials.values(), default=0) > max_samples
+def _samples_reached(max_samples: int, caps: dict[BenchmarkKey, int]) -> str:
+    """Why rounds stopped at the sample cap, naming the first-token one where it was the one."""
+    longer = max(caps.values(), default=0) > max_samples
     extra = f" ({max_samples * FIRST_TOKEN_CAP} for first-token rounds)" if longer else ""
     return f"budget: {max_samples} samples reached{extra}"
 
@@ -197,13 +194,13 @@ def run_rounds(
         trials = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
         open_ = undecided(results)
         wanted = to_measure(open_, before)
-        caps = within_caps(prepared, wanted, trials, budget.max_samples)
-        todo = {k: wanted[k] for k in caps}
+        caps = sample_caps(prepared, wanted, budget.max_samples)
+        todo = {k: wanted[k] for k, cap in caps.items() if trials.get(k, 0) < cap}
         before = open_
         if not open_:
             stopped = DECISIVE
         elif not todo:
-            stopped = _samples_reached(budget.max_samples, trials)
+            stopped = _samples_reached(budget.max_samples, caps)
         elif budget.spent():
             stopped = f"budget: {budget.max_seconds:g} s reached"
         else:
