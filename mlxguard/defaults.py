@@ -6,12 +6,13 @@ from typing import Literal
 # default is `[check] fail_on`, itself "fail").
 FailOn = Literal["fail", "inconclusive"]
 
-# The adaptive-sampling budget of `run --until-decisive`. 120 was chosen on a CPU with
-# scripts/bench_detection.py (a 10% slowdown of the tiny engine on a quiet 2-core machine found
-# >= 97% of the time); on an H100, where a sample costs a tenth as much, 3 of 5 builds 10%
-# slower stopped at 120 samples inconclusive, 54-72 s into a 600 s budget, where fixed runs
-# there first FAILed at 79-160 samples (docs/nvidia.md). `--max-seconds` still bounds the time.
-DEFAULT_MAX_SAMPLES = 240
+# The adaptive-sampling budget of `run --until-decisive`: the samples of one benchmark at most;
+# `--max-seconds` bounds the time. 120 was chosen on this CPU, 240 after an H100 ended 3 of 5
+# slowed builds at 120 undecided. At 240 the H100 still left a full-trial metric open, at the
+# edge of its tolerance, in 2 of 18 identical builds and 3 of 7 builds 10% slower (PASS or FAIL
+# lacked a few percent of interval; each run was 70-85 s into a 600 s budget): the verdict
+# costs ~0.2 s a sample there, an undecided run costs the whole run (docs/nvidia.md).
+DEFAULT_MAX_SAMPLES = 480
 DEFAULT_MAX_SECONDS = 600.0
 
 # Runs a baseline keeps per (machine, model, engine), newest first (`baseline update --keep`):

@@ -26,8 +26,8 @@ replayed with `mlxguard check`):
     looks      re-judges fixed runs (`run --suite compare --samples N`, no --until-decisive) at
                each look of the round schedule, from each file's first rounds, as
                `--until-decisive` would have judged them; prints the statuses at every look
-               to the first decisive (`--every-look`: all of them), past 240 as first-token
-               rounds go on, to 480.
+               to the first decisive (`--every-look`: all of them), up to 480 samples;
+               `--detail` adds each verdict's ratio, interval and Holm-adjusted p.
     arms       per-arm folders of the results files (`same-job-arms/a`, `baselines-arms/b10`...),
                for `scripts/bench_detection.py runs`, which replays the check over them.
 
@@ -51,6 +51,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlxguard.check.verdicts import Verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "docs" / "data" / "across-runs"
@@ -388,32 +392,37 @@ def analyze(args: argparse.Namespace) -> None:
     print("\n".join(lines))
 
 
+def _detail(v: Verdict) -> str:
+    """One verdict's ratio, interval and Holm-adjusted p, for `looks --detail`."""
+    return f"{v.metric} {v.ratio:.3f} [{v.ci_low:.3f}, {v.ci_high:.3f}] p_adj={v.p_adjusted:.3f}"
+
+
 def looks(args: argparse.Namespace) -> None:
     """Each file's same-job statuses at every look of the round schedule, to the first decisive
-    (`--every-look`: at all of them). Past --max-samples the schedule goes on as first-token
-    rounds do, to FIRST_TOKEN_CAP times it: for files of TTFT-only trials (`--max-tokens 2`)."""
+    (`--every-look`: at all of them), up to the default --max-samples or the samples held."""
     from mlxguard.check.evaluate import evaluate
     from mlxguard.config import Config
     from mlxguard.defaults import DEFAULT_MAX_SAMPLES
     from mlxguard.results import load_results
     from mlxguard.results.earlier import first_rounds
-    from mlxguard.run.rounds import FIRST_TOKEN_CAP, ROUND_SAMPLES, round_size
+    from mlxguard.run.rounds import ROUND_SAMPLES, round_size
 
-    cap = DEFAULT_MAX_SAMPLES * FIRST_TOKEN_CAP
     for path in args.files:
         results = load_results(path)
         held = max(b.trials for b in results.benchmarks)
         schedule, n = [ROUND_SAMPLES], ROUND_SAMPLES
-        for limit in (DEFAULT_MAX_SAMPLES, cap):
-            while n < min(held, limit):
-                n += round_size(ROUND_SAMPLES, n, limit - n)
-                schedule.append(min(n, held))
+        while n < min(held, DEFAULT_MAX_SAMPLES):
+            n += round_size(ROUND_SAMPLES, n, DEFAULT_MAX_SAMPLES - n)
+            schedule.append(min(n, held))
         seen = []
         for n in schedule:
             last = n == schedule[-1]
             report = evaluate(first_rounds(results, n), Config(), interim=not last)
-            statuses = [v.status for v in report.verdicts if v.kind == "reference"]
+            judged = [v for v in report.verdicts if v.kind == "reference"]
+            statuses = [v.status for v in judged]
             seen.append(f"{n}: {'/'.join(statuses)}")
+            if args.detail:
+                seen[-1] += " (" + ", ".join(map(_detail, judged)) + ")"
             if "inconclusive" not in statuses and not args.every_look:
                 break
         print(f"{path}: " + "; ".join(seen))
@@ -435,6 +444,11 @@ def main() -> None:
         "--every-look",
         action="store_true",
         help="looks: judge every look, not only to the first decisive",
+    )
+    p.add_argument(
+        "--detail",
+        action="store_true",
+        help="looks: each verdict's ratio, 95%% interval and Holm-adjusted p at every look",
     )
     p.add_argument(
         "--run-arg",

@@ -17,6 +17,13 @@ Not a test: it measures. Two steps, so the slow part runs once and can be resume
     PYTHONPATH=.:scripts python scripts/bench_detection.py record --minutes 15
     PYTHONPATH=.:scripts python scripts/bench_detection.py analyze
     PYTHONPATH=. python scripts/bench_detection.py synthetic    # known answers, no engine
+    PYTHONPATH=. python scripts/bench_detection.py edge         # the looks' false-FAIL rate
+
+`edge` gives the rates at which the look schedule of `--until-decisive` FAILs and PASSes a build
+exactly at the tolerance (the worst case of either claim), in the normal model of a sequential
+test: one z statistic per look, with independent increments as samples accrue; a FAIL needs
+alpha x INTERIM_ALPHA_SHARE at interim looks and alpha at the last, a PASS the 95% interval
+at every look.
 
 Across invocations (each results file is one separate `mlxguard run`, minutes apart), `runs`
 replays the check itself (`check.evaluate.evaluate`: the same-job rule, the run-level baseline
@@ -285,6 +292,47 @@ def runs(args: argparse.Namespace) -> str:
     return "\n".join(rows) + "\n"
 
 
+def look_schedule(max_samples: int) -> list[int]:
+    """The samples held at each look of `--until-decisive`, to `max_samples`."""
+    from mlxguard.run.rounds import ROUND_SAMPLES, round_size
+
+    looks = [ROUND_SAMPLES]
+    while looks[-1] < max_samples:
+        looks.append(looks[-1] + round_size(ROUND_SAMPLES, looks[-1], max_samples - looks[-1]))
+    return looks
+
+
+def edge(args: argparse.Namespace) -> str:
+    """The schedule's FAIL and PASS rates for a build exactly at the tolerance, by simulation of
+    its z path: a FAIL needs z beyond the fail level (interim looks at a share of alpha), a
+    PASS the interval's worse end within the tolerance (z beyond the 95% interval's, at every
+    look). A fixed single look would give alpha and 2.5%. Then the PASS rate of builds worse by
+    each of `--worse`, with `--sigma` of noise per sample on the log scale."""
+    import numpy as np
+    from scipy.stats import norm
+
+    from mlxguard.check.decision import INTERIM_ALPHA_SHARE
+
+    rng = np.random.default_rng(args.seed)
+    worse = [f"PASS, {w:.0%} worse" for w in args.worse]
+    head = [f"--max-samples | looks | FAIL at the edge (alpha {args.alpha:g})", "PASS at the edge"]
+    lines = ["| " + " | ".join(head + worse) + " |", "|" + " ---: |" * (len(worse) + 4)]
+    z95 = norm.isf(0.025)
+    for cap in args.caps:
+        n = np.array(look_schedule(cap), dtype=float)
+        steps = rng.standard_normal((args.paths, n.size)) * np.sqrt(np.diff(n, prepend=0.0))
+        z = np.cumsum(steps, axis=1) / np.sqrt(n)
+        interim = z[:, :-1] > norm.isf(args.alpha * INTERIM_ALPHA_SHARE)
+        fails = interim.any(axis=1) | (z[:, -1] > norm.isf(args.alpha))
+        # PASS when the estimate plus 1.96 standard errors stays within the tolerance.
+        beyond = [math.log((1 + w) / (1 + args.tolerance)) * np.sqrt(n) / args.sigma
+                  for w in args.worse]  # fmt: skip
+        passes = [(z < -z95 - b).any(axis=1).mean() for b in [0.0, *beyond]]
+        cells = [str(cap), str(n.size), f"{fails.mean():.2%}", *(f"{r:.1%}" for r in passes)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -292,6 +340,15 @@ def main() -> None:
     ana = sub.add_parser("analyze", help="replay the adaptive decision; print the table")
     syn = sub.add_parser("synthetic", help="the same replay on lognormal samples")
     rns = sub.add_parser("runs", help="the check replayed over separate invocations")
+    edg = sub.add_parser("edge", help="the looks' false-FAIL rate at the tolerance's edge")
+    edg.add_argument("--caps", type=int, nargs="+", default=[120, 240, DEFAULT_MAX_SAMPLES])
+    edg.add_argument("--alpha", type=float, default=0.01)
+    edg.add_argument("--paths", type=int, default=400_000)
+    edg.add_argument("--seed", type=int, default=0)
+    edg.add_argument("--tolerance", type=float, default=0.05)
+    edg.add_argument("--worse", type=float, nargs="*", default=[0.07, 0.10])
+    # The slowed builds' decode on the H100: a 95% interval of 0.878-0.940 at 240 samples.
+    edg.add_argument("--sigma", type=float, default=0.27)
     rns.add_argument("--same-job", action="append", default=[], metavar="LABEL=GLOB")
     rns.add_argument("--series", metavar="GLOB", help="A runs, judged each against the earlier")
     rns.add_argument("--checked", action="append", default=[], metavar="LABEL=GLOB")
@@ -319,6 +376,8 @@ def main() -> None:
         sys.stdout.write(synthetic(args))
     elif args.cmd == "runs":
         sys.stdout.write(runs(args))
+    elif args.cmd == "edge":
+        sys.stdout.write(edge(args))
     else:
         sys.stdout.write(analyze(args.data, args))
 

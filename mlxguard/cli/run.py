@@ -220,7 +220,7 @@ def run(
         typer.Option(
             "--max-samples",
             help=f"--until-decisive: trials per benchmark at most, 1 to 100000 (default: "
-            f"{DEFAULT_MAX_SAMPLES}); rounds that time the first token alone may go to twice it.",
+            f"{DEFAULT_MAX_SAMPLES}); --max-seconds bounds the time.",
             min=1,
             max=100_000,
             show_default=False,

@@ -112,11 +112,6 @@ class Suite(Protocol):
         `rounds` is true."""
         ...
 
-    def first_token_round(self, config: Config, todo: Undecided) -> bool:
-        """Would a round of `todo` time the first token alone (a fraction of a full trial)?
-        Such rounds may go past `--max-samples` (`run.rounds.FIRST_TOKEN_CAP`)."""
-        ...
-
 
 class OneLook:
     """For a suite that adds no rounds: its samples are all taken by `run`."""
@@ -128,7 +123,3 @@ class OneLook:
     ) -> list[Benchmark]:
         """Nothing to add: `measured` as it is."""
         return measured
-
-    def first_token_round(self, config: Config, todo: Undecided) -> bool:
-        """No rounds, so none of first tokens alone."""
-        return False

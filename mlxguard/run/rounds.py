@@ -6,9 +6,8 @@ the reference or base, decided by ``check.decision``) that is ``inconclusive`` s
 (suite, scenario, engine) back for another round; the check stage's ``undecided`` says which
 (the run stage never imports the check: the caller passes it in). Stored-baseline verdicts are
 judged on run medians, which more samples of this run cannot settle, so they never send a
-benchmark back. Rounds stop when nothing is inconclusive, when a benchmark reaches
-``max_samples`` trials (``FIRST_TOKEN_CAP`` times that for rounds that time the first token
-alone), or when the run's ``max_seconds`` have passed.
+benchmark back. Rounds stop when nothing is inconclusive, when every open benchmark reaches
+``max_samples`` trials, or when the run's ``max_seconds`` have passed.
 
 The loop knows no suite by name: each suite whose ``rounds`` is true extends its own
 benchmarks (``Suite.extend``) on the run's warm engines and worker processes (the `Workers`
@@ -26,7 +25,7 @@ from mlxguard.metrics import label
 from mlxguard.results import Adaptive, Benchmark, Metric, Results, write_results
 from mlxguard.results.models import PromptSource
 from mlxguard.run.budget import Budget, Spending
-from mlxguard.run.context import EVERY_METRIC, BenchmarkKey, Undecided
+from mlxguard.run.context import EVERY_METRIC, Undecided
 from mlxguard.run.prepare import Prepared
 from mlxguard.run.progress import Progress, progress_line
 from mlxguard.run.roofline import with_roofline
@@ -34,17 +33,10 @@ from mlxguard.run.workers import Workers
 
 # Samples added per round, at least: fewer means more looks at the data (more chances of a
 # false alarm). A round adds max(--samples, ROUND_SAMPLES, ROUND_GROWTH x the samples held), so
-# twelve looks reach 240 samples (10, 20, 30, 40, 50, 63, 79, 99, 124, 155, 194, 240), as
-# twelve looks of ten reached 120: the interim alpha share (check.decision) assumes about ten.
+# sixteen looks reach the default 480 samples (10, 20, 30, 40, 50, 63, 79, 99, 124, 155, 194,
+# 240, 300, 375, 469, 480): growth keeps the looks few while the samples multiply.
 ROUND_SAMPLES = 10
 ROUND_GROWTH = 0.25
-
-# Rounds that time the first token alone (compare's, once TTFT is all that is open) may go on
-# to FIRST_TOKEN_CAP x --max-samples: such a round costs a fraction of a full one (on the H100,
-# 480 two-token samples of both engines took 20-45 s), and the TTFT of identical builds, open
-# at 240 samples in 3 of 8 fixed runs there, was within the 5% tolerance in all 8 by 375
-# (docs/nvidia.md). A metric with a full trial's cost still stops at --max-samples.
-FIRST_TOKEN_CAP = 2
 
 # Why the rounds stopped when they did not run out of budget.
 DECISIVE = (
@@ -110,20 +102,6 @@ def to_measure(now: Undecided, before: Undecided | None) -> Undecided:
     return {k: metrics | before.get(k, frozenset()) for k, metrics in now.items()}
 
 
-def sample_caps(prepared: Prepared, wanted: Undecided, max_samples: int) -> dict[BenchmarkKey, int]:
-    """The benchmarks of `wanted` whose suite adds rounds, each with its cap: ``max_samples``,
-    or ``FIRST_TOKEN_CAP`` times it where its suite's round (with every benchmark of that suite
-    in `wanted`) would time the first token alone."""
-    caps: dict[BenchmarkKey, int] = {}
-    for suite in prepared.suites:
-        mine = {k: metrics for k, metrics in wanted.items() if k[0] == suite.name}
-        if not suite.rounds or not mine:
-            continue
-        cheap = suite.first_token_round(prepared.config, mine)
-        caps |= dict.fromkeys(mine, max_samples * (FIRST_TOKEN_CAP if cheap else 1))
-    return caps
-
-
 def round_size(batch: int, held: int, room: int) -> int:
     """Samples the next round adds: `batch` (max(--samples, ROUND_SAMPLES)), or ROUND_GROWTH of
     the `held` samples when more, at most the `room` left under --max-samples."""
@@ -148,13 +126,6 @@ def _round(
         extended = iter(suite.extend(ctx, own, mine))
         benchmarks = [next(extended) if b.suite == suite.name else b for b in benchmarks]
     return results.model_copy(update={"benchmarks": benchmarks})
-
-
-def _samples_reached(max_samples: int, caps: dict[BenchmarkKey, int]) -> str:
-    """Why rounds stopped at the sample cap, naming the first-token one where it was the one."""
-    longer = max(caps.values(), default=0) > max_samples
-    extra = f" ({max_samples * FIRST_TOKEN_CAP} for first-token rounds)" if longer else ""
-    return f"budget: {max_samples} samples reached{extra}"
 
 
 def run_rounds(
@@ -190,23 +161,26 @@ def run_rounds(
     progress = Progress(False if quiet else None)
     rounds = 0
     before: Undecided | None = None
+    extendable = {s.name for s in prepared.suites if s.rounds}
     while True:
         trials = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
         open_ = undecided(results)
-        wanted = to_measure(open_, before)
-        caps = sample_caps(prepared, wanted, budget.max_samples)
-        todo = {k: wanted[k] for k, cap in caps.items() if trials.get(k, 0) < cap}
+        todo = {
+            k: metrics
+            for k, metrics in to_measure(open_, before).items()
+            if k[0] in extendable and trials.get(k, 0) < budget.max_samples
+        }
         before = open_
         if not open_:
             stopped = DECISIVE
         elif not todo:
-            stopped = _samples_reached(budget.max_samples, caps)
+            stopped = f"budget: {budget.max_samples} samples reached"
         elif budget.spent():
             stopped = f"budget: {budget.max_seconds:g} s reached"
         else:
             rounds += 1
             held = max(trials[k] for k in todo)
-            added = round_size(batch, held, min(caps[k] - trials[k] for k in todo))
+            added = round_size(batch, held, min(budget.max_samples - trials[k] for k in todo))
             # The roofline follows decode speed: recomputed over all of its samples.
             results = with_roofline(
                 _round(prepared, results, todo, added, workers, progress, budget, spending)

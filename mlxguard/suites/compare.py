@@ -176,9 +176,6 @@ class CompareSuite:
     def run(self, ctx: SuiteContext) -> list[Benchmark]:
         return _run(ctx)
 
-    def first_token_round(self, config: Config, todo: Undecided) -> bool:
-        return first_token_round(config, todo)
-
     def extend(
         self, ctx: SuiteContext, measured: list[Benchmark], todo: Undecided
     ) -> list[Benchmark]:

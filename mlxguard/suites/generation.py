@@ -75,10 +75,6 @@ class GenerationSuite:
         return [extend_benchmark(b, fresh[b.scenario]) if b.scenario in fresh else b
                 for b in measured]  # fmt: skip
 
-    def first_token_round(self, config: Config, todo: Undecided) -> bool:
-        """Its rounds repeat whole scenarios: never first tokens alone."""
-        return False
-
     @staticmethod
     def _trials(ctx: SuiteContext, scenarios: list[Scenario]) -> list[Benchmark]:
         engines = {label: c.factory for label, c in ctx.engines.items()}

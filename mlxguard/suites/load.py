@@ -226,9 +226,5 @@ class LoadSuite:
             for b, old in zip(fresh, measured, strict=True)
         ]
 
-    def first_token_round(self, config: Config, todo: Undecided) -> bool:
-        """Its rounds add whole windows of load: never first tokens alone."""
-        return False
-
 
 LOAD = LoadSuite()

@@ -12,7 +12,7 @@ from mlxguard.results import Results
 from mlxguard.run.budget import Budget
 from mlxguard.run.context import EVERY_METRIC, Undecided
 from mlxguard.run.prepare import prepare
-from mlxguard.run.rounds import FIRST_TOKEN_CAP, ROUND_SAMPLES, round_size, to_measure
+from mlxguard.run.rounds import ROUND_SAMPLES, round_size, to_measure
 from mlxguard.run.session import run_session
 from mlxguard.suites import load_suites
 
@@ -45,12 +45,12 @@ def test_a_round_adds_ten_samples_whatever_the_processes(tmp_path: Path, tiny_mo
     assert cold.trials == 1  # not sent back, not extended
 
 
-def test_rounds_grow_so_twelve_looks_reach_the_default_budget() -> None:
+def test_rounds_grow_so_sixteen_looks_reach_the_default_budget() -> None:
     looks, held = [10], 10
     while held < DEFAULT_MAX_SAMPLES:
         held += round_size(ROUND_SAMPLES, held, DEFAULT_MAX_SAMPLES - held)
         looks.append(held)
-    assert looks == [10, 20, 30, 40, 50, 63, 79, 99, 124, 155, 194, 240]
+    assert looks == [10, 20, 30, 40, 50, 63, 79, 99, 124, 155, 194, 240, 300, 375, 469, 480]
     assert round_size(10, 200, 5) == 5  # never past --max-samples
     assert round_size(25, 20, 100) == 25  # --samples larger than the growth
 
@@ -93,47 +93,25 @@ def test_a_round_left_only_ttft_to_settle_asks_for_two_tokens(
     assert parity is not None and parity.total == 22  # two-token outputs are not compared
 
 
-TTFT_ONLY = frozenset({"ttft_ms"})
-
-
-def _cap_session(tmp_path: Path, tiny_model: Path, left: list[frozenset[str]]) -> Results:
-    """Compare rounds under --max-samples 6, the open metrics of each look taken from `left`
-    (TTFT alone once it runs out)."""
+@pytest.mark.slow
+def test_rounds_that_time_the_first_token_alone_stop_at_the_sample_cap(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    # TTFT alone open at every look, under --max-samples 6: one round (every metric after the
+    # first look) reaches the cap, and TTFT-only rounds, cheaper, do not go past it.
     cfg = Config(model=str(tiny_model), candidate="ipc", reference="ipc:json", processes=1,
                  samples=2, warmup=1, max_tokens=8, prompt_tokens=16)  # fmt: skip
 
-    def open_metrics(r: Results) -> Undecided:
+    def ttft_open(r: Results) -> Undecided:
         cand = next(b for b in r.benchmarks if b.reference is not None)
-        return {(cand.suite, cand.scenario, cand.engine): left.pop(0) if left else TTFT_ONLY}
+        return {(cand.suite, cand.scenario, cand.engine): frozenset({"ttft_ms"})}
 
-    return run_session(
+    done = run_session(
         prepare(cfg, load_suites(["compare"])), tmp_path / "r.json",
-        Budget(until_decisive=True, max_samples=6), undecided=open_metrics, quiet=True,
+        Budget(until_decisive=True, max_samples=6), undecided=ttft_open, quiet=True,
     )  # fmt: skip
-
-
-@pytest.mark.slow
-def test_first_token_rounds_go_past_the_sample_cap(tmp_path: Path, tiny_model: Path) -> None:
-    # TTFT alone open at every look: the first round is full (every metric after the first
-    # look) up to the cap of 6; the next, TTFT alone twice in a row, goes on to 2 x 6.
-    done = _cap_session(tmp_path, tiny_model, [])
-    assert done.run.adaptive is not None
-    assert (done.run.adaptive.rounds, done.run.adaptive.stopped) == (
-        2,
-        f"budget: 6 samples reached ({6 * FIRST_TOKEN_CAP} for first-token rounds)",
-    )
-    for b in done.benchmarks:
-        assert b.trials == len(b.metrics["ttft_ms"].samples) == 6 * FIRST_TOKEN_CAP
-        assert len(b.metrics["decode_tps"].samples) == 6
-
-
-@pytest.mark.slow
-def test_a_metric_decided_at_one_look_stops_at_the_sample_cap(
-    tmp_path: Path, tiny_model: Path
-) -> None:
-    # Decode open at the first look, decided at the second (the cap): not yet decided twice,
-    # so the next round would time decode too, and decode stops at --max-samples.
-    done = _cap_session(tmp_path, tiny_model, [frozenset({"decode_tps", "ttft_ms"})])
     assert done.run.adaptive is not None
     assert (done.run.adaptive.rounds, done.run.adaptive.stopped) == (1, "budget: 6 samples reached")
-    assert {b.trials for b in done.benchmarks} == {6}
+    for b in done.benchmarks:
+        assert b.trials == len(b.metrics["ttft_ms"].samples) == len(b.metrics["decode_tps"].samples)
+        assert b.trials == 6
