@@ -34,7 +34,7 @@ from mlxguard.run.workers import Workers
 # Samples added per round, at least: fewer means more looks at the data (more chances of a
 # false alarm). A round adds max(--samples, ROUND_SAMPLES, ROUND_GROWTH x the samples held), so
 # sixteen looks reach the default 480 samples (10, 20, 30, 40, 50, 63, 79, 99, 124, 155, 194,
-# 240, 300, 375, 469, 480): growth keeps the looks few while the samples multiply.
+# 243, 304, 380, 475, 480): growth keeps the looks few while the samples multiply.
 ROUND_SAMPLES = 10
 ROUND_GROWTH = 0.25
 

@@ -50,7 +50,7 @@ def test_rounds_grow_so_sixteen_looks_reach_the_default_budget() -> None:
     while held < DEFAULT_MAX_SAMPLES:
         held += round_size(ROUND_SAMPLES, held, DEFAULT_MAX_SAMPLES - held)
         looks.append(held)
-    assert looks == [10, 20, 30, 40, 50, 63, 79, 99, 124, 155, 194, 240, 300, 375, 469, 480]
+    assert looks == [10, 20, 30, 40, 50, 63, 79, 99, 124, 155, 194, 243, 304, 380, 475, 480]
     assert round_size(10, 200, 5) == 5  # never past --max-samples
     assert round_size(25, 20, 100) == 25  # --samples larger than the growth
 
