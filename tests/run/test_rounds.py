@@ -63,23 +63,30 @@ def test_a_metric_is_left_out_only_once_two_looks_decided_it() -> None:
     assert to_measure({key: ttft}, {key: ttft, other: both}) == {key: ttft}
 
 
-@pytest.mark.slow
-def test_a_round_left_only_ttft_to_settle_asks_for_two_tokens(
-    tmp_path: Path, tiny_model: Path
-) -> None:
+def _compare_rounds(
+    tmp_path: Path, tiny_model: Path, left: list[frozenset[str]], max_samples: int
+) -> Results:
+    """Compare rounds of two tiny ipc engines (2 samples first, 8 tokens), the candidate's
+    open metrics at each look taken from `left`, under `--max-samples`."""
     cfg = Config(model=str(tiny_model), candidate="ipc", reference="ipc:json", processes=1,
                  samples=2, warmup=1, max_tokens=8, prompt_tokens=16)  # fmt: skip
-    both, ttft = frozenset({"decode_tps", "ttft_ms"}), frozenset({"ttft_ms"})
-    left = [both, ttft, ttft]
 
     def open_metrics(r: Results) -> Undecided:
         cand = next(b for b in r.benchmarks if b.reference is not None)
         return {(cand.suite, cand.scenario, cand.engine): left.pop(0)} if left else {}
 
-    done = run_session(
+    return run_session(
         prepare(cfg, load_suites(["compare"])), tmp_path / "r.json",
-        Budget(until_decisive=True, max_samples=100), undecided=open_metrics, quiet=True,
+        Budget(until_decisive=True, max_samples=max_samples), undecided=open_metrics, quiet=True,
     )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_round_left_only_ttft_to_settle_asks_for_two_tokens(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    both, ttft = frozenset({"decode_tps", "ttft_ms"}), frozenset({"ttft_ms"})
+    done = _compare_rounds(tmp_path, tiny_model, [both, ttft, ttft], max_samples=100)
     assert done.run.adaptive is not None and done.run.adaptive.rounds == 3
     for b in done.benchmarks:
         # The first look (2) and two full rounds (decode decided at one look only, then
@@ -99,17 +106,7 @@ def test_rounds_that_time_the_first_token_alone_stop_at_the_sample_cap(
 ) -> None:
     # TTFT alone open at every look, under --max-samples 6: one round (every metric after the
     # first look) reaches the cap, and TTFT-only rounds, cheaper, do not go past it.
-    cfg = Config(model=str(tiny_model), candidate="ipc", reference="ipc:json", processes=1,
-                 samples=2, warmup=1, max_tokens=8, prompt_tokens=16)  # fmt: skip
-
-    def ttft_open(r: Results) -> Undecided:
-        cand = next(b for b in r.benchmarks if b.reference is not None)
-        return {(cand.suite, cand.scenario, cand.engine): frozenset({"ttft_ms"})}
-
-    done = run_session(
-        prepare(cfg, load_suites(["compare"])), tmp_path / "r.json",
-        Budget(until_decisive=True, max_samples=6), undecided=ttft_open, quiet=True,
-    )  # fmt: skip
+    done = _compare_rounds(tmp_path, tiny_model, [frozenset({"ttft_ms"})] * 5, max_samples=6)
     assert done.run.adaptive is not None
     assert (done.run.adaptive.rounds, done.run.adaptive.stopped) == (1, "budget: 6 samples reached")
     for b in done.benchmarks:
