@@ -405,15 +405,14 @@ def looks(args: argparse.Namespace) -> None:
     from mlxguard.defaults import DEFAULT_MAX_SAMPLES
     from mlxguard.results import load_results
     from mlxguard.results.earlier import first_rounds
-    from mlxguard.run.rounds import ROUND_SAMPLES, round_size
+    from mlxguard.run.rounds import look_schedule
 
     for path in args.files:
         results = load_results(path)
         held = max(b.trials for b in results.benchmarks)
-        schedule, n = [ROUND_SAMPLES], ROUND_SAMPLES
-        while n < min(held, DEFAULT_MAX_SAMPLES):
-            n += round_size(ROUND_SAMPLES, n, DEFAULT_MAX_SAMPLES - n)
-            schedule.append(min(n, held))
+        # The looks a run of `held` samples reached, the last at what it holds.
+        schedule = [n for n in look_schedule(DEFAULT_MAX_SAMPLES) if n < held]
+        schedule.append(min(held, DEFAULT_MAX_SAMPLES))
         seen = []
         for n in schedule:
             last = n == schedule[-1]

@@ -17,7 +17,7 @@ Not a test: it measures. Two steps, so the slow part runs once and can be resume
     PYTHONPATH=.:scripts python scripts/bench_detection.py record --minutes 15
     PYTHONPATH=.:scripts python scripts/bench_detection.py analyze
     PYTHONPATH=. python scripts/bench_detection.py synthetic    # known answers, no engine
-    PYTHONPATH=. python scripts/bench_detection.py edge         # the looks' false-FAIL rate
+    PYTHONPATH=. python scripts/bench_detection.py edge         # what the looks cost
 
 `edge` gives the rates at which the look schedule of `--until-decisive` FAILs and PASSes a build
 exactly at the tolerance (the worst case of either claim), in the normal model of a sequential
@@ -292,16 +292,6 @@ def runs(args: argparse.Namespace) -> str:
     return "\n".join(rows) + "\n"
 
 
-def look_schedule(max_samples: int) -> list[int]:
-    """The samples held at each look of `--until-decisive`, to `max_samples`."""
-    from mlxguard.run.rounds import ROUND_SAMPLES, round_size
-
-    looks = [ROUND_SAMPLES]
-    while looks[-1] < max_samples:
-        looks.append(looks[-1] + round_size(ROUND_SAMPLES, looks[-1], max_samples - looks[-1]))
-    return looks
-
-
 def edge(args: argparse.Namespace) -> str:
     """The schedule's FAIL and PASS rates for a build exactly at the tolerance, by simulation of
     its z path: a FAIL needs z beyond the fail level (interim looks at a share of alpha), a
@@ -312,11 +302,12 @@ def edge(args: argparse.Namespace) -> str:
     from scipy.stats import norm
 
     from mlxguard.check.decision import INTERIM_ALPHA_SHARE
+    from mlxguard.run.rounds import look_schedule
 
     rng = np.random.default_rng(args.seed)
-    worse = [f"PASS, {w:.0%} worse" for w in args.worse]
-    head = [f"--max-samples | looks | FAIL at the edge (alpha {args.alpha:g})", "PASS at the edge"]
-    lines = ["| " + " | ".join(head + worse) + " |", "|" + " ---: |" * (len(worse) + 4)]
+    head = ["--max-samples", "looks", f"FAIL at the edge (alpha {args.alpha:g})"]
+    head += ["PASS at the edge", *(f"PASS, {w:.0%} worse" for w in args.worse)]
+    lines = ["| " + " | ".join(head) + " |", "|" + " ---: |" * len(head)]
     z95 = norm.isf(0.025)
     for cap in args.caps:
         n = np.array(look_schedule(cap), dtype=float)
@@ -340,7 +331,7 @@ def main() -> None:
     ana = sub.add_parser("analyze", help="replay the adaptive decision; print the table")
     syn = sub.add_parser("synthetic", help="the same replay on lognormal samples")
     rns = sub.add_parser("runs", help="the check replayed over separate invocations")
-    edg = sub.add_parser("edge", help="the looks' false-FAIL rate at the tolerance's edge")
+    edg = sub.add_parser("edge", help="the looks' FAIL and PASS rates at the tolerance")
     edg.add_argument("--caps", type=int, nargs="+", default=[120, 240, DEFAULT_MAX_SAMPLES])
     edg.add_argument("--alpha", type=float, default=0.01)
     edg.add_argument("--paths", type=int, default=400_000)

@@ -108,6 +108,15 @@ def round_size(batch: int, held: int, room: int) -> int:
     return min(max(batch, math.ceil(ROUND_GROWTH * held)), room)
 
 
+def look_schedule(max_samples: int) -> list[int]:
+    """The samples held at each look of `--until-decisive` with the default round (no
+    `--samples`), to `max_samples`: what the looks' error rates and replays are computed over."""
+    looks = [ROUND_SAMPLES]
+    while looks[-1] < max_samples:
+        looks.append(looks[-1] + round_size(ROUND_SAMPLES, looks[-1], max_samples - looks[-1]))
+    return looks
+
+
 def _round(
     prepared: Prepared, results: Results, todo: Undecided, samples: int,
     workers: Workers, progress: Progress, budget: Budget, spending: Spending,
@@ -157,11 +166,11 @@ def run_rounds(
     Returns:
         The results with every round, and `run.adaptive` saying how many and why they stopped.
     """
+    extendable = {s.name for s in prepared.suites if s.rounds}
     batch = max(prepared.config.samples, ROUND_SAMPLES)
     progress = Progress(False if quiet else None)
     rounds = 0
     before: Undecided | None = None
-    extendable = {s.name for s in prepared.suites if s.rounds}
     while True:
         trials = {(b.suite, b.scenario, b.engine): b.trials for b in results.benchmarks}
         open_ = undecided(results)

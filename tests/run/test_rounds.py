@@ -12,7 +12,7 @@ from mlxguard.results import Results
 from mlxguard.run.budget import Budget
 from mlxguard.run.context import EVERY_METRIC, Undecided
 from mlxguard.run.prepare import prepare
-from mlxguard.run.rounds import ROUND_SAMPLES, round_size, to_measure
+from mlxguard.run.rounds import look_schedule, round_size, to_measure
 from mlxguard.run.session import run_session
 from mlxguard.suites import load_suites
 
@@ -46,11 +46,9 @@ def test_a_round_adds_ten_samples_whatever_the_processes(tmp_path: Path, tiny_mo
 
 
 def test_rounds_grow_so_sixteen_looks_reach_the_default_budget() -> None:
-    looks, held = [10], 10
-    while held < DEFAULT_MAX_SAMPLES:
-        held += round_size(ROUND_SAMPLES, held, DEFAULT_MAX_SAMPLES - held)
-        looks.append(held)
+    looks = look_schedule(DEFAULT_MAX_SAMPLES)
     assert looks == [10, 20, 30, 40, 50, 63, 79, 99, 124, 155, 194, 243, 304, 380, 475, 480]
+    assert look_schedule(240)[-2:] == [194, 240]  # the last round only fills the cap
     assert round_size(10, 200, 5) == 5  # never past --max-samples
     assert round_size(25, 20, 100) == 25  # --samples larger than the growth
 
