@@ -9,9 +9,6 @@ Two uses:
   its first byte to its last, as a server without batching does, so the load suite can show that
   it tells such a server from one that batches.
 
-`--jitter-ms J` adds a random wait in [0, J) before the first token, for tests that need a
-comparison whose first rounds cannot decide it.
-
 And, for the client's bounds, three ways to misbehave: `--extra-tokens N` sends N tokens more
 than asked, `--keepalive-s S` sends comment lines for S seconds before the first token, and
 `--long-line N` sends one comment line of N bytes before the first token. `--model` is taken and
@@ -30,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
 
 from aiohttp import web
 
@@ -43,11 +39,10 @@ def app(
     extra_tokens: int = 0,
     keepalive_s: float = 0.0,
     long_line: int = 0,
-    jitter_ms: float = 0.0,
 ) -> web.Application:
     """The server's routes (`extra_tokens`, `keepalive_s` and `long_line` misbehave on purpose:
     more tokens than asked, comment lines that keep a stalled stream alive, one comment line of
-    `long_line` bytes; `jitter_ms` makes the first token's wait random)."""
+    `long_line` bytes)."""
     lock = asyncio.Lock() if serial else None
 
     async def models(_: web.Request) -> web.Response:
@@ -57,9 +52,8 @@ def app(
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         n = int(body.get("max_tokens") or 16) + extra_tokens
-        wait_ms = prompt_ms + random.uniform(0, jitter_ms)
-        if wait_ms:
-            await asyncio.sleep(wait_ms / 1000)
+        if prompt_ms:
+            await asyncio.sleep(prompt_ms / 1000)
         for _ in range(round(keepalive_s * 10)):
             await response.write(b": keepalive\n\n")
             await asyncio.sleep(0.1)
@@ -95,7 +89,6 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--token-ms", type=float, default=0.0, help="gap between tokens (0)")
     parser.add_argument("--prompt-ms", type=float, default=0.0, help="wait before the first (0)")
-    parser.add_argument("--jitter-ms", type=float, default=0.0, help="random extra wait (0)")
     parser.add_argument("--serial", action="store_true", help="serve one request at a time")
     parser.add_argument("--prompt-tokens", type=int, help="the prompt length usage reports")
     parser.add_argument("--extra-tokens", type=int, default=0, help="tokens beyond max_tokens")
@@ -105,7 +98,7 @@ def main() -> None:
     args = parser.parse_args()
     server = app(
         args.token_ms, args.prompt_ms, args.serial, args.prompt_tokens, args.extra_tokens,
-        args.keepalive_s, args.long_line, args.jitter_ms,
+        args.keepalive_s, args.long_line,
     )  # fmt: skip
     web.run_app(server, host="127.0.0.1", port=args.port, print=None)
 

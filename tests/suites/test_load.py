@@ -267,15 +267,13 @@ command = [{json.dumps(sys.executable)}, "-m", "mlx_lm", "server", "--model", "{
         assert set(b.metrics["prompt_tokens"].samples) == {32.0}
 
 
-def _until_decisive(
-    tmp_path, model, head: list[str], max_samples: int, base: tuple[str, ...] = (), extra: str = ""
-):
+def _until_decisive(tmp_path, model, head: list[str], max_samples: int, extra: str = ""):
     """A pair run at concurrency 4, 3 windows a round: `head`'s server options against a base
-    that batches (5 ms between tokens, 10 ms before the first, and `base`'s options), with
-    `extra` added to the config; returns (head, process, out)."""
+    that batches (5 ms between tokens, 10 ms before the first), with `extra` added to the
+    config; returns (head, process, out)."""
     with (
         sse_server("--token-ms", "5", *head) as head_url,
-        sse_server("--token-ms", "5", "--prompt-ms", "10", *base) as base_url,
+        sse_server("--token-ms", "5", "--prompt-ms", "10") as base_url,
     ):
         config = _pair_config(head_url, base_url, rounds=3) + extra
         proc, out = _run(tmp_path, model, "mlx-lm", config, "--until-decisive",
@@ -286,21 +284,20 @@ def _until_decisive(
 
 @pytest.mark.slow
 def test_until_decisive_adds_windows_to_an_undecided_point(tmp_path, tiny_model):
-    # Head and base alike (first token after 10 ms and a random 0-60 ms more), judged against
-    # limits set at their true ratio of 1: no interval of three windows lies wholly on one side
-    # of the limit, whatever the machine's load. (A 1.2x TTFT limit was once decided PASS at
-    # the first look on a loaded CI machine, where the client's own overhead swamped the
-    # jitter and narrowed the ratio's interval.)
-    jitter = ("--jitter-ms", "60")
-    at_the_limit = "[check]\nreference_ttft_max_ratio = 1.0\nreference_throughput_min_ratio = 1.0\n"
+    # Head and base alike. Output tok/s has one sample a window, so `min_samples = 4` leaves
+    # the first look (3 windows) undecided by rule, whatever the machine's load; later looks
+    # may decide. (Left to chance, the first look was once decided at once on a loaded CI
+    # machine: the client's own overhead swamped a random first-token wait meant to widen the
+    # TTFT ratio's interval.)
     head, proc, out = _until_decisive(
-        tmp_path, tiny_model, ["--prompt-ms", "10", *jitter], 100, base=jitter, extra=at_the_limit
+        tmp_path, tiny_model, ["--prompt-ms", "10"], 100, extra="[check]\nmin_samples = 4\n"
     )
-    failed = "fail" in {v.status for v in _verdicts(tmp_path, out)}  # a late look may FAIL it
-    assert proc.returncode == int(failed), proc.stdout + proc.stderr
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     windows = [w.round for w in head.load.windows]
     assert len(windows) > 3 and windows == list(range(len(windows)))  # rounds added, numbered on
     assert head.adaptive_rounds >= 1
+    assert len(head.metrics["output_tps"].samples) == len(windows)  # one a window, as assumed
+    assert {v.status for v in _verdicts(tmp_path, out)} <= {"pass", "inconclusive"}
 
 
 @pytest.mark.slow
